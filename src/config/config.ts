@@ -1,0 +1,144 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import TOML from '@iarna/toml';
+import { ConfigError } from '../errors.js';
+import { SETTINGS, type Setting, describeAllowed, envName } from './schema.js';
+
+export interface QkmConfig {
+  paths: { data_dir: string };
+  server: { serial: string; hostname: string };
+  kmip: { host: string; port: number };
+  keys: { i500: number; i2000: number; depletion_percent: number; require_backup: boolean };
+  pair: { role: 'standalone' | 'primary' | 'secondary'; peer: string };
+  hardware: { profile: 'sim' | 'appliance' };
+  log: { level: 'error' | 'warn' | 'info' | 'debug' | 'trace' };
+  /** Where the config came from, for messages and for `qkmcmds config`. */
+  sources: string[];
+}
+
+/** The checkout (or installed package) root: the embedded default lives under it. */
+export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export const EMBEDDED_CONFIG = path.join(PACKAGE_ROOT, 'config', 'qkm.toml');
+
+export interface LoadOptions {
+  /** `--config FILE` */
+  configFile?: string;
+  /** `--data-dir DIR`: wins over everything, it is the most specific thing a user typed. */
+  dataDir?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Defaults to the embedded config/qkm.toml; tests may point elsewhere. */
+  embeddedFile?: string;
+  cwd?: string;
+}
+
+type Values = Record<string, Record<string, unknown>>;
+interface Origin { where: string; dir: string }
+
+/** Loads defaults, then config/qkm.toml, then --config, then QKM_* variables, then --data-dir. */
+export function loadConfig(opts: LoadOptions = {}): QkmConfig {
+  const env = opts.env ?? process.env;
+  const cwd = opts.cwd ?? process.cwd();
+  const values: Values = {};
+  const origins: Record<string, Origin> = {};
+  const sources: string[] = [];
+  for (const s of SETTINGS) (values[s.section] ??= {})[s.key] = s.default;
+
+  const files = [opts.embeddedFile ?? EMBEDDED_CONFIG];
+  if (opts.configFile) files.push(path.resolve(cwd, opts.configFile));
+  for (const file of files) {
+    applyFile(file, values, origins);
+    sources.push(file);
+  }
+  for (const s of SETTINGS) {
+    const name = envName(s);
+    const raw = env[name];
+    if (raw === undefined) continue;
+    values[s.section]![s.key] = parseEnv(s, raw, name);
+    origins[`${s.section}.${s.key}`] = { where: `environment variable ${name}`, dir: cwd };
+    sources.push(name);
+  }
+  if (opts.dataDir !== undefined) {
+    values.paths!.data_dir = checkValue(SETTINGS.find((s) => s.key === 'data_dir')!, opts.dataDir, 'option --data-dir');
+    origins['paths.data_dir'] = { where: 'option --data-dir', dir: cwd };
+  }
+
+  // A relative data_dir means "relative to where it was written": the embedded default's
+  // ./var is the checkout's var/, a --config file's is beside that file, a flag's is the cwd.
+  const dataOrigin = origins['paths.data_dir'] ?? { where: 'built-in default', dir: PACKAGE_ROOT };
+  values.paths!.data_dir = path.resolve(dataOrigin.dir, values.paths!.data_dir as string);
+  return { ...(values as unknown as Omit<QkmConfig, 'sources'>), sources };
+}
+
+function applyFile(file: string, values: Values, origins: Record<string, Origin>): void {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError('CONFIG_UNREADABLE', `Cannot read the config file ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'}); check the path given to --config.`, { cause: e });
+  }
+  let doc: Record<string, unknown>;
+  try {
+    doc = TOML.parse(text) as Record<string, unknown>;
+  } catch (e) {
+    const line = typeof (e as { line?: number }).line === 'number' ? (e as { line: number }).line + 1 : undefined;
+    throw new ConfigError('CONFIG_SYNTAX', `The config file ${file}${line ? ` line ${line}` : ''} is not valid TOML; fix the syntax there.`, { cause: e });
+  }
+  for (const [section, table] of Object.entries(doc)) {
+    const known = SETTINGS.filter((s) => s.section === section);
+    if (known.length === 0 || typeof table !== 'object' || table === null || Array.isArray(table)) {
+      const allowed = [...new Set(SETTINGS.map((s) => `[${s.section}]`))].join(', ');
+      throw new ConfigError('CONFIG_UNKNOWN_KEY', `Unknown section [${section}] in ${file} line ${lineOf(text, section)}; allowed sections are ${allowed}.`);
+    }
+    for (const [key, value] of Object.entries(table as Record<string, unknown>)) {
+      const setting = known.find((s) => s.key === key);
+      const where = `${file} line ${lineOf(text, section, key)}`;
+      if (!setting) {
+        throw new ConfigError('CONFIG_UNKNOWN_KEY', `Unknown key ${section}.${key} in ${where}; [${section}] allows ${known.map((s) => s.key).join(', ')}.`);
+      }
+      values[section]![key] = checkValue(setting, value, where);
+      origins[`${section}.${key}`] = { where, dir: path.dirname(file) };
+    }
+  }
+}
+
+function checkValue(s: Setting, value: unknown, where: string): string | number | boolean {
+  const t = s.type;
+  const ok =
+    (t.kind === 'string' && typeof value === 'string' && (!t.pattern || t.pattern.test(value))) ||
+    (t.kind === 'int' && typeof value === 'number' && Number.isInteger(value) && value >= t.min && value <= t.max) ||
+    (t.kind === 'bool' && typeof value === 'boolean') ||
+    (t.kind === 'enum' && typeof value === 'string' && t.values.includes(value));
+  if (!ok) {
+    throw new ConfigError('CONFIG_BAD_VALUE', `${s.section}.${s.key} in ${where} is ${JSON.stringify(value)}, but it must be ${describeAllowed(t)}.`);
+  }
+  return value as string | number | boolean;
+}
+
+function parseEnv(s: Setting, raw: string, name: string): string | number | boolean {
+  const where = `environment variable ${name}`;
+  if (s.type.kind === 'int') return checkValue(s, /^-?\d+$/.test(raw.trim()) ? Number(raw.trim()) : raw, where);
+  if (s.type.kind === 'bool') {
+    const v = raw.trim().toLowerCase();
+    return checkValue(s, ['true', '1', 'yes', 'on'].includes(v) ? true : ['false', '0', 'no', 'off'].includes(v) ? false : raw, where);
+  }
+  return checkValue(s, raw, where);
+}
+
+/** The 1-based line of `[section]` or of `key =` inside it; TOML parsers do not report positions of valid keys. */
+function lineOf(text: string, section: string, key?: string): number {
+  const lines = text.split(/\r?\n/);
+  let inSection = false;
+  let sectionLine = 1;
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i]!.trim();
+    const header = /^\[\s*([^\]\s]+)\s*\]/.exec(l);
+    if (header) {
+      inSection = header[1] === section;
+      if (inSection) sectionLine = i + 1;
+      continue;
+    }
+    if (inSection && key && new RegExp(`^["']?${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}["']?\\s*=`).test(l)) return i + 1;
+  }
+  return sectionLine;
+}

@@ -1,0 +1,273 @@
+import type { Statement } from 'better-sqlite3';
+import { KeyEngineError } from '../errors.js';
+import { Tickets } from '../ras/tickets.js';
+import type { Keystore } from './keystore.js';
+import { LIBRARY_NAME_PATTERN, TAPE_PATTERN, keyName } from './names.js';
+import { recordMac, unwrapMaterial, wrapMaterial } from './record-crypto.js';
+import type { World } from './world.js';
+
+export const LIBRARY_CLASSES = ['i500', 'i2000'] as const;
+export type LibraryClass = (typeof LIBRARY_CLASSES)[number];
+
+export interface EngineSettings {
+  serial: string;
+  setSizes: Record<LibraryClass, number>;
+  /** Percent of a library's keys used at which it is "depleted": ticket, and generation allowed. */
+  depletionPercent: number;
+  /** Refuse keys from a set no backup contains yet. */
+  requireBackup: boolean;
+}
+
+export type Progress = (done: number, total: number) => void;
+
+export type GenerateResult =
+  | { generated: true; library: string; class: LibraryClass; count: number; setId: number; firstKey: string; lastKey: string }
+  | { generated: false; library: string; unused: number; needed: number };
+
+export interface Allocation { name: string; material: Buffer; library: string; tape: string; drive: string | null; allocatedAt: number }
+
+export interface StoredKey {
+  name: string;
+  library: string;
+  origin: 'local' | 'peer';
+  state: 'unused' | 'allocated' | 'skipped';
+  material: Buffer;
+  tape: string | null;
+  drive: string | null;
+  allocatedAt: number | null;
+}
+
+export interface LibraryStatus {
+  library: string;
+  class: LibraryClass;
+  total: number;
+  used: number;
+  unused: number;
+  pendingBackup: number;
+  percentUsed: number;
+  needsSync: boolean;
+}
+
+interface LibraryRow { id: number; name: string; class: LibraryClass; needs_sync: number; local_total: number; local_used: number }
+
+const MATERIAL_BYTES = 32;
+const IV_BYTES = 12;
+
+/**
+ * The key engine: per-library key sets, allocation of one key per tape, lookup for
+ * reads. Plain values in, plain values out; no transport, no drivers. Every change is
+ * one SQLite transaction (WAL, synchronous=FULL), so a crash leaves all of it or none.
+ */
+export class KeyEngine {
+  readonly tickets: Tickets;
+  private readonly q: Record<string, Statement>;
+
+  constructor(readonly store: Keystore, readonly settings: EngineSettings, private readonly world: World) {
+    const db = store.db;
+    this.tickets = new Tickets(db, () => world.now());
+    this.q = {
+      library: db.prepare('SELECT * FROM libraries WHERE name = ?'),
+      addLibrary: db.prepare('INSERT INTO libraries (name, class, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET class = excluded.class'),
+      addSet: db.prepare("INSERT INTO key_sets (library_id, origin, class, size, nonce, created_at, backed_up_at) VALUES (?, 'local', ?, ?, ?, ?, ?)"),
+      addKey: db.prepare("INSERT INTO keys (name, library_id, set_id, origin, state, wrapped, mac) VALUES (?, ?, ?, 'local', 'unused', ?, ?)"),
+      grow: db.prepare('UPDATE libraries SET local_total = local_total + ? WHERE id = ?'),
+      useUp: db.prepare('UPDATE libraries SET local_used = local_used + ? WHERE id = ?'),
+      nextUnused: db.prepare(
+        "SELECT k.seq, k.name, k.wrapped, s.backed_up_at FROM keys k JOIN key_sets s ON s.id = k.set_id WHERE k.library_id = ? AND k.state = 'unused' AND k.origin = 'local' ORDER BY k.seq LIMIT 1",
+      ),
+      markAllocated: db.prepare("UPDATE keys SET state = 'allocated', mac = ?, tape = ?, drive = ?, allocated_at = ? WHERE seq = ? AND state = 'unused'"),
+      byName: db.prepare('SELECT k.*, l.name AS library FROM keys k JOIN libraries l ON l.id = k.library_id WHERE k.name = ?'),
+      unusedUpTo: db.prepare("SELECT seq, name, wrapped FROM keys WHERE library_id = ? AND state = 'unused' AND origin = 'local' AND seq <= ? ORDER BY seq"),
+      markSkipped: db.prepare("UPDATE keys SET state = 'skipped', mac = ? WHERE seq = ? AND state = 'unused'"),
+      synced: db.prepare('UPDATE libraries SET needs_sync = 0 WHERE id = ?'),
+      pendingCount: db.prepare(
+        "SELECT COUNT(*) FROM keys k JOIN key_sets s ON s.id = k.set_id WHERE k.library_id = ? AND s.backed_up_at IS NULL AND k.origin = 'local' AND k.state = 'unused'",
+      ),
+      anyPending: db.prepare("SELECT COUNT(*) FROM key_sets WHERE backed_up_at IS NULL AND origin = 'local'"),
+      allLibraries: db.prepare('SELECT * FROM libraries ORDER BY name'),
+    };
+  }
+
+  /** Generates a set for `library` if its unused keys are insufficient; otherwise says there are enough. */
+  generate(library: string, cls: LibraryClass, onProgress?: Progress): GenerateResult {
+    checkLibraryName(library);
+    if (!LIBRARY_CLASSES.includes(cls)) {
+      throw new KeyEngineError('BAD_CLASS', `Library class ${JSON.stringify(cls)} is unknown; use one of ${LIBRARY_CLASSES.join(', ')}.`);
+    }
+    const size = this.settings.setSizes[cls];
+    const needed = Math.ceil((size * (100 - this.settings.depletionPercent)) / 100);
+    const db = this.store.db;
+    // Material is drawn and wrapped before the transaction so the write lock is held briefly.
+    const nonce = this.world.randomBytes(8).toString('hex');
+    const randomness = this.world.randomBytes(size * (MATERIAL_BYTES + IV_BYTES));
+    try {
+      return db.transaction((): GenerateResult => {
+        const existing = this.q.library!.get(library) as LibraryRow | undefined;
+        const unused = existing ? existing.local_total - existing.local_used : 0;
+        if (existing && unused >= needed) return { generated: false, library, unused, needed };
+        const now = this.world.now();
+        this.q.addLibrary!.run(library, cls, now);
+        const lib = this.q.library!.get(library) as LibraryRow;
+        const backedUp = this.settings.requireBackup ? null : now;
+        const setId = Number(this.q.addSet!.run(lib.id, cls, size, nonce, now, backedUp).lastInsertRowid);
+        const { wrapKey, macKey } = this.store.keys;
+        let first = '';
+        let last = '';
+        for (let i = 0; i < size; i++) {
+          const name = keyName(this.settings.serial, nonce, i);
+          const off = i * (MATERIAL_BYTES + IV_BYTES);
+          const material = randomness.subarray(off, off + MATERIAL_BYTES);
+          const wrapped = wrapMaterial(wrapKey, name, material, randomness.subarray(off + MATERIAL_BYTES, off + MATERIAL_BYTES + IV_BYTES));
+          const mac = recordMac(macKey, { name, library, origin: 'local', state: 'unused', wrapped });
+          this.q.addKey!.run(name, lib.id, setId, wrapped, mac);
+          if (i === 0) first = name;
+          last = name;
+          if (onProgress && (i % 512 === 511 || i === size - 1)) onProgress(i + 1, size);
+        }
+        this.q.grow!.run(size, lib.id);
+        if (this.settings.requireBackup) {
+          this.tickets.open('backup-needed', 'warning',
+            `New keys were generated for library ${library} and no backup holds them yet; run "qkmcmds backup" and copy both files off the server before the keys can be used.`);
+        }
+        this.updateDepletionTickets(this.q.library!.get(library) as LibraryRow);
+        return { generated: true, library, class: cls, count: size, setId, firstKey: first, lastKey: last };
+      }).immediate();
+    } finally {
+      randomness.fill(0);
+    }
+  }
+
+  /** Hands the next unused key of the library's set to a tape being written. */
+  allocate(req: { library: string; tape: string; drive?: string }): Allocation {
+    checkLibraryName(req.library);
+    if (!TAPE_PATTERN.test(req.tape)) {
+      throw new KeyEngineError('BAD_TAPE', `Tape ${JSON.stringify(req.tape)} is not a valid barcode; use 1 to 32 printable characters without spaces.`);
+    }
+    if (req.drive !== undefined && !TAPE_PATTERN.test(req.drive)) {
+      throw new KeyEngineError('BAD_DRIVE', `Drive ${JSON.stringify(req.drive)} is not a valid drive identifier; use 1 to 32 printable characters without spaces.`);
+    }
+    // Refusals must still commit their ticket, so the transaction returns them instead of throwing.
+    const outcome = this.store.db.transaction((): Allocation | KeyEngineError => {
+      const lib = this.q.library!.get(req.library) as LibraryRow | undefined;
+      if (!lib) {
+        return new KeyEngineError('NO_KEY_SET', `Library ${req.library} has no key set on this server; generate one with "qkmcmds keys generate --library ${req.library} --class i500|i2000", then take a backup.`);
+      }
+      if (lib.needs_sync) {
+        this.tickets.open(`sync-needed:${lib.name}`, 'error', syncText(lib.name));
+        return new KeyEngineError('NEEDS_SYNC', `Library ${lib.name} must be synchronised after the restore before new keys are handed out; run "qkmcmds sync --last-key NAME" with the last key the library used.`);
+      }
+      const next = this.q.nextUnused!.get(lib.id) as { seq: number; name: string; wrapped: Buffer; backed_up_at: number | null } | undefined;
+      if (!next) {
+        this.updateDepletionTickets(lib);
+        return new KeyEngineError('KEYS_EXHAUSTED', `Library ${lib.name} has no unused keys left on this server; generate a new set with "qkmcmds keys generate --library ${lib.name} --class ${lib.class}", then take a backup.`);
+      }
+      if (this.settings.requireBackup && next.backed_up_at === null) {
+        return new KeyEngineError('KEYS_PENDING_BACKUP', `The keys of library ${lib.name} are not in any backup yet; run "qkmcmds backup" before they are used.`);
+      }
+      const now = this.world.now();
+      const mac = recordMac(this.store.keys.macKey, { name: next.name, library: lib.name, origin: 'local', state: 'allocated', wrapped: next.wrapped });
+      const changed = this.q.markAllocated!.run(mac, req.tape, req.drive ?? null, now, next.seq).changes;
+      if (changed !== 1) throw new Error(`allocation of ${next.name} raced: ${changed} rows changed`);
+      this.q.useUp!.run(1, lib.id);
+      this.updateDepletionTickets({ ...lib, local_used: lib.local_used + 1 });
+      return {
+        name: next.name, material: unwrapMaterial(this.store.keys.wrapKey, next.name, next.wrapped),
+        library: lib.name, tape: req.tape, drive: req.drive ?? null, allocatedAt: now,
+      };
+    }).immediate();
+    if (outcome instanceof KeyEngineError) throw outcome;
+    return outcome;
+  }
+
+  /** The key with this name, for reading (or appending to) a tape. Verifies its MAC first. */
+  lookup(name: string): StoredKey {
+    const row = this.q.byName!.get(name) as
+      | { name: string; library: string; origin: 'local' | 'peer'; state: StoredKey['state']; wrapped: Buffer; mac: Buffer; tape: string | null; drive: string | null; allocated_at: number | null }
+      | undefined;
+    if (!row) throw new KeyEngineError('KEY_NOT_FOUND', `No key named ${JSON.stringify(name)} is in this keystore; check the name, or restore the backup that holds it.`);
+    const mac = recordMac(this.store.keys.macKey, row);
+    if (!mac.equals(row.mac)) {
+      throw new KeyEngineError('KEY_RECORD_DAMAGED', `The stored key ${name} fails its integrity check; run "qkmcmds check", then restore from a backup.`);
+    }
+    return {
+      name: row.name, library: row.library, origin: row.origin, state: row.state,
+      material: unwrapMaterial(this.store.keys.wrapKey, row.name, row.wrapped),
+      tape: row.tape, drive: row.drive, allocatedAt: row.allocated_at,
+    };
+  }
+
+  /**
+   * After a restore: marks every unused key of the library up to and including
+   * `lastKey` (the last one the library used) as used, so none is handed out twice.
+   */
+  sync(lastKey: string): { library: string; skipped: number } {
+    return this.store.db.transaction(() => {
+      const key = this.q.byName!.get(lastKey) as { seq: number; library_id: number; library: string; origin: string } | undefined;
+      if (!key) throw new KeyEngineError('KEY_NOT_FOUND', `No key named ${JSON.stringify(lastKey)} is in this keystore; give the name of the last key the library used.`);
+      if (key.origin !== 'local') {
+        throw new KeyEngineError('PEER_KEY', `Key ${lastKey} is a copy of the peer server's key; synchronise with a key this server generated.`);
+      }
+      const rows = this.q.unusedUpTo!.all(key.library_id, key.seq) as { seq: number; name: string; wrapped: Buffer }[];
+      for (const r of rows) {
+        const mac = recordMac(this.store.keys.macKey, { name: r.name, library: key.library, origin: 'local', state: 'skipped', wrapped: r.wrapped });
+        this.q.markSkipped!.run(mac, r.seq);
+      }
+      this.q.useUp!.run(rows.length, key.library_id);
+      this.q.synced!.run(key.library_id);
+      this.tickets.close(`sync-needed:${key.library}`);
+      this.updateDepletionTickets(this.q.library!.get(key.library) as LibraryRow);
+      return { library: key.library, skipped: rows.length };
+    }).immediate();
+  }
+
+  status(): LibraryStatus[] {
+    return (this.q.allLibraries!.all() as LibraryRow[]).map((l) => ({
+      library: l.name,
+      class: l.class,
+      total: l.local_total,
+      used: l.local_used,
+      unused: l.local_total - l.local_used,
+      pendingBackup: this.q.pendingCount!.pluck().get(l.id) as number,
+      percentUsed: l.local_total === 0 ? 0 : Math.round((1000 * l.local_used) / l.local_total) / 10,
+      needsSync: l.needs_sync === 1,
+    }));
+  }
+
+  /** Called by backup once its files are safely written: those sets may now be used. */
+  markBackedUp(setIds: readonly number[], at: number): void {
+    const mark = this.store.db.prepare('UPDATE key_sets SET backed_up_at = ? WHERE id = ? AND backed_up_at IS NULL');
+    this.store.db.transaction(() => {
+      for (const id of setIds) mark.run(at, id);
+      if ((this.q.anyPending!.pluck().get() as number) === 0) this.tickets.close('backup-needed');
+    }).immediate();
+  }
+
+  private updateDepletionTickets(lib: LibraryRow): void {
+    const used = lib.local_used;
+    const total = lib.local_total;
+    const depleted = total > 0 && used * 100 >= total * this.settings.depletionPercent;
+    const generate = `"qkmcmds keys generate --library ${lib.name} --class ${lib.class}"`;
+    if (depleted) {
+      this.tickets.open(`keys-depleted:${lib.name}`, 'warning',
+        `Library ${lib.name} has used ${used} of its ${total} keys on this server (${this.settings.depletionPercent} % or more); generate a new set with ${generate}, then take a backup.`);
+    } else {
+      this.tickets.close(`keys-depleted:${lib.name}`);
+    }
+    if (total > 0 && used >= total) {
+      this.tickets.open(`keys-exhausted:${lib.name}`, 'error',
+        `Library ${lib.name} has no unused keys left on this server and cannot encrypt new tapes here; generate a new set now with ${generate}, then back up both servers.`);
+    } else {
+      this.tickets.close(`keys-exhausted:${lib.name}`);
+    }
+  }
+}
+
+export function syncText(library: string): string {
+  return `The keystore was restored from a backup; library ${library} gets no new keys until it is synchronised: run "qkmcmds sync --last-key NAME" with the name of the last key the library used.`;
+}
+
+function checkLibraryName(library: string): void {
+  if (!LIBRARY_NAME_PATTERN.test(library)) {
+    throw new KeyEngineError('BAD_LIBRARY', `Library name ${JSON.stringify(library)} is not valid; use 1 to 64 letters, digits, dots, dashes or underscores, starting with a letter or digit.`);
+  }
+}

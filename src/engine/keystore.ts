@@ -1,0 +1,142 @@
+import Database from 'better-sqlite3';
+import { existsSync, mkdirSync, readlinkSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import path from 'node:path';
+import { KeystoreError } from '../errors.js';
+import { fsyncDir } from '../util/durable-file.js';
+import { MASTER_KEY_FILE, type MasterKeys, createMasterKey, deriveKeys, readMasterKey, sameCheckValue } from './master-key.js';
+import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
+import type { World } from './world.js';
+
+export const KEYSTORE_LINK = 'keystore';
+export const DB_FILE = 'keystore.db';
+
+/**
+ * The keystore lives in a directory (database + master key, side by side) that the
+ * symlink `<data_dir>/keystore` points at. Replacing it (restore) is one atomic
+ * rename of that link, so the database and its master key always change together.
+ */
+export class Keystore {
+  private constructor(
+    readonly db: Database.Database,
+    readonly dir: string,
+    readonly keys: MasterKeys,
+  ) {}
+
+  static exists(dataDir: string): boolean {
+    return existsSync(path.join(dataDir, KEYSTORE_LINK));
+  }
+
+  /** Opens the keystore of a data directory, creating it (and its master key) on first use. */
+  static open(dataDir: string, world: World, opts: { create?: boolean; serial?: string } = {}): Keystore {
+    const link = path.join(dataDir, KEYSTORE_LINK);
+    if (!existsSync(link)) {
+      if (!opts.create) {
+        throw new KeystoreError('KEYSTORE_MISSING', `There is no keystore in ${dataDir}; start qkmd once to create it, or pass the right --data-dir.`);
+      }
+      const dir = createKeystoreDir(dataDir, world, opts.serial ?? '');
+      switchKeystore(dataDir, dir);
+    }
+    return Keystore.openDir(path.join(dataDir, readlinkSync(link)));
+  }
+
+  /** Opens a keystore directory directly (restore uses this to prove a candidate good). */
+  static openDir(dir: string): Keystore {
+    const master = readMasterKey(path.join(dir, MASTER_KEY_FILE));
+    const keys = deriveKeys(master);
+    master.fill(0);
+    const dbFile = path.join(dir, DB_FILE);
+    if (!existsSync(dbFile)) {
+      throw new KeystoreError('KEYSTORE_MISSING', `The keystore database ${dbFile} is missing; restore the keystore from a backup.`);
+    }
+    let db: Database.Database;
+    try {
+      db = new Database(dbFile, { fileMustExist: true });
+      prepareConnection(db);
+      migrate(db, dbFile);
+    } catch (e) {
+      if (e instanceof KeystoreError) throw e;
+      throw new KeystoreError('KEYSTORE_UNREADABLE', `The keystore database ${dbFile} cannot be opened (${(e as Error).message}); run qkmcmds check, or restore from a backup.`, { cause: e });
+    }
+    const stored = db.prepare('SELECT v FROM meta WHERE k = ?').pluck().get('master_check') as string | undefined;
+    if (stored === undefined || !sameCheckValue(stored, keys.checkValue)) {
+      db.close();
+      throw new KeystoreError('MASTER_KEY_MISMATCH', `The master key in ${dir} does not belong to its keystore database; restore both from the same backup.`);
+    }
+    return new Keystore(db, dir, keys);
+  }
+
+  meta(key: string): string | undefined {
+    return this.db.prepare('SELECT v FROM meta WHERE k = ?').pluck().get(key) as string | undefined;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.db.prepare('INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v').run(key, value);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function prepareConnection(db: Database.Database): void {
+  db.pragma('journal_mode = WAL');
+  // FULL: a commit is on disk before we say a key was allocated.
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  // qkmd and qkmcmds share the file; wait for each other rather than fail.
+  db.pragma('busy_timeout = 10000');
+}
+
+function migrate(db: Database.Database, dbFile: string): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > SCHEMA_VERSION) {
+    throw new KeystoreError('KEYSTORE_TOO_NEW', `The keystore ${dbFile} has schema version ${version}, newer than this qkm understands (${SCHEMA_VERSION}); install the newer qkm software it came from.`);
+  }
+  for (let v = version; v < SCHEMA_VERSION; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    }).immediate();
+  }
+}
+
+/** Makes a fresh keystore directory (not yet pointed at by the link). */
+export function createKeystoreDir(dataDir: string, world: World, serial: string): string {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const dir = path.join(dataDir, `keystore-${stamp(world.now())}-${world.randomBytes(3).toString('hex')}`);
+  mkdirSync(dir, { mode: 0o700 });
+  const master = createMasterKey(path.join(dir, MASTER_KEY_FILE), world);
+  const keys = deriveKeys(master);
+  master.fill(0);
+  const db = new Database(path.join(dir, DB_FILE));
+  try {
+    prepareConnection(db);
+    migrate(db, dir);
+    const put = db.prepare('INSERT INTO meta (k, v) VALUES (?, ?)');
+    db.transaction(() => {
+      put.run('master_check', keys.checkValue);
+      put.run('serial', serial);
+      put.run('created_at', String(world.now()));
+    })();
+  } finally {
+    db.close();
+  }
+  fsyncDir(dir);
+  return dir;
+}
+
+/** Points `<data_dir>/keystore` at `dir` in one atomic step; returns the directory it pointed at before. */
+export function switchKeystore(dataDir: string, dir: string): string | undefined {
+  const link = path.join(dataDir, KEYSTORE_LINK);
+  const previous = existsSync(link) ? path.join(dataDir, readlinkSync(link)) : undefined;
+  const tmp = path.join(dataDir, `.${KEYSTORE_LINK}.next`);
+  rmSync(tmp, { force: true });
+  symlinkSync(path.basename(dir), tmp);
+  renameSync(tmp, link);
+  fsyncDir(dataDir);
+  return previous;
+}
+
+export function stamp(ms: number): string {
+  return new Date(ms).toISOString().replace(/[-:]/g, '').replace('T', '').slice(0, 14);
+}

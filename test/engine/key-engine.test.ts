@@ -1,0 +1,141 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { KeyEngine } from '../../src/engine/key-engine.js';
+import { KEY_NAME_PATTERN } from '../../src/engine/names.js';
+import { checkKeystore } from '../../src/engine/integrity.js';
+import { openEngine, removeDir, tempDir } from '../helpers/engine.js';
+
+let dir: string;
+let engine: KeyEngine;
+beforeEach(() => {
+  dir = tempDir();
+  engine = openEngine(dir, { requireBackup: false });
+});
+afterEach(() => {
+  engine.store.close();
+  removeDir(dir);
+});
+
+describe('key sets', () => {
+  it('generates a whole set of distinct, well-formed names', () => {
+    const r = engine.generate('LIB1', 'i500');
+    expect(r.generated).toBe(true);
+    const names = engine.store.db.prepare('SELECT name FROM keys').pluck().all() as string[];
+    expect(names).toHaveLength(64);
+    expect(new Set(names).size).toBe(64);
+    for (const n of names) expect(n).toMatch(KEY_NAME_PATTERN);
+    expect(engine.status()).toMatchObject([{ library: 'LIB1', class: 'i500', total: 64, used: 0, unused: 64 }]);
+  });
+
+  it('answers that there are enough keys until 80 % of them are used', () => {
+    engine.generate('LIB1', 'i500');
+    const again = engine.generate('LIB1', 'i500');
+    expect(again).toEqual({ generated: false, library: 'LIB1', unused: 64, needed: 13 });
+    for (let i = 0; i < 51; i++) engine.allocate({ library: 'LIB1', tape: `T${i}` });
+    expect(engine.generate('LIB1', 'i500').generated).toBe(false); // 13 unused, 13 needed
+    engine.allocate({ library: 'LIB1', tape: 'T51' });
+    expect(engine.generate('LIB1', 'i500').generated).toBe(true); // 12 unused
+    expect(engine.status()[0]).toMatchObject({ total: 128, used: 52 });
+  });
+
+  it("generating for one library never touches another's keys", () => {
+    engine.generate('LIB1', 'i500');
+    const before = engine.store.db.prepare('SELECT * FROM keys ORDER BY seq').all();
+    engine.generate('LIB2', 'i2000');
+    const lib1After = engine.store.db.prepare("SELECT k.* FROM keys k JOIN libraries l ON l.id = k.library_id WHERE l.name = 'LIB1' ORDER BY seq").all();
+    expect(lib1After).toEqual(before);
+    expect(engine.status().map((s) => [s.library, s.total])).toEqual([['LIB1', 64], ['LIB2', 256]]);
+  });
+
+  it('refuses a bad library name or class with one sentence', () => {
+    expect(() => engine.generate('', 'i500')).toThrow(/Library name "" is not valid; use/);
+    expect(() => engine.generate('LIB1', 'i9000' as never)).toThrow(/class "i9000" is unknown; use one of i500, i2000\./);
+    expect(engine.status()).toEqual([]);
+  });
+});
+
+describe('allocation', () => {
+  it('hands out keys in order, one per tape, and lookup returns the same material', () => {
+    engine.generate('LIB1', 'i500');
+    const a = engine.allocate({ library: 'LIB1', tape: 'ABC001L4', drive: 'DRV1' });
+    const b = engine.allocate({ library: 'LIB1', tape: 'ABC002L4' });
+    expect(a.name).not.toBe(b.name);
+    expect(a.material).toHaveLength(32);
+    expect(a.material.equals(b.material)).toBe(false);
+    const got = engine.lookup(a.name);
+    expect(got).toMatchObject({ name: a.name, library: 'LIB1', state: 'allocated', tape: 'ABC001L4', drive: 'DRV1' });
+    expect(got.material.equals(a.material)).toBe(true);
+  });
+
+  it('refuses a library with no set, and says what to do', () => {
+    expect(() => engine.allocate({ library: 'NOPE', tape: 'T1' })).toThrow(/Library NOPE has no key set on this server; generate one with/);
+  });
+
+  it('opens the 80 % ticket once and the exhausted ticket when none are left', () => {
+    engine.generate('LIB1', 'i500');
+    for (let i = 0; i < 51; i++) engine.allocate({ library: 'LIB1', tape: `T${i}` });
+    expect(engine.tickets.list({ openOnly: true })).toEqual([]);
+    engine.allocate({ library: 'LIB1', tape: 'T51' });
+    const open = engine.tickets.list({ openOnly: true });
+    expect(open.map((t) => t.condition)).toEqual(['keys-depleted:LIB1']);
+    expect(open[0]!.text).toMatch(/qkmcmds keys generate --library LIB1 --class i500/);
+    for (let i = 52; i < 64; i++) engine.allocate({ library: 'LIB1', tape: `T${i}` });
+    expect(engine.tickets.list({ openOnly: true }).map((t) => t.condition)).toEqual(['keys-depleted:LIB1', 'keys-exhausted:LIB1']);
+    expect(() => engine.allocate({ library: 'LIB1', tape: 'T64' })).toThrow(/no unused keys left/);
+    engine.generate('LIB1', 'i500');
+    const all = engine.tickets.list();
+    expect(all.filter((t) => t.open)).toEqual([]);
+    expect(all.every((t) => t.closedAt !== null)).toBe(true);
+  });
+
+  it('a freshly generated set waits for a backup when the rule is enforced', () => {
+    engine.store.close();
+    removeDir(dir);
+    dir = tempDir();
+    engine = openEngine(dir, { requireBackup: true });
+    engine.generate('LIB1', 'i500');
+    expect(() => engine.allocate({ library: 'LIB1', tape: 'T1' })).toThrow(/not in any backup yet; run "qkmcmds backup"/);
+    expect(engine.tickets.list({ openOnly: true }).map((t) => t.condition)).toEqual(['backup-needed']);
+    expect(engine.status()[0]).toMatchObject({ pendingBackup: 64 });
+    const sets = engine.store.db.prepare('SELECT id FROM key_sets').pluck().all() as number[];
+    engine.markBackedUp(sets, Date.now());
+    expect(engine.allocate({ library: 'LIB1', tape: 'T1' }).name).toMatch(KEY_NAME_PATTERN);
+    expect(engine.tickets.list({ openOnly: true })).toEqual([]);
+  });
+});
+
+describe('sync after restore', () => {
+  it('marks every key up to the last used one as used, and allocation resumes after it', () => {
+    engine.generate('LIB1', 'i500');
+    const used = [0, 1, 2].map((i) => engine.allocate({ library: 'LIB1', tape: `T${i}` }).name);
+    engine.store.db.prepare("UPDATE libraries SET needs_sync = 1").run();
+    expect(() => engine.allocate({ library: 'LIB1', tape: 'X' })).toThrow(/must be synchronised/);
+    const names = engine.store.db.prepare('SELECT name FROM keys ORDER BY seq').pluck().all() as string[];
+    expect(engine.sync(names[5]!)).toEqual({ library: 'LIB1', skipped: 3 });
+    expect(engine.allocate({ library: 'LIB1', tape: 'X' }).name).toBe(names[6]);
+    expect(used).toEqual(names.slice(0, 3));
+    expect(checkKeystore(engine.store).problems).toEqual([]);
+  });
+});
+
+describe('check', () => {
+  it('finds a flipped byte in a stored record and names the key', () => {
+    engine.generate('LIB1', 'i500');
+    const victim = engine.store.db.prepare('SELECT name, wrapped FROM keys LIMIT 1 OFFSET 7').get() as { name: string; wrapped: Buffer };
+    const flipped = Buffer.from(victim.wrapped);
+    flipped[20]! ^= 0x01;
+    engine.store.db.prepare('UPDATE keys SET wrapped = ? WHERE name = ?').run(flipped, victim.name);
+    const report = checkKeystore(engine.store);
+    expect(report.keysChecked).toBe(64);
+    expect(report.problems).toEqual([{ subject: victim.name, problem: 'record altered or damaged (MAC mismatch)' }]);
+    expect(() => engine.lookup(victim.name)).toThrow(/fails its integrity check/);
+  });
+
+  it('finds an edited state (a used key made to look unused)', () => {
+    engine.generate('LIB1', 'i500');
+    const a = engine.allocate({ library: 'LIB1', tape: 'T1' });
+    engine.store.db.prepare("UPDATE keys SET state = 'unused' WHERE name = ?").run(a.name);
+    const subjects = checkKeystore(engine.store).problems.map((p) => p.subject);
+    expect(subjects).toContain(a.name);
+    expect(subjects).toContain('library LIB1');
+  });
+});
