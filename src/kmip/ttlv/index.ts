@@ -1,0 +1,10 @@
+export { TtlvError, isTtlvError, type TtlvErrorCode } from './errors.js';
+export { DEFAULT_LIMITS, HEADER_SIZE, padded, type TtlvLimits } from './limits.js';
+export * from './types.js';
+export { Tag, tagName, tagBySpecName, isKnownTag, type TagName } from './tags.js';
+export * from './enums.js';
+export { decodeTtlv } from './decoder.js';
+export { encodeTtlv, type EncodeOptions } from './encoder.js';
+export { messageLength } from './framing.js';
+export { findChild, findChildren, findPath, findTyped, isStructure } from './find.js';
+export { formatTtlv } from './dump.js';
