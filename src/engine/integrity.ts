@@ -1,5 +1,5 @@
 import type { Keystore } from './keystore.js';
-import { recordMac } from './record-crypto.js';
+import { openRecord } from './record-crypto.js';
 import type { Progress } from './key-engine.js';
 
 export interface Problem {
@@ -26,18 +26,18 @@ export function checkKeystore(store: Keystore, onProgress?: Progress): CheckRepo
   const libraries = new Map<number, string>();
   for (const l of db.prepare('SELECT id, name FROM libraries').all() as { id: number; name: string }[]) libraries.set(l.id, l.name);
   const total = db.prepare('SELECT COUNT(*) FROM keys').pluck().get() as number;
-  const macKey = store.keys.macKey;
+  const wrapKey = store.keys.wrapKey;
   let checked = 0;
   // raw(): arrays instead of objects; this loop runs once per key (a million on a full box).
-  const rows = db.prepare('SELECT name, library_id, origin, state, wrapped, mac FROM keys').raw().iterate() as IterableIterator<
-    [string, number, string, string, Buffer, Buffer]
+  const rows = db.prepare('SELECT name, library_id, origin, state, sealed FROM keys').raw().iterate() as IterableIterator<
+    [string, number, string, string, Buffer]
   >;
-  for (const [name, libraryId, origin, state, wrapped, mac] of rows) {
+  for (const [name, libraryId, origin, state, sealed] of rows) {
     const library = libraries.get(libraryId);
     if (library === undefined) {
       problems.push({ subject: name, problem: 'belongs to no known library' });
-    } else if (!Buffer.isBuffer(wrapped) || !Buffer.isBuffer(mac) || !recordMac(macKey, { name, library, origin, state, wrapped }).equals(mac)) {
-      problems.push({ subject: String(name), problem: 'record altered or damaged (MAC mismatch)' });
+    } else if (!openRecord(wrapKey, { name, library, origin, state }, sealed)) {
+      problems.push({ subject: String(name), problem: 'record altered or damaged (its MAC does not match)' });
     }
     if (++checked % 65536 === 0) onProgress?.(checked, total);
   }

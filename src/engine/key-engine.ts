@@ -3,7 +3,8 @@ import { KeyEngineError } from '../errors.js';
 import { Tickets } from '../ras/tickets.js';
 import type { Keystore } from './keystore.js';
 import { LIBRARY_NAME_PATTERN, TAPE_PATTERN, keyName } from './names.js';
-import { recordMac, unwrapMaterial, wrapMaterial } from './record-crypto.js';
+import { KeystoreError } from '../errors.js';
+import { type RecordFields, openRecord, sealRecord } from './record-crypto.js';
 import type { World } from './world.js';
 
 export const LIBRARY_CLASSES = ['i500', 'i2000'] as const;
@@ -69,16 +70,16 @@ export class KeyEngine {
       library: db.prepare('SELECT * FROM libraries WHERE name = ?'),
       addLibrary: db.prepare('INSERT INTO libraries (name, class, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET class = excluded.class'),
       addSet: db.prepare("INSERT INTO key_sets (library_id, origin, class, size, nonce, created_at, backed_up_at) VALUES (?, 'local', ?, ?, ?, ?, ?)"),
-      addKey: db.prepare("INSERT INTO keys (name, library_id, set_id, origin, state, wrapped, mac) VALUES (?, ?, ?, 'local', 'unused', ?, ?)"),
+      addKey: db.prepare("INSERT INTO keys (name, library_id, set_id, origin, state, sealed) VALUES (?, ?, ?, 'local', 'unused', ?)"),
       grow: db.prepare('UPDATE libraries SET local_total = local_total + ? WHERE id = ?'),
       useUp: db.prepare('UPDATE libraries SET local_used = local_used + ? WHERE id = ?'),
       nextUnused: db.prepare(
-        "SELECT k.seq, k.name, k.wrapped, s.backed_up_at FROM keys k JOIN key_sets s ON s.id = k.set_id WHERE k.library_id = ? AND k.state = 'unused' AND k.origin = 'local' ORDER BY k.seq LIMIT 1",
+        "SELECT k.seq, k.name, k.sealed, s.backed_up_at FROM keys k JOIN key_sets s ON s.id = k.set_id WHERE k.library_id = ? AND k.state = 'unused' AND k.origin = 'local' ORDER BY k.seq LIMIT 1",
       ),
-      markAllocated: db.prepare("UPDATE keys SET state = 'allocated', mac = ?, tape = ?, drive = ?, allocated_at = ? WHERE seq = ? AND state = 'unused'"),
+      markAllocated: db.prepare("UPDATE keys SET state = 'allocated', sealed = ?, tape = ?, drive = ?, allocated_at = ? WHERE seq = ? AND state = 'unused'"),
       byName: db.prepare('SELECT k.*, l.name AS library FROM keys k JOIN libraries l ON l.id = k.library_id WHERE k.name = ?'),
-      unusedUpTo: db.prepare("SELECT seq, name, wrapped FROM keys WHERE library_id = ? AND state = 'unused' AND origin = 'local' AND seq <= ? ORDER BY seq"),
-      markSkipped: db.prepare("UPDATE keys SET state = 'skipped', mac = ? WHERE seq = ? AND state = 'unused'"),
+      unusedUpTo: db.prepare("SELECT seq, name, sealed FROM keys WHERE library_id = ? AND state = 'unused' AND origin = 'local' AND seq <= ? ORDER BY seq"),
+      markSkipped: db.prepare("UPDATE keys SET state = 'skipped', sealed = ? WHERE seq = ? AND state = 'unused'"),
       synced: db.prepare('UPDATE libraries SET needs_sync = 0 WHERE id = ?'),
       pendingCount: db.prepare(
         "SELECT COUNT(*) FROM keys k JOIN key_sets s ON s.id = k.set_id WHERE k.library_id = ? AND s.backed_up_at IS NULL AND k.origin = 'local' AND k.state = 'unused'",
@@ -97,41 +98,48 @@ export class KeyEngine {
     const size = this.settings.setSizes[cls];
     const needed = Math.ceil((size * (100 - this.settings.depletionPercent)) / 100);
     const db = this.store.db;
-    // Material is drawn and wrapped before the transaction so the write lock is held briefly.
+    const enough = (): GenerateResult | undefined => {
+      const lib = this.q.library!.get(library) as LibraryRow | undefined;
+      const unused = lib ? lib.local_total - lib.local_used : 0;
+      return lib && unused >= needed ? { generated: false, library, unused, needed } : undefined;
+    };
+    const early = enough();
+    if (early) return early;
+    // Seal the whole set before taking the write lock, so allocations wait only for the inserts.
     const nonce = this.world.randomBytes(8).toString('hex');
-    const randomness = this.world.randomBytes(size * (MATERIAL_BYTES + IV_BYTES));
+    const records = this.sealSet(library, nonce, size, onProgress);
+    return db.transaction((): GenerateResult => {
+      const answer = enough(); // another process may have generated meanwhile
+      if (answer) return answer;
+      const now = this.world.now();
+      this.q.addLibrary!.run(library, cls, now);
+      const lib = this.q.library!.get(library) as LibraryRow;
+      const setId = Number(this.q.addSet!.run(lib.id, cls, size, nonce, now, this.settings.requireBackup ? null : now).lastInsertRowid);
+      for (const r of records) this.q.addKey!.run(r.name, lib.id, setId, r.sealed);
+      this.q.grow!.run(size, lib.id);
+      if (this.settings.requireBackup) {
+        this.tickets.open('backup-needed', 'warning',
+          `New keys were generated for library ${library} and no backup holds them yet; run "qkmcmds backup" and copy both files off the server before the keys can be used.`);
+      }
+      this.updateDepletionTickets(this.q.library!.get(library) as LibraryRow);
+      return { generated: true, library, class: cls, count: size, setId, firstKey: records[0]!.name, lastKey: records[size - 1]!.name };
+    }).immediate();
+  }
+
+  private sealSet(library: string, nonce: string, size: number, onProgress?: Progress): { name: string; sealed: Buffer }[] {
+    const stride = MATERIAL_BYTES + IV_BYTES;
+    const randomness = this.world.randomBytes(size * stride);
     try {
-      return db.transaction((): GenerateResult => {
-        const existing = this.q.library!.get(library) as LibraryRow | undefined;
-        const unused = existing ? existing.local_total - existing.local_used : 0;
-        if (existing && unused >= needed) return { generated: false, library, unused, needed };
-        const now = this.world.now();
-        this.q.addLibrary!.run(library, cls, now);
-        const lib = this.q.library!.get(library) as LibraryRow;
-        const backedUp = this.settings.requireBackup ? null : now;
-        const setId = Number(this.q.addSet!.run(lib.id, cls, size, nonce, now, backedUp).lastInsertRowid);
-        const { wrapKey, macKey } = this.store.keys;
-        let first = '';
-        let last = '';
-        for (let i = 0; i < size; i++) {
-          const name = keyName(this.settings.serial, nonce, i);
-          const off = i * (MATERIAL_BYTES + IV_BYTES);
-          const material = randomness.subarray(off, off + MATERIAL_BYTES);
-          const wrapped = wrapMaterial(wrapKey, name, material, randomness.subarray(off + MATERIAL_BYTES, off + MATERIAL_BYTES + IV_BYTES));
-          const mac = recordMac(macKey, { name, library, origin: 'local', state: 'unused', wrapped });
-          this.q.addKey!.run(name, lib.id, setId, wrapped, mac);
-          if (i === 0) first = name;
-          last = name;
-          if (onProgress && (i % 512 === 511 || i === size - 1)) onProgress(i + 1, size);
-        }
-        this.q.grow!.run(size, lib.id);
-        if (this.settings.requireBackup) {
-          this.tickets.open('backup-needed', 'warning',
-            `New keys were generated for library ${library} and no backup holds them yet; run "qkmcmds backup" and copy both files off the server before the keys can be used.`);
-        }
-        this.updateDepletionTickets(this.q.library!.get(library) as LibraryRow);
-        return { generated: true, library, class: cls, count: size, setId, firstKey: first, lastKey: last };
-      }).immediate();
+      const records = new Array<{ name: string; sealed: Buffer }>(size);
+      for (let i = 0; i < size; i++) {
+        const name = keyName(this.settings.serial, nonce, i);
+        const off = i * stride;
+        const material = randomness.subarray(off, off + MATERIAL_BYTES);
+        const iv = randomness.subarray(off + MATERIAL_BYTES, off + stride);
+        records[i] = { name, sealed: sealRecord(this.store.keys.wrapKey, { name, library, origin: 'local', state: 'unused' }, material, iv) };
+        if (onProgress && (i % 512 === 511 || i === size - 1)) onProgress(i + 1, size);
+      }
+      return records;
     } finally {
       randomness.fill(0);
     }
@@ -156,7 +164,7 @@ export class KeyEngine {
         this.tickets.open(`sync-needed:${lib.name}`, 'error', syncText(lib.name));
         return new KeyEngineError('NEEDS_SYNC', `Library ${lib.name} must be synchronised after the restore before new keys are handed out; run "qkmcmds sync --last-key NAME" with the last key the library used.`);
       }
-      const next = this.q.nextUnused!.get(lib.id) as { seq: number; name: string; wrapped: Buffer; backed_up_at: number | null } | undefined;
+      const next = this.q.nextUnused!.get(lib.id) as { seq: number; name: string; sealed: Buffer; backed_up_at: number | null } | undefined;
       if (!next) {
         this.updateDepletionTickets(lib);
         return new KeyEngineError('KEYS_EXHAUSTED', `Library ${lib.name} has no unused keys left on this server; generate a new set with "qkmcmds keys generate --library ${lib.name} --class ${lib.class}", then take a backup.`);
@@ -165,13 +173,14 @@ export class KeyEngine {
         return new KeyEngineError('KEYS_PENDING_BACKUP', `The keys of library ${lib.name} are not in any backup yet; run "qkmcmds backup" before they are used.`);
       }
       const now = this.world.now();
-      const mac = recordMac(this.store.keys.macKey, { name: next.name, library: lib.name, origin: 'local', state: 'allocated', wrapped: next.wrapped });
-      const changed = this.q.markAllocated!.run(mac, req.tape, req.drive ?? null, now, next.seq).changes;
+      const fields = { name: next.name, library: lib.name, origin: 'local' };
+      const material = this.open({ ...fields, state: 'unused' }, next.sealed);
+      const changed = this.q.markAllocated!.run(this.reseal({ ...fields, state: 'allocated' }, material), req.tape, req.drive ?? null, now, next.seq).changes;
       if (changed !== 1) throw new Error(`allocation of ${next.name} raced: ${changed} rows changed`);
       this.q.useUp!.run(1, lib.id);
       this.updateDepletionTickets({ ...lib, local_used: lib.local_used + 1 });
       return {
-        name: next.name, material: unwrapMaterial(this.store.keys.wrapKey, next.name, next.wrapped),
+        name: next.name, material,
         library: lib.name, tape: req.tape, drive: req.drive ?? null, allocatedAt: now,
       };
     }).immediate();
@@ -182,16 +191,12 @@ export class KeyEngine {
   /** The key with this name, for reading (or appending to) a tape. Verifies its MAC first. */
   lookup(name: string): StoredKey {
     const row = this.q.byName!.get(name) as
-      | { name: string; library: string; origin: 'local' | 'peer'; state: StoredKey['state']; wrapped: Buffer; mac: Buffer; tape: string | null; drive: string | null; allocated_at: number | null }
+      | { name: string; library: string; origin: 'local' | 'peer'; state: StoredKey['state']; sealed: Buffer; tape: string | null; drive: string | null; allocated_at: number | null }
       | undefined;
     if (!row) throw new KeyEngineError('KEY_NOT_FOUND', `No key named ${JSON.stringify(name)} is in this keystore; check the name, or restore the backup that holds it.`);
-    const mac = recordMac(this.store.keys.macKey, row);
-    if (!mac.equals(row.mac)) {
-      throw new KeyEngineError('KEY_RECORD_DAMAGED', `The stored key ${name} fails its integrity check; run "qkmcmds check", then restore from a backup.`);
-    }
     return {
       name: row.name, library: row.library, origin: row.origin, state: row.state,
-      material: unwrapMaterial(this.store.keys.wrapKey, row.name, row.wrapped),
+      material: this.open(row, row.sealed),
       tape: row.tape, drive: row.drive, allocatedAt: row.allocated_at,
     };
   }
@@ -207,10 +212,11 @@ export class KeyEngine {
       if (key.origin !== 'local') {
         throw new KeyEngineError('PEER_KEY', `Key ${lastKey} is a copy of the peer server's key; synchronise with a key this server generated.`);
       }
-      const rows = this.q.unusedUpTo!.all(key.library_id, key.seq) as { seq: number; name: string; wrapped: Buffer }[];
+      const rows = this.q.unusedUpTo!.all(key.library_id, key.seq) as { seq: number; name: string; sealed: Buffer }[];
       for (const r of rows) {
-        const mac = recordMac(this.store.keys.macKey, { name: r.name, library: key.library, origin: 'local', state: 'skipped', wrapped: r.wrapped });
-        this.q.markSkipped!.run(mac, r.seq);
+        const fields = { name: r.name, library: key.library, origin: 'local' };
+        const material = this.open({ ...fields, state: 'unused' }, r.sealed);
+        this.q.markSkipped!.run(this.reseal({ ...fields, state: 'skipped' }, material), r.seq);
       }
       this.q.useUp!.run(rows.length, key.library_id);
       this.q.synced!.run(key.library_id);
@@ -240,6 +246,18 @@ export class KeyEngine {
       for (const id of setIds) mark.run(at, id);
       if ((this.q.anyPending!.pluck().get() as number) === 0) this.tickets.close('backup-needed');
     }).immediate();
+  }
+
+  private open(fields: RecordFields, sealed: Buffer): Buffer {
+    const material = openRecord(this.store.keys.wrapKey, fields, sealed);
+    if (!material) {
+      throw new KeystoreError('KEY_RECORD_DAMAGED', `The stored key ${fields.name} fails its integrity check; run "qkmcmds check", then restore from a backup.`);
+    }
+    return material;
+  }
+
+  private reseal(fields: RecordFields, material: Buffer): Buffer {
+    return sealRecord(this.store.keys.wrapKey, fields, material, this.world.randomBytes(IV_BYTES));
   }
 
   private updateDepletionTickets(lib: LibraryRow): void {

@@ -10,17 +10,14 @@ const MASTER_KEY_BYTES = 32;
 /** Keys derived from the master key; each use gets its own so one never helps attack another. */
 export interface MasterKeys {
   wrapKey: Buffer;
-  macKey: Buffer;
   /** Public check value stored in the keystore: tells a wrong master key apart from damage. */
   checkValue: string;
 }
 
 export function deriveKeys(master: Buffer): MasterKeys {
   const derive = (info: string) => Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), info, 32));
-  const macKey = derive('qkm key record mac v1');
   return {
     wrapKey: derive('qkm key wrap v1'),
-    macKey,
     checkValue: createHmac('sha256', derive('qkm master check v1')).update('qkm').digest('hex').slice(0, 32),
   };
 }

@@ -36,8 +36,8 @@ export const MIGRATIONS: readonly string[] = [
     set_id INTEGER NOT NULL REFERENCES key_sets(id),
     origin TEXT NOT NULL CHECK (origin IN ('local', 'peer')),
     state TEXT NOT NULL CHECK (state IN ('unused', 'allocated', 'skipped')),
-    wrapped BLOB NOT NULL,
-    mac BLOB NOT NULL,
+    -- AES-256-GCM sealed material; the tag authenticates name, library, origin and state
+    sealed BLOB NOT NULL,
     tape TEXT,
     drive TEXT,
     allocated_at INTEGER

@@ -120,13 +120,13 @@ describe('sync after restore', () => {
 describe('check', () => {
   it('finds a flipped byte in a stored record and names the key', () => {
     engine.generate('LIB1', 'i500');
-    const victim = engine.store.db.prepare('SELECT name, wrapped FROM keys LIMIT 1 OFFSET 7').get() as { name: string; wrapped: Buffer };
-    const flipped = Buffer.from(victim.wrapped);
+    const victim = engine.store.db.prepare('SELECT name, sealed FROM keys LIMIT 1 OFFSET 7').get() as { name: string; sealed: Buffer };
+    const flipped = Buffer.from(victim.sealed);
     flipped[20]! ^= 0x01;
-    engine.store.db.prepare('UPDATE keys SET wrapped = ? WHERE name = ?').run(flipped, victim.name);
+    engine.store.db.prepare('UPDATE keys SET sealed = ? WHERE name = ?').run(flipped, victim.name);
     const report = checkKeystore(engine.store);
     expect(report.keysChecked).toBe(64);
-    expect(report.problems).toEqual([{ subject: victim.name, problem: 'record altered or damaged (MAC mismatch)' }]);
+    expect(report.problems).toEqual([{ subject: victim.name, problem: 'record altered or damaged (its MAC does not match)' }]);
     expect(() => engine.lookup(victim.name)).toThrow(/fails its integrity check/);
   });
 

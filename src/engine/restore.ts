@@ -1,0 +1,152 @@
+import Database from 'better-sqlite3';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import * as tar from 'tar';
+import { BackupError, QkmError } from '../errors.js';
+import { Tickets } from '../ras/tickets.js';
+import { fsyncDir, fsyncFile } from '../util/durable-file.js';
+import { APP_FILES, BACKUP_FORMAT, BACKUP_FORMAT_VERSION, DATA_FILES, MANIFEST, type Manifest, type Part, sha256File } from './backup-format.js';
+import { checkKeystore } from './integrity.js';
+import type { Progress } from './key-engine.js';
+import { syncText } from './key-engine.js';
+import { DB_FILE, Keystore, stamp, switchKeystore } from './keystore.js';
+import { MASTER_KEY_FILE } from './master-key.js';
+import { SCHEMA_VERSION } from './schema.js';
+import type { World } from './world.js';
+
+export interface RestoreOptions {
+  dataDir: string;
+  appFile: string;
+  dataFile: string;
+  /** This server's serial: a backup of another server is refused unless allowOtherServer. */
+  serial: string;
+  allowOtherServer?: boolean;
+  world: World;
+  /** Called just before the switch; throws if the keystore is in use (qkmd running). */
+  assertNotInUse?: () => void;
+  onProgress?: Progress;
+}
+
+export interface RestoreResult {
+  keys: number;
+  libraries: string[];
+  backupSerial: string;
+  backupCreatedAt: string;
+  /** The keystore that was replaced, kept aside (undefined on a first restore). */
+  previous: string | undefined;
+}
+
+/**
+ * Restores a backup pair. Everything is verified in a staging directory first; the live
+ * keystore changes only by one atomic symlink switch, after the candidate has opened,
+ * migrated and passed the full check. Any refusal leaves the data directory as it was.
+ */
+export async function restoreBackup(o: RestoreOptions): Promise<RestoreResult> {
+  o.assertNotInUse?.();
+  mkdirSync(o.dataDir, { recursive: true, mode: 0o700 });
+  const stage = mkdtempSync(path.join(o.dataDir, '.restore-'));
+  let candidate: string | undefined;
+  try {
+    const app = await unpackHalf(o.appFile, 'app', APP_FILES, path.join(stage, 'app'));
+    const data = await unpackHalf(o.dataFile, 'data', DATA_FILES, path.join(stage, 'data'));
+    if (app.backupId !== data.backupId) {
+      throw new BackupError('BACKUP_MISMATCH', `${path.basename(o.appFile)} and ${path.basename(o.dataFile)} come from different backups; give the QKMApp and QKMData files made by the same backup.`);
+    }
+    if (app.serial !== o.serial && !o.allowOtherServer) {
+      throw new BackupError('BACKUP_OTHER_SERVER', `This backup belongs to server ${app.serial}, not to this server (${o.serial}); use that server's own backup, or add --allow-other-server when replacing that server.`);
+    }
+
+    candidate = path.join(o.dataDir, `keystore-${stamp(o.world.now())}-${o.world.randomBytes(3).toString('hex')}`);
+    mkdirSync(candidate, { mode: 0o700 });
+    renameSync(path.join(stage, 'app', MASTER_KEY_FILE), path.join(candidate, MASTER_KEY_FILE));
+    chmodSync(path.join(candidate, MASTER_KEY_FILE), 0o600);
+    renameSync(path.join(stage, 'data', DB_FILE), path.join(candidate, DB_FILE));
+
+    const libraries = proveAndMarkForSync(candidate, o);
+    const keys = data.counts?.keys ?? 0;
+    for (const f of [MASTER_KEY_FILE, DB_FILE]) fsyncFile(path.join(candidate, f));
+    fsyncDir(candidate);
+
+    o.assertNotInUse?.();
+    const previous = switchKeystore(o.dataDir, candidate);
+    candidate = undefined;
+    return { keys, libraries, backupSerial: app.serial, backupCreatedAt: app.createdAt, previous };
+  } finally {
+    rmSync(stage, { recursive: true, force: true });
+    if (candidate) rmSync(candidate, { recursive: true, force: true });
+  }
+}
+
+/** Opens the candidate as qkmd would, checks every record, and requires a sync per library. */
+function proveAndMarkForSync(dir: string, o: RestoreOptions): string[] {
+  let store: Keystore;
+  try {
+    store = Keystore.openDir(dir);
+  } catch (e) {
+    const why = e instanceof QkmError ? e.message.replace(/;.*$/, '') : String(e);
+    throw new BackupError('BACKUP_UNUSABLE', `The backup's keystore cannot be opened (${why}); use another backup.`, { cause: e });
+  }
+  try {
+    const report = checkKeystore(store, o.onProgress);
+    if (report.problems.length > 0) {
+      const first = report.problems[0]!;
+      throw new BackupError('BACKUP_DAMAGED', `The backup's keystore fails its check (${report.problems.length} problem(s), first: ${first.subject}: ${first.problem}); use another backup.`);
+    }
+    const db = store.db;
+    const tickets = new Tickets(db, o.world.now);
+    return db.transaction(() => {
+      db.prepare('UPDATE libraries SET needs_sync = 1').run();
+      const names = db.prepare('SELECT name FROM libraries ORDER BY name').pluck().all() as string[];
+      for (const name of names) tickets.open(`sync-needed:${name}`, 'error', syncText(name));
+      return names;
+    }).immediate();
+  } finally {
+    store.close();
+  }
+}
+
+async function unpackHalf(file: string, part: Part, names: readonly string[], dir: string): Promise<Manifest> {
+  const label = path.basename(file);
+  if (!existsSync(file) || !statSync(file).isFile()) {
+    throw new BackupError('BACKUP_NOT_FOUND', `Backup file ${file} does not exist; give the path of the ${part === 'app' ? 'QKMApp' : 'QKMData'} file.`);
+  }
+  mkdirSync(dir, { recursive: true });
+  const allowed = new Set([MANIFEST, ...names]);
+  const seen = new Set<string>();
+  try {
+    await tar.x({
+      file, cwd: dir, strict: true,
+      // Only the expected plain files are written; nothing else in an archive can land anywhere.
+      filter: (p, entry) => {
+        const ok = allowed.has(p) && !seen.has(p) && (entry as tar.ReadEntry).type === 'File';
+        if (ok) seen.add(p);
+        return ok;
+      },
+    });
+  } catch (e) {
+    throw new BackupError('BACKUP_UNREADABLE', `${label} is damaged or not a qkm backup (it cannot be unpacked); copy the file again from where the backup is kept.`, { cause: e });
+  }
+  let m: Manifest;
+  try {
+    m = JSON.parse(readFileSync(path.join(dir, MANIFEST), 'utf8')) as Manifest;
+  } catch (e) {
+    throw new BackupError('BACKUP_UNREADABLE', `${label} has no readable manifest, so it is not a qkm backup or it is damaged; copy the file again from where the backup is kept.`, { cause: e });
+  }
+  if (m.format !== BACKUP_FORMAT || typeof m.formatVersion !== 'number' || !Array.isArray(m.files)) {
+    throw new BackupError('BACKUP_UNREADABLE', `${label} is not a qkm backup; give the QKMApp and QKMData files written by "qkmcmds backup".`);
+  }
+  if (m.formatVersion > BACKUP_FORMAT_VERSION || m.schemaVersion > SCHEMA_VERSION) {
+    throw new BackupError('BACKUP_TOO_NEW', `${label} was written by a newer qkm (backup format ${m.formatVersion}, schema ${m.schemaVersion}); install that qkm version before restoring it.`);
+  }
+  if (m.part !== part) {
+    throw new BackupError('BACKUP_WRONG_PART', `${label} is the ${m.part === 'app' ? 'QKMApp' : 'QKMData'} half; give the QKMApp file first and the QKMData file second.`);
+  }
+  for (const name of names) {
+    const entry = m.files.find((f) => f.name === name);
+    const got = path.join(dir, name);
+    if (!entry || !existsSync(got) || statSync(got).size !== entry.size || (await sha256File(got)) !== entry.sha256) {
+      throw new BackupError('BACKUP_TAMPERED', `${label} does not match its manifest (${name} is missing, truncated or altered); copy the file again from where the backup is kept.`);
+    }
+  }
+  return m;
+}
