@@ -1,0 +1,140 @@
+import { isIP } from 'node:net';
+import { CertificateError } from './errors.js';
+import { DEFAULT_RSA_BITS, generateRsaKeyPair } from './key-pair.js';
+import { buildCertificate, randomSerialHex } from './x509-builder.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Certificates start an hour before "now": a tape library whose clock runs a little behind
+ * the appliance's would otherwise refuse a freshly issued certificate as not yet valid.
+ */
+export const CLOCK_SKEW_MS = 60 * 60 * 1000;
+
+export const DEFAULT_CA_VALIDITY_DAYS = 20 * 365;
+export const DEFAULT_SERVER_VALIDITY_DAYS = 5 * 365;
+export const DEFAULT_CLIENT_VALIDITY_DAYS = 5 * 365;
+
+const ORGANIZATION = 'qkm key manager';
+
+/** A certificate and its private key, both PEM. */
+export interface CertifiedKey {
+  certPem: string;
+  keyPem: string;
+}
+
+export interface CaOptions {
+  now: Date;
+  /** Names the CA after the appliance, so a library trusting several appliances can tell them apart. */
+  hostname: string;
+  validityDays?: number;
+  keyBits?: number;
+}
+
+export interface ServerCertOptions {
+  now: Date;
+  hostname: string;
+  /** Extra names the libraries may dial: IPv4/IPv6 addresses or DNS names. */
+  altNames?: readonly string[];
+  validityDays?: number;
+  keyBits?: number;
+}
+
+export interface ClientCertOptions {
+  now: Date;
+  /** The library's name; it becomes the certificate's subject CN and so its identity. */
+  library: string;
+  validityDays?: number;
+  keyBits?: number;
+}
+
+/** Library names travel as the certificate CN and as file names: keep them plain. */
+const LIBRARY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+export function assertLibraryName(library: string): void {
+  if (!LIBRARY_NAME.test(library)) {
+    throw new CertificateError(
+      'CERT_BAD_LIBRARY_NAME',
+      `The library name "${library}" cannot be used: use 1 to 64 letters, digits, dots, dashes or underscores, starting with a letter or digit.`,
+    );
+  }
+}
+
+function validity(now: Date, days: number): { notBefore: Date; notAfter: Date } {
+  if (!Number.isFinite(days) || days <= 0) {
+    throw new CertificateError('CERT_BAD_VALIDITY', `A certificate validity of ${days} days is not possible: give a positive number of days.`);
+  }
+  return { notBefore: new Date(now.getTime() - CLOCK_SKEW_MS), notAfter: new Date(now.getTime() + days * DAY_MS) };
+}
+
+/** The self-signed root every library is told to trust. */
+export function createCertificateAuthority(opts: CaOptions): CertifiedKey {
+  const keys = generateRsaKeyPair(opts.keyBits ?? DEFAULT_RSA_BITS);
+  // A random tag in the CN keeps two appliances' CAs (a primary/secondary pair, or a
+  // re-installed appliance) from sharing a subject name, which confuses chain building.
+  const name = { commonName: `qkm CA ${opts.hostname} ${randomSerialHex().slice(0, 8)}`, organizationName: ORGANIZATION };
+  const certPem = buildCertificate({
+    subject: name,
+    subjectPublicKeyPem: keys.publicKeyPem,
+    issuerPrivateKeyPem: keys.privateKeyPem,
+    ...validity(opts.now, opts.validityDays ?? DEFAULT_CA_VALIDITY_DAYS),
+    extensions: [
+      { name: 'basicConstraints', cA: true, pathLenConstraint: 0, critical: true },
+      { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
+    ],
+  });
+  return { certPem, keyPem: keys.privateKeyPem };
+}
+
+function subjectAltNames(hostname: string, altNames: readonly string[]): object[] {
+  const seen = new Set<string>();
+  const out: object[] = [];
+  for (const name of [hostname, ...altNames]) {
+    const key = name.toLowerCase();
+    if (name === '' || seen.has(key)) continue;
+    seen.add(key);
+    // GeneralName type 7 = iPAddress, 2 = dNSName (RFC 5280 4.2.1.6).
+    out.push(isIP(name) ? { type: 7, ip: name } : { type: 2, value: name });
+  }
+  return out;
+}
+
+/** The certificate qkmd presents on port 6000. */
+export function issueServerCertificate(ca: CertifiedKey, opts: ServerCertOptions): CertifiedKey {
+  const keys = generateRsaKeyPair(opts.keyBits ?? DEFAULT_RSA_BITS);
+  const certPem = buildCertificate({
+    subject: { commonName: opts.hostname, organizationName: ORGANIZATION },
+    issuerCertPem: ca.certPem,
+    subjectPublicKeyPem: keys.publicKeyPem,
+    issuerPrivateKeyPem: ca.keyPem,
+    ...validity(opts.now, opts.validityDays ?? DEFAULT_SERVER_VALIDITY_DAYS),
+    extensions: [
+      { name: 'basicConstraints', cA: false, critical: true },
+      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+      { name: 'extKeyUsage', serverAuth: true },
+      { name: 'subjectAltName', altNames: subjectAltNames(opts.hostname, opts.altNames ?? []) },
+    ],
+  });
+  return { certPem, keyPem: keys.privateKeyPem };
+}
+
+/** A tape library's client certificate: its CN is the library's name, its only use clientAuth. */
+export function issueClientCertificate(ca: CertifiedKey, opts: ClientCertOptions): CertifiedKey {
+  assertLibraryName(opts.library);
+  const keys = generateRsaKeyPair(opts.keyBits ?? DEFAULT_RSA_BITS);
+  const certPem = buildCertificate({
+    subject: { commonName: opts.library, organizationName: ORGANIZATION },
+    issuerCertPem: ca.certPem,
+    subjectPublicKeyPem: keys.publicKeyPem,
+    issuerPrivateKeyPem: ca.keyPem,
+    ...validity(opts.now, opts.validityDays ?? DEFAULT_CLIENT_VALIDITY_DAYS),
+    extensions: [
+      { name: 'basicConstraints', cA: false, critical: true },
+      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+      // PyKMIP's server (and others) refuse a client certificate without clientAuth.
+      { name: 'extKeyUsage', clientAuth: true },
+    ],
+  });
+  return { certPem, keyPem: keys.privateKeyPem };
+}
+

@@ -1,0 +1,26 @@
+export { CertificateError } from './errors.js';
+export {
+  createCertificateAuthority,
+  issueServerCertificate,
+  issueClientCertificate,
+  assertLibraryName,
+  CLOCK_SKEW_MS,
+  DEFAULT_CA_VALIDITY_DAYS,
+  DEFAULT_SERVER_VALIDITY_DAYS,
+  DEFAULT_CLIENT_VALIDITY_DAYS,
+  type CertifiedKey,
+  type CaOptions,
+  type ServerCertOptions,
+  type ClientCertOptions,
+} from './authority.js';
+export { DEFAULT_RSA_BITS } from './key-pair.js';
+export { loadCa } from './ca-store.js';
+export {
+  ensureServerCredentials,
+  type EnsureServerCredentialsOptions,
+  type ServerCredentials,
+  type ServerCertIssueReason,
+} from './server-credentials.js';
+export { writeLibraryBundle, BUNDLE_ENTRIES, type WriteLibraryBundleOptions, type LibraryBundle } from './library-bundle.js';
+export { tlsPaths, type TlsPaths } from './tls-dir.js';
+export { writeFileAtomic } from './atomic-file.js';

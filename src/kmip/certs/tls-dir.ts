@@ -1,0 +1,20 @@
+import { join } from 'node:path';
+
+/** Where each credential lives inside the appliance's TLS folder (`<dataDir>/tls`). */
+export function tlsPaths(tlsDir: string) {
+  return {
+    caCert: join(tlsDir, 'ca.pem'),
+    caKey: join(tlsDir, 'ca.key'),
+    serverCert: join(tlsDir, 'server.pem'),
+    serverKey: join(tlsDir, 'server.key'),
+    /** Copies (certificate only) of every library certificate issued, for audit and revocation. */
+    issued: join(tlsDir, 'issued'),
+  };
+}
+
+export type TlsPaths = ReturnType<typeof tlsPaths>;
+
+/** Certificates may be world-readable; keys are for the service account alone. */
+export const CERT_MODE = 0o644;
+export const KEY_MODE = 0o600;
+export const DIR_MODE = 0o700;

@@ -1,0 +1,243 @@
+import type { TLSSocket } from 'node:tls';
+import { FrameReader, type FrameEvent } from './frame-reader.js';
+import type { ClientIdentity } from './identity.js';
+import type { TransportLogger } from './logger.js';
+
+/** What a handler learns about the connection a frame came on. */
+export interface ConnectionInfo {
+  /** A number unique within this server's life, to tie log lines together. */
+  id: number;
+  identity: ClientIdentity;
+  remoteAddress: string;
+  remotePort: number;
+}
+
+/**
+ * Answers one complete TTLV message. Resolve to the reply bytes, or to null when the
+ * message deserves no answer and the connection should close (KMIP is strictly request and
+ * response, so a request left unanswered would hang the client).
+ */
+export type FrameHandler = (conn: ConnectionInfo, frame: Buffer) => Promise<Buffer | null>;
+
+/**
+ * Called once when a message header claims more than the size bound, before the
+ * connection closes; may return an error response (its header is the only part read).
+ */
+export type OversizeHandler = (
+  conn: ConnectionInfo,
+  oversize: { header: Buffer; claimedBytes: number; maxFrameBytes: number },
+) => Promise<Buffer | null>;
+
+export interface ConnectionLimits {
+  maxFrameBytes: number;
+  /** Close a connection with no message in progress or in hand for this long. */
+  idleTimeoutMs: number;
+  /** A message must arrive whole within this long of its first byte (slowloris guard). */
+  frameTimeoutMs: number;
+  /** Stop reading while this many requests wait (a pipelining client cannot queue without bound). */
+  maxQueuedFrames: number;
+}
+
+/** Grace for the last reply to leave before the socket is torn down. */
+const CLOSE_GRACE_MS = 2000;
+
+type Task = { kind: 'frame'; frame: Buffer } | { kind: 'oversize'; header: Buffer; claimedBytes: number };
+
+/**
+ * One library's TLS connection: reads frames, runs them through the handler one at a time
+ * in arrival order, writes replies in that order, and enforces the timeouts.
+ */
+export class KmipConnection {
+  private readonly reader: FrameReader;
+  private readonly queue: Task[] = [];
+  private running = false;
+  private closing = false;
+  private peerEnded = false;
+  private pausedByUs = false;
+  private frameTimer: NodeJS.Timeout | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly info: ConnectionInfo,
+    private readonly socket: TLSSocket,
+    private readonly handler: FrameHandler,
+    private readonly onOversize: OversizeHandler | undefined,
+    private readonly limits: ConnectionLimits,
+    private readonly log: TransportLogger,
+  ) {
+    this.reader = new FrameReader(limits.maxFrameBytes);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('end', () => this.onEnd());
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      // A reset by the peer is how many clients hang up; not worth a warning.
+      if (err.code !== 'ECONNRESET' && err.code !== 'EPIPE') {
+        this.log.warn({ ...this.fields(), err: err.message, code: err.code }, 'key server connection error');
+      }
+    });
+    socket.on('close', () => this.clearTimers());
+    this.armIdle();
+  }
+
+  /** Tear the connection down now (server stopping or paused). */
+  destroy(): void {
+    this.closing = true;
+    this.clearTimers();
+    this.socket.destroy();
+  }
+
+  private fields(): Record<string, unknown> {
+    return { conn: this.info.id, library: this.info.identity.library, remoteAddress: this.info.remoteAddress };
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closing) return;
+    this.clearIdle();
+    const events = this.reader.push(chunk);
+    for (const event of events) this.enqueue(event);
+    if (this.closing) return;
+    // A completed message stops its clock; a message begun in the same chunk gets a fresh one.
+    if (events.length > 0) this.clearFrameTimer();
+    if (this.reader.partialBytes > 0) {
+      // The slow-read clock starts at a message's first byte and is not reset by later ones.
+      if (!this.frameTimer && !this.pausedByUs) this.startFrameTimer();
+    } else {
+      this.clearFrameTimer();
+    }
+    this.pump();
+  }
+
+  private enqueue(event: FrameEvent): void {
+    if (event.kind === 'frame') {
+      this.queue.push({ kind: 'frame', frame: event.frame });
+      if (this.queue.length >= this.limits.maxQueuedFrames && !this.pausedByUs) {
+        this.pausedByUs = true;
+        this.clearFrameTimer();
+        this.socket.pause();
+      }
+      return;
+    }
+    this.log.warn(
+      { ...this.fields(), claimedBytes: event.claimedBytes, maxFrameBytes: this.limits.maxFrameBytes },
+      'KMIP message over the size bound; closing the connection',
+    );
+    // Nothing after this header is read; replies already owed are still written first.
+    this.clearFrameTimer();
+    this.socket.pause();
+    this.queue.push({ kind: 'oversize', header: event.header, claimedBytes: event.claimedBytes });
+  }
+
+  private onEnd(): void {
+    this.peerEnded = true;
+    if (this.reader.partialBytes > 0 && !this.closing) {
+      this.log.info({ ...this.fields(), partialBytes: this.reader.partialBytes }, 'client closed in the middle of a KMIP message');
+    }
+    this.clearFrameTimer();
+    if (!this.running && this.queue.length === 0) this.close();
+  }
+
+  private pump(): void {
+    if (this.running || this.closing) return;
+    this.running = true;
+    void this.drainQueue().finally(() => {
+      this.running = false;
+      if (this.closing) return;
+      if (this.peerEnded) return this.close();
+      this.armIdle();
+    });
+  }
+
+  private async drainQueue(): Promise<void> {
+    while (this.queue.length > 0 && !this.closing) {
+      const task = this.queue.shift()!;
+      if (this.pausedByUs && this.queue.length < this.limits.maxQueuedFrames / 2) this.resumeReading();
+      const reply = await this.run(task);
+      if (this.closing) return;
+      if (reply) await this.write(reply);
+      if (reply === null || task.kind === 'oversize') {
+        this.close();
+        return;
+      }
+    }
+  }
+
+  /** The reply to write; null (also when the handler throws) means close the connection. */
+  private async run(task: Task): Promise<Buffer | null> {
+    try {
+      if (task.kind === 'frame') return await this.handler(this.info, task.frame);
+      if (!this.onOversize) return null;
+      return await this.onOversize(this.info, {
+        header: task.header,
+        claimedBytes: task.claimedBytes,
+        maxFrameBytes: this.limits.maxFrameBytes,
+      });
+    } catch (err) {
+      this.log.error({ ...this.fields(), err: err instanceof Error ? err.message : String(err) }, 'KMIP handler failed; closing the connection');
+      return null;
+    }
+  }
+
+  private write(reply: Buffer): Promise<void> {
+    if (this.socket.destroyed) return Promise.resolve();
+    return new Promise((resolve) => {
+      // Waiting for the flush is the back-pressure: a client that never reads stalls only itself.
+      if (this.socket.write(reply)) return resolve();
+      const done = () => {
+        this.socket.off('drain', done);
+        this.socket.off('close', done);
+        resolve();
+      };
+      this.socket.on('drain', done);
+      this.socket.on('close', done);
+    });
+  }
+
+  private resumeReading(): void {
+    this.pausedByUs = false;
+    this.socket.resume();
+    if (this.reader.partialBytes > 0) this.startFrameTimer();
+  }
+
+  /** Half-close politely so the last reply is delivered; destroy if the peer lingers. */
+  private close(): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.clearTimers();
+    this.socket.end();
+    setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref();
+  }
+
+  private startFrameTimer(): void {
+    this.clearFrameTimer();
+    this.frameTimer = setTimeout(() => {
+      this.log.warn(
+        { ...this.fields(), partialBytes: this.reader.partialBytes, frameTimeoutMs: this.limits.frameTimeoutMs },
+        'KMIP message not received in time (slow client); closing the connection',
+      );
+      this.destroy();
+    }, this.limits.frameTimeoutMs);
+  }
+
+  private armIdle(): void {
+    this.clearIdle();
+    if (this.closing || this.running || this.queue.length > 0 || this.reader.partialBytes > 0) return;
+    this.idleTimer = setTimeout(() => {
+      this.log.info({ ...this.fields(), idleTimeoutMs: this.limits.idleTimeoutMs }, 'idle key server connection closed');
+      this.close();
+    }, this.limits.idleTimeoutMs);
+  }
+
+  private clearFrameTimer(): void {
+    if (this.frameTimer) clearTimeout(this.frameTimer);
+    this.frameTimer = undefined;
+  }
+
+  private clearIdle(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+  }
+
+  private clearTimers(): void {
+    this.clearFrameTimer();
+    this.clearIdle();
+  }
+}

@@ -1,0 +1,65 @@
+import type { PeerCertificate } from 'node:tls';
+
+const OID_CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
+
+/** Who is on the other end of a connection, as its certificate says. */
+export interface ClientIdentity {
+  /** The certificate's subject CN: the tape library's name, and the owner of its keys. */
+  library: string;
+  /** SHA-256 of the certificate, upper-case hex with colons (as Node and OpenSSL print it). */
+  fingerprint256: string;
+  serialNumber: string;
+  notAfter: Date;
+}
+
+export type IdentityResult = { ok: true; identity: ClientIdentity } | { ok: false; reason: string };
+
+/**
+ * The chain, dates and CA were already checked during the handshake; this adds what
+ * OpenSSL does not check for a server: that the certificate names a library and was made
+ * for a client (so the appliance's own server certificate cannot pose as a library).
+ */
+export function identityFromCertificate(cert: PeerCertificate | undefined): IdentityResult {
+  if (!cert || !cert.fingerprint256) return { ok: false, reason: 'no client certificate' };
+  const cn = cert.subject?.CN;
+  const library = Array.isArray(cn) ? undefined : cn;
+  if (!library) return { ok: false, reason: 'client certificate has no (single) subject CN' };
+  const eku = (cert as PeerCertificate & { ext_key_usage?: string[] }).ext_key_usage;
+  if (!eku || !eku.includes(OID_CLIENT_AUTH)) {
+    return { ok: false, reason: `client certificate of "${library}" lacks extendedKeyUsage clientAuth` };
+  }
+  return {
+    ok: true,
+    identity: {
+      library,
+      fingerprint256: cert.fingerprint256,
+      serialNumber: cert.serialNumber,
+      notAfter: new Date(cert.valid_to),
+    },
+  };
+}
+
+const REASONS: Record<string, string> = {
+  ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE: 'no client certificate',
+  CERT_HAS_EXPIRED: 'client certificate expired',
+  CERT_NOT_YET_VALID: 'client certificate not yet valid',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'client certificate not issued by this appliance CA',
+  UNABLE_TO_GET_ISSUER_CERT: 'client certificate not issued by this appliance CA',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'client certificate not issued by this appliance CA',
+  SELF_SIGNED_CERT_IN_CHAIN: 'client certificate chains to an unknown CA',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'client certificate is self-signed',
+  CERT_SIGNATURE_FAILURE: 'client certificate signature does not verify',
+  INVALID_PURPOSE: 'certificate not made for client use (extendedKeyUsage lacks clientAuth)',
+  ERR_SSL_UNSUPPORTED_PROTOCOL: 'TLS version not allowed (1.2 or 1.3 only)',
+  ERR_SSL_NO_SHARED_CIPHER: 'no shared cipher suite (ECDHE AEAD suites only)',
+  ERR_SSL_WRONG_VERSION_NUMBER: 'not a TLS client (wrong version number)',
+  ERR_SSL_HTTP_REQUEST: 'not a TLS client (plain HTTP)',
+  ERR_TLS_HANDSHAKE_TIMEOUT: 'handshake timeout',
+  ECONNRESET: 'client closed the connection during the handshake',
+};
+
+/** One short phrase for the log, from Node's handshake error and the socket's verify result. */
+export function describeHandshakeFailure(errorCode: string | undefined, authorizationError: string | undefined): string {
+  const code = authorizationError ?? errorCode ?? 'unknown';
+  return REASONS[code] ?? code;
+}

@@ -1,0 +1,248 @@
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
+import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
+import { KmipConnection, type FrameHandler, type OversizeHandler } from './connection.js';
+import { DEFAULT_MAX_FRAME_BYTES } from './frame-reader.js';
+import { describeHandshakeFailure, identityFromCertificate } from './identity.js';
+import type { TransportLogger } from './logger.js';
+import { keyServerTlsOptions, type ServerTlsMaterial } from './tls-policy.js';
+
+export const KMIP_PORT = 6000;
+
+export interface KmipTlsServerOptions {
+  /** Address to bind; 0.0.0.0 on the appliance, 127.0.0.1 in tests. */
+  host: string;
+  /** TCP port; 0 picks a free one (read it from `port` after `listen`). */
+  port: number;
+  tls: ServerTlsMaterial;
+  handler: FrameHandler;
+  onOversize?: OversizeHandler;
+  logger: TransportLogger;
+  maxFrameBytes?: number;
+  handshakeTimeoutMs?: number;
+  idleTimeoutMs?: number;
+  frameTimeoutMs?: number;
+  maxConnections?: number;
+  maxQueuedFrames?: number;
+}
+
+export const TRANSPORT_DEFAULTS = {
+  maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
+  handshakeTimeoutMs: 10_000,
+  // Libraries hold a connection open between tape mounts; five quiet minutes ends it.
+  idleTimeoutMs: 5 * 60_000,
+  frameTimeoutMs: 10_000,
+  maxConnections: 2048,
+  maxQueuedFrames: 32,
+} as const;
+
+/** Per TCP connection, from accept to close, whether or not its handshake succeeded. */
+interface Tracked {
+  raw: Socket;
+  remoteAddress: string;
+  remotePort: number;
+  handshakeTimer?: NodeJS.Timeout;
+  connection?: KmipConnection;
+  /** Set once the refusal has been logged, so each refused connection is logged once. */
+  refusalLogged: boolean;
+}
+
+/**
+ * Node gives no public link from a TLSSocket back to the TCP socket it wraps, and a socket
+ * refused for a bad certificate has lost its address by the time Node reports it. The link
+ * is the wrapped socket (`_parent`); without it the refusal is still logged, minus address.
+ */
+function rawSocketOf(tlsSocket: TLSSocket): Socket | undefined {
+  return (tlsSocket as unknown as { _parent?: Socket })._parent;
+}
+
+/**
+ * The key server's transport: TLS 1.2/1.3 with mutual authentication on port 6000, TTLV
+ * framing, one request at a time per connection, timeouts and a connection bound. It knows
+ * nothing of KMIP semantics: every complete message goes to the injected handler.
+ */
+export class KmipTlsServer {
+  private readonly opts: Required<Omit<KmipTlsServerOptions, 'onOversize'>> & Pick<KmipTlsServerOptions, 'onOversize'>;
+  private readonly net: NetServer;
+  private readonly tls: TlsServer;
+  /** Live TCP connections, for the connection bound, pause() and stop(). */
+  private readonly tracked = new Map<Socket, Tracked>();
+  /**
+   * Every connection's record, kept until the socket is collected: Node reports a refused
+   * certificate after the TCP socket has closed, and the log line still needs its address.
+   */
+  private readonly records = new WeakMap<Socket, Tracked>();
+  private nextId = 1;
+  private boundPort: number | undefined;
+  private isPaused = false;
+  private refusedWhilePaused = 0;
+  private refusedOverLimit = 0;
+
+  constructor(options: KmipTlsServerOptions) {
+    this.opts = { ...TRANSPORT_DEFAULTS, ...stripUndefined(options) } as typeof this.opts;
+    // The TLS server never listens itself: we accept TCP first, so that paused or
+    // over-limit connections are dropped before any TLS work, and each handshake can be
+    // given an absolute deadline (Node's handshakeTimeout is reset by every byte).
+    this.tls = createTlsServer(keyServerTlsOptions(this.opts.tls, this.opts.handshakeTimeoutMs));
+    this.tls.on('secureConnection', (socket: TLSSocket) => this.onSecure(socket));
+    this.tls.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) => this.onHandshakeError(err, socket));
+    this.net = createNetServer({ allowHalfOpen: true }, (raw) => this.onTcp(raw));
+  }
+
+  /** The bound port (useful when listening on port 0). */
+  get port(): number {
+    if (this.boundPort === undefined) throw new Error('KmipTlsServer.port read before listen()');
+    return this.boundPort;
+  }
+
+  get paused(): boolean {
+    return this.isPaused;
+  }
+
+  /** Open TCP connections, including those still in their handshake. */
+  get connectionCount(): number {
+    return this.tracked.size;
+  }
+
+  async listen(): Promise<{ host: string; port: number }> {
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: Error) => reject(err);
+      this.net.once('error', onError);
+      this.net.listen(this.opts.port, this.opts.host, () => {
+        this.net.off('error', onError);
+        resolve();
+      });
+    });
+    this.boundPort = (this.net.address() as AddressInfo).port;
+    this.opts.logger.info({ host: this.opts.host, port: this.boundPort }, 'key server listening');
+    return { host: this.opts.host, port: this.boundPort };
+  }
+
+  /** Close the listener and every connection. */
+  async stop(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.net.close(() => resolve()));
+    this.closeAll();
+    await closed;
+    this.opts.logger.info({ port: this.boundPort }, 'key server stopped');
+  }
+
+  /** The admin stopped the key service: close every connection and refuse new ones. */
+  pause(): void {
+    if (this.isPaused) return;
+    this.isPaused = true;
+    const open = this.tracked.size;
+    this.closeAll();
+    this.opts.logger.info({ closedConnections: open }, 'key service paused; refusing connections');
+  }
+
+  resume(): void {
+    if (!this.isPaused) return;
+    this.isPaused = false;
+    this.opts.logger.info({ refusedWhilePaused: this.refusedWhilePaused }, 'key service resumed');
+    this.refusedWhilePaused = 0;
+  }
+
+  private closeAll(): void {
+    for (const t of [...this.tracked.values()]) {
+      if (t.connection) t.connection.destroy();
+      else t.raw.destroy();
+    }
+  }
+
+  private onTcp(raw: Socket): void {
+    if (this.isPaused) {
+      this.refusedWhilePaused++;
+      raw.destroy();
+      return;
+    }
+    if (this.tracked.size >= this.opts.maxConnections) {
+      // Log the first refusal of a burst, and the count when there is room again.
+      if (this.refusedOverLimit++ === 0) {
+        this.opts.logger.warn({ maxConnections: this.opts.maxConnections, remoteAddress: raw.remoteAddress }, 'connection limit reached; refusing new connections');
+      }
+      raw.destroy();
+      return;
+    }
+    const tracked: Tracked = {
+      raw,
+      remoteAddress: raw.remoteAddress ?? 'unknown',
+      remotePort: raw.remotePort ?? 0,
+      refusalLogged: false,
+    };
+    this.tracked.set(raw, tracked);
+    this.records.set(raw, tracked);
+    raw.on('close', () => this.onTcpClose(tracked));
+    raw.on('error', () => {
+      // Reported through the TLS socket or the handshake error; nothing more to say here.
+    });
+    tracked.handshakeTimer = setTimeout(() => {
+      if (tracked.connection) return;
+      this.logRefusal(tracked, 'handshake timeout');
+      raw.destroy();
+    }, this.opts.handshakeTimeoutMs);
+    this.tls.emit('connection', raw);
+  }
+
+  private onTcpClose(tracked: Tracked): void {
+    clearTimeout(tracked.handshakeTimer);
+    this.tracked.delete(tracked.raw);
+    if (this.refusedOverLimit > 0 && this.tracked.size < this.opts.maxConnections) {
+      this.opts.logger.info({ refused: this.refusedOverLimit }, 'below the connection limit again');
+      this.refusedOverLimit = 0;
+    }
+  }
+
+  private logRefusal(tracked: Tracked | undefined, reason: string): void {
+    if (tracked?.refusalLogged) return;
+    if (tracked) tracked.refusalLogged = true;
+    this.opts.logger.warn(
+      { remoteAddress: tracked?.remoteAddress, remotePort: tracked?.remotePort, reason },
+      'refused a key server client during the TLS handshake',
+    );
+  }
+
+  private onHandshakeError(err: NodeJS.ErrnoException, socket: TLSSocket): void {
+    const raw = rawSocketOf(socket);
+    const tracked = raw ? this.records.get(raw) : undefined;
+    if (tracked) clearTimeout(tracked.handshakeTimer);
+    // Our own teardown (pause, stop, handshake deadline) has already been accounted for.
+    if (this.isPaused || !this.net.listening) return;
+    const authorizationError = (socket as { authorizationError?: unknown }).authorizationError;
+    this.logRefusal(tracked, describeHandshakeFailure(err.code, authorizationError ? String(authorizationError) : undefined));
+  }
+
+  private onSecure(socket: TLSSocket): void {
+    const raw = rawSocketOf(socket);
+    const tracked = raw ? this.records.get(raw) : undefined;
+    if (tracked) clearTimeout(tracked.handshakeTimer);
+    if (this.isPaused) {
+      socket.destroy();
+      return;
+    }
+    const result = identityFromCertificate(socket.getPeerCertificate());
+    const remoteAddress = socket.remoteAddress ?? tracked?.remoteAddress ?? 'unknown';
+    const remotePort = socket.remotePort ?? tracked?.remotePort ?? 0;
+    if (!result.ok) {
+      this.logRefusal(tracked ?? { raw: socket, remoteAddress, remotePort, refusalLogged: false }, result.reason);
+      socket.destroy();
+      return;
+    }
+    const info = { id: this.nextId++, identity: result.identity, remoteAddress, remotePort };
+    const connection = new KmipConnection(info, socket, this.opts.handler, this.opts.onOversize, this.opts, this.opts.logger);
+    if (tracked) {
+      tracked.connection = connection;
+    } else {
+      // Without the TCP link, track the TLS socket itself so pause() and stop() still reach it.
+      const self: Tracked = { raw: socket, remoteAddress, remotePort, connection, refusalLogged: false };
+      this.tracked.set(socket, self);
+      socket.on('close', () => this.onTcpClose(self));
+    }
+    this.opts.logger.info(
+      { conn: info.id, library: info.identity.library, fingerprint256: info.identity.fingerprint256, remoteAddress, protocol: socket.getProtocol(), cipher: socket.getCipher().name },
+      'key server client connected',
+    );
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
