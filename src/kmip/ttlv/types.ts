@@ -58,7 +58,22 @@ export type TtlvItem = TtlvValue & { tag: number };
 
 export type TtlvStructure = Extract<TtlvItem, { type: 'Structure' }>;
 
-type ValueOf<T extends ItemTypeName> = Extract<TtlvValue, { type: T }>['value'];
+/** The JS type each item type's value has (kept in step with TtlvValue above). */
+export interface ValueByType {
+  Structure: TtlvItem[];
+  Integer: number;
+  LongInteger: bigint;
+  BigInteger: bigint;
+  Enumeration: number;
+  Boolean: boolean;
+  TextString: string;
+  ByteString: Uint8Array;
+  DateTime: bigint;
+  Interval: number;
+  DateTimeExtended: bigint;
+}
+
+type ValueOf<T extends ItemTypeName> = ValueByType[T];
 
 function make<T extends ItemTypeName>(type: T) {
   return (tag: number, value: ValueOf<T>): Extract<TtlvItem, { type: T }> =>
