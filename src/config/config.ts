@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import TOML from '@iarna/toml';
@@ -18,7 +18,7 @@ export interface QkmConfig {
 }
 
 /** The checkout (or installed package) root: the embedded default lives under it. */
-export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export const PACKAGE_ROOT = findPackageRoot(path.dirname(fileURLToPath(import.meta.url)));
 export const EMBEDDED_CONFIG = path.join(PACKAGE_ROOT, 'config', 'qkm.toml');
 
 export interface LoadOptions {
@@ -44,10 +44,14 @@ export function loadConfig(opts: LoadOptions = {}): QkmConfig {
   const sources: string[] = [];
   for (const s of SETTINGS) (values[s.section] ??= {})[s.key] = s.default;
 
-  const files = [opts.embeddedFile ?? EMBEDDED_CONFIG];
-  if (opts.configFile) files.push(path.resolve(cwd, opts.configFile));
-  for (const file of files) {
-    applyFile(file, values, origins);
+  // The embedded file speaks for the checkout (its ./var is <checkout>/var); any other
+  // file's relative paths are relative to that file's own folder.
+  const embedded = opts.embeddedFile ?? EMBEDDED_CONFIG;
+  applyFile(embedded, path.dirname(path.dirname(embedded)), values, origins);
+  sources.push(embedded);
+  if (opts.configFile) {
+    const file = path.resolve(cwd, opts.configFile);
+    applyFile(file, path.dirname(file), values, origins);
     sources.push(file);
   }
   for (const s of SETTINGS) {
@@ -63,14 +67,21 @@ export function loadConfig(opts: LoadOptions = {}): QkmConfig {
     origins['paths.data_dir'] = { where: 'option --data-dir', dir: cwd };
   }
 
-  // A relative data_dir means "relative to where it was written": the embedded default's
-  // ./var is the checkout's var/, a --config file's is beside that file, a flag's is the cwd.
+  // A relative data_dir is relative to where it was written (see above); a flag's or a variable's is the cwd.
   const dataOrigin = origins['paths.data_dir'] ?? { where: 'built-in default', dir: PACKAGE_ROOT };
   values.paths!.data_dir = path.resolve(dataOrigin.dir, values.paths!.data_dir as string);
   return { ...(values as unknown as Omit<QkmConfig, 'sources'>), sources };
 }
 
-function applyFile(file: string, values: Values, origins: Record<string, Origin>): void {
+/** Walks up from here to the folder with package.json: the same from src/ (tests) and dist/src/ (built). */
+function findPackageRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`no package.json above ${from}`);
+  }
+}
+
+function applyFile(file: string, baseDir: string, values: Values, origins: Record<string, Origin>): void {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -97,7 +108,7 @@ function applyFile(file: string, values: Values, origins: Record<string, Origin>
         throw new ConfigError('CONFIG_UNKNOWN_KEY', `Unknown key ${section}.${key} in ${where}; [${section}] allows ${known.map((s) => s.key).join(', ')}.`);
       }
       values[section]![key] = checkValue(setting, value, where);
-      origins[`${section}.${key}`] = { where, dir: path.dirname(file) };
+      origins[`${section}.${key}`] = { where, dir: baseDir };
     }
   }
 }

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync, readlinkSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readlinkSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { KeystoreError } from '../errors.js';
 import { fsyncDir } from '../util/durable-file.js';
@@ -109,6 +109,7 @@ export function createKeystoreDir(dataDir: string, world: World, serial: string)
   const keys = deriveKeys(master);
   master.fill(0);
   const db = new Database(path.join(dir, DB_FILE));
+  chmodSync(path.join(dir, DB_FILE), 0o600); // SQLite gives its -wal and -shm files the same mode
   try {
     prepareConnection(db);
     migrate(db, dir);

@@ -1,0 +1,184 @@
+import { Command, CommanderError } from 'commander';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { takeBackup } from '../engine/backup.js';
+import { checkKeystore } from '../engine/integrity.js';
+import { LIBRARY_CLASSES, type LibraryClass } from '../engine/key-engine.js';
+import { restoreBackup } from '../engine/restore.js';
+import { type Context, type GlobalOptions, VERSION, loadContext, openEngine, runCommand } from './context.js';
+import { assertQkmdStopped } from './pidfile.js';
+import { progressBar } from './progress.js';
+
+const PROGRAM = 'qkmcmds';
+const ref: { ctx?: Context } = {};
+const out = (line = ''): void => void process.stdout.write(line + '\n');
+
+const program = new Command(PROGRAM)
+  .description('Administer the qkm key-manager appliance.')
+  .version(VERSION, '-v, --version', 'print the qkm version')
+  .option('--config <file>', 'a config file applied over the embedded config/qkm.toml')
+  .option('--data-dir <dir>', 'the data directory (overrides [paths] data_dir)')
+  .showHelpAfterError('(run qkmcmds --help for the commands)')
+  .exitOverride();
+
+function context(): Context {
+  ref.ctx ??= loadContext(PROGRAM, program.opts<GlobalOptions>());
+  return ref.ctx;
+}
+
+/** Wraps an action: errors become one sentence, and the keystore is always closed. */
+function action<A extends unknown[]>(body: (...args: A) => Promise<number | void> | number | void) {
+  return (...args: A) => runCommand(PROGRAM, ref, () => body(...args));
+}
+
+const keys = program.command('keys').description('key sets of the tape libraries');
+
+keys
+  .command('generate')
+  .description('generate a set of keys for a library, if its unused keys are insufficient')
+  .requiredOption('--library <name>', 'the tape library (its certificate name)')
+  .requiredOption('--class <class>', `library class: ${LIBRARY_CLASSES.join(' or ')}`)
+  .action(action(async (o: { library: string; class: LibraryClass }) => {
+    const engine = openEngine(context());
+    const bar = progressBar(`generating ${o.library}`);
+    try {
+      const r = engine.generate(o.library, o.class, bar.update);
+      bar.stop();
+      if (!r.generated) {
+        out(`Library ${r.library} has enough unused keys (${r.unused}; a new set is generated below ${r.needed}); no keys generated.`);
+        return;
+      }
+      out(`Generated ${r.count} keys for library ${r.library} (${r.class}): ${r.firstKey} .. ${r.lastKey}.`);
+      if (engine.settings.requireBackup) out('Back up the keystore now (qkmcmds backup): these keys are not handed out until a backup holds them.');
+    } finally {
+      engine.store.close();
+    }
+  }));
+
+keys
+  .command('status')
+  .description('per library: keys total, used, pending backup, percent used')
+  .option('--json', 'machine-readable output')
+  .action(action((o: { json?: boolean }) => {
+    const engine = openEngine(context());
+    try {
+      const rows = engine.status();
+      if (o.json) return out(JSON.stringify(rows, null, 2));
+      if (rows.length === 0) return out('No key sets yet; generate one with: qkmcmds keys generate --library NAME --class i500|i2000');
+      const table = [['LIBRARY', 'CLASS', 'TOTAL', 'USED', 'UNUSED', 'PENDING BACKUP', 'USED %', 'SYNC'],
+        ...rows.map((r) => [r.library, r.class, r.total, r.used, r.unused, r.pendingBackup, r.percentUsed.toFixed(1), r.needsSync ? 'needed' : 'ok'].map(String))];
+      const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
+      for (const row of table) out(row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
+    } finally {
+      engine.store.close();
+    }
+  }));
+
+program
+  .command('tickets')
+  .description('RAS tickets (open ones; --all for history)')
+  .option('--all', 'include closed tickets')
+  .option('--json', 'machine-readable output')
+  .action(action((o: { all?: boolean; json?: boolean }) => {
+    const engine = openEngine(context());
+    try {
+      const list = engine.tickets.list({ openOnly: !o.all });
+      if (o.json) return out(JSON.stringify(list, null, 2));
+      if (list.length === 0) return out(o.all ? 'No tickets.' : 'No open tickets.');
+      for (const t of list) {
+        const when = new Date(t.openedAt).toISOString();
+        out(`#${t.id} ${t.severity.toUpperCase()} ${t.open ? 'open' : `closed ${new Date(t.closedAt!).toISOString()}`} since ${when} [${t.condition}]`);
+        out(`    ${t.text}`);
+      }
+    } finally {
+      engine.store.close();
+    }
+  }));
+
+program
+  .command('backup')
+  .description('write QKMApp<SN><date><time>.tgz and QKMData<SN><date><time>.tgz')
+  .option('--to <dir>', 'where to write the two files (default: <data_dir>/backups)')
+  .action(action(async (o: { to?: string }) => {
+    const ctx = context();
+    const to = path.resolve(o.to ?? path.join(ctx.config.paths.data_dir, 'backups'));
+    mkdirSync(to, { recursive: true, mode: 0o700 });
+    const engine = openEngine(ctx);
+    const bar = progressBar('backing up');
+    try {
+      const r = await takeBackup(engine, ctx.world, { toDir: to, onProgress: bar.update });
+      bar.stop();
+      ctx.log.info({ backup: r }, 'backup taken');
+      out(`Backed up ${r.keys} keys to:`);
+      out(`  ${r.appFile}`);
+      out(`  ${r.dataFile}`);
+      if (r.setsNowUsable > 0) out(`${r.setsNowUsable} new key set(s) may now be used.`);
+      out('Copy both files off this server and keep them together.');
+    } finally {
+      engine.store.close();
+    }
+  }));
+
+program
+  .command('restore')
+  .description('replace the keystore with a backup (qkmd must be stopped)')
+  .argument('<app>', 'the QKMApp<SN><date><time>.tgz file')
+  .argument('<data>', 'the QKMData<SN><date><time>.tgz file')
+  .option('--allow-other-server', "restore another server's backup (when replacing that server)")
+  .action(action(async (app: string, data: string, o: { allowOtherServer?: boolean }) => {
+    const ctx = context();
+    const dataDir = ctx.config.paths.data_dir;
+    const bar = progressBar('verifying');
+    const r = await restoreBackup({
+      dataDir, appFile: path.resolve(app), dataFile: path.resolve(data), serial: ctx.serial, world: ctx.world,
+      allowOtherServer: o.allowOtherServer, onProgress: bar.update,
+      assertNotInUse: () => assertQkmdStopped(dataDir, 'restore a backup'),
+    });
+    bar.stop();
+    ctx.log.info({ restore: r }, 'keystore restored');
+    out(`Restored ${r.keys} keys of server ${r.backupSerial} from the backup of ${r.backupCreatedAt}.`);
+    if (r.previous) out(`The replaced keystore is kept in ${r.previous}.`);
+    out(`Before new keys are handed out, synchronise each library (${r.libraries.join(', ') || 'none yet'}): qkmcmds sync --last-key NAME`);
+  }));
+
+program
+  .command('sync')
+  .description('after a restore: mark every key up to the last one a library used as used')
+  .requiredOption('--last-key <name>', 'the name of the last key the library used')
+  .action(action((o: { lastKey: string }) => {
+    const engine = openEngine(context());
+    try {
+      const r = engine.sync(o.lastKey);
+      out(`Library ${r.library} is synchronised: ${r.skipped} key(s) up to ${o.lastKey} marked used; new keys start after it.`);
+    } finally {
+      engine.store.close();
+    }
+  }));
+
+program
+  .command('check')
+  .description('the Config Test: verify every key record and the keystore')
+  .action(action(() => {
+    const engine = openEngine(context());
+    const bar = progressBar('checking');
+    try {
+      const r = checkKeystore(engine.store, bar.update);
+      bar.stop();
+      if (r.problems.length === 0) {
+        out(`Keystore OK: ${r.keysChecked} keys checked.`);
+        return 0;
+      }
+      for (const p of r.problems) out(`BAD ${p.subject}: ${p.problem}`);
+      out(`Keystore check FAILED: ${r.problems.length} problem(s) in ${r.keysChecked} keys; restore from the latest good backup (qkmcmds restore).`);
+      return 1;
+    } finally {
+      engine.store.close();
+    }
+  }));
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  // Usage mistakes: commander already printed its one line and the help hint.
+  process.exitCode = e instanceof CommanderError ? (e.exitCode === 0 ? 0 : 2) : 70;
+}

@@ -1,0 +1,43 @@
+import { Command } from 'commander';
+import { type Context, type GlobalOptions, VERSION, loadContext, openEngine, runCommand } from './context.js';
+import { claimDataDir } from './pidfile.js';
+
+const PROGRAM = 'qkmd';
+const ref: { ctx?: Context } = {};
+
+const program = new Command(PROGRAM)
+  .description('The qkm appliance service: key engine (and, as they arrive, key server and hardware agent).')
+  .version(VERSION, '-v, --version', 'print the qkm version')
+  .option('--config <file>', 'a config file applied over the embedded config/qkm.toml')
+  .option('--data-dir <dir>', 'the data directory (overrides [paths] data_dir)')
+  .parse(process.argv);
+
+await runCommand(PROGRAM, ref, async () => {
+  // Handlers first: a SIGTERM that arrives while starting up still means a clean stop.
+  let stopSignal: ((signal: string) => void) | undefined;
+  const stopped = new Promise<string>((resolve) => (stopSignal = resolve));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stopSignal!(signal));
+  // Signal handlers do not keep Node alive; until the key server's socket does, this timer does.
+  const keepAlive = setInterval(() => {}, 1 << 30);
+
+  let release = () => {};
+  try {
+    const ctx = (ref.ctx = loadContext(PROGRAM, program.opts<GlobalOptions>()));
+    release = claimDataDir(ctx.config.paths.data_dir);
+    const engine = openEngine(ctx, true);
+    const total = engine.status().reduce((n, s) => n + s.total, 0);
+    ctx.log.info({ serial: ctx.serial, dataDir: ctx.config.paths.data_dir, sources: ctx.config.sources }, 'qkmd started');
+    process.stdout.write(
+      `qkmd ${VERSION}: server ${ctx.serial} (${ctx.config.server.hostname}), ${ctx.config.hardware.profile} hardware\n` +
+      `data in ${ctx.config.paths.data_dir} (keystore: ${engine.store.dir}, ${total} keys)\n` +
+      `running; stop with Ctrl-C or SIGTERM\n`,
+    );
+    const signal = await stopped;
+    ctx.log.info({ signal }, 'qkmd stopping');
+    engine.store.close();
+    process.stdout.write('qkmd stopped\n');
+  } finally {
+    clearInterval(keepAlive);
+    release();
+  }
+});

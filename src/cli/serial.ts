@@ -1,0 +1,29 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError } from '../errors.js';
+import type { QkmConfig } from '../config/config.js';
+import { writeFileDurable } from '../util/durable-file.js';
+import type { World } from '../engine/world.js';
+
+const SERIAL = /^[A-Z0-9]{4,20}$/;
+
+/**
+ * The server's serial number: the config's if set; on the simulator one minted on first
+ * start and kept in the data directory; on the appliance the one in its DMI table.
+ */
+export function resolveSerial(config: QkmConfig, world: World, root = '/'): string {
+  if (config.server.serial) return config.server.serial;
+  if (config.hardware.profile === 'sim') {
+    const file = path.join(config.paths.data_dir, 'serial');
+    if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+    const minted = `SIM${world.randomBytes(5).toString('hex').toUpperCase()}`;
+    writeFileDurable(file, minted + '\n');
+    return minted;
+  }
+  const dmi = path.join(root, 'sys/class/dmi/id/product_serial');
+  const found = existsSync(dmi) ? readFileSync(dmi, 'utf8').trim().toUpperCase().replace(/[^A-Z0-9]/g, '') : '';
+  if (!SERIAL.test(found)) {
+    throw new ConfigError('SERIAL_UNKNOWN', `The appliance's serial number cannot be read from ${dmi}; set [server] serial in the config file.`);
+  }
+  return found;
+}

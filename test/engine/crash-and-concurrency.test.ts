@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { checkKeystore } from '../../src/engine/integrity.js';
+import { ENGINE_WORKER, runWorker } from '../helpers/worker.js';
+import { openEngine, removeDir, tempDir } from '../helpers/engine.js';
+
+/**
+ * Real processes, killed with SIGKILL at random moments, on a real SQLite file. After
+ * every kill the keystore must pass the full check, every acknowledged allocation must
+ * still belong to its tape with the same material, and no key may ever serve two tapes.
+ * The long version of these loops is scripts/stress.sh (run by .ci/run with a budget).
+ */
+const ITERATIONS = Number(process.env.QKM_KILL_ITERATIONS ?? 12);
+
+function verifyAllocations(dir: string, acked: Map<string, { tape: string; material: string }>) {
+  const engine = openEngine(dir, { requireBackup: false });
+  try {
+    expect(checkKeystore(engine.store).problems).toEqual([]);
+    for (const [name, want] of acked) {
+      const got = engine.lookup(name);
+      expect(got.state).toBe('allocated');
+      expect(got.tape).toBe(want.tape);
+      expect(got.material.toString('hex')).toBe(want.material);
+    }
+    const allocated = engine.store.db.prepare("SELECT COUNT(*) FROM keys WHERE state = 'allocated'").pluck().get() as number;
+    const tapes = engine.store.db.prepare("SELECT COUNT(DISTINCT tape) FROM keys WHERE state = 'allocated'").pluck().get() as number;
+    expect(tapes).toBe(allocated); // every allocated key has its own tape: none shared
+    expect(allocated).toBeGreaterThanOrEqual(acked.size);
+  } finally {
+    engine.store.close();
+  }
+}
+
+function collect(lines: string[], acked: Map<string, { tape: string; material: string }>) {
+  for (const l of lines) {
+    const [kind, name, tape, material] = l.split(' ');
+    expect(kind).toBe('A');
+    expect(acked.has(name!), `key ${name} acknowledged twice`).toBe(false);
+    acked.set(name!, { tape: tape!, material: material! });
+  }
+}
+
+describe('allocation survives SIGKILL at any moment', () => {
+  it(`never loses or repeats a key over ${ITERATIONS} kills`, async () => {
+    const dir = tempDir();
+    try {
+      const setup = openEngine(dir, { requireBackup: false, setSizes: { i500: 64, i2000: 8000 } });
+      setup.generate('LIB', 'i2000');
+      setup.store.close();
+      const acked = new Map<string, { tape: string; material: string }>();
+      for (let i = 0; i < ITERATIONS; i++) {
+        const run = await runWorker(ENGINE_WORKER, [dir, 'allocate', 'LIB', '100000'], Math.floor(Math.random() * 120));
+        expect(run.signal, run.stderr).toBe('SIGKILL');
+        collect(run.lines, acked);
+        verifyAllocations(dir, acked);
+      }
+      expect(acked.size).toBeGreaterThan(ITERATIONS);
+    } finally {
+      removeDir(dir);
+    }
+  });
+});
+
+describe('generation survives SIGKILL at any moment', () => {
+  it('leaves each set whole or absent', async () => {
+    const dir = tempDir();
+    try {
+      const done = new Set<string>();
+      for (let i = 0; i < ITERATIONS; i++) {
+        const run = await runWorker(ENGINE_WORKER, [dir, 'generate', `R${i}-`, '50'], Math.floor(Math.random() * 400));
+        for (const l of run.lines) done.add(l.split(' ')[1]!);
+        const engine = openEngine(dir, { requireBackup: false, serial: 'QKMKILL01', setSizes: { i500: 1024, i2000: 4096 } });
+        try {
+          expect(checkKeystore(engine.store).problems).toEqual([]);
+          const status = new Map(engine.status().map((s) => [s.library, s.total]));
+          for (const lib of done) expect(status.get(lib)).toBe(4096);
+          for (const total of status.values()) expect(total).toBe(4096);
+        } finally {
+          engine.store.close();
+        }
+      }
+      expect(done.size).toBeGreaterThan(0);
+    } finally {
+      removeDir(dir);
+    }
+  });
+});
+
+describe('concurrent allocators', () => {
+  it('four processes allocating at once never get the same key', async () => {
+    const dir = tempDir();
+    try {
+      const setup = openEngine(dir, { requireBackup: false, setSizes: { i500: 64, i2000: 2000 } });
+      setup.generate('LIB', 'i2000');
+      setup.store.close();
+      const runs = await Promise.all([0, 1, 2, 3].map(() => runWorker(ENGINE_WORKER, [dir, 'allocate', 'LIB', '250'])));
+      const acked = new Map<string, { tape: string; material: string }>();
+      for (const r of runs) {
+        expect(r.code, r.stderr).toBe(0);
+        collect(r.lines, acked);
+      }
+      expect(acked.size).toBe(1000);
+      verifyAllocations(dir, acked);
+    } finally {
+      removeDir(dir);
+    }
+  });
+});

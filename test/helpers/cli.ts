@@ -1,0 +1,31 @@
+import { spawn, spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { REPO } from './worker.js';
+
+export const QKMCMDS = path.join(REPO, 'bin', 'qkmcmds.js');
+export const QKMD = path.join(REPO, 'bin', 'qkmd.js');
+
+export interface CliResult { code: number | null; stdout: string; stderr: string }
+
+/** Runs qkmcmds as a user would (a separate process, output piped), with only QKM_* from `env`. */
+export function qkmcmds(args: string[], env: Record<string, string> = {}): CliResult {
+  const r = spawnSync(process.execPath, [QKMCMDS, ...args], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...env } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Starts qkmd and resolves once it says it is running. */
+export async function startQkmd(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, [QKMD, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if (stdout.includes('running;')) resolve();
+    });
+    void exited.then((code) => reject(new Error(`qkmd exited with ${code}: ${stderr}`)));
+  });
+  return { child, exited, output: () => ({ stdout, stderr }) };
+}
