@@ -1,0 +1,169 @@
+import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { extract } from 'tar';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  BUNDLE_ENTRIES,
+  CertificateError,
+  CLOCK_SKEW_MS,
+  createCertificateAuthority,
+  ensureServerCredentials,
+  issueClientCertificate,
+  tlsPaths,
+  writeLibraryBundle,
+} from '../../src/kmip/certs/index.js';
+import { TEST_KEY_BITS } from '../helpers/tls-fixtures.js';
+
+const DAY_MS = 86_400_000;
+const NOW = new Date('2026-03-01T12:00:00Z');
+const OID_CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
+
+let dir: string;
+let tlsDir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'qkm-certs-'));
+  tlsDir = join(dir, 'tls');
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const mode = async (p: string) => (await stat(p)).mode & 0o777;
+const keyMatches = (keyPem: string, cert: X509Certificate) =>
+  createPublicKey(createPrivateKey(keyPem)).export({ type: 'spki', format: 'der' }).equals(cert.publicKey.export({ type: 'spki', format: 'der' }));
+
+describe('ensureServerCredentials', () => {
+  it('creates the CA and server certificate on first call, with private files 0600', async () => {
+    const creds = await ensureServerCredentials(tlsDir, {
+      hostname: 'qkmserver',
+      altNames: ['192.168.18.3', 'qkm.example.net', '::1'],
+      now: NOW,
+      keyBits: TEST_KEY_BITS,
+    });
+    expect(creds.caCreated).toBe(true);
+    expect(creds.serverIssued).toBe('absent');
+    const p = tlsPaths(tlsDir);
+    expect(await mode(p.caKey)).toBe(0o600);
+    expect(await mode(p.serverKey)).toBe(0o600);
+    expect(await mode(p.caCert)).toBe(0o644);
+    expect(await mode(tlsDir)).toBe(0o700);
+    // Atomic writes leave no temporaries behind.
+    expect((await readdir(tlsDir)).sort()).toEqual(['ca.key', 'ca.pem', 'server.key', 'server.pem']);
+
+    const ca = new X509Certificate(await readFile(p.caCert, 'utf8'));
+    const server = new X509Certificate(creds.serverCertPem);
+    expect(ca.ca).toBe(true);
+    expect(ca.subject).toMatch(/CN=qkm CA qkmserver [0-9a-f]{8}/);
+    expect(server.subject).toContain('CN=qkmserver');
+    expect(server.subjectAltName).toBe('DNS:qkmserver, IP Address:192.168.18.3, DNS:qkm.example.net, IP Address:0:0:0:0:0:0:0:1');
+    expect(server.checkIssued(ca) && server.verify(ca.publicKey)).toBe(true);
+    expect(server.keyUsage).toContain('1.3.6.1.5.5.7.3.1');
+    expect(keyMatches(creds.serverKeyPem, server)).toBe(true);
+    // The injected clock sets validity, back-dated for clock skew.
+    expect(new Date(server.validFrom).getTime()).toBe(NOW.getTime() - CLOCK_SKEW_MS);
+    expect(new Date(ca.validTo).getTime()).toBeGreaterThan(NOW.getTime() + 19 * 365 * DAY_MS);
+  });
+
+  it('loads the same credentials on later calls', async () => {
+    const first = await ensureServerCredentials(tlsDir, { hostname: 'qkmserver', now: NOW, keyBits: TEST_KEY_BITS });
+    const second = await ensureServerCredentials(tlsDir, { hostname: 'qkmserver', now: new Date(NOW.getTime() + DAY_MS), keyBits: TEST_KEY_BITS });
+    expect(second.caCreated).toBe(false);
+    expect(second.serverIssued).toBeUndefined();
+    expect(second.caCertPem).toBe(first.caCertPem);
+    expect(second.serverCertPem).toBe(first.serverCertPem);
+    expect(second.serverKeyPem).toBe(first.serverKeyPem);
+  });
+
+  it('reissues only the server certificate, under the same CA, when names change or it nears expiry', async () => {
+    const first = await ensureServerCredentials(tlsDir, { hostname: 'qkmserver', now: NOW, keyBits: TEST_KEY_BITS, serverValidityDays: 100 });
+    const renamed = await ensureServerCredentials(tlsDir, { hostname: 'vault7', now: NOW, keyBits: TEST_KEY_BITS });
+    expect(renamed.serverIssued).toBe('names-changed');
+    expect(renamed.caCertPem).toBe(first.caCertPem);
+    expect(new X509Certificate(renamed.serverCertPem).subject).toContain('CN=vault7');
+
+    const later = new Date(NOW.getTime() + (5 * 365 - 10) * DAY_MS);
+    const renewed = await ensureServerCredentials(tlsDir, { hostname: 'vault7', now: later, keyBits: TEST_KEY_BITS });
+    expect(renewed.serverIssued).toBe('expiring');
+    expect(renewed.caCertPem).toBe(first.caCertPem);
+  });
+
+  it('repairs a server key that does not match its certificate', async () => {
+    await ensureServerCredentials(tlsDir, { hostname: 'qkmserver', now: NOW, keyBits: TEST_KEY_BITS });
+    const stray = issueClientCertificate(createCertificateAuthority({ hostname: 'x', now: NOW, keyBits: TEST_KEY_BITS }), {
+      library: 'x',
+      now: NOW,
+      keyBits: TEST_KEY_BITS,
+    });
+    await writeFile(tlsPaths(tlsDir).serverKey, stray.keyPem);
+    const again = await ensureServerCredentials(tlsDir, { hostname: 'qkmserver', now: NOW, keyBits: TEST_KEY_BITS });
+    expect(again.serverIssued).toBe('key-mismatch');
+  });
+
+  it('refuses to replace a damaged CA, since every library trusts it', async () => {
+    await ensureServerCredentials(tlsDir, { hostname: 'qkmserver', now: NOW, keyBits: TEST_KEY_BITS });
+    await writeFile(tlsPaths(tlsDir).caCert, 'garbage');
+    await expect(ensureServerCredentials(tlsDir, { hostname: 'qkmserver', now: NOW })).rejects.toMatchObject({ code: 'CERT_CA_DAMAGED' });
+    await rm(tlsPaths(tlsDir).caCert);
+    await ensureServerCredentials(tlsDir, { hostname: 'qkmserver', now: NOW, keyBits: TEST_KEY_BITS });
+    await rm(tlsPaths(tlsDir).caKey);
+    await expect(ensureServerCredentials(tlsDir, { hostname: 'qkmserver', now: NOW })).rejects.toBeInstanceOf(CertificateError);
+  });
+
+  it('uses 3072-bit RSA keys by default', async () => {
+    const ca = createCertificateAuthority({ hostname: 'qkmserver', now: NOW });
+    expect(createPrivateKey(ca.keyPem).asymmetricKeyDetails?.modulusLength).toBe(3072);
+    expect(new X509Certificate(ca.certPem).publicKey.asymmetricKeyType).toBe('rsa');
+  });
+});
+
+describe('writeLibraryBundle', () => {
+  it('writes a .tgz with the CA, and a client certificate and key for the library that chain to it', async () => {
+    const server = await ensureServerCredentials(tlsDir, { hostname: 'qkmserver', now: NOW, keyBits: TEST_KEY_BITS });
+    const outFile = join(dir, 'lib-i500-a.tgz');
+    const bundle = await writeLibraryBundle({ tlsDir, library: 'lib-i500-a', outFile, now: NOW, validityDays: 730, keyBits: TEST_KEY_BITS });
+    expect(await mode(outFile)).toBe(0o600);
+
+    const out = join(dir, 'unpacked');
+    await mkdir(out);
+    await extract({ file: outFile, cwd: out });
+    expect((await readdir(out)).sort()).toEqual(Object.values(BUNDLE_ENTRIES).sort());
+    const caPem = await readFile(join(out, BUNDLE_ENTRIES.caCert), 'utf8');
+    const certPem = await readFile(join(out, BUNDLE_ENTRIES.clientCert), 'utf8');
+    const keyPem = await readFile(join(out, BUNDLE_ENTRIES.clientKey), 'utf8');
+
+    expect(caPem).toBe(server.caCertPem);
+    const ca = new X509Certificate(caPem);
+    const cert = new X509Certificate(certPem);
+    expect(cert.checkIssued(ca)).toBe(true);
+    expect(cert.verify(ca.publicKey)).toBe(true);
+    expect(keyMatches(keyPem, cert)).toBe(true);
+    expect(cert.subject).toContain('CN=lib-i500-a');
+    expect(cert.keyUsage).toEqual([OID_CLIENT_AUTH]);
+    expect(cert.ca).toBe(false);
+    expect(new Date(cert.validTo).getTime()).toBe(NOW.getTime() + 730 * DAY_MS);
+    expect(bundle.fingerprint256).toBe(cert.fingerprint256);
+    // The appliance keeps the certificate, never the library's key.
+    const issued = await readdir(tlsPaths(tlsDir).issued);
+    expect(issued).toEqual([`lib-i500-a-${cert.serialNumber.toLowerCase()}.pem`]);
+    expect(await readdir(tlsDir)).not.toContain(expect.stringMatching(/^\.bundle-/));
+  });
+
+  it('gives every certificate a fresh random serial', async () => {
+    await ensureServerCredentials(tlsDir, { hostname: 'qkmserver', now: NOW, keyBits: TEST_KEY_BITS });
+    const a = await writeLibraryBundle({ tlsDir, library: 'lib', outFile: join(dir, 'a.tgz'), now: NOW, keyBits: TEST_KEY_BITS });
+    const b = await writeLibraryBundle({ tlsDir, library: 'lib', outFile: join(dir, 'b.tgz'), now: NOW, keyBits: TEST_KEY_BITS });
+    expect(a.serialNumber).not.toBe(b.serialNumber);
+    expect(a.serialNumber).toMatch(/^[0-9A-F]{32}$/);
+  });
+
+  it('refuses before the CA exists, and refuses odd library names', async () => {
+    await expect(writeLibraryBundle({ tlsDir, library: 'lib', outFile: join(dir, 'x.tgz'), now: NOW })).rejects.toMatchObject({ code: 'CERT_NO_CA' });
+    await ensureServerCredentials(tlsDir, { hostname: 'qkmserver', now: NOW, keyBits: TEST_KEY_BITS });
+    await expect(writeLibraryBundle({ tlsDir, library: '../etc/passwd', outFile: join(dir, 'x.tgz'), now: NOW })).rejects.toMatchObject({
+      code: 'CERT_BAD_LIBRARY_NAME',
+    });
+    await expect(readdir(dir)).resolves.not.toContain('x.tgz');
+  });
+});
