@@ -25,6 +25,8 @@ export type GenerateResult =
   | { generated: true; library: string; class: LibraryClass; count: number; setId: number; firstKey: string; lastKey: string }
   | { generated: false; library: string; unused: number; needed: number };
 
+export interface AllocationRequest { library: string; tape: string; drive?: string }
+
 export interface Allocation { name: string; material: Buffer; library: string; tape: string; drive: string | null; allocatedAt: number }
 
 export interface StoredKey {
@@ -146,46 +148,57 @@ export class KeyEngine {
   }
 
   /** Hands the next unused key of the library's set to a tape being written. */
-  allocate(req: { library: string; tape: string; drive?: string }): Allocation {
-    checkLibraryName(req.library);
+  allocate(req: AllocationRequest): Allocation {
+    const [outcome] = this.allocateBatch([req]);
+    if (outcome instanceof KeyEngineError) throw outcome;
+    return outcome!;
+  }
+
+  /**
+   * Group commit: many allocations in one durable transaction (one fsync), each answered
+   * with its key or its refusal. Nothing is acknowledged before the commit, so a crash
+   * loses only unanswered requests. See AllocationQueue for how callers share it.
+   */
+  allocateBatch(reqs: readonly AllocationRequest[]): (Allocation | KeyEngineError)[] {
+    // Refusals must still commit their tickets, so they are returned, never thrown.
+    return this.store.db.transaction(() => reqs.map((r) => this.allocateOne(r))).immediate();
+  }
+
+  private allocateOne(req: AllocationRequest): Allocation | KeyEngineError {
+    if (!LIBRARY_NAME_PATTERN.test(req.library)) return badLibrary(req.library);
     if (!TAPE_PATTERN.test(req.tape)) {
-      throw new KeyEngineError('BAD_TAPE', `Tape ${JSON.stringify(req.tape)} is not a valid barcode; use 1 to 32 printable characters without spaces.`);
+      return new KeyEngineError('BAD_TAPE', `Tape ${JSON.stringify(req.tape)} is not a valid barcode; use 1 to 32 printable characters without spaces.`);
     }
     if (req.drive !== undefined && !TAPE_PATTERN.test(req.drive)) {
-      throw new KeyEngineError('BAD_DRIVE', `Drive ${JSON.stringify(req.drive)} is not a valid drive identifier; use 1 to 32 printable characters without spaces.`);
+      return new KeyEngineError('BAD_DRIVE', `Drive ${JSON.stringify(req.drive)} is not a valid drive identifier; use 1 to 32 printable characters without spaces.`);
     }
-    // Refusals must still commit their ticket, so the transaction returns them instead of throwing.
-    const outcome = this.store.db.transaction((): Allocation | KeyEngineError => {
-      const lib = this.q.library!.get(req.library) as LibraryRow | undefined;
-      if (!lib) {
-        return new KeyEngineError('NO_KEY_SET', `Library ${req.library} has no key set on this server; generate one with "qkmcmds keys generate --library ${req.library} --class i500|i2000", then take a backup.`);
-      }
-      if (lib.needs_sync) {
-        this.tickets.open(`sync-needed:${lib.name}`, 'error', syncText(lib.name));
-        return new KeyEngineError('NEEDS_SYNC', `Library ${lib.name} must be synchronised after the restore before new keys are handed out; run "qkmcmds sync --last-key NAME" with the last key the library used.`);
-      }
-      const next = this.q.nextUnused!.get(lib.id) as { seq: number; name: string; sealed: Buffer; backed_up_at: number | null } | undefined;
-      if (!next) {
-        this.updateDepletionTickets(lib);
-        return new KeyEngineError('KEYS_EXHAUSTED', `Library ${lib.name} has no unused keys left on this server; generate a new set with "qkmcmds keys generate --library ${lib.name} --class ${lib.class}", then take a backup.`);
-      }
-      if (this.settings.requireBackup && next.backed_up_at === null) {
-        return new KeyEngineError('KEYS_PENDING_BACKUP', `The keys of library ${lib.name} are not in any backup yet; run "qkmcmds backup" before they are used.`);
-      }
-      const now = this.world.now();
-      const fields = { name: next.name, library: lib.name, origin: 'local' };
-      const material = this.open({ ...fields, state: 'unused' }, next.sealed);
-      const changed = this.q.markAllocated!.run(this.reseal({ ...fields, state: 'allocated' }, material), req.tape, req.drive ?? null, now, next.seq).changes;
-      if (changed !== 1) throw new Error(`allocation of ${next.name} raced: ${changed} rows changed`);
-      this.q.useUp!.run(1, lib.id);
+    const lib = this.q.library!.get(req.library) as LibraryRow | undefined;
+    if (!lib) {
+      return new KeyEngineError('NO_KEY_SET', `Library ${req.library} has no key set on this server; generate one with "qkmcmds keys generate --library ${req.library} --class i500|i2000", then take a backup.`);
+    }
+    if (lib.needs_sync) {
+      this.tickets.open(`sync-needed:${lib.name}`, 'error', syncText(lib.name));
+      return new KeyEngineError('NEEDS_SYNC', `Library ${lib.name} must be synchronised after the restore before new keys are handed out; run "qkmcmds sync --last-key NAME" with the last key the library used.`);
+    }
+    const next = this.q.nextUnused!.get(lib.id) as { seq: number; name: string; sealed: Buffer; backed_up_at: number | null } | undefined;
+    if (!next) {
+      this.updateDepletionTickets(lib);
+      return new KeyEngineError('KEYS_EXHAUSTED', `Library ${lib.name} has no unused keys left on this server; generate a new set with "qkmcmds keys generate --library ${lib.name} --class ${lib.class}", then take a backup.`);
+    }
+    if (this.settings.requireBackup && next.backed_up_at === null) {
+      return new KeyEngineError('KEYS_PENDING_BACKUP', `The keys of library ${lib.name} are not in any backup yet; run "qkmcmds backup" before they are used.`);
+    }
+    const now = this.world.now();
+    const fields = { name: next.name, library: lib.name, origin: 'local' };
+    const material = this.open({ ...fields, state: 'unused' }, next.sealed);
+    const changed = this.q.markAllocated!.run(this.reseal({ ...fields, state: 'allocated' }, material), req.tape, req.drive ?? null, now, next.seq).changes;
+    if (changed !== 1) throw new Error(`allocation of ${next.name} raced: ${changed} rows changed`);
+    this.q.useUp!.run(1, lib.id);
+    // Using keys only ever opens depletion tickets; generate and sync are what close them.
+    if (isDepleted(lib.local_used + 1, lib.local_total, this.settings.depletionPercent)) {
       this.updateDepletionTickets({ ...lib, local_used: lib.local_used + 1 });
-      return {
-        name: next.name, material,
-        library: lib.name, tape: req.tape, drive: req.drive ?? null, allocatedAt: now,
-      };
-    }).immediate();
-    if (outcome instanceof KeyEngineError) throw outcome;
-    return outcome;
+    }
+    return { name: next.name, material, library: lib.name, tape: req.tape, drive: req.drive ?? null, allocatedAt: now };
   }
 
   /** The key with this name, for reading (or appending to) a tape. Verifies its MAC first. */
@@ -263,7 +276,7 @@ export class KeyEngine {
   private updateDepletionTickets(lib: LibraryRow): void {
     const used = lib.local_used;
     const total = lib.local_total;
-    const depleted = total > 0 && used * 100 >= total * this.settings.depletionPercent;
+    const depleted = isDepleted(used, total, this.settings.depletionPercent);
     const generate = `"qkmcmds keys generate --library ${lib.name} --class ${lib.class}"`;
     if (depleted) {
       this.tickets.open(`keys-depleted:${lib.name}`, 'warning',
@@ -284,8 +297,14 @@ export function syncText(library: string): string {
   return `The keystore was restored from a backup; library ${library} gets no new keys until it is synchronised: run "qkmcmds sync --last-key NAME" with the name of the last key the library used.`;
 }
 
+function isDepleted(used: number, total: number, percent: number): boolean {
+  return total > 0 && used * 100 >= total * percent;
+}
+
+function badLibrary(library: string): KeyEngineError {
+  return new KeyEngineError('BAD_LIBRARY', `Library name ${JSON.stringify(library)} is not valid; use 1 to 64 letters, digits, dots, dashes or underscores, starting with a letter or digit.`);
+}
+
 function checkLibraryName(library: string): void {
-  if (!LIBRARY_NAME_PATTERN.test(library)) {
-    throw new KeyEngineError('BAD_LIBRARY', `Library name ${JSON.stringify(library)} is not valid; use 1 to 64 letters, digits, dots, dashes or underscores, starting with a letter or digit.`);
-  }
+  if (!LIBRARY_NAME_PATTERN.test(library)) throw badLibrary(library);
 }
