@@ -24,9 +24,12 @@ const TAG_BYTES = 16;
 export function sealRecord(wrapKey: Buffer, f: RecordFields, material: Buffer, iv: Buffer): Buffer {
   const c = createCipheriv('aes-256-gcm', wrapKey, iv);
   c.setAAD(associatedData(f));
-  const body = c.update(material);
+  const sealed = Buffer.allocUnsafe(IV_BYTES + material.length + TAG_BYTES);
+  iv.copy(sealed, 0);
+  c.update(material).copy(sealed, IV_BYTES);
   c.final();
-  return Buffer.concat([iv, body, c.getAuthTag()]);
+  c.getAuthTag().copy(sealed, IV_BYTES + material.length);
+  return sealed;
 }
 
 /** The material, or null if the record is not exactly what was sealed. */
@@ -44,12 +47,15 @@ export function openRecord(wrapKey: Buffer, f: RecordFields, sealed: Buffer): Bu
 
 /** Length-prefixed fields, so no two different records serialise alike. */
 function associatedData(f: RecordFields): Buffer {
-  const parts = [f.name, f.library, f.origin, f.state].map((s) => Buffer.from(s, 'utf8'));
-  const out = Buffer.allocUnsafe(parts.reduce((n, p) => n + 2 + p.length, 0));
+  const fields = [f.name, f.library, f.origin, f.state];
+  let size = 0;
+  for (const x of fields) size += 2 + Buffer.byteLength(x, 'utf8');
+  const out = Buffer.allocUnsafe(size);
   let off = 0;
-  for (const p of parts) {
-    off = out.writeUInt16BE(p.length, off);
-    off += p.copy(out, off);
+  for (const x of fields) {
+    const n = out.write(x, off + 2, 'utf8');
+    out.writeUInt16BE(n, off);
+    off += 2 + n;
   }
   return out;
 }

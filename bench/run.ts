@@ -1,0 +1,20 @@
+/**
+ * npm run bench: every benchmark in turn, each in its own process so one's memory and
+ * JIT state do not colour the next. Each prints its figures with same-run baselines.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const BENCHES = ['engine.js', 'locate.js', 'kmip-server.js', 'agent.js', 'ttlv-fuzz.js'];
+let failed = 0;
+for (const file of BENCHES) {
+  const script = path.join(here, file);
+  if (!existsSync(script)) continue;
+  console.log(`\n== ${file.replace(/\.js$/, '')}`);
+  const r = spawnSync(process.execPath, [script], { stdio: 'inherit' });
+  if (r.status !== 0) failed++;
+}
+process.exitCode = failed ? 1 : 0;

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The long versions of the crash and fuzz tests, with a time budget (QKM_STRESS_SECONDS,
+# default 600) shared between them. npm test runs short slices of the same tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+budget=${QKM_STRESS_SECONDS:-600}
+start=$(date +%s)
+left() { echo $(( budget - ($(date +%s) - start) )); }
+
+npm run build --silent
+
+echo "== SIGKILL loops over allocation and generation (${QKM_KILL_ITERATIONS:=150} kills each)"
+QKM_KILL_ITERATIONS=$QKM_KILL_ITERATIONS timeout "$(left)" npx vitest run test/engine/crash-and-concurrency.test.ts
+
+echo "== TTLV decoder fuzzing (1,000,000 random and mutated messages)"
+timeout "$(left)" node dist/bench/ttlv-fuzz.js 1000000
+
+echo "stress: all passed in $(( $(date +%s) - start )) s of a ${budget} s budget"
