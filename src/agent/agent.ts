@@ -1,0 +1,267 @@
+import type { Clock } from '../../drivers/clock.js';
+import type { DiskBackend, DiskInfo } from '../../drivers/disks/contract.js';
+import { sameLedState, type LedBackend, type LedId, type LedState } from '../../drivers/leds/contract.js';
+import type { RaidBackend, RaidEvent, RaidStatus } from '../../drivers/raid/contract.js';
+import { DriverHealth, type BackoffPolicy } from './driver-health.js';
+import type { DriverFamily, Health } from './health.js';
+import type { LedPlan } from './led-plan.js';
+import { initialMemory, type AgentMemory } from './memory.js';
+import { reconcile, type ReconcileResult, type TicketStore } from './reconcile.js';
+import { supervise } from './supervisor.js';
+import { TimerSet } from './timers.js';
+
+/**
+ * How the agent gets its drivers: a factory per family, called at start and again to
+ * restart a driver that keeps failing. The agent never closes a driver; whoever made it does.
+ */
+export interface AgentDrivers {
+  raid: () => RaidBackend;
+  disks: () => DiskBackend;
+  leds: () => LedBackend;
+}
+
+/** The slice of a pino logger the agent uses. */
+export interface AgentLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+export interface AgentOptions {
+  drivers: AgentDrivers;
+  tickets: TicketStore;
+  clock: Clock;
+  pollMs: number;
+  /** Longest the agent waits for one driver call before calling it hung. */
+  callTimeoutMs: number;
+  backoff?: Partial<BackoffPolicy>;
+  tempMaxC?: number;
+  /** Listen to RAID events (react at once) besides polling. */
+  subscribeEvents?: boolean;
+  log?: AgentLog;
+}
+
+export interface AgentSnapshot {
+  at: number;
+  raid: RaidStatus | null;
+  disks: DiskInfo[] | null;
+  health: Health | null;
+  plan: LedPlan | null;
+  /** What the agent last set on each LED successfully. */
+  applied: Partial<Record<LedId, LedState>>;
+  drivers: Record<DriverFamily, { failures: number; restarts: number; lastError: string | null }>;
+  passes: number;
+}
+
+export interface PassReport {
+  snapshot: AgentSnapshot;
+  tickets: ReconcileResult;
+}
+
+const quiet: AgentLog = { info: () => {}, warn: () => {} };
+const FAMILIES: DriverFamily[] = ['raid', 'disks', 'leds'];
+
+/**
+ * The hardware agent: reads the drivers (on a poll timer and at once on a RAID event),
+ * runs the pure supervisor, drives the LEDs and reconciles the tickets. A driver call
+ * that throws or hangs costs one time-out; repeated failures back off, restart that
+ * driver and open a "blind" ticket, while the rest of the agent keeps working.
+ */
+export class Agent {
+  private raid!: RaidBackend;
+  private disks!: DiskBackend;
+  private leds!: LedBackend;
+  private unsubscribe: (() => void) | undefined;
+  private readonly timers: TimerSet;
+  private readonly health: DriverHealth;
+  private readonly log: AgentLog;
+  private readonly events: RaidEvent[] = [];
+  private readonly listeners = new Set<(r: PassReport) => void>();
+  private memory: AgentMemory = initialMemory(0);
+  private lastRaid: RaidStatus | null = null;
+  private lastDisks: DiskInfo[] | null = null;
+  private lastHealth: Health | null = null;
+  private lastPlan: LedPlan | null = null;
+  private applied: Partial<Record<LedId, LedState>> = {};
+  private pollTimer: ReturnType<TimerSet['set']> | undefined;
+  private queued = false;
+  private loop: Promise<void> | null = null;
+  private started = false;
+  private stopped = false;
+  private passes = 0;
+
+  constructor(private readonly o: AgentOptions) {
+    this.timers = new TimerSet(o.clock);
+    this.health = new DriverHealth({ initialMs: 1_000, maxMs: 5 * 60_000, blindAfter: 2, ...o.backoff });
+    this.log = o.log ?? quiet;
+  }
+
+  /** Opens the drivers, listens for events and takes the first reading (LEDs and tickets set when it resolves). */
+  async start(): Promise<void> {
+    if (this.started) throw new Error('the agent was already started');
+    this.started = true;
+    this.raid = this.o.drivers.raid();
+    this.disks = this.o.drivers.disks();
+    this.leds = this.o.drivers.leds();
+    this.memory = initialMemory(this.disks.bays().length);
+    this.listen();
+    this.kick();
+    await this.settled();
+  }
+
+  /** Stops polling and listening; a call waiting on a hung driver is abandoned. Leaves no timer or listener. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    this.timers.clearAll('the hardware agent stopped');
+    await this.loop;
+    this.timers.clearAll('the hardware agent stopped');
+    this.listeners.clear();
+  }
+
+  /** Asks for a pass as soon as possible; passes never overlap, requests during one coalesce into one more. */
+  kick(): void {
+    if (this.stopped || !this.started) return;
+    this.queued = true;
+    if (this.loop) return;
+    this.loop = Promise.resolve().then(async () => {
+      try {
+        while (this.queued && !this.stopped) {
+          this.queued = false;
+          await this.pass();
+        }
+      } finally {
+        this.loop = null;
+      }
+    });
+  }
+
+  /** Resolves once no pass runs or waits (tests and the bench use it after moving the clock). */
+  async settled(): Promise<void> {
+    while (this.loop) await this.loop;
+  }
+
+  onPass(listener: (r: PassReport) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  snapshot(): AgentSnapshot {
+    const drivers = Object.fromEntries(
+      FAMILIES.map((f) => {
+        const s = this.health.get(f);
+        return [f, { failures: s.failures, restarts: s.restarts, lastError: s.lastError }];
+      }),
+    ) as AgentSnapshot['drivers'];
+    return {
+      at: this.o.clock.now(), raid: this.lastRaid, disks: this.lastDisks, health: this.lastHealth, plan: this.lastPlan,
+      applied: { ...this.applied }, drivers, passes: this.passes,
+    };
+  }
+
+  /** Timers and listeners the agent holds (zero after stop). */
+  get holds(): number {
+    return this.timers.size + this.listeners.size + (this.unsubscribe ? 1 : 0);
+  }
+
+  private listen(): void {
+    if (this.o.subscribeEvents === false) return;
+    this.unsubscribe = this.raid.subscribe((e) => {
+      this.events.push(e);
+      this.kick();
+    });
+  }
+
+  private restart(f: DriverFamily): void {
+    this.log.warn({ driver: f, restarts: this.health.get(f).restarts }, 'restarting a failing hardware driver');
+    try {
+      if (f === 'raid') {
+        this.unsubscribe?.();
+        this.unsubscribe = undefined;
+        this.raid = this.o.drivers.raid();
+        this.listen();
+      } else if (f === 'disks') this.disks = this.o.drivers.disks();
+      else {
+        this.leds = this.o.drivers.leds();
+        this.applied = {};
+      }
+    } catch (e) {
+      this.log.warn({ driver: f, err: e }, 'the driver could not be restarted');
+    }
+  }
+
+  /** One guarded driver call: null when the driver is backing off, failed or hung. */
+  private async call<T>(f: DriverFamily, what: string, fn: () => Promise<T>): Promise<T | null> {
+    if (!this.health.due(f, this.o.clock.now())) return null;
+    try {
+      const v = await this.timers.within(this.o.callTimeoutMs, what, fn);
+      if (this.health.get(f).failures > 0) this.log.info({ driver: f }, 'hardware driver answers again');
+      this.health.ok(f);
+      return v;
+    } catch (e) {
+      if (this.stopped) return null;
+      const msg = e instanceof Error ? e.message : String(e);
+      this.log.warn({ driver: f, error: msg }, 'hardware driver call failed');
+      if (this.health.failed(f, this.o.clock.now(), msg)) this.restart(f);
+      return null;
+    }
+  }
+
+  private async pass(): Promise<void> {
+    const raid = await this.call('raid', 'the RAID driver', () => this.raid.poll());
+    const disks = await this.call('disks', 'the disk driver', () => this.disks.readAll());
+    if (this.stopped) return;
+    if (raid) this.lastRaid = raid;
+    if (disks) this.lastDisks = disks;
+    const now = this.o.clock.now();
+    const v = supervise(
+      this.memory,
+      // A RAID state stays true until the next reading, so a missed one reuses the last; a missed disk
+      // reading is unknown (presence then comes from the array), lest a pulled disk look present.
+      { raid: this.lastRaid, disks, events: this.events.splice(0), now },
+      this.health.blind(),
+      this.o.tempMaxC ?? 55,
+    );
+    this.memory = v.memory;
+    this.lastHealth = v.health;
+    this.lastPlan = v.leds;
+    await this.applyLeds(v.leds);
+    if (this.stopped) return;
+    let tickets: ReconcileResult = { opened: [], closed: [] };
+    try {
+      // Only a pass that read both families may decide that a condition cleared.
+      tickets = reconcile(this.o.tickets, v.tickets, raid !== null && disks !== null);
+      if (tickets.opened.length || tickets.closed.length) this.log.info(tickets, 'hardware tickets changed');
+    } catch (e) {
+      this.log.warn({ err: e }, 'hardware tickets could not be updated');
+    }
+    this.passes++;
+    this.schedule(v.health);
+    const snapshot = this.listeners.size ? this.snapshot() : (undefined as unknown as AgentSnapshot);
+    for (const l of [...this.listeners]) l({ snapshot, tickets });
+  }
+
+  private async applyLeds(plan: LedPlan): Promise<void> {
+    const backend = this.leds;
+    const drives = new Set(backend.leds());
+    if (drives.size === 0) return;
+    const changes = (Object.entries(plan) as [LedId, LedState][]).filter(([led, s]) => drives.has(led) && !(this.applied[led] && sameLedState(this.applied[led]!, s)));
+    if (changes.length === 0) return;
+    await this.call('leds', 'the LED driver', async () => {
+      for (const [led, s] of changes) {
+        await backend.set(led, s);
+        this.applied[led] = s;
+      }
+    });
+    // After a failure the panel is in an unknown state: set every LED again next time.
+    if (this.health.get('leds').failures > 0) this.applied = {};
+  }
+
+  private schedule(h: Health): void {
+    this.timers.clear(this.pollTimer);
+    const now = this.o.clock.now();
+    const waits = [this.o.pollMs, h.nextChangeInMs, this.health.nextRetryIn(now)].filter((w): w is number => w !== null);
+    this.pollTimer = this.timers.set(() => this.kick(), Math.max(1, Math.min(...waits)));
+  }
+}
