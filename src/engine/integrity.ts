@@ -1,6 +1,8 @@
 import type { Keystore } from './keystore.js';
 import { openRecord } from './record-crypto.js';
 import type { Progress } from './key-engine.js';
+import { checkObjects } from './object-integrity.js';
+import { isTombstone, tombstoneIntact } from './tombstone.js';
 
 export interface Problem {
   /** The key name, set or library the problem is in. */
@@ -29,13 +31,20 @@ export function checkKeystore(store: Keystore, onProgress?: Progress): CheckRepo
   const wrapKey = store.keys.wrapKey;
   let checked = 0;
   // raw(): arrays instead of objects; this loop runs once per key (a million on a full box).
-  const rows = db.prepare('SELECT name, library_id, origin, state, sealed FROM keys').raw().iterate() as IterableIterator<
-    [string, number, string, string, Buffer]
+  const rows = db.prepare('SELECT seq, name, library_id, origin, state, sealed FROM keys').raw().iterate() as IterableIterator<
+    [number, string, number, string, string, Buffer]
   >;
-  for (const [name, libraryId, origin, state, sealed] of rows) {
+  // Destroyed keys hold a tombstone instead of sealed material; they are few, so their seqs are kept to compare with the objects.
+  const tombstones = new Set<number>();
+  for (const [seq, name, libraryId, origin, state, sealed] of rows) {
     const library = libraries.get(libraryId);
     if (library === undefined) {
       problems.push({ subject: name, problem: 'belongs to no known library' });
+    } else if (isTombstone(sealed)) {
+      tombstones.add(seq);
+      if (!tombstoneIntact(wrapKey, { name, library, origin, state }, sealed)) {
+        problems.push({ subject: String(name), problem: 'destroyed-key record altered or damaged (its MAC does not match)' });
+      }
     } else if (!openRecord(wrapKey, { name, library, origin, state }, sealed)) {
       problems.push({ subject: String(name), problem: 'record altered or damaged (its MAC does not match)' });
     }
@@ -60,5 +69,6 @@ export function checkKeystore(store: Keystore, onProgress?: Progress): CheckRepo
       problems.push({ subject: `library ${c.name}`, problem: `counters say ${c.local_used} of ${c.local_total} used, records say ${c.used} of ${c.total}` });
     }
   }
+  problems.push(...checkObjects(db, tombstones));
   return { keysChecked: checked, problems };
 }

@@ -57,6 +57,75 @@ export const MIGRATIONS: readonly string[] = [
   -- one open ticket per condition; history keeps the closed ones
   CREATE UNIQUE INDEX tickets_one_open ON tickets(condition) WHERE closed_at IS NULL;
   `,
+  // 2: KMIP managed objects. Every key a library has been given (allocated) or has
+  // imported (registered) is a KMIP object with a lifecycle state, dates and typed
+  // attributes. `keys` is rebuilt (SQLite cannot alter a CHECK) so that a registered key,
+  // which belongs to no set, can live beside the generated ones and be read by lookup().
+  `
+  CREATE TABLE keys_v2 (
+    seq INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    library_id INTEGER NOT NULL REFERENCES libraries(id),
+    -- NULL only for registered keys: they come from outside and belong to no set
+    set_id INTEGER REFERENCES key_sets(id),
+    origin TEXT NOT NULL CHECK (origin IN ('local', 'peer', 'registered')),
+    -- allocation state; a registered key stays 'unused' and is never allocated (allocation takes origin 'local' only)
+    state TEXT NOT NULL CHECK (state IN ('unused', 'allocated', 'skipped')),
+    -- AES-256-GCM sealed material, or a tombstone (tag only) once the KMIP object is destroyed
+    sealed BLOB NOT NULL,
+    tape TEXT,
+    drive TEXT,
+    allocated_at INTEGER,
+    CHECK ((origin = 'registered') = (set_id IS NULL))
+  );
+  INSERT INTO keys_v2 (seq, name, library_id, set_id, origin, state, sealed, tape, drive, allocated_at)
+    SELECT seq, name, library_id, set_id, origin, state, sealed, tape, drive, allocated_at FROM keys;
+  DROP TABLE keys;
+  ALTER TABLE keys_v2 RENAME TO keys;
+  CREATE INDEX keys_next_unused ON keys(library_id, seq) WHERE state = 'unused' AND origin = 'local';
+  CREATE INDEX keys_by_tape ON keys(tape) WHERE tape IS NOT NULL;
+
+  -- The KMIP side of a key: lifecycle state and dates, kept apart from the allocation
+  -- state that the record seal covers (a KMIP state change must not re-seal material).
+  -- Times are milliseconds since the epoch, as everywhere in the engine.
+  CREATE TABLE objects (
+    key_seq INTEGER PRIMARY KEY REFERENCES keys(seq),
+    -- the owner, repeated from keys so that every Locate index starts with the caller's library
+    library_id INTEGER NOT NULL REFERENCES libraries(id),
+    object_type INTEGER NOT NULL,
+    -- KMIP State enumeration: 1 Pre-Active ... 6 Destroyed Compromised
+    state INTEGER NOT NULL CHECK (state BETWEEN 1 AND 6),
+    initial_date INTEGER NOT NULL,
+    activation_date INTEGER,
+    deactivation_date INTEGER,
+    destroy_date INTEGER,
+    compromise_occurrence_date INTEGER,
+    compromise_date INTEGER,
+    revocation_reason INTEGER,
+    revocation_message TEXT,
+    last_change_date INTEGER NOT NULL
+  );
+  CREATE INDEX objects_by_state ON objects(library_id, state, key_seq);
+  CREATE INDEX objects_by_type ON objects(library_id, object_type, key_seq);
+
+  -- Attributes a client (or the tape profile) gave an object, typed as they came:
+  -- type is the TTLV item type, value its canonical text (see attribute-codec.ts).
+  -- search, for structures, is the field Locate matches on (Name Value, namespace and
+  -- data, ...); primitives are matched on value itself.
+  CREATE TABLE attributes (
+    id INTEGER PRIMARY KEY,
+    key_seq INTEGER NOT NULL REFERENCES objects(key_seq),
+    library_id INTEGER NOT NULL REFERENCES libraries(id),
+    name TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    value TEXT NOT NULL,
+    search TEXT,
+    UNIQUE (key_seq, name, idx)
+  );
+  -- Locate by any stored attribute is one range of this index, already in key order.
+  CREATE INDEX attributes_locate ON attributes(library_id, name, type, coalesce(search, value), key_seq);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

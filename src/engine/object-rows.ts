@@ -1,0 +1,83 @@
+/** Reading objects and their stored attributes out of the keystore tables. */
+import type Database from 'better-sqlite3';
+import type { Statement } from 'better-sqlite3';
+import { decodeValue } from './attribute-codec.js';
+import type { ManagedObject, ObjectAttribute } from './object-model.js';
+
+export interface ObjectRow {
+  seq: number;
+  uid: string;
+  library: string;
+  library_id: number;
+  origin: ManagedObject['origin'];
+  alloc: string;
+  sealed: Buffer;
+  tape: string | null;
+  drive: string | null;
+  object_type: number;
+  state: number;
+  initial_date: number;
+  activation_date: number | null;
+  deactivation_date: number | null;
+  destroy_date: number | null;
+  compromise_occurrence_date: number | null;
+  compromise_date: number | null;
+  revocation_reason: number | null;
+  revocation_message: string | null;
+  last_change_date: number;
+}
+
+const SELECT_OBJECT = `
+  SELECT k.seq, k.name AS uid, l.name AS library, o.library_id, k.origin, k.state AS alloc, k.sealed, k.tape, k.drive,
+         o.object_type, o.state, o.initial_date, o.activation_date, o.deactivation_date, o.destroy_date,
+         o.compromise_occurrence_date, o.compromise_date, o.revocation_reason, o.revocation_message, o.last_change_date
+  FROM objects o JOIN keys k ON k.seq = o.key_seq JOIN libraries l ON l.id = o.library_id`;
+
+export function toManagedObject(r: ObjectRow): ManagedObject {
+  return {
+    uid: r.uid, library: r.library, objectType: r.object_type, state: r.state, origin: r.origin,
+    tape: r.tape, drive: r.drive,
+    initialDate: r.initial_date, activationDate: r.activation_date, deactivationDate: r.deactivation_date,
+    destroyDate: r.destroy_date, compromiseOccurrenceDate: r.compromise_occurrence_date, compromiseDate: r.compromise_date,
+    revocationReason: r.revocation_reason, revocationMessage: r.revocation_message, lastChangeDate: r.last_change_date,
+  };
+}
+
+export interface StoredRow { idx: number; name: string; type: string; value: string }
+
+export class ObjectRows {
+  private readonly byName: Statement;
+  private readonly bySeq: Statement;
+  private readonly stored: Statement;
+  private readonly storedNamed: Statement;
+  private readonly libraryId: Statement;
+
+  constructor(db: Database.Database) {
+    // The library is part of every lookup: another library's object is simply not found.
+    this.byName = db.prepare(`${SELECT_OBJECT} WHERE k.name = ? AND l.name = ?`);
+    this.bySeq = db.prepare(`${SELECT_OBJECT} WHERE o.key_seq = ?`);
+    this.stored = db.prepare('SELECT idx, name, type, value FROM attributes WHERE key_seq = ? ORDER BY name, idx');
+    this.storedNamed = db.prepare('SELECT idx, name, type, value FROM attributes WHERE key_seq = ? AND name = ? ORDER BY idx');
+    this.libraryId = db.prepare('SELECT id FROM libraries WHERE name = ?').pluck();
+  }
+
+  find(library: string, uid: string): ObjectRow | undefined {
+    return this.byName.get(uid, library) as ObjectRow | undefined;
+  }
+
+  atSeq(seq: number): ObjectRow | undefined {
+    return this.bySeq.get(seq) as ObjectRow | undefined;
+  }
+
+  libraryIdOf(library: string): number | undefined {
+    return this.libraryId.get(library) as number | undefined;
+  }
+
+  storedRows(seq: number, name?: string): StoredRow[] {
+    return (name === undefined ? this.stored.all(seq) : this.storedNamed.all(seq, name)) as StoredRow[];
+  }
+
+  storedAttributes(seq: number, name?: string): ObjectAttribute[] {
+    return this.storedRows(seq, name).map((r) => ({ name: r.name, index: r.idx, value: decodeValue(r.type, r.value) }));
+  }
+}

@@ -1,0 +1,412 @@
+/**
+ * Keys as KMIP managed objects. A key becomes an object when it is handed to a library
+ * (create: the next key of the library's set, never a fresh one) or imported for it
+ * (register); unused keys of a set are stock, not objects, so no client can see or fetch
+ * a key before it is allocated.
+ *
+ * The Unique Identifier of an object is its key name. The name is already unique across
+ * every appliance in the world (names.ts), it is what a tape carries and what the
+ * administrator sees in status, backups and tickets, and it survives backup, restore and
+ * (later) replication to the peer unchanged; a second identifier would need a mapping
+ * that could disagree with it.
+ *
+ * Every method takes the calling library and acts only on that library's objects: another
+ * library's object is "not found", never "forbidden", so its existence is not confirmed.
+ * Each mutation is one transaction (a savepoint when the KMIP layer runs a batch in one).
+ */
+import type { Statement } from 'better-sqlite3';
+import { KeyEngineError, KeystoreError } from '../errors.js';
+import { encodeValue, sameValue } from './attribute-codec.js';
+import {
+  DEFAULT_USAGE_MASK,
+  MAX_STORED_ATTRIBUTES,
+  checkAttribute,
+  derivedAttributes,
+  isMultiValued,
+  ruleFor,
+  searchKey,
+} from './attributes.js';
+import type { KeyEngine } from './key-engine.js';
+import { LIBRARY_NAME_PATTERN, keyName } from './names.js';
+import { ObjectError } from './object-errors.js';
+import { Locator, type LocateQuery } from './object-locate.js';
+import {
+  CA_COMPROMISE,
+  KEY_BYTES,
+  KEY_COMPROMISE,
+  ObjectState,
+  STATE_NAMES,
+  SYMMETRIC_KEY,
+  isDestroyedState,
+  type AttributeValue,
+  type ManagedObject,
+  type NewAttribute,
+  type ObjectAttribute,
+} from './object-model.js';
+import { ObjectRows, toManagedObject, type ObjectRow } from './object-rows.js';
+import { openRecord, sealRecord } from './record-crypto.js';
+import { sealTombstone } from './tombstone.js';
+
+export interface CreateRequest {
+  /** The tape the key is for (barcode or the best identifier the library gave). */
+  tape: string;
+  drive?: string;
+  attributes: NewAttribute[];
+}
+
+export interface RegisterRequest {
+  material: Buffer;
+  attributes: NewAttribute[];
+}
+
+export interface RevokeRequest {
+  /** KMIP Revocation Reason Code. */
+  reason: number;
+  message?: string;
+  /** When the compromise happened (ms), for a compromise; defaults to now. */
+  compromiseOccurrence?: number;
+}
+
+/** Which instances Delete Attribute removes: one by index (1.x), those equal to a value, or all (2.x reference). */
+export type Instances = { index: number } | { value: AttributeValue } | { all: true };
+
+/** Allocation refusals, with the ticket condition that tells the administrator what to do. */
+const REFUSAL_TICKETS: Record<string, (library: string) => string> = {
+  NO_KEY_SET: (l) => `no-key-set:${l}`,
+  KEYS_PENDING_BACKUP: () => 'backup-needed',
+  NEEDS_SYNC: (l) => `sync-needed:${l}`,
+  KEYS_EXHAUSTED: (l) => `keys-exhausted:${l}`,
+};
+
+const IV_BYTES = 12;
+
+interface Prepared {
+  stored: NewAttribute[];
+  activationDate: number | null;
+}
+
+export class ManagedObjects {
+  private readonly rows: ObjectRows;
+  private readonly locator: Locator;
+  private readonly q: Record<string, Statement>;
+
+  constructor(readonly engine: KeyEngine) {
+    const db = engine.store.db;
+    this.rows = new ObjectRows(db);
+    this.locator = new Locator(db, this.rows);
+    this.q = {
+      keyByName: db.prepare('SELECT seq, library_id FROM keys WHERE name = ?'),
+      addObject: db.prepare(
+        'INSERT INTO objects (key_seq, library_id, object_type, state, initial_date, activation_date, last_change_date) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      addAttribute: db.prepare('INSERT INTO attributes (key_seq, library_id, name, idx, type, value, search) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      setAttribute: db.prepare('UPDATE attributes SET type = ?, value = ?, search = ? WHERE key_seq = ? AND name = ? AND idx = ?'),
+      dropAttribute: db.prepare('DELETE FROM attributes WHERE key_seq = ? AND name = ? AND idx = ?'),
+      countAttributes: db.prepare('SELECT COUNT(*) FROM attributes WHERE key_seq = ?').pluck(),
+      touch: db.prepare('UPDATE objects SET last_change_date = ? WHERE key_seq = ?'),
+      setState: db.prepare(
+        `UPDATE objects SET state = ?, activation_date = coalesce(?, activation_date), deactivation_date = coalesce(?, deactivation_date),
+           compromise_date = coalesce(?, compromise_date), compromise_occurrence_date = coalesce(?, compromise_occurrence_date),
+           destroy_date = coalesce(?, destroy_date), revocation_reason = coalesce(?, revocation_reason),
+           revocation_message = coalesce(?, revocation_message), last_change_date = ? WHERE key_seq = ?`,
+      ),
+      reseal: db.prepare('UPDATE keys SET sealed = ? WHERE seq = ?'),
+      addLibrary: db.prepare("INSERT INTO libraries (name, class, created_at) VALUES (?, 'i500', ?) ON CONFLICT (name) DO NOTHING"),
+      addRegistered: db.prepare("INSERT INTO keys (name, library_id, set_id, origin, state, sealed) VALUES (?, ?, NULL, 'registered', 'unused', ?)"),
+      openTicket: db.prepare('SELECT id FROM tickets WHERE condition = ? AND closed_at IS NULL').pluck(),
+    };
+  }
+
+  private get db() {
+    return this.engine.store.db;
+  }
+
+  private now(): number {
+    return this.engine.world.now();
+  }
+
+  /** Runs `fn` as one transaction (the KMIP layer's batch); nested calls become savepoints. */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  /**
+   * Create (the Tape Library Profile's write): allocates the next key of the library's
+   * set for this tape and makes it an object, Pre-Active, with the client's attributes.
+   * A refusal (no set, pending backup, needs sync, exhausted) opens or keeps its ticket
+   * and throws the engine's error naming the cause and the ticket.
+   */
+  create(library: string, req: CreateRequest): ManagedObject {
+    const prepared = prepare(req.attributes);
+    const outcome = this.db.transaction((): ObjectRow | KeyEngineError => {
+      let name: string;
+      try {
+        name = this.engine.allocate({ library, tape: req.tape, ...(req.drive !== undefined && { drive: req.drive }) }).name;
+      } catch (e) {
+        if (e instanceof KeyEngineError && REFUSAL_TICKETS[e.code]) return this.refusal(library, e);
+        throw e;
+      }
+      const key = this.q.keyByName!.get(name) as { seq: number; library_id: number };
+      this.insertObject(key, prepared);
+      this.engine.tickets.close(`no-key-set:${library}`);
+      return this.rows.atSeq(key.seq)!;
+    }).immediate();
+    if (outcome instanceof KeyEngineError) throw outcome;
+    return toManagedObject(outcome);
+  }
+
+  private refusal(library: string, e: KeyEngineError): KeyEngineError {
+    const condition = REFUSAL_TICKETS[e.code]!(library);
+    if (e.code === 'NO_KEY_SET') {
+      this.engine.tickets.open(condition, 'error', `Library ${library} asked for a key to write a tape, but has no key set on this server; generate one with "qkmcmds keys generate --library ${library} --class i500|i2000", then take a backup.`);
+    } else if (e.code === 'KEYS_PENDING_BACKUP') {
+      this.engine.tickets.open(condition, 'warning', `Library ${library} is waiting for keys that no backup holds yet; run "qkmcmds backup" and copy both files off the server.`);
+    }
+    const ticket = this.q.openTicket!.get(condition) as number | undefined;
+    const message = ticket === undefined ? e.message : `${e.message} (ticket ${ticket})`;
+    return new KeyEngineError(e.code, message, { cause: e });
+  }
+
+  /** Register: a 256-bit AES key imported for this library; stored sealed, never allocated. */
+  register(library: string, req: RegisterRequest): ManagedObject {
+    if (!LIBRARY_NAME_PATTERN.test(library)) {
+      throw new KeyEngineError('BAD_LIBRARY', `Library name ${JSON.stringify(library)} is not valid; use 1 to 64 letters, digits, dots, dashes or underscores.`);
+    }
+    if (!Buffer.isBuffer(req.material) || req.material.length !== KEY_BYTES) {
+      throw new ObjectError('MATERIAL_INVALID', `This server keeps 256-bit AES keys only; the key given has ${req.material?.length ?? 0} bytes, not ${KEY_BYTES}.`);
+    }
+    const prepared = prepare(req.attributes);
+    const row = this.db.transaction((): ObjectRow => {
+      const now = this.now();
+      // A library may hold imported keys before it has a set; generate sets its real class.
+      this.q.addLibrary!.run(library, now);
+      const libraryId = this.rows.libraryIdOf(library)!;
+      // Same shape as a generated name, with a fresh 64-bit nonce no set uses: unique for the same reasons.
+      const name = keyName(this.engine.settings.serial, this.engine.world.randomBytes(8).toString('hex'), 0);
+      const sealed = sealRecord(this.wrapKey, { name, library, origin: 'registered', state: 'unused' }, req.material, this.engine.world.randomBytes(IV_BYTES));
+      const seq = Number(this.q.addRegistered!.run(name, libraryId, sealed).lastInsertRowid);
+      this.insertObject({ seq, library_id: libraryId }, prepared);
+      return this.rows.atSeq(seq)!;
+    }).immediate();
+    return toManagedObject(row);
+  }
+
+  private insertObject(key: { seq: number; library_id: number }, p: Prepared): void {
+    const now = this.now();
+    const active = p.activationDate !== null && p.activationDate <= now;
+    this.q.addObject!.run(key.seq, key.library_id, SYMMETRIC_KEY, active ? ObjectState.Active : ObjectState.PreActive, now, p.activationDate, now);
+    const next = new Map<string, number>();
+    for (const a of p.stored) {
+      const idx = next.get(a.name) ?? 0;
+      next.set(a.name, idx + 1);
+      this.insertAttribute(key, a.name, idx, a.value);
+    }
+  }
+
+  private insertAttribute(key: { seq: number; library_id: number }, name: string, idx: number, value: AttributeValue): void {
+    this.q.addAttribute!.run(key.seq, key.library_id, name, idx, value.type, encodeValue(value), searchKey(name, value));
+  }
+
+  /** The object, whatever its state. */
+  describe(library: string, uid: string): ManagedObject {
+    return toManagedObject(this.require(library, uid));
+  }
+
+  /** The key material, for Get; a destroyed object has none. */
+  material(library: string, uid: string): { object: ManagedObject; material: Buffer } {
+    const row = this.require(library, uid);
+    if (isDestroyedState(row.state)) {
+      throw new ObjectError('OBJECT_DESTROYED', `The key ${uid} was destroyed; its material no longer exists.`);
+    }
+    const material = openRecord(this.wrapKey, { name: row.uid, library: row.library, origin: row.origin, state: row.alloc }, row.sealed);
+    if (!material) {
+      throw new KeystoreError('KEY_RECORD_DAMAGED', `The stored key ${uid} fails its integrity check; run "qkmcmds check", then restore from a backup.`);
+    }
+    return { object: toManagedObject(row), material };
+  }
+
+  /** Every attribute of the object: the derived ones (identity, state, dates) and the stored ones. */
+  attributes(library: string, uid: string): ObjectAttribute[] {
+    const row = this.require(library, uid);
+    return [...derivedAttributes(toManagedObject(row)), ...this.rows.storedAttributes(row.seq)];
+  }
+
+  addAttribute(library: string, uid: string, attr: NewAttribute): ObjectAttribute {
+    const a = checkAttribute(attr, 'change');
+    return this.db.transaction((): ObjectAttribute => {
+      const row = this.requireLive(library, uid);
+      const existing = this.rows.storedRows(row.seq, a.name);
+      if (existing.length > 0 && !isMultiValued(a.name)) {
+        throw new ObjectError('ATTRIBUTE_SINGLE_VALUED', `The key ${uid} already has a "${a.name}", which takes one value; modify it instead.`);
+      }
+      if ((this.q.countAttributes!.get(row.seq) as number) >= MAX_STORED_ATTRIBUTES) {
+        throw new ObjectError('ATTRIBUTE_LIMIT', `The key ${uid} already has ${MAX_STORED_ATTRIBUTES} attributes, the most this server keeps for one key.`);
+      }
+      const idx = existing.reduce((m, r) => Math.max(m, r.idx + 1), 0);
+      this.insertAttribute(row, a.name, idx, a.value);
+      this.q.touch!.run(this.now(), row.seq);
+      return { name: a.name, index: idx, value: a.value };
+    }).immediate();
+  }
+
+  /**
+   * Modify Attribute: the instance named by `current` (2.x) or by index (1.x, default 0)
+   * gets a new value. A custom attribute keeps its type: a value of another type is refused.
+   */
+  modifyAttribute(library: string, uid: string, attr: NewAttribute, current?: AttributeValue): ObjectAttribute {
+    const a = checkAttribute(attr, 'change');
+    return this.db.transaction((): ObjectAttribute => {
+      const row = this.requireLive(library, uid);
+      const instances = this.rows.storedAttributes(row.seq, a.name);
+      const target = current !== undefined
+        ? instances.find((i) => sameValue(i.value, current))
+        : instances.find((i) => i.index === (a.index ?? 0));
+      if (!target) {
+        throw new ObjectError('ATTRIBUTE_NOT_FOUND', `The key ${uid} has no such "${a.name}" to modify.`);
+      }
+      if (target.value.type !== a.value.type) {
+        throw new ObjectError('ATTRIBUTE_INVALID', `"${a.name}" of key ${uid} holds a ${target.value.type}; a ${a.value.type} cannot replace it (delete it and add it again).`);
+      }
+      this.q.setAttribute!.run(a.value.type, encodeValue(a.value), searchKey(a.name, a.value), row.seq, a.name, target.index);
+      this.q.touch!.run(this.now(), row.seq);
+      return { name: a.name, index: target.index, value: a.value };
+    }).immediate();
+  }
+
+  deleteAttribute(library: string, uid: string, name: string, which: Instances): ObjectAttribute[] {
+    const rule = ruleFor(name);
+    if (rule.access !== 'client') {
+      throw new ObjectError('ATTRIBUTE_READ_ONLY', `The attribute "${name}" is kept by the server and cannot be deleted.`);
+    }
+    return this.db.transaction((): ObjectAttribute[] => {
+      const row = this.requireLive(library, uid);
+      const instances = this.rows.storedAttributes(row.seq, name);
+      const doomed = 'all' in which ? instances
+        : 'value' in which ? instances.filter((i) => sameValue(i.value, which.value))
+          : instances.filter((i) => i.index === which.index);
+      if (doomed.length === 0) throw new ObjectError('ATTRIBUTE_NOT_FOUND', `The key ${uid} has no such "${name}" to delete.`);
+      for (const d of doomed) this.q.dropAttribute!.run(row.seq, name, d.index);
+      this.q.touch!.run(this.now(), row.seq);
+      return doomed;
+    }).immediate();
+  }
+
+  /** Pre-Active to Active. */
+  activate(library: string, uid: string): ManagedObject {
+    return this.transition(library, uid, (row, now) => {
+      if (row.state !== ObjectState.PreActive) throw wrongState(row, 'activated', 'only a Pre-Active key can be');
+      return { state: ObjectState.Active, activation: now };
+    });
+  }
+
+  /**
+   * A compromise (key or CA) makes the object Compromised (Destroyed Compromised if it was
+   * destroyed); any other reason deactivates a Pre-Active or Active object.
+   */
+  revoke(library: string, uid: string, req: RevokeRequest): ManagedObject {
+    const compromise = req.reason === KEY_COMPROMISE || req.reason === CA_COMPROMISE;
+    return this.transition(library, uid, (row, now) => {
+      const revocation = { reason: req.reason, message: req.message ?? null };
+      if (compromise) {
+        if (row.state === ObjectState.Compromised || row.state === ObjectState.DestroyedCompromised) {
+          throw wrongState(row, 'revoked as compromised', 'it already is');
+        }
+        const state = row.state === ObjectState.Destroyed ? ObjectState.DestroyedCompromised : ObjectState.Compromised;
+        return { state, compromise: now, occurrence: req.compromiseOccurrence ?? now, revocation };
+      }
+      if (row.state !== ObjectState.PreActive && row.state !== ObjectState.Active) {
+        throw wrongState(row, 'revoked', 'only a Pre-Active or Active key can be');
+      }
+      return { state: ObjectState.Deactivated, deactivation: now, revocation };
+    });
+  }
+
+  /**
+   * The material is replaced by a tombstone; the record, its tape and its attributes stay
+   * (as the KMIP Destroyed state asks), so the check still proves the record and a tape
+   * written with the key can be told apart from one with an unknown key.
+   */
+  destroy(library: string, uid: string): ManagedObject {
+    return this.transition(library, uid, (row, now) => {
+      if (isDestroyedState(row.state)) throw new ObjectError('OBJECT_DESTROYED', `The key ${uid} is already destroyed.`);
+      if (row.state === ObjectState.Active) throw wrongState(row, 'destroyed', 'revoke it first: an Active key cannot be');
+      const fields = { name: row.uid, library: row.library, origin: row.origin, state: row.alloc };
+      this.q.reseal!.run(sealTombstone(this.wrapKey, fields, this.engine.world.randomBytes(IV_BYTES)), row.seq);
+      const state = row.state === ObjectState.Compromised ? ObjectState.DestroyedCompromised : ObjectState.Destroyed;
+      return { state, destroy: now };
+    });
+  }
+
+  locate(library: string, query: LocateQuery): string[] {
+    return this.locator.locate(library, query);
+  }
+
+  private transition(library: string, uid: string, decide: (row: ObjectRow, now: number) => Change): ManagedObject {
+    const row = this.db.transaction((): ObjectRow => {
+      const current = this.require(library, uid);
+      const now = this.now();
+      const c = decide(current, now);
+      this.q.setState!.run(
+        c.state, c.activation ?? null, c.deactivation ?? null, c.compromise ?? null, c.occurrence ?? null, c.destroy ?? null,
+        c.revocation?.reason ?? null, c.revocation?.message ?? null, now, current.seq,
+      );
+      return this.rows.atSeq(current.seq)!;
+    }).immediate();
+    return toManagedObject(row);
+  }
+
+  private require(library: string, uid: string): ObjectRow {
+    const row = this.rows.find(library, uid);
+    if (!row) throw new ObjectError('OBJECT_NOT_FOUND', `No key ${JSON.stringify(uid)} is known to library ${library}.`);
+    return row;
+  }
+
+  /** Attributes of a destroyed object are its record; they no longer change. */
+  private requireLive(library: string, uid: string): ObjectRow {
+    const row = this.require(library, uid);
+    if (isDestroyedState(row.state)) throw new ObjectError('OBJECT_DESTROYED', `The key ${uid} is destroyed; its attributes are kept as they were.`);
+    return row;
+  }
+
+  private get wrapKey(): Buffer {
+    return this.engine.store.keys.wrapKey;
+  }
+}
+
+interface Change {
+  state: number;
+  activation?: number;
+  deactivation?: number;
+  compromise?: number;
+  occurrence?: number;
+  destroy?: number;
+  revocation?: { reason: number; message: string | null };
+}
+
+function wrongState(row: ObjectRow, done: string, rule: string): ObjectError {
+  return new ObjectError('WRONG_STATE', `The key ${row.uid} is ${STATE_NAMES[row.state] ?? `in state ${row.state}`} and cannot be ${done}; ${rule} ${done}.`);
+}
+
+/** Checks a new object's attributes before anything is written; splits off those kept on the object row. */
+function prepare(attrs: NewAttribute[]): Prepared {
+  const stored: NewAttribute[] = [];
+  let activationDate: number | null = null;
+  const seen = new Set<string>();
+  for (const raw of attrs) {
+    const a = checkAttribute(raw, 'create');
+    const rule = ruleFor(a.name);
+    if (!rule.multi && seen.has(a.name)) {
+      throw new ObjectError('ATTRIBUTE_SINGLE_VALUED', `"${a.name}" takes one value and was given more than once.`);
+    }
+    seen.add(a.name);
+    if (a.name === 'Activation Date' && a.value.type === 'DateTime') activationDate = Number(a.value.value) * 1000;
+    if (rule.stored) stored.push(a);
+  }
+  if (!seen.has('Cryptographic Usage Mask')) {
+    stored.push({ name: 'Cryptographic Usage Mask', value: { type: 'Integer', value: DEFAULT_USAGE_MASK } });
+  }
+  if (stored.length > MAX_STORED_ATTRIBUTES) {
+    throw new ObjectError('ATTRIBUTE_LIMIT', `A key may have at most ${MAX_STORED_ATTRIBUTES} attributes; ${stored.length} were given.`);
+  }
+  return { stored, activationDate };
+}
