@@ -1,19 +1,19 @@
-import { closeSync, fsyncSync, openSync, renameSync, writeFileSync, mkdirSync } from 'node:fs';
+import { closeSync, fchmodSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 
 /** fsync a directory so a rename or create inside it survives power loss. */
 export function fsyncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+  fsyncPath(dir);
 }
 
 /** fsync a file that was written by someone else (a library, a child process). */
 export function fsyncFile(file: string): void {
-  const fd = openSync(file, 'r');
+  fsyncPath(file);
+}
+
+function fsyncPath(p: string): void {
+  const fd = openSync(p, 'r');
   try {
     fsyncSync(fd);
   } finally {
@@ -23,19 +23,25 @@ export function fsyncFile(file: string): void {
 
 /**
  * Write a file so that after a crash it holds either the old content or the new one,
- * never a mix: temp file, fsync, rename over, fsync the directory.
+ * never a mix: a fresh temporary sibling, fsync, rename over, fsync the directory (the
+ * rename lives in the directory's metadata and is lost without that second fsync).
  */
 export function writeFileDurable(file: string, data: string | Uint8Array, mode = 0o644): void {
   const dir = path.dirname(file);
   mkdirSync(dir, { recursive: true });
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
-  const fd = openSync(tmp, 'w', mode);
+  const tmp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+  const fd = openSync(tmp, 'wx', mode);
   try {
+    // open()'s mode is filtered by the umask; a key file must be exactly what was asked.
+    fchmodSync(fd, mode);
     writeFileSync(fd, data);
     fsyncSync(fd);
-  } finally {
     closeSync(fd);
+    renameSync(tmp, file);
+  } catch (e) {
+    try { closeSync(fd); } catch { /* already closed */ }
+    rmSync(tmp, { force: true });
+    throw e;
   }
-  renameSync(tmp, file);
   fsyncDir(dir);
 }

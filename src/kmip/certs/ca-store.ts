@@ -1,6 +1,6 @@
 import { readFile, rm } from 'node:fs/promises';
 import { createCertificateAuthority, type CertifiedKey } from './authority.js';
-import { writeFileAtomic } from './atomic-file.js';
+import { writeFileDurable } from '../../util/durable-file.js';
 import { CertificateError } from './errors.js';
 import { keyMatchesCertificate, parseCertificate } from './inspect.js';
 import { CERT_MODE, KEY_MODE, type TlsPaths } from './tls-dir.js';
@@ -46,7 +46,7 @@ export async function loadOrCreateCa(
   // is written first): that CA was never handed out, so it is safe to start afresh.
   await rm(paths.caKey, { force: true });
   const ca = createCertificateAuthority(opts);
-  await writeFileAtomic(paths.caKey, ca.keyPem, KEY_MODE);
-  await writeFileAtomic(paths.caCert, ca.certPem, CERT_MODE);
+  writeFileDurable(paths.caKey, ca.keyPem, KEY_MODE);
+  writeFileDurable(paths.caCert, ca.certPem, CERT_MODE);
   return { ca, created: true };
 }

@@ -23,4 +23,3 @@ export {
 } from './server-credentials.js';
 export { writeLibraryBundle, BUNDLE_ENTRIES, type WriteLibraryBundleOptions, type LibraryBundle } from './library-bundle.js';
 export { tlsPaths, type TlsPaths } from './tls-dir.js';
-export { writeFileAtomic } from './atomic-file.js';

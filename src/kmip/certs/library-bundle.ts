@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { create as createTar } from 'tar';
 import { issueClientCertificate } from './authority.js';
-import { writeFileAtomic } from './atomic-file.js';
+import { writeFileDurable } from '../../util/durable-file.js';
 import { CertificateError } from './errors.js';
 import { loadCa } from './ca-store.js';
 import { CERT_MODE, DIR_MODE, KEY_MODE, tlsPaths } from './tls-dir.js';
@@ -68,14 +68,14 @@ export async function writeLibraryBundle(opts: WriteLibraryBundleOptions): Promi
     await writeFile(join(staging, BUNDLE_ENTRIES.clientCert), client.certPem, { mode: CERT_MODE });
     await writeFile(join(staging, BUNDLE_ENTRIES.clientKey), client.keyPem, { mode: KEY_MODE });
     const tgz = await gzipTarOf(staging, Object.values(BUNDLE_ENTRIES), opts.now);
-    await writeFileAtomic(opts.outFile, tgz, KEY_MODE);
+    writeFileDurable(opts.outFile, tgz, KEY_MODE);
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
 
   const cert = new X509Certificate(client.certPem);
   await mkdir(paths.issued, { recursive: true, mode: DIR_MODE });
-  await writeFileAtomic(join(paths.issued, `${opts.library}-${cert.serialNumber.toLowerCase()}.pem`), client.certPem, CERT_MODE);
+  writeFileDurable(join(paths.issued, `${opts.library}-${cert.serialNumber.toLowerCase()}.pem`), client.certPem, CERT_MODE);
   return {
     outFile: opts.outFile,
     library: opts.library,

@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { writeFileAtomic } from './atomic-file.js';
+import { writeFileDurable } from '../../util/durable-file.js';
 import { issueServerCertificate } from './authority.js';
 import { loadOrCreateCa, readIfPresent } from './ca-store.js';
 import { coversNames, isSignedBy, isValidAt, keyMatchesCertificate, parseCertificate, remainingMs } from './inspect.js';
@@ -84,7 +84,7 @@ export async function ensureServerCredentials(tlsDir: string, opts: EnsureServer
     keyBits: opts.keyBits,
   });
   // Key before certificate: a crash in between leaves a mismatch, which the next call repairs.
-  await writeFileAtomic(paths.serverKey, issued.keyPem, KEY_MODE);
-  await writeFileAtomic(paths.serverCert, issued.certPem, CERT_MODE);
+  writeFileDurable(paths.serverKey, issued.keyPem, KEY_MODE);
+  writeFileDurable(paths.serverCert, issued.certPem, CERT_MODE);
   return { ...common, serverCertPem: issued.certPem, serverKeyPem: issued.keyPem, serverIssued: problem };
 }
