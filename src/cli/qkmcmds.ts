@@ -6,6 +6,7 @@ import { checkKeystore } from '../engine/integrity.js';
 import { LIBRARY_CLASSES, type LibraryClass } from '../engine/key-engine.js';
 import { restoreBackup } from '../engine/restore.js';
 import { type Context, type GlobalOptions, VERSION, loadContext, openEngine, runCommand } from './context.js';
+import { addHwCommands } from './hw-commands.js';
 import { assertQkmdStopped } from './pidfile.js';
 import { progressBar } from './progress.js';
 
@@ -175,6 +176,8 @@ program
       engine.store.close();
     }
   }));
+
+addHwCommands(program, { context, action });
 
 try {
   await program.parseAsync(process.argv);

@@ -1,4 +1,7 @@
 import { Command } from 'commander';
+import { startHardware } from '../agent/hardware.js';
+import { hardwareHandler } from '../control/handlers.js';
+import { startControlServer } from '../control/server.js';
 import { type Context, type GlobalOptions, VERSION, loadContext, openEngine, runCommand } from './context.js';
 import { claimDataDir } from './pidfile.js';
 
@@ -17,27 +20,30 @@ await runCommand(PROGRAM, ref, async () => {
   let stopSignal: ((signal: string) => void) | undefined;
   const stopped = new Promise<string>((resolve) => (stopSignal = resolve));
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stopSignal!(signal));
-  // Signal handlers do not keep Node alive; until the key server's socket does, this timer does.
-  const keepAlive = setInterval(() => {}, 1 << 30);
 
   let release = () => {};
   try {
     const ctx = (ref.ctx = loadContext(PROGRAM, program.opts<GlobalOptions>()));
     release = claimDataDir(ctx.config.paths.data_dir);
     const engine = openEngine(ctx, true);
+    // The control socket also keeps Node alive until a signal comes (signal handlers do not).
+    const hardware = await startHardware(ctx.config, engine.tickets, ctx.log);
+    const control = await startControlServer(ctx.config.paths.data_dir, hardwareHandler(hardware, engine.tickets), ctx.log);
     const total = engine.status().reduce((n, s) => n + s.total, 0);
     ctx.log.info({ serial: ctx.serial, dataDir: ctx.config.paths.data_dir, sources: ctx.config.sources }, 'qkmd started');
     process.stdout.write(
       `qkmd ${VERSION}: server ${ctx.serial} (${ctx.config.server.hostname}), ${ctx.config.hardware.profile} hardware\n` +
       `data in ${ctx.config.paths.data_dir} (keystore: ${engine.store.dir}, ${total} keys)\n` +
+      `hardware agent ${hardware.agent ? 'running' : 'not running'}; control socket ${control.path}\n` +
       `running; stop with Ctrl-C or SIGTERM\n`,
     );
     const signal = await stopped;
     ctx.log.info({ signal }, 'qkmd stopping');
+    await control.close();
+    await hardware.stop();
     engine.store.close();
     process.stdout.write('qkmd stopped\n');
   } finally {
-    clearInterval(keepAlive);
     release();
   }
 });

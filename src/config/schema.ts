@@ -33,6 +33,15 @@ export const SETTINGS: readonly Setting[] = [
   { section: 'pair', key: 'role', type: { kind: 'enum', values: ['standalone', 'primary', 'secondary'] }, default: 'standalone' },
   { section: 'pair', key: 'peer', type: { kind: 'string', pattern: /^([A-Za-z0-9.:_\[\]-]{1,253})?$/, describe: 'empty, or host:port of the other server' }, default: '' },
   { section: 'hardware', key: 'profile', type: { kind: 'enum', values: ['sim', 'appliance'] }, default: 'sim' },
+  // The hardware agent: how often it reads the drivers, how long one driver call may take.
+  { section: 'agent', key: 'poll_seconds', type: { kind: 'int', min: 1, max: 3600 }, default: 10 },
+  { section: 'agent', key: 'raid_events', type: { kind: 'bool' }, default: true },
+  { section: 'agent', key: 'driver_timeout_seconds', type: { kind: 'int', min: 1, max: 600 }, default: 15 },
+  { section: 'agent', key: 'retry_max_seconds', type: { kind: 'int', min: 1, max: 3600 }, default: 300 },
+  { section: 'agent', key: 'disk_temp_max_c', type: { kind: 'int', min: 30, max: 90 }, default: 55 },
+  // The simulated appliance's timings, so a test can run a whole disk replacement in seconds.
+  { section: 'sim', key: 'rebuild_seconds', type: { kind: 'int', min: 1, max: 86_400 }, default: 2700 },
+  { section: 'sim', key: 'rebuild_start_seconds', type: { kind: 'int', min: 0, max: 600 }, default: 5 },
   { section: 'log', key: 'level', type: { kind: 'enum', values: ['error', 'warn', 'info', 'debug', 'trace'] }, default: 'info' },
 ];
 

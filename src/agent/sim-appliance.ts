@@ -1,0 +1,123 @@
+import { existsSync, readFileSync } from 'node:fs';
+import type { Clock } from '../../drivers/clock.js';
+import { SimDisks } from '../../drivers/disks/sim.js';
+import { FRONT_PANEL_LEDS } from '../../drivers/leds/contract.js';
+import { SimLeds } from '../../drivers/leds/sim.js';
+import { SimRaid } from '../../drivers/raid/sim.js';
+import { SimBays, type SimDiskSpec } from '../../drivers/sim/bays.js';
+import { writeFileDurable } from '../util/durable-file.js';
+
+/** One bay as the world file keeps it. `inSync`: a whole mirror half (not a spare, not mid-rebuild). */
+interface SavedBay {
+  spec: Required<SimDiskSpec>;
+  failed: boolean;
+  blank: boolean;
+  inSync: boolean;
+}
+
+interface SavedWorld {
+  version: 1;
+  nextSerial: number;
+  bays: (SavedBay | null)[];
+}
+
+export interface SimApplianceOptions {
+  clock: Clock;
+  rebuildMs: number;
+  startDelayMs: number;
+  /** Keeps the world (which disk is in which bay, failed or not, in the mirror or not) across restarts. */
+  stateFile?: string;
+}
+
+/**
+ * The simulated appliance: two hot-swap bays, an md-like RAID 1 over them, the disks'
+ * SMART view and the front-panel LEDs, on one clock.
+ *
+ * Disks keep their state when the power goes, so the world is written to `stateFile`
+ * on every change, and a qkmd that starts again finds the bays as they were. A disk
+ * that was being rebuilt comes back as a spare and its rebuild starts again from the
+ * beginning (md would resume from its checkpoint; starting over is the honest worst case).
+ */
+export class SimAppliance {
+  readonly bays: SimBays;
+  readonly raid: SimRaid;
+  readonly disks: SimDisks;
+  readonly leds: SimLeds;
+  private nextSerial: number;
+  private saving: Promise<void> = Promise.resolve();
+  private readonly unwatch: (() => void)[] = [];
+
+  constructor(private readonly o: SimApplianceOptions) {
+    const saved = o.stateFile && existsSync(o.stateFile) ? (JSON.parse(readFileSync(o.stateFile, 'utf8')) as SavedWorld) : null;
+    this.nextSerial = saved?.nextSerial ?? 1;
+    const whole = saved ? saved.bays.map((b) => (b && (b.inSync || b.failed) ? b : null)) : undefined;
+    this.bays = new SimBays(whole ? whole.map((b) => (b ? { ...b.spec, blank: b.blank } : null)) : undefined);
+    whole?.forEach((b, bay) => {
+      if (b?.failed) this.bays.disk(bay)!.failed = true;
+    });
+    this.raid = new SimRaid({ bays: this.bays, clock: o.clock, rebuildMs: o.rebuildMs, startDelayMs: o.startDelayMs });
+    // Disks that were not a whole mirror half go back in after the array is assembled, as md re-adds them.
+    saved?.bays.forEach((b, bay) => {
+      if (b && !b.inSync && !b.failed) this.bays.insert(bay, { ...b.spec, blank: true });
+    });
+    this.disks = new SimDisks(this.bays);
+    this.leds = new SimLeds(FRONT_PANEL_LEDS, () => o.clock.now());
+    this.unwatch.push(this.bays.onChange(() => this.save()));
+    this.unwatch.push(this.raid.subscribe((e) => {
+      if (e.type.startsWith('rebuild-') && e.type !== 'rebuild-progress') this.save();
+    }));
+    this.save();
+  }
+
+  pullDisk(bay: number): string {
+    const serial = this.bays.disk(bay)?.spec.serial ?? '';
+    this.bays.pull(bay);
+    return serial;
+  }
+
+  /** Inserts a new blank disk (it is rebuilt into the mirror by itself); a faulty one fails part-way. */
+  insertDisk(bay: number, opts: { faulty?: boolean } = {}): string {
+    const serial = `SIMR${String(this.nextSerial).padStart(4, '0')}`;
+    this.bays.insert(bay, { serial, faulty: opts.faulty ?? false, blank: true });
+    this.nextSerial++;
+    this.save();
+    return serial;
+  }
+
+  failDisk(bay: number): string {
+    this.bays.fail(bay);
+    return this.bays.disk(bay)!.spec.serial;
+  }
+
+  /** Resolves when every change so far is on disk. */
+  flush(): Promise<void> {
+    return this.saving;
+  }
+
+  async close(): Promise<void> {
+    for (const u of this.unwatch.splice(0)) u();
+    await this.raid.close();
+    await this.flush();
+  }
+
+  private save(): void {
+    const file = this.o.stateFile;
+    if (!file) return;
+    this.saving = this.saving.then(async () => {
+      const status = await this.raid.status();
+      const world: SavedWorld = {
+        version: 1,
+        nextSerial: this.nextSerial,
+        bays: Array.from({ length: this.bays.count }, (_, bay) => {
+          const d = this.bays.disk(bay);
+          if (!d) return null;
+          const member = status.members.find((m) => m.bay === bay);
+          return { spec: d.spec, failed: d.failed, blank: d.blank, inSync: member?.state === 'active' };
+        }),
+      };
+      writeFileDurable(file, JSON.stringify(world, null, 2) + '\n', 0o600);
+    }).catch(() => {
+      // A world file that cannot be written only costs the next start its memory of the bays.
+    });
+  }
+}

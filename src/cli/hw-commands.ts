@@ -1,0 +1,51 @@
+import type { Command } from 'commander';
+import { controlRequest } from '../control/client.js';
+import { renderPanel } from '../control/panel.js';
+import type { ControlRequest, SimAction } from '../control/protocol.js';
+import type { HwStatus } from '../control/status.js';
+import { QkmError } from '../errors.js';
+import type { Context } from './context.js';
+
+export interface HwCommandDeps {
+  context: () => Context;
+  /** qkmcmds' action wrapper: errors become one sentence and exit status 1. */
+  action: <A extends unknown[]>(body: (...args: A) => Promise<number | void> | number | void) => (...args: A) => Promise<void>;
+}
+
+const out = (text: string): void => void process.stdout.write(text.endsWith('\n') ? text : text + '\n');
+
+function bayNumber(raw: string): number {
+  if (!/^\d+$/.test(raw)) throw new QkmError('BAD_BAY', `"${raw}" is not a bay number; bays are numbered from 0 as on the front panel.`);
+  return Number(raw);
+}
+
+/** `qkmcmds hw ...` and `qkmcmds sim ...`: both talk to the running qkmd over its control socket. */
+export function addHwCommands(program: Command, deps: HwCommandDeps): void {
+  const ask = (req: ControlRequest) => controlRequest(deps.context().config.paths.data_dir, req);
+
+  const hw = program.command('hw').description('the appliance hardware as the running qkmd sees it');
+  hw.command('status')
+    .description('the front panel (LEDs), RAID state and rebuild progress, and open tickets')
+    .option('--json', 'machine-readable output')
+    .action(deps.action(async (o: { json?: boolean }) => {
+      const status = (await ask({ op: 'hw-status' })) as HwStatus;
+      if (o.json) return out(JSON.stringify(status, null, 2));
+      const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
+      out(renderPanel(status, { color, width: Math.min(process.stdout.columns ?? 100, 120) }));
+    }));
+
+  const sim = program.command('sim').description('change the simulated appliance (sim profile only), as a field engineer would');
+  const world = (action: SimAction, extra: Partial<ControlRequest & { op: 'sim' }> = {}) => async () => {
+    const r = (await ask({ op: 'sim', action, ...extra })) as { message: string };
+    out(r.message);
+  };
+  sim.command('pull-disk').argument('<bay>', 'bay number (0 or 1)').description('pull the disk out of a bay')
+    .action(deps.action((bay: string) => world('pull-disk', { bay: bayNumber(bay) })()));
+  sim.command('insert-disk').argument('<bay>', 'bay number (0 or 1)').description('insert a new blank disk into an empty bay')
+    .option('--faulty', 'the new disk is faulty: its rebuild fails part-way')
+    .action(deps.action((bay: string, o: { faulty?: boolean }) => world('insert-disk', { bay: bayNumber(bay), faulty: o.faulty === true })()));
+  sim.command('fail-disk').argument('<bay>', 'bay number (0 or 1)').description('make the disk in a bay fail in service')
+    .action(deps.action((bay: string) => world('fail-disk', { bay: bayNumber(bay) })()));
+  sim.command('power-loss').description('cut the power: qkmd stops at once; the disks keep their state')
+    .action(deps.action(() => world('power-loss')()));
+}

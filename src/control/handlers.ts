@@ -1,0 +1,65 @@
+import { isDriverError } from '../../drivers/errors.js';
+import type { HardwareHost } from '../agent/hardware.js';
+import type { TicketStore } from '../agent/reconcile.js';
+import type { ControlRequest } from './protocol.js';
+import type { ControlHandler, Handled } from './server.js';
+import { hwStatus } from './status.js';
+
+export interface HandlerOptions {
+  /** What power loss does to this process; qkmd dies at once, as a machine without power would. */
+  powerOff?: () => void;
+}
+
+const ok = (result: unknown): Handled => ({ reply: { ok: true, result } });
+const refuse = (code: string, message: string): Handled => ({ reply: { ok: false, code, message } });
+
+/**
+ * The requests qkmd answers on its control socket. A world change answers once the
+ * agent has reacted to it, so the `hw status` that follows already shows the result.
+ */
+export function hardwareHandler(host: HardwareHost, tickets: TicketStore, opts: HandlerOptions = {}): ControlHandler {
+  const powerOff = opts.powerOff ?? (() => process.kill(process.pid, 'SIGKILL'));
+  const settle = async () => {
+    if (!host.agent) return;
+    let t: NodeJS.Timeout | undefined;
+    await Promise.race([host.agent.settled(), new Promise((r) => (t = setTimeout(r, 2_000)))]);
+    clearTimeout(t);
+  };
+  return async (req: ControlRequest): Promise<Handled> => {
+    if (req.op === 'hw-status') {
+      // A fresh look, so rebuild progress is as of now rather than as of the last event.
+      host.agent?.kick();
+      await settle();
+      return ok(hwStatus(host, tickets));
+    }
+    const sim = host.sim;
+    if (!sim) return refuse('NOT_SIMULATED', `This qkmd runs the ${host.profile} profile, not the simulator; sim commands only work with [hardware] profile = "sim".`);
+    try {
+      const bay = req.bay ?? -1;
+      let message: string;
+      switch (req.action) {
+        case 'pull-disk':
+          message = `Pulled disk ${sim.pullDisk(bay)} from bay ${bay}.`;
+          break;
+        case 'insert-disk':
+          message = `Inserted ${req.faulty ? 'a faulty' : 'a'} blank disk ${sim.insertDisk(bay, { faulty: req.faulty })} into bay ${bay}.`;
+          break;
+        case 'fail-disk':
+          message = `The disk ${sim.failDisk(bay)} in bay ${bay} has failed.`;
+          break;
+        case 'power-loss':
+          await host.agent?.settled();
+          await sim.flush();
+          return {
+            reply: { ok: true, result: { message: 'Power lost: qkmd stopped at once and the disks keep their state; start qkmd again to power the appliance on.' } },
+            afterReply: powerOff,
+          };
+      }
+      await settle();
+      return ok({ message });
+    } catch (e) {
+      if (isDriverError(e)) return refuse(e.code, e.message);
+      throw e;
+    }
+  };
+}

@@ -1,0 +1,88 @@
+import type { LedState } from '../../drivers/leds/contract.js';
+import type { HwStatus } from './status.js';
+
+/**
+ * The front panel drawn in a terminal: what a field engineer would see standing in
+ * front of the box, plus the RAID state and the open tickets. Plain text when piped;
+ * with `color`, lit LEDs show in their own colour (green or amber) and dark ones dim.
+ */
+export interface PanelOptions {
+  color: boolean;
+  width?: number;
+}
+
+type Colour = 'green' | 'amber';
+const SGR = { green: '\x1b[32;1m', amber: '\x1b[33;1m', dim: '\x1b[2m', bold: '\x1b[1m', red: '\x1b[31;1m', reset: '\x1b[0m' };
+
+function period(ms: number): string {
+  return ms >= 1000 ? `${ms / 1000} s` : `${ms} ms`;
+}
+
+/** "(*) on", "(~) blink 16 s", "(#) flicker", "( ) off". */
+function lamp(s: LedState, colour: Colour, o: PanelOptions): string {
+  const glyph = s.state === 'on' ? '(*)' : s.state === 'blink' ? '(~)' : s.state === 'flicker' ? '(#)' : '( )';
+  const words = s.state === 'blink' ? `blink ${period(s.periodMs)}` : s.state;
+  const text = `${glyph} ${colour.padEnd(5)} ${words}`;
+  if (!o.color) return text;
+  return s.state === 'off' ? `${SGR.dim}${text}${SGR.reset}` : `${SGR[colour]}${text}${SGR.reset}`;
+}
+
+const CONDITION_WORDS: Record<string, string> = {
+  'in-sync': 'in mirror', rebuilding: 'rebuilding', new: 'new disk', spare: 'spare', faulty: 'FAULTY',
+  'rebuild-failed': 'FAULTY (rebuild failed)', empty: 'empty', unknown: 'unknown',
+};
+
+function bar(percent: number, width: number): string {
+  const filled = Math.round((Math.max(0, Math.min(100, percent)) / 100) * width);
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`;
+}
+
+function wrap(text: string, width: number, indent: string): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/)) {
+    if (line && indent.length + line.length + 1 + word.length > width) {
+      lines.push(indent + line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(indent + line);
+  return lines;
+}
+
+export function renderPanel(s: HwStatus, o: PanelOptions): string {
+  const width = o.width ?? 100;
+  const b = (t: string) => (o.color ? `${SGR.bold}${t}${SGR.reset}` : t);
+  const out: string[] = [];
+  out.push(b(`qkm front panel (${s.agent.profile} hardware${s.agent.running ? '' : ', agent not running'})`));
+  out.push('');
+  out.push(`  POWER          ${lamp(s.leds.power, 'green', o)}`);
+  out.push(`  HDD ACTIVITY   ${lamp(s.leds.hddActivity, 'green', o)}`);
+  out.push(`  SERVER ERROR   ${lamp(s.leds.serverError, 'amber', o)}`);
+  out.push(`  CD ACTIVITY    ${lamp(s.leds.cdActivity, 'green', o)}`);
+  out.push('');
+  for (const bay of s.leds.bays) {
+    const disk = s.disks.find((d) => d.bay === bay.bay);
+    const what = disk?.present ? `${disk.serial ?? '?'} ${CONDITION_WORDS[disk.condition ?? 'unknown'] ?? ''}` : 'empty';
+    const act = lamp(bay.activity, 'green', o);
+    const pad = ' '.repeat(Math.max(1, 28 - (act.replace(/\x1b\[[0-9;]*m/g, '').length)));
+    out.push(`  BAY ${bay.bay}  ${what.padEnd(26)} activity ${act}${pad}status ${lamp(bay.status, 'amber', o)}`);
+  }
+  out.push('');
+  const r = s.raid;
+  let raidLine = `  RAID ${r.array ?? '?'} (${r.level ?? '?'}): ${r.state}, ${r.devicesInSync ?? '?'} of ${r.devicesTotal ?? '?'} disks in sync`;
+  if (r.percent !== null) {
+    raidLine += `  ${bar(r.percent, 30)} ${r.percent.toFixed(1)} %`;
+    if (r.finishSec !== null) raidLine += r.finishSec < 120 ? `, about ${r.finishSec} s left` : `, about ${Math.round(r.finishSec / 60)} min left`;
+  }
+  out.push(r.state === 'clean' || !o.color ? raidLine : `${SGR.amber}${raidLine}${SGR.reset}`);
+  out.push('');
+  const open = s.tickets.filter((t) => t.open);
+  out.push(b(open.length ? `Open tickets (${open.length}):` : 'No open tickets.'));
+  for (const t of open) {
+    const head = `  #${t.id} ${t.severity.toUpperCase()} [${t.condition}]`;
+    out.push(o.color && (t.severity === 'error' || t.severity === 'critical') ? `${SGR.red}${head}${SGR.reset}` : head);
+    out.push(...wrap(t.text, width, '      '));
+  }
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,40 @@
+/**
+ * The control socket's protocol: one JSON request per line, one JSON reply per line.
+ * It is local only (a Unix socket, owner-only, in the data directory), so it carries
+ * no authentication beyond the file's permissions.
+ */
+import path from 'node:path';
+
+export const SOCKET_NAME = 'qkmd.sock';
+/** A request line longer than this is refused (nothing legitimate comes near it). */
+export const MAX_LINE = 64 * 1024;
+
+export function socketPath(dataDir: string): string {
+  return path.join(dataDir, SOCKET_NAME);
+}
+
+export type SimAction = 'pull-disk' | 'insert-disk' | 'fail-disk' | 'power-loss';
+
+export type ControlRequest =
+  | { op: 'hw-status' }
+  | { op: 'sim'; action: SimAction; bay?: number; faulty?: boolean };
+
+export type ControlReply =
+  | { ok: true; result: unknown }
+  | { ok: false; code: string; message: string };
+
+export function parseRequest(line: string): ControlRequest | { error: string } {
+  let v: unknown;
+  try {
+    v = JSON.parse(line);
+  } catch {
+    return { error: 'the request is not JSON' };
+  }
+  const r = v as Record<string, unknown>;
+  if (r?.op === 'hw-status') return { op: 'hw-status' };
+  if (r?.op === 'sim' && ['pull-disk', 'insert-disk', 'fail-disk', 'power-loss'].includes(r.action as string)) {
+    if (r.action !== 'power-loss' && !Number.isInteger(r.bay)) return { error: `sim ${String(r.action)} needs a bay number` };
+    return { op: 'sim', action: r.action as SimAction, bay: r.bay as number | undefined, faulty: r.faulty === true };
+  }
+  return { error: 'unknown request' };
+}

@@ -1,0 +1,89 @@
+import type { DiskInfo } from '../../drivers/disks/contract.js';
+import type { LedState } from '../../drivers/leds/contract.js';
+import type { HardwareHost } from '../agent/hardware.js';
+import type { BayCondition } from '../agent/health.js';
+import { HW_PREFIX } from '../agent/desired-tickets.js';
+import type { TicketStore } from '../agent/reconcile.js';
+
+const DARK: LedState = { state: 'off' };
+
+export interface StatusTicket {
+  id: number;
+  condition: string;
+  severity: string;
+  open: boolean;
+  text: string;
+  openedAt: number;
+  closedAt: number | null;
+}
+
+/** The reply to `hw status`, and the shape `qkmcmds hw status --json` prints (fields may be added, never renamed). */
+export interface HwStatus {
+  leds: {
+    power: LedState;
+    hddActivity: LedState;
+    serverError: LedState;
+    cdActivity: LedState;
+    bays: { bay: number; activity: LedState; status: LedState }[];
+  };
+  raid: {
+    state: string;
+    percent: number | null;
+    array: string | null;
+    level: string | null;
+    devicesTotal: number | null;
+    devicesInSync: number | null;
+    finishSec: number | null;
+    speedKiBps: number | null;
+    members: { bay: number | null; device: string; state: string }[];
+  };
+  disks: (DiskInfo & { condition: BayCondition | null })[];
+  tickets: StatusTicket[];
+  agent: { profile: string; running: boolean; at: number | null; passes: number; serverError: boolean; blind: string[]; drivers: Record<string, unknown> };
+}
+
+/** How many closed hardware tickets `hw status` shows as recent history. */
+const RECENT_CLOSED = 10;
+
+export function hwStatus(host: HardwareHost, tickets: TicketStore): HwStatus {
+  const snap = host.agent?.snapshot() ?? null;
+  // On the simulator, read the panel itself: that proves the LEDs were really set.
+  const lit: Record<string, LedState> = host.sim ? host.sim.leds.snapshot() : (snap?.applied as Record<string, LedState>) ?? {};
+  const led = (id: string) => lit[id] ?? DARK;
+  const bayCount = snap?.health?.bays.length ?? 2;
+  const raid = snap?.raid ?? null;
+  const all = tickets.list();
+  const closedHw = all.filter((t) => !t.open && t.condition.startsWith(HW_PREFIX)).slice(-RECENT_CLOSED);
+  const shown = [...all.filter((t) => t.open), ...closedHw].sort((a, b) => a.id - b.id);
+  return {
+    leds: {
+      power: led('power'),
+      hddActivity: led('hddActivity'),
+      serverError: led('serverError'),
+      cdActivity: led('cdActivity'),
+      bays: Array.from({ length: bayCount }, (_, bay) => ({ bay, activity: led(`bay${bay}.activity`), status: led(`bay${bay}.status`) })),
+    },
+    raid: {
+      state: raid?.state ?? 'unknown',
+      percent: raid?.percent ?? null,
+      array: raid?.array ?? null,
+      level: raid?.level ?? null,
+      devicesTotal: raid?.devicesTotal ?? null,
+      devicesInSync: raid?.devicesInSync ?? null,
+      finishSec: raid?.finishSec ?? null,
+      speedKiBps: raid?.speedKiBps ?? null,
+      members: raid?.members.map((m) => ({ bay: m.bay, device: m.device, state: m.state })) ?? [],
+    },
+    disks: (snap?.disks ?? []).map((d) => ({ ...d, condition: snap?.health?.bays[d.bay]?.condition ?? null })),
+    tickets: shown.map((t) => ({ id: t.id, condition: t.condition, severity: t.severity, open: t.open, text: t.text, openedAt: t.openedAt, closedAt: t.closedAt })),
+    agent: {
+      profile: host.profile,
+      running: host.agent !== null,
+      at: snap?.at ?? null,
+      passes: snap?.passes ?? 0,
+      serverError: snap?.health?.serverError ?? false,
+      blind: snap?.health?.blind ?? [],
+      drivers: snap?.drivers ?? {},
+    },
+  };
+}
