@@ -155,7 +155,13 @@ export class ManagedObjects {
     return toManagedObject(outcome);
   }
 
-  private refusal(library: string, e: KeyEngineError): KeyEngineError {
+  /** True for the engine's allocation refusals, whose tickets must outlive a rolled-back batch. */
+  static isRefusal(e: unknown): e is KeyEngineError {
+    return e instanceof KeyEngineError && REFUSAL_TICKETS[e.code] !== undefined;
+  }
+
+  /** Opens (or keeps) the ticket of an allocation refusal and says which it is in the message. */
+  refusal(library: string, e: KeyEngineError): KeyEngineError {
     const condition = REFUSAL_TICKETS[e.code]!(library);
     if (e.code === 'NO_KEY_SET') {
       this.engine.tickets.open(condition, 'error', `Library ${library} asked for a key to write a tape, but has no key set on this server; generate one with "qkmcmds keys generate --library ${library} --class i500|i2000", then take a backup.`);
@@ -250,8 +256,8 @@ export class ManagedObjects {
   }
 
   /**
-   * Modify Attribute: the instance named by `current` (2.x) or by index (1.x, default 0)
-   * gets a new value. A custom attribute keeps its type: a value of another type is refused.
+   * Modify Attribute: the instance named by `current` (2.x), by index (1.x), or else the
+   * first one gets the new value. A custom attribute keeps its type: a value of another type is refused.
    */
   modifyAttribute(library: string, uid: string, attr: NewAttribute, current?: AttributeValue): ObjectAttribute {
     const a = checkAttribute(attr, 'change');
@@ -260,7 +266,7 @@ export class ManagedObjects {
       const instances = this.rows.storedAttributes(row.seq, a.name);
       const target = current !== undefined
         ? instances.find((i) => sameValue(i.value, current))
-        : instances.find((i) => i.index === (a.index ?? 0));
+        : a.index === undefined ? instances[0] : instances.find((i) => i.index === a.index);
       if (!target) {
         throw new ObjectError('ATTRIBUTE_NOT_FOUND', `The key ${uid} has no such "${a.name}" to modify.`);
       }

@@ -1,0 +1,53 @@
+/**
+ * The operations this server performs, one row each. An operation that is not here, or
+ * not in the request's protocol version, is Operation Not Supported: adding one is adding
+ * a row.
+ */
+import { compareVersions, type ProtocolVersion } from '../messages/index.js';
+import { activate } from './activate.js';
+import { addAttribute } from './add-attribute.js';
+import { check } from './check.js';
+import type { OperationSpec } from './context.js';
+import { create } from './create.js';
+import { deleteAttribute } from './delete-attribute.js';
+import { destroy } from './destroy.js';
+import { discoverVersions } from './discover-versions.js';
+import { get } from './get.js';
+import { getAttributeList } from './get-attribute-list.js';
+import { getAttributes } from './get-attributes.js';
+import { locate } from './locate.js';
+import { modifyAttribute } from './modify-attribute.js';
+import { makeQuery } from './query.js';
+import { register } from './register.js';
+import { revoke } from './revoke.js';
+
+const ROWS: OperationSpec[] = [
+  create,
+  register,
+  locate,
+  check,
+  get,
+  getAttributes,
+  getAttributeList,
+  addAttribute,
+  modifyAttribute,
+  deleteAttribute,
+  activate,
+  revoke,
+  destroy,
+  makeQuery((ctx) => operationsIn(ctx.version)),
+  discoverVersions,
+];
+
+export const OPERATIONS: ReadonlyMap<number, OperationSpec> = new Map(ROWS.map((r) => [r.operation, r]));
+
+/** The row for this operation in this version, if the server performs it there. */
+export function operationFor(operation: number, version: ProtocolVersion): OperationSpec | undefined {
+  const spec = OPERATIONS.get(operation);
+  return spec && compareVersions(version, spec.since) >= 0 ? spec : undefined;
+}
+
+/** What Query answers for "operations": those available in the version asked in, in enumeration order. */
+export function operationsIn(version: ProtocolVersion): number[] {
+  return [...OPERATIONS.values()].filter((s) => compareVersions(version, s.since) >= 0).map((s) => s.operation).sort((a, b) => a - b);
+}

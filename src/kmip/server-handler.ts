@@ -1,0 +1,143 @@
+/**
+ * The key server's KMIP entry point, free of any transport: bytes of one request in,
+ * bytes of its response out (or null: close the connection). The TLS server calls
+ * `frameHandler` with each complete frame and the identity from the client certificate,
+ * whose CN is the library that owns the keys.
+ *
+ * A message that cannot be decoded is answered with a KMIP error response (Invalid
+ * Message, Unsupported Protocol Version, a batch over the limit, ...), in the request's
+ * version when its header can be read. Bytes that are not a KMIP request at all get no
+ * answer: the connection is closed.
+ */
+import type { ManagedObjects } from '../engine/objects.js';
+import {
+  KmipMessageError,
+  SUPPORTED_VERSIONS,
+  answeringVersion,
+  decodeRequestMessage,
+  echoOf,
+  encodeResponseMessage,
+  errorResponse,
+  isKmipMessageError,
+  type ProtocolVersion,
+  type RequestLimits,
+  type RequestMessage,
+  type ResponseMessage,
+} from './messages/index.js';
+import { ResultReason, ResultStatus, Tag } from './ttlv/index.js';
+import { runBatch, type BatchLogger } from './operations/batch.js';
+import type { ServerInfo } from './operations/context.js';
+
+export interface CallerIdentity {
+  /** The library the client certificate names (its subject CN). */
+  library: string;
+}
+
+export interface HandlerLogger extends BatchLogger {
+  info?(fields: Record<string, unknown>, msg: string): void;
+}
+
+export interface KmipHandlerOptions {
+  objects: ManagedObjects;
+  /** Clock for response time stamps; default the engine's world. */
+  now?: () => number;
+  /** Bounds for decoding (message size, depth, batch items; default 1 MiB, 32, 32). */
+  limits?: RequestLimits;
+  server?: Partial<ServerInfo>;
+  logger?: HandlerLogger;
+}
+
+/** The version to answer an unreadable message in, when even its header cannot be read. */
+const FALLBACK_VERSION: ProtocolVersion = { major: 1, minor: 0 };
+
+export class KmipRequestHandler {
+  private readonly server: ServerInfo;
+  private readonly now: () => number;
+
+  constructor(private readonly opts: KmipHandlerOptions) {
+    const engine = opts.objects.engine;
+    this.now = opts.now ?? (() => engine.world.now());
+    this.server = {
+      vendor: 'qkm',
+      productName: 'qkm key manager',
+      serverName: 'qkmserver',
+      serialNumber: engine.settings.serial,
+      version: '0.1.0',
+      ...opts.server,
+    };
+  }
+
+  /** For the TLS server: its FrameHandler, (connection, frame) => reply or null. */
+  readonly frameHandler = async (conn: { identity: CallerIdentity }, frame: Buffer): Promise<Buffer | null> =>
+    this.handleFrame(conn.identity, frame);
+
+  /** One request's bytes to its response's bytes; null when the connection should close. */
+  handleFrame(caller: CallerIdentity, bytes: Uint8Array): Buffer | null {
+    let request: RequestMessage;
+    try {
+      request = decodeRequestMessage(bytes, this.opts.limits);
+    } catch (e) {
+      if (!isKmipMessageError(e)) throw e;
+      if (!looksLikeRequest(bytes)) {
+        this.opts.logger?.warn({ library: caller.library, bytes: bytes.length }, 'not a KMIP request; closing the connection');
+        return null;
+      }
+      this.opts.logger?.warn({ library: caller.library, code: e.code, message: e.message }, 'KMIP request refused');
+      const sniffed = sniffVersion(bytes);
+      return this.encodeError(e, sniffed ? answeringVersion(sniffed, SUPPORTED_VERSIONS) : FALLBACK_VERSION);
+    }
+    const response = this.handleRequest(request, caller);
+    try {
+      const max = request.header.maximumResponseSize;
+      return Buffer.from(encodeResponseMessage(response, max === undefined ? undefined : { maximumResponseSize: max }));
+    } catch (e) {
+      if (!(e instanceof KmipMessageError)) throw e;
+      this.opts.logger?.warn({ library: caller.library, code: e.code, message: e.message }, 'KMIP response refused');
+      return this.encodeError(e, request.header.protocolVersion);
+    }
+  }
+
+  /** A decoded request to its response, in the request's protocol version. */
+  handleRequest(request: RequestMessage, caller: CallerIdentity): ResponseMessage {
+    const version = request.header.protocolVersion;
+    let batchItems;
+    try {
+      batchItems = runBatch(request, caller.library, { objects: this.opts.objects, server: this.server, ...(this.opts.logger && { logger: this.opts.logger }) });
+    } catch (e) {
+      // The keystore itself failed (locked past its timeout, disk error): every item says so.
+      this.opts.logger?.error({ library: caller.library, err: e instanceof Error ? e.message : String(e) }, 'KMIP batch failed');
+      batchItems = request.batchItems.map((item) => ({
+        ...echoOf(item),
+        resultStatus: ResultStatus.OperationFailed,
+        resultReason: ResultReason.GeneralFailure,
+        resultMessage: 'The keystore could not carry out this request; nothing was changed. Try again; if it persists, the administrator will find the cause in the server log.',
+      }));
+    }
+    const response: ResponseMessage = { protocolVersion: version, timeStamp: new Date(this.now()), batchItems };
+    if (request.header.clientCorrelationValue !== undefined) response.clientCorrelationValue = request.header.clientCorrelationValue;
+    return response;
+  }
+
+  private encodeError(e: KmipMessageError, version: ProtocolVersion): Buffer {
+    return Buffer.from(encodeResponseMessage(errorResponse(e, new Date(this.now()), version)));
+  }
+}
+
+/** A TTLV Structure tagged Request Message: a KMIP client that sent something broken, not a stranger. */
+function looksLikeRequest(b: Uint8Array): boolean {
+  return b.length >= 8 && ((b[0]! << 16) | (b[1]! << 8) | b[2]!) === Tag.RequestMessage && b[3] === 0x01;
+}
+
+/**
+ * The protocol version from the fixed start of a request that failed to decode further
+ * on, so the error is answered in the client's version: Request Message, Request Header,
+ * Protocol Version, then Major and Minor as 4-byte Integers at known offsets.
+ */
+function sniffVersion(b: Uint8Array): ProtocolVersion | undefined {
+  if (b.length < 56) return undefined;
+  const view = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  const tagAt = (off: number) => view.readUIntBE(off, 3);
+  if (tagAt(8) !== Tag.RequestHeader || tagAt(16) !== Tag.ProtocolVersion) return undefined;
+  if (tagAt(24) !== Tag.ProtocolVersionMajor || view[27] !== 0x02 || tagAt(40) !== Tag.ProtocolVersionMinor || view[43] !== 0x02) return undefined;
+  return { major: view.readInt32BE(32), minor: view.readInt32BE(48) };
+}
