@@ -159,11 +159,11 @@ program
 program
   .command('check')
   .description('the Config Test: verify every key record and the keystore')
-  .action(action(() => {
+  .action(action(async () => {
     const engine = openEngine(context());
     const bar = progressBar('checking');
     try {
-      const r = checkKeystore(engine.store, bar.update);
+      const r = await checkKeystore(engine.store, bar.update);
       bar.stop();
       if (r.problems.length === 0) {
         out(`Keystore OK: ${r.keysChecked} keys checked.`);

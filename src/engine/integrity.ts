@@ -1,8 +1,11 @@
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import type { Keystore } from './keystore.js';
-import { openRecord } from './record-crypto.js';
 import type { Progress } from './key-engine.js';
 import { checkObjects } from './object-integrity.js';
-import { isTombstone, tombstoneIntact } from './tombstone.js';
+import { type ScanResult, scanRecords } from './record-scan.js';
+import type { ScanJob } from './record-scan-worker.js';
 
 export interface Problem {
   /** The key name, set or library the problem is in. */
@@ -15,42 +18,41 @@ export interface CheckReport {
   problems: Problem[];
 }
 
+/** Below this many keys one thread is quicker than starting workers. */
+const PARALLEL_FROM_KEYS = 20_000;
+const WORKER_FILE = new URL('./record-scan-worker.js', import.meta.url);
+
 /**
  * The Config Test: proves every key record is the one we wrote (its MAC), that sets are
- * whole, that the depletion counters match the records, and that SQLite itself is sound.
+ * whole, that the depletion counters match the records, that KMIP objects agree with
+ * their keys, and that SQLite itself is sound. On a large keystore the record scan runs
+ * in worker threads while this thread does SQLite's own check.
  */
-export function checkKeystore(store: Keystore, onProgress?: Progress): CheckReport {
+export async function checkKeystore(store: Keystore, onProgress?: Progress): Promise<CheckReport> {
   const db = store.db;
+  const { lo, hi, total } = db.prepare('SELECT MIN(seq) AS lo, MAX(seq) AS hi, COUNT(*) AS total FROM keys').get() as { lo: number | null; hi: number | null; total: number };
+  const ranges = splitRange(lo ?? 0, hi ?? -1, total);
+  const done = new Array<number>(ranges.length).fill(0);
+  const progress = (i: number, checked: number) => {
+    done[i] = checked;
+    onProgress?.(done.reduce((a, b) => a + b, 0), total);
+  };
+  const scans = ranges.length > 1
+    ? Promise.all(ranges.map((r, i) => scanInWorker(store, r, (n) => progress(i, n))))
+    : Promise.resolve(ranges.map((r) => scanRecords(db, store.keys.wrapKey, r, (n) => progress(0, n))));
+
   const problems: Problem[] = [];
   const quick = db.pragma('quick_check', { simple: false }) as { quick_check: string }[];
   for (const r of quick) if (r.quick_check !== 'ok') problems.push({ subject: 'database', problem: r.quick_check });
-
-  const libraries = new Map<number, string>();
-  for (const l of db.prepare('SELECT id, name FROM libraries').all() as { id: number; name: string }[]) libraries.set(l.id, l.name);
-  const total = db.prepare('SELECT COUNT(*) FROM keys').pluck().get() as number;
-  const wrapKey = store.keys.wrapKey;
-  let checked = 0;
-  // raw(): arrays instead of objects; this loop runs once per key (a million on a full box).
-  const rows = db.prepare('SELECT seq, name, library_id, origin, state, sealed FROM keys').raw().iterate() as IterableIterator<
-    [number, string, number, string, string, Buffer]
-  >;
-  // Destroyed keys hold a tombstone instead of sealed material; they are few, so their seqs are kept to compare with the objects.
+  const scanned = await scans;
+  onProgress?.(total, total);
   const tombstones = new Set<number>();
-  for (const [seq, name, libraryId, origin, state, sealed] of rows) {
-    const library = libraries.get(libraryId);
-    if (library === undefined) {
-      problems.push({ subject: name, problem: 'belongs to no known library' });
-    } else if (isTombstone(sealed)) {
-      tombstones.add(seq);
-      if (!tombstoneIntact(wrapKey, { name, library, origin, state }, sealed)) {
-        problems.push({ subject: String(name), problem: 'destroyed-key record altered or damaged (its MAC does not match)' });
-      }
-    } else if (!openRecord(wrapKey, { name, library, origin, state }, sealed)) {
-      problems.push({ subject: String(name), problem: 'record altered or damaged (its MAC does not match)' });
-    }
-    if (++checked % 65536 === 0) onProgress?.(checked, total);
+  let checked = 0;
+  for (const s of scanned) {
+    checked += s.checked;
+    problems.push(...s.problems);
+    for (const seq of s.tombstones) tombstones.add(seq);
   }
-  onProgress?.(checked, total);
 
   const sets = db.prepare(
     'SELECT s.id, s.nonce, s.size, l.name AS library, (SELECT COUNT(*) FROM keys k WHERE k.set_id = s.id) AS n FROM key_sets s JOIN libraries l ON l.id = s.library_id',
@@ -71,4 +73,26 @@ export function checkKeystore(store: Keystore, onProgress?: Progress): CheckRepo
   }
   problems.push(...checkObjects(db, tombstones));
   return { keysChecked: checked, problems };
+}
+
+function splitRange(lo: number, hi: number, total: number): { fromSeq: number; toSeq: number }[] {
+  const parts = total >= PARALLEL_FROM_KEYS && existsSync(WORKER_FILE) ? Math.min(availableParallelism(), 4) : 1;
+  if (parts <= 1) return [{ fromSeq: lo, toSeq: hi }];
+  const step = Math.ceil((hi - lo + 1) / parts);
+  return Array.from({ length: parts }, (_, i) => ({ fromSeq: lo + i * step, toSeq: Math.min(hi, lo + (i + 1) * step - 1) }));
+}
+
+function scanInWorker(store: Keystore, range: { fromSeq: number; toSeq: number }, onProgress: (n: number) => void): Promise<ScanResult> {
+  return new Promise((resolve, reject) => {
+    const job: ScanJob = { dbFile: store.db.name, wrapKey: store.keys.wrapKey, ...range };
+    const worker = new Worker(WORKER_FILE, { workerData: job });
+    worker.on('message', (m: { progress?: number; result?: ScanResult }) => {
+      if (m.result) resolve(m.result);
+      else if (m.progress !== undefined) onProgress(m.progress);
+    });
+    worker.on('error', reject);
+    worker.on('exit', (code) => {
+      if (code !== 0) reject(new Error(`record scan worker exited with ${code}`));
+    });
+  });
 }

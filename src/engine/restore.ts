@@ -62,7 +62,7 @@ export async function restoreBackup(o: RestoreOptions): Promise<RestoreResult> {
     chmodSync(path.join(candidate, MASTER_KEY_FILE), 0o600);
     renameSync(path.join(stage, 'data', DB_FILE), path.join(candidate, DB_FILE));
 
-    const libraries = proveAndMarkForSync(candidate, o);
+    const libraries = await proveAndMarkForSync(candidate, o);
     const keys = data.counts?.keys ?? 0;
     for (const f of [MASTER_KEY_FILE, DB_FILE]) fsyncFile(path.join(candidate, f));
     fsyncDir(candidate);
@@ -78,7 +78,7 @@ export async function restoreBackup(o: RestoreOptions): Promise<RestoreResult> {
 }
 
 /** Opens the candidate as qkmd would, checks every record, and requires a sync per library. */
-function proveAndMarkForSync(dir: string, o: RestoreOptions): string[] {
+async function proveAndMarkForSync(dir: string, o: RestoreOptions): Promise<string[]> {
   let store: Keystore;
   try {
     store = Keystore.openDir(dir);
@@ -87,7 +87,7 @@ function proveAndMarkForSync(dir: string, o: RestoreOptions): string[] {
     throw new BackupError('BACKUP_UNUSABLE', `The backup's keystore cannot be opened (${why}); use another backup.`, { cause: e });
   }
   try {
-    const report = checkKeystore(store, o.onProgress);
+    const report = await checkKeystore(store, o.onProgress);
     if (report.problems.length > 0) {
       const first = report.problems[0]!;
       throw new BackupError('BACKUP_DAMAGED', `The backup's keystore fails its check (${report.problems.length} problem(s), first: ${first.subject}: ${first.problem}); use another backup.`);

@@ -70,6 +70,23 @@ describe('qkmcmds', () => {
     expect(r.stdout).toMatch(/Keystore check FAILED: 1 problem\(s\) in 200 keys/);
   });
 
+  it('check on a large keystore (scanned by worker threads) names every damaged record', () => {
+    const big = (...args: string[]) => qkmcmds(['--data-dir', dir, ...args], { QKM_KEYS_I2000: '40000' });
+    expect(big('keys', 'generate', '--library', 'BIG', '--class', 'i2000').code).toBe(0);
+    expect(big('check')).toMatchObject({ code: 0, stdout: 'Keystore OK: 40000 keys checked.\n' });
+    const db = new Database(path.join(dir, 'keystore', 'keystore.db'));
+    const victims = [7, 20_001, 39_999].map((offset) => db.prepare('SELECT name, sealed FROM keys ORDER BY seq LIMIT 1 OFFSET ?').get(offset) as { name: string; sealed: Buffer });
+    for (const v of victims) {
+      v.sealed[13]! ^= 0x01;
+      db.prepare('UPDATE keys SET sealed = ? WHERE name = ?').run(v.sealed, v.name);
+    }
+    db.close();
+    const r = big('check');
+    expect(r.code).toBe(1);
+    for (const v of victims) expect(r.stdout).toContain(`BAD ${v.name}: record altered or damaged`);
+    expect(r.stdout).toMatch(/FAILED: 3 problem\(s\) in 40000 keys/);
+  });
+
   it('restore refuses garbage with one sentence and keeps the keystore', () => {
     run('keys', 'generate', '--library', 'LIB1', '--class', 'i500');
     const junk = path.join(dir, 'junk.tgz');

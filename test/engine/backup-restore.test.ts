@@ -76,7 +76,7 @@ describe('restore', () => {
     engine = new KeyEngine(Keystore.open(dir, world), SETTINGS, world);
     expect(engine.store.db.prepare('SELECT COUNT(*) FROM keys').pluck().get()).toBe(100_064);
     for (const p of probe) expect(engine.lookup(p.name).material.equals(p.material)).toBe(true);
-    expect(checkKeystore(engine.store).problems).toEqual([]);
+    expect((await checkKeystore(engine.store)).problems).toEqual([]);
     // The two keys handed out after the backup are unknown to the restored store: a sync must skip them.
     expect(() => engine.allocate({ library: 'BIG', tape: 'A3' })).toThrow(/must be synchronised/);
     expect(engine.tickets.list({ openOnly: true }).map((t) => t.condition)).toEqual(['sync-needed:BIG', 'sync-needed:SMALL']);

@@ -11,10 +11,10 @@ import { openEngine, removeDir, tempDir } from '../helpers/engine.js';
  */
 const ITERATIONS = Number(process.env.QKM_KILL_ITERATIONS ?? 12);
 
-function verifyAllocations(dir: string, acked: Map<string, { tape: string; material: string }>) {
+async function verifyAllocations(dir: string, acked: Map<string, { tape: string; material: string }>) {
   const engine = openEngine(dir, { requireBackup: false });
   try {
-    expect(checkKeystore(engine.store).problems).toEqual([]);
+    expect((await checkKeystore(engine.store)).problems).toEqual([]);
     for (const [name, want] of acked) {
       const got = engine.lookup(name);
       expect(got.state).toBe('allocated');
@@ -51,7 +51,7 @@ describe('allocation survives SIGKILL at any moment', () => {
         const run = await runWorker(ENGINE_WORKER, [dir, 'allocate', 'LIB', '100000'], Math.floor(Math.random() * 120));
         expect(run.signal, run.stderr).toBe('SIGKILL');
         collect(run.lines, acked);
-        verifyAllocations(dir, acked);
+        await verifyAllocations(dir, acked);
       }
       expect(acked.size).toBeGreaterThan(ITERATIONS);
     } finally {
@@ -70,7 +70,7 @@ describe('generation survives SIGKILL at any moment', () => {
         for (const l of run.lines) done.add(l.split(' ')[1]!);
         const engine = openEngine(dir, { requireBackup: false, serial: 'QKMKILL01', setSizes: { i500: 1024, i2000: 4096 } });
         try {
-          expect(checkKeystore(engine.store).problems).toEqual([]);
+          expect((await checkKeystore(engine.store)).problems).toEqual([]);
           const status = new Map(engine.status().map((s) => [s.library, s.total]));
           for (const lib of done) expect(status.get(lib)).toBe(4096);
           for (const total of status.values()) expect(total).toBe(4096);
@@ -99,7 +99,7 @@ describe('concurrent allocators', () => {
         collect(r.lines, acked);
       }
       expect(acked.size).toBe(1000);
-      verifyAllocations(dir, acked);
+      await verifyAllocations(dir, acked);
     } finally {
       removeDir(dir);
     }

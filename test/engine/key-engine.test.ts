@@ -16,7 +16,7 @@ afterEach(() => {
 });
 
 describe('key sets', () => {
-  it('generates a whole set of distinct, well-formed names', () => {
+  it('generates a whole set of distinct, well-formed names', async () => {
     const r = engine.generate('LIB1', 'i500');
     expect(r.generated).toBe(true);
     const names = engine.store.db.prepare('SELECT name FROM keys').pluck().all() as string[];
@@ -26,7 +26,7 @@ describe('key sets', () => {
     expect(engine.status()).toMatchObject([{ library: 'LIB1', class: 'i500', total: 64, used: 0, unused: 64 }]);
   });
 
-  it('answers that there are enough keys until 80 % of them are used', () => {
+  it('answers that there are enough keys until 80 % of them are used', async () => {
     engine.generate('LIB1', 'i500');
     const again = engine.generate('LIB1', 'i500');
     expect(again).toEqual({ generated: false, library: 'LIB1', unused: 64, needed: 13 });
@@ -37,7 +37,7 @@ describe('key sets', () => {
     expect(engine.status()[0]).toMatchObject({ total: 128, used: 52 });
   });
 
-  it("generating for one library never touches another's keys", () => {
+  it("generating for one library never touches another's keys", async () => {
     engine.generate('LIB1', 'i500');
     const before = engine.store.db.prepare('SELECT * FROM keys ORDER BY seq').all();
     engine.generate('LIB2', 'i2000');
@@ -46,7 +46,7 @@ describe('key sets', () => {
     expect(engine.status().map((s) => [s.library, s.total])).toEqual([['LIB1', 64], ['LIB2', 256]]);
   });
 
-  it('refuses a bad library name or class with one sentence', () => {
+  it('refuses a bad library name or class with one sentence', async () => {
     expect(() => engine.generate('', 'i500')).toThrow(/Library name "" is not valid; use/);
     expect(() => engine.generate('LIB1', 'i9000' as never)).toThrow(/class "i9000" is unknown; use one of i500, i2000\./);
     expect(engine.status()).toEqual([]);
@@ -54,7 +54,7 @@ describe('key sets', () => {
 });
 
 describe('allocation', () => {
-  it('hands out keys in order, one per tape, and lookup returns the same material', () => {
+  it('hands out keys in order, one per tape, and lookup returns the same material', async () => {
     engine.generate('LIB1', 'i500');
     const a = engine.allocate({ library: 'LIB1', tape: 'ABC001L4', drive: 'DRV1' });
     const b = engine.allocate({ library: 'LIB1', tape: 'ABC002L4' });
@@ -66,11 +66,11 @@ describe('allocation', () => {
     expect(got.material.equals(a.material)).toBe(true);
   });
 
-  it('refuses a library with no set, and says what to do', () => {
+  it('refuses a library with no set, and says what to do', async () => {
     expect(() => engine.allocate({ library: 'NOPE', tape: 'T1' })).toThrow(/Library NOPE has no key set on this server; generate one with/);
   });
 
-  it('opens the 80 % ticket once and the exhausted ticket when none are left', () => {
+  it('opens the 80 % ticket once and the exhausted ticket when none are left', async () => {
     engine.generate('LIB1', 'i500');
     for (let i = 0; i < 51; i++) engine.allocate({ library: 'LIB1', tape: `T${i}` });
     expect(engine.tickets.list({ openOnly: true })).toEqual([]);
@@ -87,7 +87,7 @@ describe('allocation', () => {
     expect(all.every((t) => t.closedAt !== null)).toBe(true);
   });
 
-  it('a freshly generated set waits for a backup when the rule is enforced', () => {
+  it('a freshly generated set waits for a backup when the rule is enforced', async () => {
     engine.store.close();
     removeDir(dir);
     dir = tempDir();
@@ -104,7 +104,7 @@ describe('allocation', () => {
 });
 
 describe('sync after restore', () => {
-  it('marks every key up to the last used one as used, and allocation resumes after it', () => {
+  it('marks every key up to the last used one as used, and allocation resumes after it', async () => {
     engine.generate('LIB1', 'i500');
     const used = [0, 1, 2].map((i) => engine.allocate({ library: 'LIB1', tape: `T${i}` }).name);
     engine.store.db.prepare("UPDATE libraries SET needs_sync = 1").run();
@@ -113,28 +113,28 @@ describe('sync after restore', () => {
     expect(engine.sync(names[5]!)).toEqual({ library: 'LIB1', skipped: 3 });
     expect(engine.allocate({ library: 'LIB1', tape: 'X' }).name).toBe(names[6]);
     expect(used).toEqual(names.slice(0, 3));
-    expect(checkKeystore(engine.store).problems).toEqual([]);
+    expect((await checkKeystore(engine.store)).problems).toEqual([]);
   });
 });
 
 describe('check', () => {
-  it('finds a flipped byte in a stored record and names the key', () => {
+  it('finds a flipped byte in a stored record and names the key', async () => {
     engine.generate('LIB1', 'i500');
     const victim = engine.store.db.prepare('SELECT name, sealed FROM keys LIMIT 1 OFFSET 7').get() as { name: string; sealed: Buffer };
     const flipped = Buffer.from(victim.sealed);
     flipped[20]! ^= 0x01;
     engine.store.db.prepare('UPDATE keys SET sealed = ? WHERE name = ?').run(flipped, victim.name);
-    const report = checkKeystore(engine.store);
+    const report = (await checkKeystore(engine.store));
     expect(report.keysChecked).toBe(64);
     expect(report.problems).toEqual([{ subject: victim.name, problem: 'record altered or damaged (its MAC does not match)' }]);
     expect(() => engine.lookup(victim.name)).toThrow(/fails its integrity check/);
   });
 
-  it('finds an edited state (a used key made to look unused)', () => {
+  it('finds an edited state (a used key made to look unused)', async () => {
     engine.generate('LIB1', 'i500');
     const a = engine.allocate({ library: 'LIB1', tape: 'T1' });
     engine.store.db.prepare("UPDATE keys SET state = 'unused' WHERE name = ?").run(a.name);
-    const subjects = checkKeystore(engine.store).problems.map((p) => p.subject);
+    const subjects = (await checkKeystore(engine.store)).problems.map((p) => p.subject);
     expect(subjects).toContain(a.name);
     expect(subjects).toContain('library LIB1');
   });

@@ -34,7 +34,7 @@ afterEach(() => {
 });
 
 describe('create: the next key of the set becomes a Pre-Active object', () => {
-  it('allocates, never mints, and names the object by its key name', () => {
+  it('allocates, never mints, and names the object by its key name', async () => {
     const first = engine.store.db.prepare("SELECT k.name FROM keys k JOIN libraries l ON l.id = k.library_id WHERE l.name = 'LIB1' ORDER BY seq LIMIT 1").pluck().get();
     const o = objects.create('LIB1', { tape: 'A00001L8', attributes: [asi('0123ABCD')] });
     expect(o.uid).toBe(first);
@@ -45,7 +45,7 @@ describe('create: the next key of the set becomes a Pre-Active object', () => {
     expect(engine.store.db.prepare('SELECT COUNT(*) FROM keys').pluck().get()).toBe(128);
   });
 
-  it('refuses a library with no set, naming the cause and the ticket, and allocates nothing', () => {
+  it('refuses a library with no set, naming the cause and the ticket, and allocates nothing', async () => {
     let err: unknown;
     try { objects.create('LIB9', { tape: 'T1', attributes: [] }); } catch (e) { err = e; }
     expect(err).toBeInstanceOf(KeyEngineError);
@@ -55,7 +55,7 @@ describe('create: the next key of the set becomes a Pre-Active object', () => {
     expect((err as Error).message).toContain(`(ticket ${ticket!.id})`);
   });
 
-  it('refuses keys still pending backup, with the backup ticket', () => {
+  it('refuses keys still pending backup, with the backup ticket', async () => {
     const d = tempDir();
     const e2 = openEngine(d, { requireBackup: true });
     try {
@@ -69,7 +69,7 @@ describe('create: the next key of the set becomes a Pre-Active object', () => {
     }
   });
 
-  it('a wrong-typed attribute refuses the create before any key is allocated', () => {
+  it('a wrong-typed attribute refuses the create before any key is allocated', async () => {
     const bad: NewAttribute = { name: 'Cryptographic Length', value: { type: 'TextString', value: '256' } };
     expect(() => objects.create('LIB1', { tape: 'T1', attributes: [bad] })).toThrow(expect.objectContaining({ code: 'ATTRIBUTE_INVALID' }));
     expect(() => objects.create('LIB1', { tape: 'T1', attributes: [{ name: 'State', value: { type: 'Enumeration', value: 2 } }] }))
@@ -81,7 +81,7 @@ describe('create: the next key of the set becomes a Pre-Active object', () => {
 });
 
 describe('attributes', () => {
-  it('keeps 30 custom attributes of 255+ characters, typed, unchanged', () => {
+  it('keeps 30 custom attributes of 255+ characters, typed, unchanged', async () => {
     const long = 'v'.repeat(300);
     const custom: NewAttribute[] = [];
     for (let i = 0; i < 10; i++) {
@@ -95,7 +95,7 @@ describe('attributes', () => {
     for (const c of custom) expect(got).toContainEqual({ name: c.name, index: 0, value: c.value });
   });
 
-  it('add, modify and delete instances; a custom attribute keeps its type', () => {
+  it('add, modify and delete instances; a custom attribute keeps its type', async () => {
     const o = objects.create('LIB1', { tape: 'T1', attributes: [text('x-Barcode', 'A00001L8')] });
     expect(objects.addAttribute('LIB1', o.uid, text('Object Group', 'g1')).index).toBe(0);
     expect(objects.addAttribute('LIB1', o.uid, text('Object Group', 'g2')).index).toBe(1);
@@ -116,7 +116,7 @@ describe('attributes', () => {
 });
 
 describe('lifecycle', () => {
-  it('Pre-Active -> Active -> Deactivated -> Destroyed; material gone, record and check intact', () => {
+  it('Pre-Active -> Active -> Deactivated -> Destroyed; material gone, record and check intact', async () => {
     const o = objects.create('LIB1', { tape: 'T1', attributes: [asi('AA')] });
     expect(objects.material('LIB1', o.uid).material).toHaveLength(32);
     expect(objects.activate('LIB1', o.uid).state).toBe(ObjectState.Active);
@@ -131,28 +131,28 @@ describe('lifecycle', () => {
     expect(objects.attributes('LIB1', o.uid).find((a) => a.name === 'State')!.value).toEqual({ type: 'Enumeration', value: ObjectState.Destroyed });
     const sealed = engine.store.db.prepare('SELECT sealed FROM keys WHERE name = ?').pluck().get(o.uid) as Buffer;
     expect(sealed.length).toBe(28);
-    expect(checkKeystore(engine.store).problems).toEqual([]);
+    expect((await checkKeystore(engine.store)).problems).toEqual([]);
   });
 
-  it('a compromise makes the key Compromised, then Destroyed Compromised', () => {
+  it('a compromise makes the key Compromised, then Destroyed Compromised', async () => {
     const o = objects.create('LIB1', { tape: 'T1', attributes: [] });
     expect(objects.revoke('LIB1', o.uid, { reason: 2, message: 'lost tape' }).state).toBe(ObjectState.Compromised);
     expect(objects.destroy('LIB1', o.uid).state).toBe(ObjectState.DestroyedCompromised);
   });
 
-  it('the check finds a destroyed object revived by editing the database, and stray attributes', () => {
+  it('the check finds a destroyed object revived by editing the database, and stray attributes', async () => {
     const o = objects.create('LIB1', { tape: 'T1', attributes: [asi('AA')] });
     objects.destroy('LIB1', o.uid);
     engine.store.db.prepare('UPDATE objects SET state = 2').run();
     engine.store.db.prepare('UPDATE attributes SET library_id = (SELECT id FROM libraries WHERE name = ?)').run('LIB2');
-    const problems = checkKeystore(engine.store).problems.map((p) => p.problem);
+    const problems = (await checkKeystore(engine.store)).problems.map((p) => p.problem);
     expect(problems).toContain('its key material is gone, but its KMIP object is not destroyed');
     expect(problems).toContain('has attributes filed under another library, or attributes of no object');
   });
 });
 
 describe('register', () => {
-  it('stores an imported key sealed, readable, never allocated, and passing the check', () => {
+  it('stores an imported key sealed, readable, never allocated, and passing the check', async () => {
     const material = Buffer.alloc(32, 7);
     const o = objects.register('LIB1', { material, attributes: [text('Name', 'x')].slice(0, 0) });
     expect(o.origin).toBe('registered');
@@ -160,19 +160,19 @@ describe('register', () => {
     expect(engine.lookup(o.uid).material.equals(material)).toBe(true);
     const next = objects.create('LIB1', { tape: 'T1', attributes: [] });
     expect(next.origin).toBe('local');
-    expect(checkKeystore(engine.store).problems).toEqual([]);
+    expect((await checkKeystore(engine.store)).problems).toEqual([]);
     expect(() => objects.register('LIB1', { material: Buffer.alloc(16), attributes: [] })).toThrow(expect.objectContaining({ code: 'MATERIAL_INVALID' }));
   });
 
-  it('makes the library known even before it has a set; generate still works for it', () => {
+  it('makes the library known even before it has a set; generate still works for it', async () => {
     objects.register('NEWLIB', { material: Buffer.alloc(32, 1), attributes: [] });
     expect(engine.generate('NEWLIB', 'i2000')).toMatchObject({ generated: true, count: 256 });
-    expect(checkKeystore(engine.store).problems).toEqual([]);
+    expect((await checkKeystore(engine.store)).problems).toEqual([]);
   });
 });
 
 describe('isolation between libraries', () => {
-  it("another library's key is not found, by any route", () => {
+  it("another library's key is not found, by any route", async () => {
     const o = objects.create('LIB1', { tape: 'T1', attributes: [asi('CAFE')] });
     expect(() => objects.describe('LIB2', o.uid)).toThrow(expect.objectContaining({ code: 'OBJECT_NOT_FOUND' }));
     expect(() => objects.material('LIB2', o.uid)).toThrow(expect.objectContaining({ code: 'OBJECT_NOT_FOUND' }));
@@ -184,7 +184,7 @@ describe('isolation between libraries', () => {
 });
 
 describe('locate', () => {
-  it('finds by namespace and data, namespace alone, names, custom values, state; pages; hides destroyed', () => {
+  it('finds by namespace and data, namespace alone, names, custom values, state; pages; hides destroyed', async () => {
     const made = [];
     for (let i = 0; i < 5; i++) {
       made.push(objects.create('LIB1', { tape: `T${i}`, attributes: [
@@ -210,7 +210,7 @@ describe('locate', () => {
     expect(objects.locate('LIB1', { criteria: [{ name: 'State', value: { type: 'Enumeration', value: ObjectState.Destroyed } }] })).toEqual([made[0]]);
   });
 
-  it('a Locate by attribute value is an index search, not a scan', () => {
+  it('a Locate by attribute value is an index search, not a scan', async () => {
     const plan = engine.store.db.prepare(
       'EXPLAIN QUERY PLAN SELECT key_seq FROM attributes WHERE library_id = ? AND name = ? AND type = ? AND coalesce(search, value) = ? ORDER BY key_seq',
     ).all(1, 'Application Specific Information', 'Structure', 'x') as { detail: string }[];
@@ -221,7 +221,7 @@ describe('locate', () => {
 });
 
 describe('schema migration 2', () => {
-  it('carries a version-1 keystore over with every key record unchanged', () => {
+  it('carries a version-1 keystore over with every key record unchanged', async () => {
     const db = new Database(':memory:');
     db.exec(MIGRATIONS[0]!);
     db.prepare("INSERT INTO libraries (name, class, created_at) VALUES ('L', 'i500', 0)").run();
