@@ -6,6 +6,7 @@ import { checkKeystore } from '../engine/integrity.js';
 import { LIBRARY_CLASSES, type LibraryClass } from '../engine/key-engine.js';
 import { restoreBackup } from '../engine/restore.js';
 import { type Context, type GlobalOptions, VERSION, loadContext, openEngine, runCommand } from './context.js';
+import { addCertCommands } from './cert-commands.js';
 import { addHwCommands } from './hw-commands.js';
 import { assertQkmdStopped } from './pidfile.js';
 import { progressBar } from './progress.js';
@@ -178,6 +179,7 @@ program
   }));
 
 addHwCommands(program, { context, action });
+addCertCommands(program, { context, action });
 
 try {
   await program.parseAsync(process.argv);

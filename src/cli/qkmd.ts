@@ -2,7 +2,10 @@ import { Command } from 'commander';
 import { startHardware } from '../agent/hardware.js';
 import { hardwareHandler } from '../control/handlers.js';
 import { startControlServer } from '../control/server.js';
+import { ManagedObjects } from '../engine/objects.js';
+import { KmipRequestHandler } from '../kmip/server-handler.js';
 import { type Context, type GlobalOptions, VERSION, loadContext, openEngine, runCommand } from './context.js';
+import { startKeyService } from './key-service.js';
 import { claimDataDir } from './pidfile.js';
 
 const PROGRAM = 'qkmd';
@@ -21,29 +24,50 @@ await runCommand(PROGRAM, ref, async () => {
   const stopped = new Promise<string>((resolve) => (stopSignal = resolve));
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stopSignal!(signal));
 
-  let release = () => {};
+  // Everything started is stopped in reverse order, on a signal or on a failed start-up
+  // (a half-started qkmd must not linger holding its socket).
+  const stops: (() => unknown)[] = [];
   try {
     const ctx = (ref.ctx = loadContext(PROGRAM, program.opts<GlobalOptions>()));
-    release = claimDataDir(ctx.config.paths.data_dir);
+    stops.push(claimDataDir(ctx.config.paths.data_dir));
     const engine = openEngine(ctx, true);
+    stops.push(() => engine.store.close());
     // The control socket also keeps Node alive until a signal comes (signal handlers do not).
     const hardware = await startHardware(ctx.config, engine.tickets, ctx.log);
+    stops.push(() => hardware.stop());
     const control = await startControlServer(ctx.config.paths.data_dir, hardwareHandler(hardware, engine.tickets), ctx.log);
+    stops.push(() => control.close());
+    const kmip = new KmipRequestHandler({
+      objects: new ManagedObjects(engine),
+      logger: ctx.log,
+      server: { serverName: ctx.config.server.hostname, version: VERSION },
+    });
+    const keyService = await startKeyService(ctx, kmip.frameHandler);
+    stops.push(() => keyService.stop());
     const total = engine.status().reduce((n, s) => n + s.total, 0);
     ctx.log.info({ serial: ctx.serial, dataDir: ctx.config.paths.data_dir, sources: ctx.config.sources }, 'qkmd started');
     process.stdout.write(
       `qkmd ${VERSION}: server ${ctx.serial} (${ctx.config.server.hostname}), ${ctx.config.hardware.profile} hardware\n` +
       `data in ${ctx.config.paths.data_dir} (keystore: ${engine.store.dir}, ${total} keys)\n` +
       `hardware agent ${hardware.agent ? 'running' : 'not running'}; control socket ${control.path}\n` +
+      `key server listening on ${keyService.host}:${keyService.port} (KMIP over TLS)\n` +
       `running; stop with Ctrl-C or SIGTERM\n`,
     );
     const signal = await stopped;
     ctx.log.info({ signal }, 'qkmd stopping');
-    await control.close();
-    await hardware.stop();
-    engine.store.close();
+    await stopAll(stops);
     process.stdout.write('qkmd stopped\n');
   } finally {
-    release();
+    await stopAll(stops);
   }
 });
+
+async function stopAll(stops: (() => unknown)[]): Promise<void> {
+  while (stops.length > 0) {
+    try {
+      await stops.pop()!();
+    } catch (e) {
+      ref.ctx?.log.error({ err: e }, 'stopping a part of qkmd failed');
+    }
+  }
+}

@@ -15,7 +15,8 @@ export function qkmcmds(args: string[], env: Record<string, string> = {}): CliRe
 
 /** Starts qkmd and resolves once it says it is running. */
 export async function startQkmd(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [QKMD, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Port 0: every test's qkmd gets its own free port; 6000 belongs to a real key server.
+  const child = spawn(process.execPath, [QKMD, ...args], { env: { PATH: process.env.PATH ?? '', QKM_KMIP_PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));

@@ -1,0 +1,40 @@
+import { ensureServerCredentials } from '../kmip/certs/index.js';
+import { KmipTlsServer, type FrameHandler, type OversizeHandler } from '../kmip/tls/index.js';
+import { QkmError } from '../errors.js';
+import type { Context } from './context.js';
+import { tlsDirOf } from './cert-commands.js';
+
+export interface KeyService {
+  host: string;
+  port: number;
+  server: KmipTlsServer;
+  stop(): Promise<void>;
+}
+
+/**
+ * The key server on the network: the appliance's TLS credentials (created on first
+ * start, renewed when needed) and the mutually authenticated listener on [kmip] port.
+ * What a message means is the handler's business; this module only puts it on a socket.
+ */
+export async function startKeyService(ctx: Context, handler: FrameHandler, onOversize?: OversizeHandler): Promise<KeyService> {
+  const { hostname } = ctx.config.server;
+  const { host, port } = ctx.config.kmip;
+  const altNames = ['localhost', '127.0.0.1', '::1', ...(host !== '0.0.0.0' && host !== '::' ? [host] : [])];
+  const creds = await ensureServerCredentials(tlsDirOf(ctx), { hostname, altNames, now: new Date(ctx.world.now()) });
+  if (creds.caCreated) ctx.log.info({ tlsDir: tlsDirOf(ctx) }, 'appliance CA created');
+  if (creds.serverIssued) ctx.log.info({ reason: creds.serverIssued }, 'server certificate issued');
+  const server = new KmipTlsServer({
+    host, port, handler, onOversize, logger: ctx.log,
+    tls: { caCertPem: creds.caCertPem, serverCertPem: creds.serverCertPem, serverKeyPem: creds.serverKeyPem },
+  });
+  let bound: { host: string; port: number };
+  try {
+    bound = await server.listen();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'EADDRINUSE' ? 'the port is in use' : code === 'EACCES' ? 'permission denied' : code === 'EADDRNOTAVAIL' ? 'no such address here' : (e as Error).message;
+    throw new QkmError('KMIP_LISTEN', `The key server cannot listen on ${host}:${port} (${why}); stop what uses it, or set [kmip] host and port (QKM_KMIP_HOST, QKM_KMIP_PORT).`, { cause: e });
+  }
+  ctx.log.info(bound, 'key server listening');
+  return { host: bound.host, port: bound.port, server, stop: () => server.stop() };
+}
