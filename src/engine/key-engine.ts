@@ -55,6 +55,8 @@ export interface LibraryStatus {
 interface LibraryRow { id: number; name: string; class: LibraryClass; needs_sync: number; local_total: number; local_used: number }
 
 const MATERIAL_BYTES = 32;
+const NEW_KEY_ROW = "(?, ?, ?, 'local', 'unused', ?)";
+const INSERT_CHUNK = 64;
 const IV_BYTES = 12;
 
 /**
@@ -73,7 +75,9 @@ export class KeyEngine {
       library: db.prepare('SELECT * FROM libraries WHERE name = ?'),
       addLibrary: db.prepare('INSERT INTO libraries (name, class, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET class = excluded.class'),
       addSet: db.prepare("INSERT INTO key_sets (library_id, origin, class, size, nonce, created_at, backed_up_at) VALUES (?, 'local', ?, ?, ?, ?, ?)"),
-      addKey: db.prepare("INSERT INTO keys (name, library_id, set_id, origin, state, sealed) VALUES (?, ?, ?, 'local', 'unused', ?)"),
+      addKey: db.prepare(`INSERT INTO keys (name, library_id, set_id, origin, state, sealed) VALUES ${NEW_KEY_ROW}`),
+      // Many rows per statement: a set's inserts cost half as much as one statement per key.
+      addKeys: db.prepare(`INSERT INTO keys (name, library_id, set_id, origin, state, sealed) VALUES ${Array(INSERT_CHUNK).fill(NEW_KEY_ROW).join(', ')}`),
       grow: db.prepare('UPDATE libraries SET local_total = local_total + ? WHERE id = ?'),
       useUp: db.prepare('UPDATE libraries SET local_used = local_used + ? WHERE id = ?'),
       nextUnused: db.prepare(
@@ -118,7 +122,11 @@ export class KeyEngine {
       this.q.addLibrary!.run(library, cls, now);
       const lib = this.q.library!.get(library) as LibraryRow;
       const setId = Number(this.q.addSet!.run(lib.id, cls, size, nonce, now, this.settings.requireBackup ? null : now).lastInsertRowid);
-      for (const r of records) this.q.addKey!.run(r.name, lib.id, setId, r.sealed);
+      let i = 0;
+      for (; i + INSERT_CHUNK <= records.length; i += INSERT_CHUNK) {
+        this.q.addKeys!.run(records.slice(i, i + INSERT_CHUNK).flatMap((r) => [r.name, lib.id, setId, r.sealed]));
+      }
+      for (; i < records.length; i++) this.q.addKey!.run(records[i]!.name, lib.id, setId, records[i]!.sealed);
       this.q.grow!.run(size, lib.id);
       if (this.settings.requireBackup) {
         this.tickets.open('backup-needed', 'warning',
