@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { takeBackup } from '../src/engine/backup.js';
-import { AllocationQueue } from '../src/engine/allocation-queue.js';
+import { GroupCommit } from '../src/engine/group-commit.js';
 import { checkKeystore } from '../src/engine/integrity.js';
 import { KeyEngine, type EngineSettings } from '../src/engine/key-engine.js';
 import { DB_FILE, Keystore } from '../src/engine/keystore.js';
@@ -80,11 +80,14 @@ async function allocations(): Promise<void> {
   const rate = N / (ms(t0) / 1000);
   report('durable allocations, one caller', rate, '/s', { name: 'plain durable insert', value: bareRate });
   // What the key server sees: many libraries' drives asking at once, sharing commits.
-  const queue = new AllocationQueue(engine);
+  const group = new GroupCommit(engine.store.db);
   t0 = performance.now();
   let next = 0;
   await Promise.all(Array.from({ length: 64 }, async () => {
-    while (next < N) await queue.allocate({ library: 'LIB', tape: `Q${next++}` });
+    while (next < N) {
+      const tape = `Q${next++}`;
+      await group.run(() => engine.allocate({ library: 'LIB', tape }));
+    }
   }));
   report('durable allocations, 64 callers', N / (ms(t0) / 1000), '/s', { name: 'plain durable insert', value: bareRate }, '>= 5000/s');
   base.close();

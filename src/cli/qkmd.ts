@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { startHardware } from '../agent/hardware.js';
 import { hardwareHandler } from '../control/handlers.js';
 import { startControlServer } from '../control/server.js';
+import { GroupCommit } from '../engine/group-commit.js';
 import { ManagedObjects } from '../engine/objects.js';
 import { KmipRequestHandler } from '../kmip/server-handler.js';
 import { type Context, type GlobalOptions, VERSION, loadContext, openEngine, runCommand } from './context.js';
@@ -42,7 +43,9 @@ await runCommand(PROGRAM, ref, async () => {
       logger: ctx.log,
       server: { serverName: ctx.config.server.hostname, version: VERSION },
     });
-    const keyService = await startKeyService(ctx, kmip.frameHandler);
+    // Requests from many connections that arrive together share one durable commit.
+    const group = new GroupCommit(engine.store.db);
+    const keyService = await startKeyService(ctx, (conn, frame) => group.run(() => kmip.handleFrame(conn.identity, frame)));
     stops.push(() => keyService.stop());
     const total = engine.status().reduce((n, s) => n + s.total, 0);
     ctx.log.info({ serial: ctx.serial, dataDir: ctx.config.paths.data_dir, sources: ctx.config.sources }, 'qkmd started');
