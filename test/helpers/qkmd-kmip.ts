@@ -1,0 +1,207 @@
+/**
+ * A real qkmd with its key server on a free port, the qkmcmds steps that prepare a library
+ * (key set, certificate bundle), and PyKMIP runs of several operations over one connection.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { extract } from 'tar';
+import { QKMCMDS, QKMD } from './cli.js';
+import { PYKMIP_CLIENT_SCRIPT, SYSTEM_PYTHON } from './pykmip.js';
+
+export type KmipVersionName = '1.0' | '1.1' | '1.2' | '1.3' | '1.4' | '2.0';
+
+/** How qkmd says its TLS listener is up: `key server listening on <host>:<port>`. */
+export const LISTENING_LINE = /key server listening on (\S+):(\d+)/;
+
+export interface QkmdKeyServer {
+  child: ChildProcess;
+  pid: number;
+  host: string;
+  port: number;
+  dataDir: string;
+  output(): { stdout: string; stderr: string };
+  /** SIGTERM, then SIGKILL if it has not exited within `graceMs`; resolves with the exit code. */
+  stop(graceMs?: number): Promise<number | null>;
+}
+
+/** Only PATH and the QKM_* variables given: the caller's environment must not leak in. */
+function cleanEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH ?? '', ...env };
+}
+
+/**
+ * Starts qkmd on `dataDir` with QKM_KMIP_PORT=0 (unless `env` says otherwise) and resolves
+ * once it prints its listening line. Rejects with qkmd's output if it exits or stays silent.
+ */
+export async function startQkmdKeyServer(opts: {
+  dataDir: string;
+  env?: Record<string, string>;
+  timeoutMs?: number;
+}): Promise<QkmdKeyServer> {
+  const env = cleanEnv({ QKM_KMIP_PORT: '0', ...opts.env });
+  const child = spawn(process.execPath, [QKMD, '--data-dir', opts.dataDir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  const address = await new Promise<{ host: string; port: number }>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`qkmd did not print "key server listening on HOST:PORT" within ${opts.timeoutMs ?? 30_000} ms.\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, opts.timeoutMs ?? 30_000);
+    const look = () => {
+      const m = LISTENING_LINE.exec(stdout) ?? LISTENING_LINE.exec(stderr);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ host: m[1]!, port: Number(m[2]) });
+      }
+    };
+    child.stdout!.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      look();
+    });
+    child.stderr!.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      look();
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`qkmd exited with ${code} before its key server listened.\nstdout: ${stdout}\nstderr: ${stderr}`));
+    });
+  });
+  return {
+    child,
+    pid: child.pid!,
+    host: address.host,
+    port: address.port,
+    dataDir: opts.dataDir,
+    output: () => ({ stdout, stderr }),
+    async stop(graceMs = 10_000) {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
+
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs qkmcmds as a user would, asynchronously (a running qkmd's pipes keep draining). */
+export function runQkmcmds(args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<CommandResult> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [QKMCMDS, ...args], { env: cleanEnv(env), timeout: timeoutMs }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
+      resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+    });
+  });
+}
+
+/** Like runQkmcmds, but a non-zero exit is an error carrying what qkmcmds said. */
+export async function qkmcmdsOk(args: string[], env: Record<string, string> = {}): Promise<CommandResult> {
+  const r = await runQkmcmds(args, env);
+  if (r.code !== 0) throw new Error(`qkmcmds ${args.join(' ')} exited with ${r.code}:\n${r.stderr}${r.stdout}`);
+  return r;
+}
+
+export interface LibraryFiles {
+  ca: string;
+  cert: string;
+  key: string;
+}
+
+/**
+ * What an administrator does for a new library: optionally generate its key set, then write
+ * its certificate bundle and unpack it (as the library's import screen would) into `dir`.
+ */
+export async function prepareLibrary(opts: {
+  dataDir: string;
+  library: string;
+  dir: string;
+  keyClass?: 'i500' | 'i2000';
+  env?: Record<string, string>;
+}): Promise<LibraryFiles> {
+  const env = opts.env ?? {};
+  if (opts.keyClass) {
+    await qkmcmdsOk(['--data-dir', opts.dataDir, 'keys', 'generate', '--library', opts.library, '--class', opts.keyClass], env);
+  }
+  await mkdir(opts.dir, { recursive: true });
+  const bundle = join(opts.dir, `${opts.library}.tgz`);
+  await qkmcmdsOk(['--data-dir', opts.dataDir, 'certs', 'library-bundle', '--library', opts.library, '--out', bundle], env);
+  await extract({ file: bundle, cwd: opts.dir });
+  return { ca: join(opts.dir, 'ca.pem'), cert: join(opts.dir, 'client.pem'), key: join(opts.dir, 'client.key') };
+}
+
+/** One step for `pykmip-client.py steps`; "@ID" in a value stands for step ID's unique identifier. */
+export type PykmipStep =
+  | { id: string; op: 'discover_versions' }
+  | { id: string; op: 'query'; functions?: Array<'operations' | 'objects' | 'server_information' | 'application_namespaces'> }
+  | { id: string; op: 'create'; name?: string; length?: number }
+  | { id: string; op: 'get' | 'activate' | 'get_attribute_list' | 'destroy'; uid: string }
+  | { id: string; op: 'get_attributes'; uid: string; names?: string[] }
+  | { id: string; op: 'locate'; name?: string; maximum_items?: number }
+  | { id: string; op: 'register'; material: string; name?: string }
+  | { id: string; op: 'revoke'; uid: string; reason?: string; message?: string };
+
+export type StepResult =
+  | { ok: true; value: Record<string, unknown> }
+  | { ok: false; status?: string; reason?: string; message?: string | null; error?: string };
+
+export interface StepsRun {
+  exitCode: number;
+  stderr: string;
+  /** Each step's result by id; empty when the script could not connect or crashed. */
+  steps: Record<string, StepResult>;
+  /** The script's whole JSON line, for failure messages. */
+  raw: string;
+}
+
+/** Runs `steps` with PyKMIP's ProxyKmipClient over one TLS connection at `kmipVersion`. */
+export function runPykmipSteps(opts: {
+  port: number;
+  host?: string;
+  files: LibraryFiles;
+  kmipVersion: KmipVersionName;
+  steps: PykmipStep[];
+  timeoutMs?: number;
+}): Promise<StepsRun> {
+  const args = [
+    PYKMIP_CLIENT_SCRIPT,
+    '--host', opts.host ?? '127.0.0.1',
+    '--port', String(opts.port),
+    '--ca', opts.files.ca,
+    '--cert', opts.files.cert,
+    '--key', opts.files.key,
+    '--kmip-version', opts.kmipVersion,
+    '--steps', JSON.stringify(opts.steps),
+    'steps',
+  ];
+  return new Promise((resolve) => {
+    execFile(SYSTEM_PYTHON, args, { timeout: opts.timeoutMs ?? 60_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      const exitCode = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
+      const raw = String(stdout).trim().split('\n').at(-1) ?? '';
+      let steps: Record<string, StepResult> = {};
+      try {
+        const json = JSON.parse(raw) as { steps?: Record<string, StepResult> };
+        steps = json.steps ?? {};
+      } catch {
+        steps = {};
+      }
+      resolve({ exitCode, stderr: String(stderr), steps, raw });
+    });
+  });
+}
+
+/** A step's value, or an error that says what the server answered instead. */
+export function valueOf(run: StepsRun, id: string): Record<string, unknown> {
+  const r = run.steps[id];
+  if (r === undefined) throw new Error(`step ${id} did not run: ${run.raw || run.stderr.slice(-2000)}`);
+  if (!r.ok) throw new Error(`step ${id} failed: ${JSON.stringify(r)}`);
+  return r.value;
+}
