@@ -8,6 +8,7 @@ import { restoreBackup } from '../engine/restore.js';
 import { type Context, type GlobalOptions, VERSION, loadContext, openEngine, runCommand } from './context.js';
 import { addCertCommands } from './cert-commands.js';
 import { addHwCommands } from './hw-commands.js';
+import { addKeyServiceCommands } from './key-service-commands.js';
 import { assertQkmdStopped } from './pidfile.js';
 import { progressBar } from './progress.js';
 
@@ -180,6 +181,7 @@ program
 
 addHwCommands(program, { context, action });
 addCertCommands(program, { context, action });
+addKeyServiceCommands(program, { context, action });
 
 try {
   await program.parseAsync(process.argv);

@@ -1,12 +1,13 @@
 import { Command } from 'commander';
 import { startHardware } from '../agent/hardware.js';
 import { hardwareHandler } from '../control/handlers.js';
+import { withKeyService } from '../control/key-service-handler.js';
 import { startControlServer } from '../control/server.js';
 import { GroupCommit } from '../engine/group-commit.js';
 import { ManagedObjects } from '../engine/objects.js';
 import { KmipRequestHandler } from '../kmip/server-handler.js';
 import { type Context, type GlobalOptions, VERSION, loadContext, openEngine, runCommand } from './context.js';
-import { startKeyService } from './key-service.js';
+import { type KeyService, startKeyService } from './key-service.js';
 import { claimDataDir } from './pidfile.js';
 
 const PROGRAM = 'qkmd';
@@ -36,7 +37,8 @@ await runCommand(PROGRAM, ref, async () => {
     // The control socket also keeps Node alive until a signal comes (signal handlers do not).
     const hardware = await startHardware(ctx.config, engine.tickets, ctx.log);
     stops.push(() => hardware.stop());
-    const control = await startControlServer(ctx.config.paths.data_dir, hardwareHandler(hardware, engine.tickets), ctx.log);
+    let keyService: KeyService | undefined;
+    const control = await startControlServer(ctx.config.paths.data_dir, withKeyService(hardwareHandler(hardware, engine.tickets), () => keyService?.server), ctx.log);
     stops.push(() => control.close());
     const kmip = new KmipRequestHandler({
       objects: new ManagedObjects(engine),
@@ -45,15 +47,15 @@ await runCommand(PROGRAM, ref, async () => {
     });
     // Requests from many connections that arrive together share one durable commit.
     const group = new GroupCommit(engine.store.db);
-    const keyService = await startKeyService(ctx, (conn, frame) => group.run(() => kmip.handleFrame(conn.identity, frame)));
-    stops.push(() => keyService.stop());
+    const started = (keyService = await startKeyService(ctx, (conn, frame) => group.run(() => kmip.handleFrame(conn.identity, frame))));
+    stops.push(() => started.stop());
     const total = engine.status().reduce((n, s) => n + s.total, 0);
     ctx.log.info({ serial: ctx.serial, dataDir: ctx.config.paths.data_dir, sources: ctx.config.sources }, 'qkmd started');
     process.stdout.write(
       `qkmd ${VERSION}: server ${ctx.serial} (${ctx.config.server.hostname}), ${ctx.config.hardware.profile} hardware\n` +
       `data in ${ctx.config.paths.data_dir} (keystore: ${engine.store.dir}, ${total} keys)\n` +
       `hardware agent ${hardware.agent ? 'running' : 'not running'}; control socket ${control.path}\n` +
-      `key server listening on ${keyService.host}:${keyService.port} (KMIP over TLS)\n` +
+      `key server listening on ${started.host}:${started.port} (KMIP over TLS)\n` +
       `running; stop with Ctrl-C or SIGTERM\n`,
     );
     const signal = await stopped;

@@ -15,9 +15,12 @@ export function socketPath(dataDir: string): string {
 
 export type SimAction = 'pull-disk' | 'insert-disk' | 'fail-disk' | 'power-loss';
 
+export type KeyServiceAction = 'stop' | 'start' | 'status';
+
 export type ControlRequest =
   | { op: 'hw-status' }
-  | { op: 'sim'; action: SimAction; bay?: number; faulty?: boolean };
+  | { op: 'sim'; action: SimAction; bay?: number; faulty?: boolean }
+  | { op: 'key-service'; action: KeyServiceAction };
 
 export type ControlReply =
   | { ok: true; result: unknown }
@@ -35,6 +38,9 @@ export function parseRequest(line: string): ControlRequest | { error: string } {
   if (r?.op === 'sim' && ['pull-disk', 'insert-disk', 'fail-disk', 'power-loss'].includes(r.action as string)) {
     if (r.action !== 'power-loss' && !Number.isInteger(r.bay)) return { error: `sim ${String(r.action)} needs a bay number` };
     return { op: 'sim', action: r.action as SimAction, bay: r.bay as number | undefined, faulty: r.faulty === true };
+  }
+  if (r?.op === 'key-service' && ['stop', 'start', 'status'].includes(r.action as string)) {
+    return { op: 'key-service', action: r.action as KeyServiceAction };
   }
   return { error: 'unknown request' };
 }

@@ -109,6 +109,18 @@ describe('qkmd key server', () => {
     }
   });
 
+  it('qkmcmds key-service stop refuses libraries; start serves them again', async () => {
+    const query = () => encodeRequestMessage({ header: { protocolVersion: V['1.4'], batchCount: 1 }, batchItems: [op.query(1)] });
+    const stop = qkmcmds(['--data-dir', dir, 'key-service', 'stop']);
+    expect(stop).toMatchObject({ code: 0, stdout: 'The key service is stopped: libraries are refused until "qkmcmds key-service start".\n' });
+    await expect(exchange('LIB1', query())).rejects.toThrow();
+    expect(qkmcmds(['--data-dir', dir, 'hw', 'status', '--json']).code).toBe(0); // the hardware agent keeps running
+    expect(qkmcmds(['--data-dir', dir, 'key-service', 'status']).stdout).toMatch(/^The key service is stopped/);
+    expect(qkmcmds(['--data-dir', dir, 'key-service', 'start']).stdout).toMatch(/^The key service is running/);
+    const ok = decodeResponseMessage(await exchange('LIB1', query()));
+    expect(ok.batchItems[0]!.resultStatus).toBe(ResultStatus.Success);
+  });
+
   it('answers garbage that is not KMIP by closing the connection, and keeps serving', async () => {
     await expect(exchange('LIB1', Buffer.from('GET / HTTP/1.1\r\n\r\n'))).rejects.toThrow(/closed without a response/);
     const ok = decodeResponseMessage(await exchange('LIB1', encodeRequestMessage({ header: { protocolVersion: V['1.4'], batchCount: 1 }, batchItems: [op.query(1)] })));
