@@ -2,7 +2,10 @@ import path from 'node:path';
 import { SystemClock } from '../../drivers/clock.js';
 import type { QkmConfig } from '../config/config.js';
 import type { Logger } from '../logs/logger.js';
-import { Agent } from './agent.js';
+import { Agent, type AgentDrivers } from './agent.js';
+import { applianceDrivers } from './appliance.js';
+import { applianceSettings } from './appliance-settings.js';
+import { ReplacementWatcher } from './replacement.js';
 import type { TicketStore } from './reconcile.js';
 import { agentSettings, simSettings } from './settings.js';
 import { SimAppliance } from './sim-appliance.js';
@@ -10,7 +13,7 @@ import { SimAppliance } from './sim-appliance.js';
 /** What qkmd hosts for the hardware: the agent and, on the sim profile, the simulated appliance. */
 export interface HardwareHost {
   profile: QkmConfig['hardware']['profile'];
-  /** Null where this profile has no drivers wired yet (the real appliance, for now). */
+  /** Null only for a profile with no drivers (none today; hwStatus still copes). */
   agent: Agent | null;
   sim: SimAppliance | null;
   stop(): Promise<void>;
@@ -22,20 +25,17 @@ export function simWorldFile(dataDir: string): string {
 }
 
 /**
- * Builds the drivers for the configured profile and starts the agent on them. The sim
- * profile is the only place the agent meets a concrete backend; the agent itself sees
- * contracts only.
+ * Builds the drivers for the configured profile and starts the agent on them. This is
+ * the one place the agent meets a concrete backend; the agent itself sees contracts only.
  */
 export async function startHardware(config: QkmConfig, tickets: TicketStore, log: Logger): Promise<HardwareHost> {
+  return config.hardware.profile === 'sim' ? startSim(config, tickets, log) : startAppliance(config, tickets, log);
+}
+
+function newAgent(config: QkmConfig, drivers: AgentDrivers, tickets: TicketStore, clock: SystemClock, log: Logger): Agent {
   const a = agentSettings(config);
-  if (config.hardware.profile !== 'sim') {
-    log.warn({ profile: config.hardware.profile }, 'no hardware drivers are configured for this profile; the hardware agent is not running');
-    return { profile: config.hardware.profile, agent: null, sim: null, stop: async () => {} };
-  }
-  const clock = new SystemClock();
-  const sim = new SimAppliance({ clock, ...simSettings(config), stateFile: simWorldFile(config.paths.data_dir) });
-  const agent = new Agent({
-    drivers: { raid: () => sim.raid, disks: () => sim.disks, leds: () => sim.leds },
+  return new Agent({
+    drivers,
     tickets,
     clock,
     pollMs: a.pollMs,
@@ -45,6 +45,12 @@ export async function startHardware(config: QkmConfig, tickets: TicketStore, log
     subscribeEvents: a.raidEvents,
     log: log.child({ component: 'agent' }),
   });
+}
+
+async function startSim(config: QkmConfig, tickets: TicketStore, log: Logger): Promise<HardwareHost> {
+  const clock = new SystemClock();
+  const sim = new SimAppliance({ clock, ...simSettings(config), stateFile: simWorldFile(config.paths.data_dir) });
+  const agent = newAgent(config, { raid: () => sim.raid, disks: () => sim.disks, leds: () => sim.leds }, tickets, clock, log);
   await agent.start();
   log.info({ profile: 'sim' }, 'hardware agent started');
   return {
@@ -54,6 +60,49 @@ export async function startHardware(config: QkmConfig, tickets: TicketStore, log
     stop: async () => {
       await agent.stop();
       await sim.close();
+    },
+  };
+}
+
+/**
+ * The real box. RAID is polled, not fed by `mdadm --monitor`: without --mail/--program
+ * mdadm printf()s its events without flushing, so through a pipe they wait in a 4 KiB
+ * buffer until enough pile up; and every event it reports (Fail, RebuildStarted, RebuildNN,
+ * RebuildFinished, FailSpare) is a change of /proc/mdstat that MdRaid.poll() turns into
+ * the same events at the next poll ([agent] poll_seconds, 10 s), which the manual's
+ * seconds-scale LED sequence tolerates. The distribution's own mdmonitor keeps mailing.
+ */
+async function startAppliance(config: QkmConfig, tickets: TicketStore, log: Logger): Promise<HardwareHost> {
+  const s = applianceSettings(config);
+  const hwLog = log.child({ component: 'hardware' });
+  const { drivers, readder } = applianceDrivers(s, agentSettings(config).callTimeoutMs);
+  const clock = new SystemClock();
+  const agent = newAgent(config, drivers, tickets, clock, log);
+  const watcher = new ReplacementWatcher(
+    { readder, tickets, array: s.mdDevice, bays: s.bays, partition: s.mdPartition, log: hwLog },
+    () => agent.kick(),
+  );
+  const unwatch = s.raid === 'md' ? agent.onPass((r) => watcher.onPass(r)) : () => {};
+  const described = {
+    profile: 'appliance', root: s.root, raid: s.raid, array: s.raid === 'md' ? s.mdDevice : `/c${s.storcli.controller}`, bays: s.bays,
+    sysfsLeds: s.sysfsLeds, ledctlLeds: s.ledctlLeds, runCommands: s.runCommands, readdBlankDisks: s.readdBlankDisks, raidFeed: 'poll',
+  };
+  if (!s.runCommands) {
+    hwLog.warn(described, 'hardware commands are switched off ([hardware] run_commands = false): mdadm, smartctl and ledctl will not run, so the agent will report itself blind');
+  }
+  if (s.raid === 'md' && !s.readdBlankDisks) {
+    hwLog.info({ bays: s.bays }, 'qkmd writes to no disk: a replaced disk is added to the mirror by a person ([hardware] readd_blank_disks = false), and a ticket says how');
+  }
+  await agent.start();
+  hwLog.info(described, 'hardware agent started');
+  return {
+    profile: 'appliance',
+    agent,
+    sim: null,
+    stop: async () => {
+      unwatch();
+      await agent.stop();
+      await watcher.stop();
     },
   };
 }

@@ -11,7 +11,33 @@ export interface QkmConfig {
   kmip: { host: string; port: number };
   keys: { i500: number; i2000: number; depletion_percent: number; require_backup: boolean };
   pair: { role: 'standalone' | 'primary' | 'secondary'; peer: string };
-  hardware: { profile: 'sim' | 'appliance' };
+  hardware: {
+    profile: 'sim' | 'appliance';
+    root: string;
+    run_commands: boolean;
+    raid: 'md' | 'storcli';
+    md_array: string;
+    md_partition: number;
+    bay0_disk: string;
+    bay1_disk: string;
+    readd_blank_disks: boolean;
+    storcli_command: 'storcli' | 'storcli64' | 'perccli' | 'perccli64';
+    storcli_controller: number;
+    storcli_slots: string;
+  };
+  /** LED class names under /sys/class/leds; "" = none; bay status may be "ledctl". */
+  leds: {
+    power: string;
+    hdd_activity: string;
+    server_error: string;
+    cd_activity: string;
+    bay0_activity: string;
+    bay1_activity: string;
+    bay0_status: string;
+    bay1_status: string;
+  };
+  agent: { poll_seconds: number; raid_events: boolean; driver_timeout_seconds: number; retry_max_seconds: number; disk_temp_max_c: number };
+  sim: { rebuild_seconds: number; rebuild_start_seconds: number };
   log: { level: 'error' | 'warn' | 'info' | 'debug' | 'trace' };
   /** Where the config came from, for messages and for `qkmcmds config`. */
   sources: string[];

@@ -17,6 +17,11 @@ export interface Setting {
 }
 
 const hostPattern = /^[A-Za-z0-9.:_-]{1,253}$/;
+const diskPattern = /^\/dev\/(sd[a-z]{1,3}|vd[a-z]{1,3}|hd[a-z]|nvme\d{1,3}n\d{1,3}|mmcblk\d{1,3})$/;
+const diskWords = 'a whole-disk kernel device such as /dev/sda or /dev/nvme0n1';
+// No "/" and no leading dot: a name from a config file must not walk out of /sys/class/leds.
+const ledPattern = /^([A-Za-z0-9:_+-][A-Za-z0-9:_.+-]{0,99})?$/;
+const ledWords = 'empty, or an LED name under /sys/class/leds such as "qkm:green:power"';
 
 export const SETTINGS: readonly Setting[] = [
   { section: 'paths', key: 'data_dir', type: { kind: 'string', pattern: /^.{1,4096}$/, describe: 'a directory path' }, default: './var' },
@@ -33,6 +38,31 @@ export const SETTINGS: readonly Setting[] = [
   { section: 'pair', key: 'role', type: { kind: 'enum', values: ['standalone', 'primary', 'secondary'] }, default: 'standalone' },
   { section: 'pair', key: 'peer', type: { kind: 'string', pattern: /^([A-Za-z0-9.:_\[\]-]{1,253})?$/, describe: 'empty, or host:port of the other server' }, default: '' },
   { section: 'hardware', key: 'profile', type: { kind: 'enum', values: ['sim', 'appliance'] }, default: 'sim' },
+  // The appliance profile's drivers. Files (/proc/mdstat, /sys/class/leds) are read under
+  // `root`, so a test or a bench points them at a copy of a machine's tree.
+  { section: 'hardware', key: 'root', type: { kind: 'string', pattern: /^\/.{0,4095}$/, describe: 'an absolute directory path' }, default: '/' },
+  // Off by default: nothing runs mdadm, smartctl or ledctl unless a config says this box is the appliance.
+  { section: 'hardware', key: 'run_commands', type: { kind: 'bool' }, default: false },
+  { section: 'hardware', key: 'raid', type: { kind: 'enum', values: ['md', 'storcli'] }, default: 'md' },
+  // Kernel names only: /proc/mdstat names members by kernel name, which is how a member finds its bay.
+  { section: 'hardware', key: 'md_array', type: { kind: 'string', pattern: /^\/dev\/md\d{1,3}$/, describe: 'an md device such as /dev/md0' }, default: '/dev/md0' },
+  { section: 'hardware', key: 'md_partition', type: { kind: 'int', min: 1, max: 128 }, default: 1 },
+  { section: 'hardware', key: 'bay0_disk', type: { kind: 'string', pattern: diskPattern, describe: diskWords }, default: '/dev/sda' },
+  { section: 'hardware', key: 'bay1_disk', type: { kind: 'string', pattern: diskPattern, describe: diskWords }, default: '/dev/sdb' },
+  // Writing to a disk is never a default: a person switches this on for the appliance's own bays.
+  { section: 'hardware', key: 'readd_blank_disks', type: { kind: 'bool' }, default: false },
+  // An allow-list rather than a path: this names a binary qkmd runs as root.
+  { section: 'hardware', key: 'storcli_command', type: { kind: 'enum', values: ['storcli', 'storcli64', 'perccli', 'perccli64'] }, default: 'storcli64' },
+  { section: 'hardware', key: 'storcli_controller', type: { kind: 'int', min: 0, max: 15 }, default: 0 },
+  { section: 'hardware', key: 'storcli_slots', type: { kind: 'string', pattern: /^(\d{1,3}:\d{1,3},\d{1,3}:\d{1,3})?$/, describe: 'empty, or the enclosure:slot of bay 0 and of bay 1, such as "252:0,252:1"' }, default: '' },
+  // Front-panel LEDs of the appliance profile: Linux LED class names (/sys/class/leds/<name>);
+  // empty means the box has no such LED for qkm to drive. Bay status LEDs may be "ledctl".
+  ...(['power', 'hdd_activity', 'server_error', 'cd_activity', 'bay0_activity', 'bay1_activity'] as const).map((key) => ({
+    section: 'leds', key, type: { kind: 'string' as const, pattern: ledPattern, describe: ledWords }, default: '',
+  })),
+  ...(['bay0_status', 'bay1_status'] as const).map((key) => ({
+    section: 'leds', key, type: { kind: 'string' as const, pattern: ledPattern, describe: `"ledctl", or ${ledWords}` }, default: 'ledctl',
+  })),
   // The hardware agent: how often it reads the drivers, how long one driver call may take.
   { section: 'agent', key: 'poll_seconds', type: { kind: 'int', min: 1, max: 3600 }, default: 10 },
   { section: 'agent', key: 'raid_events', type: { kind: 'bool' }, default: true },
