@@ -11,7 +11,7 @@ const SERIAL = /^[A-Z0-9]{4,20}$/;
  * The server's serial number: the config's if set; on the simulator one minted on first
  * start and kept in the data directory; on the appliance the one in its DMI table.
  */
-export function resolveSerial(config: QkmConfig, world: World, root = '/'): string {
+export function resolveSerial(config: QkmConfig, world: World): string {
   if (config.server.serial) return config.server.serial;
   if (config.hardware.profile === 'sim') {
     const file = path.join(config.paths.data_dir, 'serial');
@@ -20,7 +20,8 @@ export function resolveSerial(config: QkmConfig, world: World, root = '/'): stri
     writeFileDurable(file, minted + '\n');
     return minted;
   }
-  const dmi = path.join(root, 'sys/class/dmi/id/product_serial');
+  // Under [hardware] root like every other device read, so tests never see this machine's serial.
+  const dmi = path.join(config.hardware.root, 'sys/class/dmi/id/product_serial');
   const found = existsSync(dmi) ? readFileSync(dmi, 'utf8').trim().toUpperCase().replace(/[^A-Z0-9]/g, '') : '';
   if (!SERIAL.test(found)) {
     throw new ConfigError('SERIAL_UNKNOWN', `The appliance's serial number cannot be read from ${dmi}; set [server] serial in the config file.`);
