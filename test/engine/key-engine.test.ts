@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KeyEngine } from '../../src/engine/key-engine.js';
 import { KEY_NAME_PATTERN } from '../../src/engine/names.js';
+import { SCHEMA_VERSION } from '../../src/engine/schema.js';
 import { checkKeystore } from '../../src/engine/integrity.js';
 import { openEngine, removeDir, tempDir } from '../helpers/engine.js';
 
@@ -137,5 +138,38 @@ describe('check', () => {
     const subjects = (await checkKeystore(engine.store)).problems.map((p) => p.subject);
     expect(subjects).toContain(a.name);
     expect(subjects).toContain('library LIB1');
+  });
+});
+
+describe('the keystore on disk', () => {
+  it('keeps the master key owner-only beside the database, and refuses one readable by others', async () => {
+    const { statSync, chmodSync } = await import('node:fs');
+    const path = await import('node:path');
+    const key = path.join(engine.store.dir, 'master.key');
+    expect(statSync(key).mode & 0o777).toBe(0o600);
+    expect(statSync(path.join(engine.store.dir, 'keystore.db')).mode & 0o077).toBe(0);
+    engine.store.close();
+    chmodSync(key, 0o644);
+    expect(() => openEngine(dir)).toThrow(/master key .* is readable by others \(mode 644\); run chmod 600 on it\./);
+    chmodSync(key, 0o600);
+    engine = openEngine(dir, { requireBackup: false });
+  });
+
+  it('refuses a keystore written by newer software, and leaves it untouched', async () => {
+    const path = await import('node:path');
+    const { readFileSync } = await import('node:fs');
+    engine.generate('LIB1', 'i500');
+    engine.store.db.pragma('user_version = 99');
+    engine.store.close();
+    const file = path.join(dir, 'keystore', 'keystore.db');
+    const before = readFileSync(file);
+    expect(() => openEngine(dir)).toThrow(/has schema version 99, newer than this qkm understands \(\d+\); install the newer qkm software it came from\./);
+    expect(readFileSync(file).equals(before)).toBe(true);
+    const Database = (await import('better-sqlite3')).default;
+    const raw = new Database(file);
+    raw.pragma(`user_version = ${SCHEMA_VERSION}`);
+    raw.close();
+    engine = openEngine(dir, { requireBackup: false });
+    expect(engine.status()[0]!.total).toBe(64);
   });
 });
