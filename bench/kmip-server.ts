@@ -1,0 +1,628 @@
+/**
+ * The key server's throughput and connection capacity, against two baselines measured in
+ * the same run with the same client workload:
+ *   - PyKMIP's reference server (Debian python3-pykmip), logging at WARNING;
+ *   - a bare Node TLS server with our TLS policy that answers every frame with one canned
+ *     response: no decoding, no engine. That is the ceiling of this machine and client.
+ * The client is not PyKMIP's (it tops out near 1,000 operations a second): it pre-encodes
+ * one TTLV request and keeps a window of them in flight on each TLS 1.2 connection.
+ *
+ *   npx tsc -p . && node dist/bench/kmip-server.js
+ *
+ * BENCH_SECONDS sets the measured seconds of each phase (default 2).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer as createNetServer, connect as netConnect } from 'node:net';
+import { cpus, tmpdir } from 'node:os';
+import path from 'node:path';
+import { connect as tlsConnect, createServer as createTlsServer, type TLSSocket } from 'node:tls';
+import { fileURLToPath } from 'node:url';
+import { extract } from 'tar';
+import { PACKAGE_ROOT } from '../src/config/config.js';
+import { decodeResponseMessage, encodeRequestMessage, encodeResponseMessage } from '../src/kmip/messages/index.js';
+import { keyServerTlsOptions } from '../src/kmip/tls/tls-policy.js';
+import {
+  CryptographicAlgorithm,
+  KeyFormatType,
+  ObjectType,
+  Operation,
+  ResultStatus,
+  Tag,
+  byteString,
+  enumeration,
+  findChild,
+  integer,
+  structure,
+  textString,
+  type TtlvItem,
+} from '../src/kmip/ttlv/index.js';
+import { report } from './report.js';
+
+const PHASE_MS = Math.max(0.5, Number(process.env.BENCH_SECONDS ?? 2)) * 1000;
+const WARMUP_MS = 500;
+/** Requests kept in flight on each connection (qkmd reads up to 32 queued frames ahead). */
+const WINDOW = 16;
+const CONNECTIONS = [1, 8, 64] as const;
+const IDLE_CONNECTIONS = 1000;
+const IDLE_HOLD_MS = 3000;
+const LIBRARY = 'bench-lib';
+/** Enough keys that no Create phase runs the set dry (generation runs at ~30,000 keys a second). */
+const SET_SIZE = 150_000;
+const VERSION_1_2 = { major: 1, minor: 2 };
+const QKMD = path.join(PACKAGE_ROOT, 'bin', 'qkmd.js');
+const QKMCMDS = path.join(PACKAGE_ROOT, 'bin', 'qkmcmds.js');
+/** The shared PyKMIP material sits next to the checkout. */
+const PYKMIP_DIR = path.resolve(PACKAGE_ROOT, '..', 'shared', 'interop', 'pykmip');
+const PYKMIP_SERVER = '/usr/bin/pykmip-server';
+
+interface ClientTls {
+  ca: string;
+  cert: string;
+  key: string;
+}
+
+interface Target {
+  name: string;
+  port: number;
+  tls: ClientTls;
+  pid: number;
+}
+
+// ---- requests and responses --------------------------------------------------------------
+
+function attribute(name: string, value: TtlvItem): TtlvItem {
+  return structure(Tag.Attribute, [textString(Tag.AttributeName, name), value]);
+}
+
+function request(operation: number, payload: TtlvItem[]): Buffer {
+  return Buffer.from(
+    encodeRequestMessage({
+      header: { protocolVersion: VERSION_1_2, batchCount: 1 },
+      batchItems: [{ operation, payload: structure(Tag.RequestPayload, payload) }],
+    }),
+  );
+}
+
+/** A plain KMIP 1.2 Create of an AES-256 key, as PyKMIP's client sends it. */
+const CREATE = request(Operation.Create, [
+  enumeration(Tag.ObjectType, ObjectType.SymmetricKey),
+  structure(Tag.TemplateAttribute, [
+    attribute('Cryptographic Algorithm', enumeration(Tag.AttributeValue, CryptographicAlgorithm.AES)),
+    attribute('Cryptographic Length', integer(Tag.AttributeValue, 256)),
+    attribute('Cryptographic Usage Mask', integer(Tag.AttributeValue, 12)),
+  ]),
+]);
+
+const getRequest = (uid: string): Buffer => request(Operation.Get, [textString(Tag.UniqueIdentifier, uid)]);
+
+/** What the bare server answers to everything: a Get response of a real Get's size. */
+function cannedGetResponse(): Buffer {
+  const block = structure(Tag.KeyBlock, [
+    enumeration(Tag.KeyFormatType, KeyFormatType.Raw),
+    structure(Tag.KeyValue, [byteString(Tag.KeyMaterial, new Uint8Array(32).fill(0x5a))]),
+    enumeration(Tag.CryptographicAlgorithm, CryptographicAlgorithm.AES),
+    integer(Tag.CryptographicLength, 256),
+  ]);
+  return Buffer.from(
+    encodeResponseMessage({
+      protocolVersion: VERSION_1_2,
+      timeStamp: new Date(),
+      batchItems: [
+        {
+          operation: Operation.Get,
+          resultStatus: ResultStatus.Success,
+          payload: [
+            enumeration(Tag.ObjectType, ObjectType.SymmetricKey),
+            textString(Tag.UniqueIdentifier, 'SIM-0000000000000000-000000'),
+            structure(Tag.SymmetricKey, [block]),
+          ],
+        },
+      ],
+    }),
+  );
+}
+
+/** Result Status, Enumeration, length 4: found by bytes so checking costs the client little. */
+const RESULT_STATUS = Buffer.from([0x42, 0x00, 0x7f, 0x05, 0, 0, 0, 4]);
+
+function statusOf(buf: Buffer, start: number, end: number): number {
+  const at = buf.indexOf(RESULT_STATUS, start);
+  return at < 0 || at + 12 > end ? -1 : buf.readUInt32BE(at + 8);
+}
+
+function explain(frame: Buffer): string {
+  try {
+    const item = decodeResponseMessage(frame).batchItems[0];
+    return `status ${item?.resultStatus}, reason ${item?.resultReason}: ${item?.resultMessage ?? ''}`;
+  } catch (e) {
+    return `undecodable response (${(e as Error).message})`;
+  }
+}
+
+// ---- a pipelining client ---------------------------------------------------------------------
+
+/** Splits a TLS stream into TTLV frames (header: tag 3, type 1, length 4). */
+class Frames {
+  private rest: Buffer = Buffer.alloc(0);
+  constructor(private readonly onFrames: (buf: Buffer, starts: number[], ends: number[]) => void) {}
+  push(chunk: Buffer): void {
+    const buf = this.rest.length > 0 ? Buffer.concat([this.rest, chunk]) : chunk;
+    const starts: number[] = [];
+    const ends: number[] = [];
+    let off = 0;
+    while (buf.length - off >= 8) {
+      const end = off + 8 + buf.readUInt32BE(off + 4);
+      if (end > buf.length) break;
+      starts.push(off);
+      ends.push(end);
+      off = end;
+    }
+    this.rest = off < buf.length ? Buffer.from(buf.subarray(off)) : Buffer.alloc(0);
+    if (starts.length > 0) this.onFrames(buf, starts, ends);
+  }
+}
+
+function connectTo(target: Pick<Target, 'port' | 'tls'>): Promise<TLSSocket> {
+  return new Promise((resolve, reject) => {
+    const socket = tlsConnect({
+      host: '127.0.0.1',
+      port: target.port,
+      ca: target.tls.ca,
+      cert: target.tls.cert,
+      key: target.tls.key,
+      // PyKMIP's client speaks TLS 1.2 only; every server is measured the way it is used.
+      minVersion: 'TLSv1.2',
+      maxVersion: 'TLSv1.2',
+      // The chain is verified; the name is not (the PyKMIP certificate names 127.0.0.1 only by IP SAN).
+      checkServerIdentity: () => undefined,
+    });
+    socket.setNoDelay(true);
+    socket.once('secureConnect', () => {
+      socket.removeListener('error', reject);
+      resolve(socket);
+    });
+    socket.once('error', reject);
+  });
+}
+
+async function connectMany(target: Pick<Target, 'port' | 'tls'>, n: number, parallel = 64): Promise<TLSSocket[]> {
+  const sockets: TLSSocket[] = [];
+  for (let i = 0; i < n; i += parallel) {
+    const batch = await Promise.all(Array.from({ length: Math.min(parallel, n - i) }, () => connectTo(target)));
+    sockets.push(...batch);
+  }
+  for (const s of sockets) s.on('error', () => {});
+  return sockets;
+}
+
+/** One request/response over a fresh connection, decoded; for setup. */
+async function exchange(target: Pick<Target, 'port' | 'tls'>, req: Buffer): Promise<Buffer> {
+  const socket = await connectTo(target);
+  try {
+    return await new Promise<Buffer>((resolve, reject) => {
+      const frames = new Frames((buf, starts, ends) => resolve(Buffer.from(buf.subarray(starts[0], ends[0]))));
+      socket.on('data', (d: Buffer) => frames.push(d));
+      socket.once('error', reject);
+      socket.once('close', () => reject(new Error('closed before answering')));
+      socket.write(req);
+    });
+  } finally {
+    socket.destroy();
+  }
+}
+
+interface PhaseResult {
+  opsPerSec: number;
+  failures: number;
+  firstFailure?: string;
+}
+
+/**
+ * `connections` sockets, each keeping `window` copies of `req` in flight; throughput is the
+ * responses completed during PHASE_MS after WARMUP_MS. Afterwards the window drains.
+ */
+async function measure(target: Target, req: Buffer, connections: number, window = WINDOW): Promise<PhaseResult> {
+  const sockets = await connectMany(target, connections);
+  const bulk = Buffer.concat(Array.from({ length: window }, () => req));
+  let running = true;
+  let completed = 0;
+  let failures = 0;
+  let firstFailure: string | undefined;
+  let inFlight = 0;
+  let drained: (() => void) | undefined;
+  const closedEarly: string[] = [];
+
+  for (const socket of sockets) {
+    const frames = new Frames((buf, starts, ends) => {
+      const n = starts.length;
+      for (let i = 0; i < n; i++) {
+        if (statusOf(buf, starts[i]!, ends[i]!) !== ResultStatus.Success) {
+          failures++;
+          firstFailure ??= explain(Buffer.from(buf.subarray(starts[i], ends[i])));
+        }
+      }
+      completed += n;
+      inFlight -= n;
+      if (running) {
+        socket.write(n === window ? bulk : bulk.subarray(0, n * req.length));
+        inFlight += n;
+      } else if (inFlight === 0) drained?.();
+    });
+    socket.on('data', (d: Buffer) => frames.push(d));
+    socket.once('close', () => {
+      if (running) closedEarly.push('closed by the server');
+    });
+    socket.write(bulk);
+    inFlight += window;
+  }
+
+  await sleep(WARMUP_MS);
+  const c0 = completed;
+  const t0 = process.hrtime.bigint();
+  await sleep(PHASE_MS);
+  const c1 = completed;
+  const t1 = process.hrtime.bigint();
+  running = false;
+  if (inFlight > 0) {
+    // A slow server (PyKMIP) may still hold a full window per connection: give it a moment, then hang up.
+    await Promise.race([new Promise<void>((r) => (drained = r)), deadline(3000)]);
+  }
+  for (const s of sockets) s.destroy();
+  if (closedEarly.length > 0) {
+    failures += closedEarly.length;
+    firstFailure ??= `${closedEarly.length} connection(s) closed by the server mid-phase`;
+  }
+  const seconds = Number(t1 - t0) / 1e9;
+  return { opsPerSec: (c1 - c0) / seconds, failures, ...(firstFailure !== undefined && { firstFailure }) };
+}
+
+// ---- processes ----------------------------------------------------------------------------------
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** A deadline for Promise.race that does not keep the process alive once the race is won. */
+const deadline = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createNetServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function waitForPort(port: number, child: ChildProcess, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      if (child.exitCode !== null) return reject(new Error(`${what} exited with ${child.exitCode} before listening`));
+      const s = netConnect(port, '127.0.0.1');
+      s.once('connect', () => {
+        s.destroy();
+        resolve();
+      });
+      s.once('error', () => {
+        s.destroy();
+        if (Date.now() > deadline) reject(new Error(`${what} did not listen on ${port} within ${timeoutMs} ms`));
+        else setTimeout(attempt, 100);
+      });
+    };
+    attempt();
+  });
+}
+
+/** Resolves with the first match of `pattern` in the child's stdout or stderr. */
+function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number, what: string): Promise<RegExpExecArray> {
+  let seen = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} did not print ${pattern} within ${timeoutMs} ms:\n${seen}`)), timeoutMs);
+    const look = (d: Buffer) => {
+      seen += d.toString();
+      const m = pattern.exec(seen);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m);
+      }
+    };
+    child.stdout?.on('data', look);
+    child.stderr?.on('data', look);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${what} exited with ${code}:\n${seen}`));
+    });
+  });
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; to the whole group when the child leads one (PyKMIP). */
+async function stopChild(child: ChildProcess, graceMs = 5000): Promise<void> {
+  const group = groups.has(child);
+  const signal = (sig: NodeJS.Signals) => {
+    try {
+      if (group) process.kill(-child.pid!, sig);
+      else child.kill(sig);
+    } catch {
+      // already gone
+    }
+  };
+  if (child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    signal('SIGTERM');
+    const timer = setTimeout(() => signal('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+  }
+  // The leader may be gone while its helpers linger.
+  if (group) signal('SIGKILL');
+}
+
+/** Children started as process-group leaders. */
+const groups = new WeakSet<ChildProcess>();
+
+function rssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? NaN);
+  return kb / 1024;
+}
+
+function qkmcmds(args: string[], env: NodeJS.ProcessEnv): string {
+  const r = spawnSync(process.execPath, [QKMCMDS, ...args], { env, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`qkmcmds ${args.join(' ')} exited with ${r.status}: ${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
+
+/** qkmd on a free port with a fresh data dir, a generated set, and the library's bundle unpacked. */
+async function startQkmd(dir: string, children: ChildProcess[]): Promise<{ target: Target; child: ChildProcess }> {
+  const dataDir = path.join(dir, 'qkmd');
+  await mkdir(dataDir);
+  const env = {
+    PATH: process.env.PATH ?? '',
+    QKM_KMIP_PORT: '0',
+    QKM_KEYS_REQUIRE_BACKUP: 'false',
+    QKM_KEYS_I2000: String(SET_SIZE),
+    QKM_LOG_LEVEL: 'warn',
+  };
+  const child = spawn(process.execPath, [QKMD, '--data-dir', dataDir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  const m = await waitForLine(child, /key server listening on (\S+):(\d+)/, 30_000, 'qkmd');
+  qkmcmds(['--data-dir', dataDir, 'keys', 'generate', '--library', LIBRARY, '--class', 'i2000'], env);
+  const bundleDir = path.join(dir, 'bundle');
+  await mkdir(bundleDir);
+  const bundle = path.join(bundleDir, `${LIBRARY}.tgz`);
+  qkmcmds(['--data-dir', dataDir, 'certs', 'library-bundle', '--library', LIBRARY, '--out', bundle], env);
+  await extract({ file: bundle, cwd: bundleDir });
+  const tls = {
+    ca: await readFile(path.join(bundleDir, 'ca.pem'), 'utf8'),
+    cert: await readFile(path.join(bundleDir, 'client.pem'), 'utf8'),
+    key: await readFile(path.join(bundleDir, 'client.key'), 'utf8'),
+  };
+  return { target: { name: 'qkmd', port: Number(m[2]), tls, pid: child.pid! }, child };
+}
+
+/** PyKMIP's server from the shared template, certificates from gen-certs.sh in our temp dir. */
+async function startPykmip(dir: string, children: ChildProcess[]): Promise<{ target: Target; child: ChildProcess }> {
+  const certDir = path.join(dir, 'pykmip');
+  const gen = spawnSync('sh', [path.join(PYKMIP_DIR, 'gen-certs.sh'), certDir], { encoding: 'utf8' });
+  if (gen.status !== 0) throw new Error(`gen-certs.sh failed: ${gen.stderr}`);
+  await mkdir(path.join(certDir, 'policies'), { recursive: true });
+  const port = await freePort();
+  const template = await readFile(path.join(PYKMIP_DIR, 'server.conf'), 'utf8');
+  const conf = template
+    .replaceAll('@DIR@', certDir)
+    .replace(/^port=.*$/m, `port=${port}`)
+    .replace(/^logging_level=.*$/m, 'logging_level=WARNING');
+  const confFile = path.join(certDir, 'server.conf');
+  await writeFile(confFile, conf);
+  // Its own process group: the server forks helper processes that a signal to it alone leaves behind.
+  const child = spawn(PYKMIP_SERVER, ['-f', confFile, '-l', path.join(certDir, 'server.log')], {
+    cwd: certDir,
+    stdio: 'ignore',
+    detached: true,
+  });
+  groups.add(child);
+  children.push(child);
+  await waitForPort(port, child, 30_000, 'pykmip-server');
+  const tls = {
+    ca: await readFile(path.join(certDir, 'ca.crt'), 'utf8'),
+    cert: await readFile(path.join(certDir, 'client.crt'), 'utf8'),
+    key: await readFile(path.join(certDir, 'client.key'), 'utf8'),
+  };
+  return { target: { name: 'PyKMIP', port, tls, pid: child.pid! }, child };
+}
+
+/** The bare ceiling, in its own process like the other two servers, with qkmd's certificate. */
+async function startBare(qkmdDataDir: string, clientTls: ClientTls, children: ChildProcess[]): Promise<{ target: Target; child: ChildProcess }> {
+  // The IPC channel lets the bare server notice when this process goes away, however it goes.
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--bare-server', path.join(qkmdDataDir, 'tls')], {
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  children.push(child);
+  const m = await waitForLine(child, /bare listening on (\d+)/, 15_000, 'bare TLS server');
+  return { target: { name: 'bare TLS', port: Number(m[1]), tls: clientTls, pid: child.pid! }, child };
+}
+
+/** `--bare-server TLSDIR`: a TLS server with our policy that answers every frame at once. */
+async function bareServer(tlsDir: string): Promise<void> {
+  const [ca, cert, key] = await Promise.all(['ca.pem', 'server.pem', 'server.key'].map((f) => readFile(path.join(tlsDir, f), 'utf8')));
+  const canned = cannedGetResponse();
+  const bulk = Buffer.concat(Array.from({ length: 64 }, () => canned));
+  const server = createTlsServer(keyServerTlsOptions({ caCertPem: ca!, serverCertPem: cert!, serverKeyPem: key! }, 10_000), (socket) => {
+    socket.setNoDelay(true);
+    socket.on('error', () => {});
+    const frames = new Frames((_buf, starts) => {
+      let n = starts.length;
+      while (n > 0) {
+        const k = Math.min(n, 64);
+        socket.write(k === 64 ? bulk : bulk.subarray(0, k * canned.length));
+        n -= k;
+      }
+    });
+    socket.on('data', (d: Buffer) => frames.push(d));
+  });
+  server.listen(0, '127.0.0.1', () => {
+    process.stdout.write(`bare listening on ${(server.address() as { port: number }).port}\n`);
+  });
+  process.once('SIGTERM', () => process.exit(0));
+  process.once('disconnect', () => process.exit(0));
+}
+
+// ---- the run -------------------------------------------------------------------------------------
+
+async function createdUid(target: Target): Promise<string> {
+  const frame = await exchange(target, CREATE);
+  const item = decodeResponseMessage(frame).batchItems[0];
+  const uid = item?.payload && findChild(structure(Tag.ResponsePayload, item.payload), Tag.UniqueIdentifier);
+  if (item?.resultStatus !== ResultStatus.Success || !uid || uid.type !== 'TextString') {
+    throw new Error(`${target.name} could not Create the key to Get: ${explain(frame)}`);
+  }
+  return uid.value;
+}
+
+interface IdleFigures {
+  connectSeconds: number;
+  rssBefore: number;
+  rssHeld: number;
+  stillOpen: number;
+  servedSeconds: number;
+  answered: number;
+  rssServed: number;
+}
+
+/** IDLE_CONNECTIONS handshakes, held idle, then one Get each at once. */
+async function idleConnections(target: Target, get: Buffer): Promise<IdleFigures> {
+  const rssBefore = rssMiB(target.pid);
+  const t0 = performance.now();
+  const sockets = await connectMany(target, IDLE_CONNECTIONS, 50);
+  const connectSeconds = (performance.now() - t0) / 1000;
+  let closed = 0;
+  for (const s of sockets) s.once('close', () => closed++);
+  await sleep(IDLE_HOLD_MS);
+  const rssHeld = rssMiB(target.pid);
+  const stillOpen = IDLE_CONNECTIONS - closed;
+  let answered = 0;
+  const t1 = performance.now();
+  await Promise.race([
+    Promise.all(
+      sockets.map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            const frames = new Frames((buf, starts, ends) => {
+              if (statusOf(buf, starts[0]!, ends[0]!) === ResultStatus.Success) answered++;
+              resolve();
+            });
+            s.on('data', (d: Buffer) => frames.push(d));
+            s.once('close', () => resolve());
+            s.write(get);
+          }),
+      ),
+    ),
+    deadline(30_000),
+  ]);
+  const servedSeconds = (performance.now() - t1) / 1000;
+  const rssServed = rssMiB(target.pid);
+  for (const s of sockets) s.destroy();
+  await sleep(200);
+  return { connectSeconds, rssBefore, rssHeld, stillOpen, servedSeconds, answered, rssServed };
+}
+
+function fmt(n: number): string {
+  return n >= 100 ? n.toFixed(0) : n.toFixed(1);
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const dir = await mkdtemp(path.join(tmpdir(), 'qkm-bench-kmip-'));
+  const children: ChildProcess[] = [];
+  const misses: string[] = [];
+  try {
+    const qkmd = await startQkmd(dir, children);
+    const bare = await startBare(path.join(dir, 'qkmd'), qkmd.target.tls, children);
+    let pykmip: { target: Target; child: ChildProcess } | undefined;
+    let pykmipMissing: string | undefined;
+    try {
+      pykmip = await startPykmip(dir, children);
+    } catch (e) {
+      pykmipMissing = (e as Error).message;
+      console.log(`PyKMIP's server could not start (${pykmipMissing}); its baselines are missing from this run.`);
+    }
+    const targets = [qkmd.target, ...(pykmip ? [pykmip.target] : []), bare.target];
+
+    const gets = new Map<string, Buffer>();
+    for (const t of targets) gets.set(t.name, t === bare.target ? getRequest('canned') : getRequest(await createdUid(t)));
+
+    console.log(
+      `KMIP 1.2 over TLS 1.2; window ${WINDOW} requests per connection; ${PHASE_MS / 1000} s per phase after ${WARMUP_MS} ms warm-up; ` +
+        `3 servers in separate processes on this ${cpus().length}-CPU machine, client in this one.`,
+    );
+    console.log(
+      "Create: qkmd allocates the next key of the library's pre-generated set (tape semantics); PyKMIP's server cannot, " +
+        'so the same plain Create makes it mint a fresh key. The bare server answers a canned Get response to both.',
+    );
+
+    const phases: Array<{ op: 'Get' | 'Create'; connections: number; window: number }> = [
+      ...CONNECTIONS.map((connections) => ({ op: 'Get' as const, connections, window: WINDOW })),
+      // What a tape library does: one request, wait for its answer, the next.
+      { op: 'Get', connections: 1, window: 1 },
+      ...CONNECTIONS.map((connections) => ({ op: 'Create' as const, connections, window: WINDOW })),
+    ];
+    for (const { op, connections: n, window } of phases) {
+      const results = new Map<string, PhaseResult>();
+      for (const t of targets) {
+        const r = await measure(t, op === 'Get' ? gets.get(t.name)! : CREATE, n, window);
+        results.set(t.name, r);
+        if (r.failures > 0) console.log(`  ${t.name} ${op} x${n}: ${r.failures} failed responses; first: ${r.firstFailure}`);
+      }
+      const label = `${op}, ${n} connection${n > 1 ? 's' : ''}${window === 1 ? ', 1 at a time' : ''}`;
+      const targeted = window === WINDOW;
+      const ours = results.get('qkmd')!.opsPerSec;
+      const ceiling = results.get('bare TLS')!.opsPerSec;
+      const py = results.get('PyKMIP')?.opsPerSec;
+      if (py !== undefined) {
+        const tenfold = targeted && n === 1;
+        report(`qkmd ${label}`, ours, 'ops/s', { name: 'PyKMIP', value: py }, tenfold ? '>= 10x' : undefined);
+        if (tenfold && ours < 10 * py) misses.push(`qkmd ${label}: ${(ours / py).toFixed(1)}x PyKMIP (target 10x)`);
+      } else {
+        console.log(`qkmd ${label}: ${fmt(ours)} ops/s (PyKMIP baseline missing: ${pykmipMissing})`);
+      }
+      report(`qkmd ${label}`, ours, 'ops/s', { name: 'bare TLS', value: ceiling }, targeted ? '>= 0.50x' : undefined);
+      if (targeted && ours < 0.5 * ceiling) misses.push(`qkmd ${label}: ${(ours / ceiling).toFixed(2)}x the bare TLS server (target 0.50x)`);
+      if (py !== undefined) report(`  PyKMIP ${label}${op === 'Create' ? ' (plain Create)' : ''}`, py, 'ops/s', { name: 'bare TLS', value: ceiling });
+    }
+
+    // Capacity: connections held idle, then all served at once.
+    const idle = await idleConnections(qkmd.target, gets.get('qkmd')!);
+    const idleBare = await idleConnections(bare.target, gets.get('bare TLS')!);
+    console.log(
+      `${IDLE_CONNECTIONS} idle connections: qkmd accepted them in ${idle.connectSeconds.toFixed(1)} s ` +
+        `(bare TLS: ${idleBare.connectSeconds.toFixed(1)} s); ${idle.stillOpen} still open after ${IDLE_HOLD_MS / 1000} s idle; ` +
+        `then one Get each: ${idle.answered} answered in ${idle.servedSeconds.toFixed(2)} s (bare TLS: ${idleBare.answered} in ${idleBare.servedSeconds.toFixed(2)} s).`,
+    );
+    report('qkmd RSS before the idle connections', idle.rssBefore, 'MiB', { name: 'bare TLS', value: idleBare.rssBefore });
+    report(`qkmd RSS, ${IDLE_CONNECTIONS} idle connections held`, idle.rssHeld, 'MiB', { name: 'bare TLS', value: idleBare.rssHeld });
+    report(`qkmd RSS, after serving them`, idle.rssServed, 'MiB', { name: 'bare TLS', value: idleBare.rssServed });
+    report(
+      'qkmd RSS per idle connection',
+      ((idle.rssHeld - idle.rssBefore) * 1024) / IDLE_CONNECTIONS,
+      'KiB',
+      { name: 'bare TLS', value: ((idleBare.rssHeld - idleBare.rssBefore) * 1024) / IDLE_CONNECTIONS },
+    );
+    if (idle.stillOpen < IDLE_CONNECTIONS) misses.push(`qkmd closed ${IDLE_CONNECTIONS - idle.stillOpen} idle connections within ${IDLE_HOLD_MS / 1000} s`);
+    if (idle.answered < IDLE_CONNECTIONS) misses.push(`qkmd answered ${idle.answered} of ${IDLE_CONNECTIONS} held connections`);
+
+    console.log(misses.length === 0 ? 'All targets met.' : `Targets missed:\n  ${misses.join('\n  ')}`);
+  } finally {
+    const stopping = performance.now();
+    await Promise.all(children.map((c) => stopChild(c, groups.has(c) ? 2000 : 5000)));
+    await rm(dir, { recursive: true, force: true });
+    console.log(`(bench took ${((performance.now() - started) / 1000).toFixed(0)} s, of which ${((performance.now() - stopping) / 1000).toFixed(1)} s stopping the servers)`);
+  }
+}
+
+if (process.argv[2] === '--bare-server') {
+  await bareServer(process.argv[3]!);
+} else {
+  await main();
+}
