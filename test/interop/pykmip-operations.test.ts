@@ -18,11 +18,12 @@ import {
 
 /**
  * A real qkmd, prepared the way an administrator would (key set, library certificate
- * bundle), driven by PyKMIP's client, a KMIP client we did not write. One qkmd serves the
- * whole file; each KMIP version is one PyKMIP process running the whole lifecycle over one
- * connection, so the suite costs a few seconds.
+ * bundle), driven by PyKMIP's client, a KMIP client we did not write, at every version
+ * PyKMIP speaks from 1.0 to 2.0. One qkmd serves the whole file; each KMIP version is one
+ * PyKMIP process running the whole lifecycle over one connection, so the suite costs
+ * seconds.
  */
-const VERSIONS = ['1.1', '1.2', '1.4', '2.0'] as const satisfies readonly KmipVersionName[];
+const VERSIONS = ['1.0', '1.1', '1.2', '1.3', '1.4', '2.0'] as const satisfies readonly KmipVersionName[];
 type Version = (typeof VERSIONS)[number];
 
 const LIBRARY = 'interop-lib-a';
@@ -53,7 +54,8 @@ const registeredMaterial = (v: Version): string => registered.get(v)!;
 /** What a library does with a key, in order, over one connection. */
 function lifecycle(v: Version): PykmipStep[] {
   return [
-    { id: 'discover', op: 'discover_versions' },
+    // KMIP 1.0 has no Discover Versions: its clients open with Query.
+    ...(v === '1.0' ? [] : [{ id: 'discover', op: 'discover_versions' } as const]),
     { id: 'query', op: 'query', functions: ['operations', 'objects', 'server_information'] },
     { id: 'create', op: 'create', name: nameOf(v, 'first') },
     { id: 'get', op: 'get', uid: '@create' },
@@ -169,7 +171,7 @@ describe.skipIf(unavailable !== undefined)('PyKMIP client against a running qkmd
       return r;
     };
 
-    it('Discover Versions lists every version we speak, newest first', () => {
+    it.skipIf(v === '1.0')('Discover Versions lists every version we speak, newest first', () => {
       const dv = valueOf(run(), 'discover');
       expect(dv.result_status).toBe('SUCCESS');
       const listed = dv.protocol_versions as string[];
@@ -184,9 +186,12 @@ describe.skipIf(unavailable !== undefined)('PyKMIP client against a running qkmd
       expect(q.operations).toEqual(
         expect.arrayContaining([
           'CREATE', 'REGISTER', 'LOCATE', 'GET', 'GET_ATTRIBUTES', 'GET_ATTRIBUTE_LIST',
-          'ACTIVATE', 'REVOKE', 'DESTROY', 'QUERY', 'DISCOVER_VERSIONS',
+          'ACTIVATE', 'REVOKE', 'DESTROY', 'QUERY',
         ]),
       );
+      // Discover Versions came with 1.1: a 1.0 client is not offered what its version lacks.
+      if (v === '1.0') expect(q.operations).not.toContain('DISCOVER_VERSIONS');
+      else expect(q.operations).toContain('DISCOVER_VERSIONS');
       expect(q.object_types).toContain('SYMMETRIC_KEY');
       expect(typeof q.vendor_identification === 'string' && q.vendor_identification.length > 0, JSON.stringify(q)).toBe(true);
     });
