@@ -45,9 +45,10 @@ await runCommand(PROGRAM, ref, async () => {
       logger: ctx.log,
       server: { serverName: ctx.config.server.hostname, version: VERSION },
     });
-    // Requests from many connections that arrive together share one durable commit.
+    // Changes from many connections that arrive together share one durable commit.
     const group = new GroupCommit(engine.store.db);
-    const started = (keyService = await startKeyService(ctx, (conn, frame) => group.run(() => kmip.handleFrame(conn.identity, frame))));
+    const commit = <T>(work: () => T) => group.run(work);
+    const started = (keyService = await startKeyService(ctx, (conn, frame) => kmip.handleFrameCommitted(conn.identity, frame, commit)));
     stops.push(() => started.stop());
     const total = engine.status().reduce((n, s) => n + s.total, 0);
     ctx.log.info({ serial: ctx.serial, dataDir: ctx.config.paths.data_dir, sources: ctx.config.sources }, 'qkmd started');

@@ -27,6 +27,7 @@ import {
 import { ResultReason, ResultStatus, Tag } from './ttlv/index.js';
 import { runBatch, type BatchLogger } from './operations/batch.js';
 import type { ServerInfo } from './operations/context.js';
+import { operationFor } from './operations/table.js';
 
 export interface CallerIdentity {
   /** The library the client certificate names (its subject CN). */
@@ -73,20 +74,42 @@ export class KmipRequestHandler {
 
   /** One request's bytes to its response's bytes; null when the connection should close. */
   handleFrame(caller: CallerIdentity, bytes: Uint8Array): Buffer | null {
-    let request: RequestMessage;
+    const decoded = this.decode(caller, bytes);
+    if (!('request' in decoded)) return decoded.reply;
+    return this.encode(decoded.request, this.handleRequest(decoded.request, caller), caller);
+  }
+
+  /**
+   * As handleFrame, but a request that changes the keystore runs inside `commit` (the
+   * server's group commit, so concurrent writers share one durable commit) while a
+   * read-only one (Get, Locate, Query, ...) is answered at once, with no write lock.
+   */
+  async handleFrameCommitted(caller: CallerIdentity, bytes: Uint8Array, commit: <T>(work: () => T) => Promise<T>): Promise<Buffer | null> {
+    const decoded = this.decode(caller, bytes);
+    if (!('request' in decoded)) return decoded.reply;
+    const { request } = decoded;
+    const version = request.header.protocolVersion;
+    const mutating = request.batchItems.some((i) => operationFor(i.operation, version)?.mutates === true);
+    const response = mutating ? await commit(() => this.handleRequest(request, caller)) : this.handleRequest(request, caller);
+    return this.encode(request, response, caller);
+  }
+
+  private decode(caller: CallerIdentity, bytes: Uint8Array): { request: RequestMessage } | { reply: Buffer | null } {
     try {
-      request = decodeRequestMessage(bytes, this.opts.limits);
+      return { request: decodeRequestMessage(bytes, this.opts.limits) };
     } catch (e) {
       if (!isKmipMessageError(e)) throw e;
       if (!looksLikeRequest(bytes)) {
         this.opts.logger?.warn({ library: caller.library, bytes: bytes.length }, 'not a KMIP request; closing the connection');
-        return null;
+        return { reply: null };
       }
       this.opts.logger?.warn({ library: caller.library, code: e.code, message: e.message }, 'KMIP request refused');
       const sniffed = sniffVersion(bytes);
-      return this.encodeError(e, sniffed ? answeringVersion(sniffed, SUPPORTED_VERSIONS) : FALLBACK_VERSION);
+      return { reply: this.encodeError(e, sniffed ? answeringVersion(sniffed, SUPPORTED_VERSIONS) : FALLBACK_VERSION) };
     }
-    const response = this.handleRequest(request, caller);
+  }
+
+  private encode(request: RequestMessage, response: ResponseMessage, caller: CallerIdentity): Buffer {
     try {
       const max = request.header.maximumResponseSize;
       return Buffer.from(encodeResponseMessage(response, max === undefined ? undefined : { maximumResponseSize: max }));

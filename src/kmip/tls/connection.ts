@@ -147,6 +147,18 @@ export class KmipConnection {
   }
 
   private async drainQueue(): Promise<void> {
+    // Replies to pipelined requests leave together (fewer TLS records and syscalls);
+    // a lone request's reply is not held back.
+    const corked = this.queue.length > 1;
+    if (corked) this.socket.cork();
+    try {
+      await this.answerQueued();
+    } finally {
+      if (corked && !this.socket.destroyed) this.socket.uncork();
+    }
+  }
+
+  private async answerQueued(): Promise<void> {
     while (this.queue.length > 0 && !this.closing) {
       const task = this.queue.shift()!;
       if (this.pausedByUs && this.queue.length < this.limits.maxQueuedFrames / 2) this.resumeReading();
