@@ -45,7 +45,7 @@ keys
     const engine = openEngine(context());
     const bar = progressBar(`generating ${o.library}`);
     try {
-      const r = engine.generate(o.library, o.class, bar.update);
+      const r = await engine.generateInParallel(o.library, o.class, bar.update);
       bar.stop();
       if (!r.generated) {
         out(`Library ${r.library} has enough unused keys (${r.unused}; a new set is generated below ${r.needed}); no keys generated.`);

@@ -5,6 +5,8 @@ import type { Keystore } from './keystore.js';
 import { LIBRARY_NAME_PATTERN, TAPE_PATTERN, keyName } from './names.js';
 import { KeystoreError } from '../errors.js';
 import { type RecordFields, openRecord, sealRecord } from './record-crypto.js';
+import { SealPool } from './seal-pool.js';
+import { RANDOM_PER_KEY, SEALED_BYTES, sealRange } from './seal-range.js';
 import { isTombstone } from './tombstone.js';
 import type { World } from './world.js';
 
@@ -98,62 +100,92 @@ export class KeyEngine {
 
   /** Generates a set for `library` if its unused keys are insufficient; otherwise says there are enough. */
   generate(library: string, cls: LibraryClass, onProgress?: Progress): GenerateResult {
+    const plan = this.planSet(library, cls);
+    if ('generated' in plan) return plan;
+    const randomness = this.world.randomBytes(plan.size * RANDOM_PER_KEY);
+    try {
+      const sealed = sealRange({ ...this.sealParams(library, plan.nonce), from: 0, count: plan.size, randomness });
+      onProgress?.(plan.size, plan.size);
+      return this.commitSet(library, cls, plan, sealed);
+    } finally {
+      randomness.fill(0);
+    }
+  }
+
+  /**
+   * As generate, with the sealing spread over worker threads (one per core) when the
+   * built program runs: what qkmcmds uses. The set is committed the same way.
+   */
+  async generateInParallel(library: string, cls: LibraryClass, onProgress?: Progress): Promise<GenerateResult> {
+    const pool = SealPool.get();
+    if (!pool) return this.generate(library, cls, onProgress);
+    const plan = this.planSet(library, cls);
+    if ('generated' in plan) return plan;
+    const randomness = this.world.randomBytes(plan.size * RANDOM_PER_KEY);
+    try {
+      const per = Math.ceil(plan.size / pool.size);
+      let done = 0;
+      const parts = await Promise.all(Array.from({ length: pool.size }, async (_, w) => {
+        const from = Math.min(plan.size, w * per);
+        const count = Math.min(plan.size, from + per) - from;
+        const part = await pool.seal({ ...this.sealParams(library, plan.nonce), from, count, randomness: randomness.subarray(from * RANDOM_PER_KEY, (from + count) * RANDOM_PER_KEY) });
+        onProgress?.((done += count), plan.size);
+        return part;
+      }));
+      return this.commitSet(library, cls, plan, Buffer.concat(parts));
+    } finally {
+      randomness.fill(0);
+    }
+  }
+
+  private sealParams(library: string, nonce: string) {
+    return { wrapKey: this.store.keys.wrapKey, serial: this.settings.serial, library, nonce };
+  }
+
+  private planSet(library: string, cls: LibraryClass): GenerateResult | { size: number; needed: number; nonce: string } {
     checkLibraryName(library);
     if (!LIBRARY_CLASSES.includes(cls)) {
       throw new KeyEngineError('BAD_CLASS', `Library class ${JSON.stringify(cls)} is unknown; use one of ${LIBRARY_CLASSES.join(', ')}.`);
     }
     const size = this.settings.setSizes[cls];
     const needed = Math.ceil((size * (100 - this.settings.depletionPercent)) / 100);
-    const db = this.store.db;
-    const enough = (): GenerateResult | undefined => {
-      const lib = this.q.library!.get(library) as LibraryRow | undefined;
-      const unused = lib ? lib.local_total - lib.local_used : 0;
-      return lib && unused >= needed ? { generated: false, library, unused, needed } : undefined;
-    };
-    const early = enough();
-    if (early) return early;
-    // Seal the whole set before taking the write lock, so allocations wait only for the inserts.
-    const nonce = this.world.randomBytes(8).toString('hex');
-    const records = this.sealSet(library, nonce, size, onProgress);
-    return db.transaction((): GenerateResult => {
-      const answer = enough(); // another process may have generated meanwhile
+    // Sealing happens before the write lock is taken, so allocations wait only for the inserts.
+    return this.enoughKeys(library, needed) ?? { size, needed, nonce: this.world.randomBytes(8).toString('hex') };
+  }
+
+  private enoughKeys(library: string, needed: number): GenerateResult | undefined {
+    const lib = this.q.library!.get(library) as LibraryRow | undefined;
+    const unused = lib ? lib.local_total - lib.local_used : 0;
+    return lib && unused >= needed ? { generated: false, library, unused, needed } : undefined;
+  }
+
+  /** One transaction: after a crash there is the whole set or none of it. */
+  private commitSet(library: string, cls: LibraryClass, plan: { size: number; needed: number; nonce: string }, sealed: Buffer): GenerateResult {
+    const { size, nonce } = plan;
+    const name = (i: number) => keyName(this.settings.serial, nonce, i);
+    const record = (i: number) => sealed.subarray(i * SEALED_BYTES, (i + 1) * SEALED_BYTES);
+    return this.store.db.transaction((): GenerateResult => {
+      const answer = this.enoughKeys(library, plan.needed); // another process may have generated meanwhile
       if (answer) return answer;
       const now = this.world.now();
       this.q.addLibrary!.run(library, cls, now);
       const lib = this.q.library!.get(library) as LibraryRow;
       const setId = Number(this.q.addSet!.run(lib.id, cls, size, nonce, now, this.settings.requireBackup ? null : now).lastInsertRowid);
       let i = 0;
-      for (; i + INSERT_CHUNK <= records.length; i += INSERT_CHUNK) {
-        this.q.addKeys!.run(records.slice(i, i + INSERT_CHUNK).flatMap((r) => [r.name, lib.id, setId, r.sealed]));
+      for (; i + INSERT_CHUNK <= size; i += INSERT_CHUNK) {
+        const args: unknown[] = [];
+        for (let j = i; j < i + INSERT_CHUNK; j++) args.push(name(j), lib.id, setId, record(j));
+        this.q.addKeys!.run(args);
       }
-      for (; i < records.length; i++) this.q.addKey!.run(records[i]!.name, lib.id, setId, records[i]!.sealed);
+      for (; i < size; i++) this.q.addKey!.run(name(i), lib.id, setId, record(i));
       this.q.grow!.run(size, lib.id);
       if (this.settings.requireBackup) {
         this.tickets.open('backup-needed', 'warning',
           `New keys were generated for library ${library} and no backup holds them yet; run "qkmcmds backup" and copy both files off the server before the keys can be used.`);
       }
       this.updateDepletionTickets(this.q.library!.get(library) as LibraryRow);
-      return { generated: true, library, class: cls, count: size, setId, firstKey: records[0]!.name, lastKey: records[size - 1]!.name };
+      return { generated: true, library, class: cls, count: size, setId, firstKey: name(0), lastKey: name(size - 1) };
     }).immediate();
-  }
-
-  private sealSet(library: string, nonce: string, size: number, onProgress?: Progress): { name: string; sealed: Buffer }[] {
-    const stride = MATERIAL_BYTES + IV_BYTES;
-    const randomness = this.world.randomBytes(size * stride);
-    try {
-      const records = new Array<{ name: string; sealed: Buffer }>(size);
-      for (let i = 0; i < size; i++) {
-        const name = keyName(this.settings.serial, nonce, i);
-        const off = i * stride;
-        const material = randomness.subarray(off, off + MATERIAL_BYTES);
-        const iv = randomness.subarray(off + MATERIAL_BYTES, off + stride);
-        records[i] = { name, sealed: sealRecord(this.store.keys.wrapKey, { name, library, origin: 'local', state: 'unused' }, material, iv) };
-        if (onProgress && (i % 512 === 511 || i === size - 1)) onProgress(i + 1, size);
-      }
-      return records;
-    } finally {
-      randomness.fill(0);
-    }
   }
 
   /** Hands the next unused key of the library's set to a tape being written. */
