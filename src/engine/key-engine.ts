@@ -1,9 +1,8 @@
 import type { Statement } from 'better-sqlite3';
-import { KeyEngineError } from '../errors.js';
+import { KeyEngineError, KeystoreError } from '../errors.js';
 import { Tickets } from '../ras/tickets.js';
 import type { Keystore } from './keystore.js';
 import { LIBRARY_NAME_PATTERN, TAPE_PATTERN, keyName } from './names.js';
-import { KeystoreError } from '../errors.js';
 import { type RecordFields, openRecord, sealRecord } from './record-crypto.js';
 import { SealPool } from './seal-pool.js';
 import { RANDOM_PER_KEY, SEALED_BYTES, sealRange } from './seal-range.js';
@@ -56,7 +55,6 @@ export interface LibraryStatus {
 
 interface LibraryRow { id: number; name: string; class: LibraryClass; needs_sync: number; local_total: number; local_used: number }
 
-const MATERIAL_BYTES = 32;
 const NEW_KEY_ROW = "(?, ?, ?, 'local', 'unused', ?)";
 const INSERT_CHUNK = 64;
 const IV_BYTES = 12;
