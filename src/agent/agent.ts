@@ -1,3 +1,4 @@
+import type { CdromBackend, CdStatus } from '../../drivers/cdrom/contract.js';
 import type { Clock } from '../../drivers/clock.js';
 import type { DiskBackend, DiskInfo } from '../../drivers/disks/contract.js';
 import { sameLedState, type LedBackend, type LedId, type LedState } from '../../drivers/leds/contract.js';
@@ -18,6 +19,8 @@ export interface AgentDrivers {
   raid: () => RaidBackend;
   disks: () => DiskBackend;
   leds: () => LedBackend;
+  /** The CD drive; absent on a box (or profile) without one. */
+  cdrom?: () => CdromBackend;
 }
 
 /** The slice of a pino logger the agent uses. */
@@ -44,6 +47,8 @@ export interface AgentSnapshot {
   at: number;
   raid: RaidStatus | null;
   disks: DiskInfo[] | null;
+  /** The CD drive as last read; null when there is none or it was never read. */
+  cd: CdStatus | null;
   health: Health | null;
   plan: LedPlan | null;
   /** What the agent last set on each LED successfully. */
@@ -58,7 +63,7 @@ export interface PassReport {
 }
 
 const quiet: AgentLog = { info: () => {}, warn: () => {} };
-const FAMILIES: DriverFamily[] = ['raid', 'disks', 'leds'];
+const FAMILIES: DriverFamily[] = ['raid', 'disks', 'leds', 'cdrom'];
 
 /**
  * The hardware agent: reads the drivers (on a poll timer and at once on a RAID event),
@@ -70,7 +75,9 @@ export class Agent {
   private raid!: RaidBackend;
   private disks!: DiskBackend;
   private leds!: LedBackend;
+  private cdrom: CdromBackend | undefined;
   private unsubscribe: (() => void) | undefined;
+  private unwatchCd: (() => void) | undefined;
   private readonly timers: TimerSet;
   private readonly health: DriverHealth;
   private readonly log: AgentLog;
@@ -79,6 +86,7 @@ export class Agent {
   private memory: AgentMemory = initialMemory(0);
   private lastRaid: RaidStatus | null = null;
   private lastDisks: DiskInfo[] | null = null;
+  private lastCd: CdStatus | null = null;
   private lastHealth: Health | null = null;
   private lastPlan: LedPlan | null = null;
   private applied: Partial<Record<LedId, LedState>> = {};
@@ -102,6 +110,7 @@ export class Agent {
     this.raid = this.o.drivers.raid();
     this.disks = this.o.drivers.disks();
     this.leds = this.o.drivers.leds();
+    this.cdrom = this.o.drivers.cdrom?.();
     this.memory = initialMemory(this.disks.bays().length);
     this.listen();
     this.kick();
@@ -114,6 +123,8 @@ export class Agent {
     this.stopped = true;
     this.unsubscribe?.();
     this.unsubscribe = undefined;
+    this.unwatchCd?.();
+    this.unwatchCd = undefined;
     this.timers.clearAll('the hardware agent stopped');
     await this.loop;
     this.timers.clearAll('the hardware agent stopped');
@@ -155,17 +166,20 @@ export class Agent {
       }),
     ) as AgentSnapshot['drivers'];
     return {
-      at: this.o.clock.now(), raid: this.lastRaid, disks: this.lastDisks, health: this.lastHealth, plan: this.lastPlan,
+      at: this.o.clock.now(), raid: this.lastRaid, disks: this.lastDisks, cd: this.lastCd, health: this.lastHealth, plan: this.lastPlan,
       applied: { ...this.applied }, drivers, passes: this.passes,
     };
   }
 
   /** Timers and listeners the agent holds (zero after stop). */
   get holds(): number {
-    return this.timers.size + this.listeners.size + (this.unsubscribe ? 1 : 0);
+    return this.timers.size + this.listeners.size + (this.unsubscribe ? 1 : 0) + (this.unwatchCd ? 1 : 0);
   }
 
   private listen(): void {
+    // The CD LED must light when a read starts, not at the next poll: the drive says when it changes.
+    this.unwatchCd?.();
+    this.unwatchCd = this.cdrom?.onChange(() => this.kick());
     if (this.o.subscribeEvents === false) return;
     this.unsubscribe = this.raid.subscribe((e) => {
       this.events.push(e);
@@ -182,7 +196,12 @@ export class Agent {
         this.raid = this.o.drivers.raid();
         this.listen();
       } else if (f === 'disks') this.disks = this.o.drivers.disks();
-      else {
+      else if (f === 'cdrom') {
+        this.unwatchCd?.();
+        this.unwatchCd = undefined;
+        this.cdrom = this.o.drivers.cdrom?.();
+        this.unwatchCd = this.cdrom?.onChange(() => this.kick());
+      } else {
         this.leds = this.o.drivers.leds();
         this.applied = {};
       }
@@ -211,9 +230,13 @@ export class Agent {
   private async pass(): Promise<void> {
     const raid = await this.call('raid', 'the RAID driver', () => this.raid.poll());
     const disks = await this.call('disks', 'the disk driver', () => this.disks.readAll());
+    const cdrom = this.cdrom;
+    const cd = cdrom ? await this.call('cdrom', 'the CD driver', () => cdrom.status()) : null;
     if (this.stopped) return;
     if (raid) this.lastRaid = raid;
     if (disks) this.lastDisks = disks;
+    // A missed CD reading keeps the last tray and disc but not "busy": the LED goes dark rather than claim a read.
+    this.lastCd = cdrom ? cd ?? (this.lastCd && { ...this.lastCd, busy: false }) : null;
     const now = this.o.clock.now();
     const v = supervise(
       this.memory,
@@ -222,6 +245,7 @@ export class Agent {
       { raid: this.lastRaid, disks, events: this.events.splice(0), now },
       this.health.blind(),
       this.o.tempMaxC ?? 55,
+      cd?.busy ?? false,
     );
     this.memory = v.memory;
     this.lastHealth = v.health;

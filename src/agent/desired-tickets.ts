@@ -19,6 +19,7 @@ const DRIVER_WORDS: Record<DriverFamily, string> = {
   raid: 'read the RAID array',
   disks: 'read the disks',
   leds: 'drive the front-panel LEDs',
+  cdrom: 'read the CD drive',
 };
 
 function bayTickets(b: BayHealth, h: Health): DesiredTicket[] {

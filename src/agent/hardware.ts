@@ -50,7 +50,7 @@ function newAgent(config: QkmConfig, drivers: AgentDrivers, tickets: TicketStore
 async function startSim(config: QkmConfig, tickets: TicketStore, log: Logger): Promise<HardwareHost> {
   const clock = new SystemClock();
   const sim = new SimAppliance({ clock, ...simSettings(config), stateFile: simWorldFile(config.paths.data_dir) });
-  const agent = newAgent(config, { raid: () => sim.raid, disks: () => sim.disks, leds: () => sim.leds }, tickets, clock, log);
+  const agent = newAgent(config, { raid: () => sim.raid, disks: () => sim.disks, leds: () => sim.leds, cdrom: () => sim.cdrom }, tickets, clock, log);
   await agent.start();
   log.info({ profile: 'sim' }, 'hardware agent started');
   return {

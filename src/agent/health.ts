@@ -4,7 +4,7 @@ import { BAY_EMPTY_MAX_MS, NEW_DISK_MS, REBUILD_FINISHED_NOTICE_MS } from './man
 import type { AgentMemory } from './memory.js';
 
 /** The driver families the agent reads or drives; one that keeps failing makes it blind. */
-export type DriverFamily = 'raid' | 'disks' | 'leds';
+export type DriverFamily = 'raid' | 'disks' | 'leds' | 'cdrom';
 
 /**
  * What a bay is doing, in the manual's terms:

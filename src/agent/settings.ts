@@ -11,6 +11,7 @@ export interface AgentSettings {
 export interface SimSettings {
   rebuildMs: number;
   startDelayMs: number;
+  cdReadKiBps: number;
 }
 
 /** The [agent] section in the units the agent works in (milliseconds). */
@@ -26,5 +27,9 @@ export function agentSettings(config: QkmConfig): AgentSettings {
 }
 
 export function simSettings(config: QkmConfig): SimSettings {
-  return { rebuildMs: config.sim.rebuild_seconds * 1000, startDelayMs: config.sim.rebuild_start_seconds * 1000 };
+  return {
+    rebuildMs: config.sim.rebuild_seconds * 1000,
+    startDelayMs: config.sim.rebuild_start_seconds * 1000,
+    cdReadKiBps: config.sim.cd_read_kibps,
+  };
 }

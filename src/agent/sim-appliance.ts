@@ -1,10 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { SimCdrom } from '../../drivers/cdrom/sim.js';
 import type { Clock } from '../../drivers/clock.js';
 import { SimDisks } from '../../drivers/disks/sim.js';
 import { FRONT_PANEL_LEDS } from '../../drivers/leds/contract.js';
 import { SimLeds } from '../../drivers/leds/sim.js';
 import { SimRaid } from '../../drivers/raid/sim.js';
 import { SimBays, type SimDiskSpec } from '../../drivers/sim/bays.js';
+import { DriverError } from '../../drivers/errors.js';
 import { writeFileDurable } from '../util/durable-file.js';
 
 /** One bay as the world file keeps it. `inSync`: a whole mirror half (not a spare, not mid-rebuild). */
@@ -25,6 +27,8 @@ export interface SimApplianceOptions {
   clock: Clock;
   rebuildMs: number;
   startDelayMs: number;
+  /** CD read speed in KiB/s (default 3600, a 24x drive). */
+  cdReadKiBps?: number;
   /** Keeps the world (which disk is in which bay, failed or not, in the mirror or not) across restarts. */
   stateFile?: string;
 }
@@ -43,8 +47,11 @@ export class SimAppliance {
   readonly raid: SimRaid;
   readonly disks: SimDisks;
   readonly leds: SimLeds;
+  /** The CD drive; its disc is not kept across restarts (nothing needs it to be yet). */
+  readonly cdrom: SimCdrom;
   private nextSerial: number;
   private saving: Promise<void> = Promise.resolve();
+  private reading: Promise<void> = Promise.resolve();
   private readonly unwatch: (() => void)[] = [];
 
   constructor(private readonly o: SimApplianceOptions) {
@@ -62,6 +69,7 @@ export class SimAppliance {
     });
     this.disks = new SimDisks(this.bays);
     this.leds = new SimLeds(FRONT_PANEL_LEDS, () => o.clock.now());
+    this.cdrom = new SimCdrom({ clock: o.clock, readKiBps: o.cdReadKiBps ?? 3600 });
     this.unwatch.push(this.bays.onChange(() => this.save()));
     this.unwatch.push(this.raid.subscribe((e) => {
       if (e.type.startsWith('rebuild-') && e.type !== 'rebuild-progress') this.save();
@@ -89,6 +97,27 @@ export class SimAppliance {
     return this.bays.disk(bay)!.spec.serial;
   }
 
+  /**
+   * Reads the whole disc through the drive, as an update would, so the CD activity LED
+   * shows; answers at once with what it reads and how long it should take, and the read
+   * runs on (a disc takes minutes). A second read while one runs is refused.
+   */
+  async readCd(): Promise<{ label: string | null; sizeBytes: number | null; seconds: number | null }> {
+    const st = await this.cdrom.status();
+    if (st.busy) throw new DriverError('BAY_OCCUPIED', 'The CD drive is already being read; wait until its activity LED goes off.');
+    // Starts the read now, so a disc missing or a tray open is refused here, not lost in the background.
+    const it = this.cdrom.read()[Symbol.asyncIterator]();
+    const first = await it.next();
+    this.reading = (async () => {
+      if (first.done) return;
+      for (let r = await it.next(); !r.done; r = await it.next());
+    })().catch(() => {
+      // A read cut short by eject or power off is what happens to a real drive; nothing to report.
+    });
+    const bytes = st.media?.sizeBytes ?? null;
+    return { label: st.media?.label ?? null, sizeBytes: bytes, seconds: bytes === null ? null : bytes / ((this.o.cdReadKiBps ?? 3600) * 1024) };
+  }
+
   /** Resolves when every change so far is on disk. */
   flush(): Promise<void> {
     return this.saving;
@@ -96,6 +125,8 @@ export class SimAppliance {
 
   async close(): Promise<void> {
     for (const u of this.unwatch.splice(0)) u();
+    this.cdrom.close();
+    await this.reading;
     await this.raid.close();
     await this.flush();
   }

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Command } from 'commander';
 import { controlRequest } from '../control/client.js';
 import { renderPanel } from '../control/panel.js';
@@ -46,6 +47,13 @@ export function addHwCommands(program: Command, deps: HwCommandDeps): void {
     .action(deps.action((bay: string, o: { faulty?: boolean }) => world('insert-disk', { bay: bayNumber(bay), faulty: o.faulty === true })()));
   sim.command('fail-disk').argument('<bay>', 'bay number (0 or 1)').description('make the disk in a bay fail in service')
     .action(deps.action((bay: string) => world('fail-disk', { bay: bayNumber(bay) })()));
+  // qkmd may run in another directory: the image is named to it by absolute path.
+  sim.command('insert-cd').argument('<file>', 'an ISO image file: the disc').description('put a disc (an ISO image) in the CD drive and close the tray')
+    .action(deps.action((file: string) => world('insert-cd', { file: path.resolve(file) })()));
+  sim.command('eject-cd').description('press the CD drive\'s eject button and take the disc out')
+    .action(deps.action(() => world('eject-cd')()));
+  sim.command('read-cd').description('read the whole disc through the drive, as an update would (the CD activity LED lights meanwhile)')
+    .action(deps.action(() => world('read-cd')()));
   sim.command('power-loss').description('cut the power: qkmd stops at once; the disks keep their state')
     .action(deps.action(() => world('power-loss')()));
 }

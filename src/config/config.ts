@@ -37,7 +37,7 @@ export interface QkmConfig {
     bay1_status: string;
   };
   agent: { poll_seconds: number; raid_events: boolean; driver_timeout_seconds: number; retry_max_seconds: number; disk_temp_max_c: number };
-  sim: { rebuild_seconds: number; rebuild_start_seconds: number };
+  sim: { rebuild_seconds: number; rebuild_start_seconds: number; cd_read_kibps: number };
   log: { level: 'error' | 'warn' | 'info' | 'debug' | 'trace' };
   /** Where the config came from, for messages and for `qkmcmds config`. */
   sources: string[];

@@ -72,6 +72,8 @@ export const SETTINGS: readonly Setting[] = [
   // The simulated appliance's timings, so a test can run a whole disk replacement in seconds.
   { section: 'sim', key: 'rebuild_seconds', type: { kind: 'int', min: 1, max: 86_400 }, default: 2700 },
   { section: 'sim', key: 'rebuild_start_seconds', type: { kind: 'int', min: 0, max: 600 }, default: 5 },
+  // KiB/s, a whole number because settings have no fractions: 24 × 150 KiB/s ≈ 3.6 MB/s, a 24x drive.
+  { section: 'sim', key: 'cd_read_kibps', type: { kind: 'int', min: 1, max: 10_000_000 }, default: 3600 },
   { section: 'log', key: 'level', type: { kind: 'enum', values: ['error', 'warn', 'info', 'debug', 'trace'] }, default: 'info' },
 ];
 

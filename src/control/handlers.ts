@@ -10,6 +10,7 @@ export interface HandlerOptions {
   powerOff?: () => void;
 }
 
+const mb = (bytes: number | null) => (bytes === null ? 'size unknown' : `${(bytes / 1e6).toFixed(1)} MB`);
 const ok = (result: unknown): Handled => ({ reply: { ok: true, result } });
 const refuse = (code: string, message: string): Handled => ({ reply: { ok: false, code, message } });
 
@@ -48,6 +49,22 @@ export function hardwareHandler(host: HardwareHost, tickets: TicketStore, opts: 
         case 'fail-disk':
           message = `The disk ${sim.failDisk(bay)} in bay ${bay} has failed.`;
           break;
+        case 'insert-cd': {
+          const m = await sim.cdrom.insert(req.file ?? '');
+          message = `Inserted the disc ${m.label ?? '(no volume label)'} (${mb(m.sizeBytes)}) and closed the tray.`;
+          break;
+        }
+        case 'eject-cd': {
+          const m = await sim.cdrom.removeDisc();
+          message = `Ejected the disc ${m.label ?? '(no volume label)'}; the tray is open.`;
+          break;
+        }
+        case 'read-cd': {
+          const r = await sim.readCd();
+          const secs = r.seconds === null ? '' : `; the CD activity LED stays on for about ${r.seconds < 10 ? r.seconds.toFixed(1) : Math.round(r.seconds)} s`;
+          message = `Reading the disc ${r.label ?? '(no volume label)'} (${mb(r.sizeBytes)}) through the drive${secs}.`;
+          break;
+        }
         case 'power-loss':
           await host.agent?.settled();
           await sim.flush();

@@ -50,6 +50,17 @@ function wrap(text: string, width: number, indent: string): string[] {
   return lines;
 }
 
+/** What is in the CD drive, after its LED: "   disc QKMTEST (1.2 MB), reading". */
+function cdWords(cd: HwStatus['cd'] | undefined): string {
+  if (!cd) return '';
+  if (!cd.present) return '   no CD drive';
+  if (cd.media) {
+    const size = cd.media.sizeBytes === null ? '' : ` (${(cd.media.sizeBytes / 1e6).toFixed(1)} MB)`;
+    return `   disc ${cd.media.label ?? '(no label)'}${size}${cd.busy ? ', reading' : ''}`;
+  }
+  return cd.trayOpen ? '   tray open' : '   no disc';
+}
+
 export function renderPanel(s: HwStatus, o: PanelOptions): string {
   const width = o.width ?? 100;
   const b = (t: string) => (o.color ? `${SGR.bold}${t}${SGR.reset}` : t);
@@ -59,7 +70,7 @@ export function renderPanel(s: HwStatus, o: PanelOptions): string {
   out.push(`  POWER          ${lamp(s.leds.power, 'green', o)}`);
   out.push(`  HDD ACTIVITY   ${lamp(s.leds.hddActivity, 'green', o)}`);
   out.push(`  SERVER ERROR   ${lamp(s.leds.serverError, 'amber', o)}`);
-  out.push(`  CD ACTIVITY    ${lamp(s.leds.cdActivity, 'green', o)}`);
+  out.push(`  CD ACTIVITY    ${lamp(s.leds.cdActivity, 'green', o)}${cdWords(s.cd)}`);
   out.push('');
   for (const bay of s.leds.bays) {
     const disk = s.disks.find((d) => d.bay === bay.bay);

@@ -13,13 +13,16 @@ export function socketPath(dataDir: string): string {
   return path.join(dataDir, SOCKET_NAME);
 }
 
-export type SimAction = 'pull-disk' | 'insert-disk' | 'fail-disk' | 'power-loss';
+export type SimAction = 'pull-disk' | 'insert-disk' | 'fail-disk' | 'power-loss' | 'insert-cd' | 'eject-cd' | 'read-cd';
+
+/** Sim actions on the CD drive: no bay; insert-cd carries the ISO file's absolute path. */
+const CD_ACTIONS = ['insert-cd', 'eject-cd', 'read-cd'];
 
 export type KeyServiceAction = 'stop' | 'start' | 'status';
 
 export type ControlRequest =
   | { op: 'hw-status' }
-  | { op: 'sim'; action: SimAction; bay?: number; faulty?: boolean }
+  | { op: 'sim'; action: SimAction; bay?: number; faulty?: boolean; file?: string }
   | { op: 'key-service'; action: KeyServiceAction };
 
 export type ControlReply =
@@ -35,6 +38,10 @@ export function parseRequest(line: string): ControlRequest | { error: string } {
   }
   const r = v as Record<string, unknown>;
   if (r?.op === 'hw-status') return { op: 'hw-status' };
+  if (r?.op === 'sim' && CD_ACTIONS.includes(r.action as string)) {
+    if (r.action === 'insert-cd' && (typeof r.file !== 'string' || r.file === '')) return { error: 'sim insert-cd needs an ISO file' };
+    return { op: 'sim', action: r.action as SimAction, ...(r.action === 'insert-cd' ? { file: r.file as string } : {}) };
+  }
   if (r?.op === 'sim' && ['pull-disk', 'insert-disk', 'fail-disk', 'power-loss'].includes(r.action as string)) {
     if (r.action !== 'power-loss' && !Number.isInteger(r.bay)) return { error: `sim ${String(r.action)} needs a bay number` };
     return { op: 'sim', action: r.action as SimAction, bay: r.bay as number | undefined, faulty: r.faulty === true };

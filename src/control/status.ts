@@ -1,3 +1,4 @@
+import { NO_DRIVE } from '../../drivers/cdrom/contract.js';
 import type { DiskInfo } from '../../drivers/disks/contract.js';
 import type { LedState } from '../../drivers/leds/contract.js';
 import type { HardwareHost } from '../agent/hardware.js';
@@ -38,6 +39,8 @@ export interface HwStatus {
     members: { bay: number | null; device: string; state: string }[];
   };
   disks: (DiskInfo & { condition: BayCondition | null })[];
+  /** The CD drive; `present: false` on a box without one. `media` is null with no disc or the tray open. */
+  cd: { present: boolean; trayOpen: boolean | null; media: { label: string | null; sizeBytes: number | null } | null; busy: boolean };
   tickets: StatusTicket[];
   agent: { profile: string; running: boolean; at: number | null; passes: number; serverError: boolean; blind: string[]; drivers: Record<string, unknown> };
 }
@@ -75,6 +78,7 @@ export function hwStatus(host: HardwareHost, tickets: TicketStore): HwStatus {
       members: raid?.members.map((m) => ({ bay: m.bay, device: m.device, state: m.state })) ?? [],
     },
     disks: (snap?.disks ?? []).map((d) => ({ ...d, condition: snap?.health?.bays[d.bay]?.condition ?? null })),
+    cd: snap?.cd ? { present: snap.cd.present, trayOpen: snap.cd.trayOpen, media: snap.cd.media, busy: snap.cd.busy } : { ...NO_DRIVE },
     tickets: shown.map((t) => ({ id: t.id, condition: t.condition, severity: t.severity, open: t.open, text: t.text, openedAt: t.openedAt, closedAt: t.closedAt })),
     agent: {
       profile: host.profile,
