@@ -5,13 +5,12 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { qkmcmds, startQkmd } from '../helpers/cli.js';
 import { removeDir, tempDir } from '../helpers/engine.js';
+import { needsTool } from '../helpers/tools.js';
 
 /** A slow drive (400 KiB/s), so the ~1 MB disc keeps the LED on for a couple of seconds. */
 const ENV = { QKM_AGENT_POLL_SECONDS: '1', QKM_SIM_CD_READ_KIBPS: '400' };
 
-const hasXorriso = spawnSync('xorriso', ['-version'], { encoding: 'utf8' }).status === 0;
-const required = process.env.QKM_REQUIRE_TOOLS === '1';
-if (!hasXorriso && !required) console.warn('hw-cd.test: xorriso is not installed (apt-get install -y xorriso); the CD end-to-end test is skipped.');
+const xorriso = needsTool('xorriso', 'xorriso', 'hw-cd.test');
 
 let dir: string;
 let daemons: Awaited<ReturnType<typeof startQkmd>>[] = [];
@@ -34,8 +33,8 @@ function status(): Status {
 }
 
 describe('the CD drive of the simulated appliance, through qkmcmds against a running qkmd', () => {
-  it.skipIf(!hasXorriso && !required)('insert a real ISO, read it (CD LED on), LED off after; eject; a missing file refused', async () => {
-    if (!hasXorriso) throw new Error('QKM_REQUIRE_TOOLS=1 but xorriso is not installed; apt-get install -y xorriso');
+  it.skipIf(xorriso.skip)('insert a real ISO, read it (CD LED on), LED off after; eject; a missing file refused', async () => {
+    if (xorriso.missing) throw new Error('QKM_REQUIRE_TOOLS=1 but xorriso is not installed; apt-get install -y xorriso');
     const src = path.join(dir, 'disc');
     mkdirSync(src);
     writeFileSync(path.join(src, 'update.bin'), randomBytes(700 * 1024));

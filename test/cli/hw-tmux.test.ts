@@ -2,6 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { QKMCMDS, qkmcmds, startQkmd } from '../helpers/cli.js';
 import { removeDir, tempDir } from '../helpers/engine.js';
+import { needsTool } from '../helpers/tools.js';
+
+const tmuxTool = needsTool('tmux', 'tmux', 'hw-tmux.test');
 
 /** A private tmux server, so the test neither sees nor disturbs anyone's sessions. */
 const SOCK = `qkm-hw-${process.pid}`;
@@ -40,7 +43,7 @@ async function screen(escapes = false): Promise<string> {
   throw new Error('the panel never appeared');
 }
 
-it('hw status draws the front panel in a terminal, in colour, as a person sees it', async () => {
+it.skipIf(tmuxTool.skip)('hw status draws the front panel in a terminal, in colour, as a person sees it', async () => {
   daemon = await startQkmd(['--data-dir', dir]);
   let text = await screen();
   expect(text).toMatch(/^qkm front panel \(sim hardware\)$/m);
