@@ -9,7 +9,7 @@ left() { echo $(( budget - ($(date +%s) - start) )); }
 
 npm run build --silent
 
-echo "== SIGKILL loops over allocation and generation (${QKM_KILL_ITERATIONS:=150} kills each)"
+echo "== SIGKILL loops over allocation and generation (${QKM_KILL_ITERATIONS:=100} kills each)"
 QKM_KILL_ITERATIONS=$QKM_KILL_ITERATIONS timeout "$(left)" npx vitest run test/engine/crash-and-concurrency.test.ts
 
 echo "== TTLV decoder fuzzing (1,000,000 random and mutated messages)"
