@@ -48,6 +48,19 @@ export async function writePykmipCredentials(dir: string, creds: PykmipCredentia
   return paths;
 }
 
+/** The client script's connection arguments: where to connect, with which certificates, at which KMIP version. */
+export function pykmipConnectionArgs(opts: { host?: string; port: number; files: { ca: string; cert: string; key: string }; kmipVersion: string }): string[] {
+  return [
+    PYKMIP_CLIENT_SCRIPT,
+    '--host', opts.host ?? '127.0.0.1',
+    '--port', String(opts.port),
+    '--ca', opts.files.ca,
+    '--cert', opts.files.cert,
+    '--key', opts.files.key,
+    '--kmip-version', opts.kmipVersion,
+  ];
+}
+
 /** Run one PyKMIP client operation against host:port and return its JSON. */
 export async function runPykmip(opts: {
   port: number;
@@ -57,16 +70,7 @@ export async function runPykmip(opts: {
   kmipVersion?: '1.0' | '1.1' | '1.2' | '1.3' | '1.4' | '2.0';
   timeoutMs?: number;
 }): Promise<PykmipRun> {
-  const args = [
-    PYKMIP_CLIENT_SCRIPT,
-    '--host', opts.host ?? '127.0.0.1',
-    '--port', String(opts.port),
-    '--ca', opts.files.ca,
-    '--cert', opts.files.cert,
-    '--key', opts.files.key,
-    '--kmip-version', opts.kmipVersion ?? '1.2',
-    opts.operation,
-  ];
+  const args = [...pykmipConnectionArgs({ ...opts, kmipVersion: opts.kmipVersion ?? '1.2' }), opts.operation];
   const r = await run(SYSTEM_PYTHON, args, opts.timeoutMs ?? 30_000);
   const line = r.stdout.trim().split('\n').at(-1);
   let json: Record<string, unknown> | undefined;

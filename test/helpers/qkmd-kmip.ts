@@ -7,7 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { extract } from 'tar';
 import { QKMCMDS, QKMD } from './cli.js';
-import { PYKMIP_CLIENT_SCRIPT, SYSTEM_PYTHON } from './pykmip.js';
+import { SYSTEM_PYTHON, pykmipConnectionArgs } from './pykmip.js';
 
 export type KmipVersionName = '1.0' | '1.1' | '1.2' | '1.3' | '1.4' | '2.0';
 
@@ -171,17 +171,7 @@ export function runPykmipSteps(opts: {
   steps: PykmipStep[];
   timeoutMs?: number;
 }): Promise<StepsRun> {
-  const args = [
-    PYKMIP_CLIENT_SCRIPT,
-    '--host', opts.host ?? '127.0.0.1',
-    '--port', String(opts.port),
-    '--ca', opts.files.ca,
-    '--cert', opts.files.cert,
-    '--key', opts.files.key,
-    '--kmip-version', opts.kmipVersion,
-    '--steps', JSON.stringify(opts.steps),
-    'steps',
-  ];
+  const args = [...pykmipConnectionArgs(opts), '--steps', JSON.stringify(opts.steps), 'steps'];
   return new Promise((resolve) => {
     execFile(SYSTEM_PYTHON, args, { timeout: opts.timeoutMs ?? 60_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
       const exitCode = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
