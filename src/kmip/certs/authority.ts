@@ -101,40 +101,33 @@ function subjectAltNames(hostname: string, altNames: readonly string[]): object[
 
 /** The certificate qkmd presents on port 6000. */
 export function issueServerCertificate(ca: CertifiedKey, opts: ServerCertOptions): CertifiedKey {
-  const keys = generateRsaKeyPair(opts.keyBits ?? DEFAULT_RSA_BITS);
-  const certPem = buildCertificate({
-    subject: { commonName: opts.hostname, organizationName: ORGANIZATION },
-    issuerCertPem: ca.certPem,
-    subjectPublicKeyPem: keys.publicKeyPem,
-    issuerPrivateKeyPem: ca.keyPem,
-    ...validity(opts.now, opts.validityDays ?? DEFAULT_SERVER_VALIDITY_DAYS),
-    extensions: [
-      { name: 'basicConstraints', cA: false, critical: true },
-      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-      { name: 'extKeyUsage', serverAuth: true },
-      { name: 'subjectAltName', altNames: subjectAltNames(opts.hostname, opts.altNames ?? []) },
-    ],
-  });
-  return { certPem, keyPem: keys.privateKeyPem };
+  return issueLeaf(ca, opts.hostname, opts.now, opts.validityDays ?? DEFAULT_SERVER_VALIDITY_DAYS, opts.keyBits, [
+    { name: 'extKeyUsage', serverAuth: true },
+    { name: 'subjectAltName', altNames: subjectAltNames(opts.hostname, opts.altNames ?? []) },
+  ]);
 }
 
 /** A tape library's client certificate: its CN is the library's name, its only use clientAuth. */
 export function issueClientCertificate(ca: CertifiedKey, opts: ClientCertOptions): CertifiedKey {
   assertLibraryName(opts.library);
-  const keys = generateRsaKeyPair(opts.keyBits ?? DEFAULT_RSA_BITS);
+  // PyKMIP's server (and others) refuse a client certificate without clientAuth.
+  return issueLeaf(ca, opts.library, opts.now, opts.validityDays ?? DEFAULT_CLIENT_VALIDITY_DAYS, opts.keyBits, [{ name: 'extKeyUsage', clientAuth: true }]);
+}
+
+/** A certificate signed by the appliance CA for an end entity (not a CA), with its own fresh key. */
+function issueLeaf(ca: CertifiedKey, commonName: string, now: Date, validityDays: number, keyBits: number | undefined, usage: object[]): CertifiedKey {
+  const keys = generateRsaKeyPair(keyBits ?? DEFAULT_RSA_BITS);
   const certPem = buildCertificate({
-    subject: { commonName: opts.library, organizationName: ORGANIZATION },
+    subject: { commonName, organizationName: ORGANIZATION },
     issuerCertPem: ca.certPem,
     subjectPublicKeyPem: keys.publicKeyPem,
     issuerPrivateKeyPem: ca.keyPem,
-    ...validity(opts.now, opts.validityDays ?? DEFAULT_CLIENT_VALIDITY_DAYS),
+    ...validity(now, validityDays),
     extensions: [
       { name: 'basicConstraints', cA: false, critical: true },
       { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-      // PyKMIP's server (and others) refuse a client certificate without clientAuth.
-      { name: 'extKeyUsage', clientAuth: true },
+      ...usage,
     ],
   });
   return { certPem, keyPem: keys.privateKeyPem };
 }
-
