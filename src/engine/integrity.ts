@@ -39,7 +39,7 @@ export async function checkKeystore(store: Keystore, onProgress?: Progress): Pro
   };
   const scans = ranges.length > 1
     ? Promise.all(ranges.map((r, i) => scanInWorker(store, r, (n) => progress(i, n))))
-    : Promise.resolve(ranges.map((r) => scanRecords(db, store.keys.wrapKey, r, (n) => progress(0, n))));
+    : Promise.resolve(ranges.map((r) => scanRecords(db, store.keys.records, r, (n) => progress(0, n))));
 
   const problems: Problem[] = [];
   const quick = db.pragma('quick_check', { simple: false }) as { quick_check: string }[];
@@ -47,28 +47,32 @@ export async function checkKeystore(store: Keystore, onProgress?: Progress): Pro
   const scanned = await scans;
   onProgress?.(total, total);
   const tombstones = new Set<number>();
+  const perSet = new Map<number, number>();
+  const perLibrary = new Map<number, { total: number; used: number }>();
   let checked = 0;
   for (const s of scanned) {
     checked += s.checked;
     problems.push(...s.problems);
     for (const seq of s.tombstones) tombstones.add(seq);
+    for (const [id, n] of s.perSet) perSet.set(id, (perSet.get(id) ?? 0) + n);
+    for (const [id, c] of s.perLibrary) {
+      const sum = perLibrary.get(id) ?? { total: 0, used: 0 };
+      perLibrary.set(id, { total: sum.total + c.total, used: sum.used + c.used });
+    }
   }
 
-  const sets = db.prepare(
-    'SELECT s.id, s.nonce, s.size, l.name AS library, (SELECT COUNT(*) FROM keys k WHERE k.set_id = s.id) AS n FROM key_sets s JOIN libraries l ON l.id = s.library_id',
-  ).all() as { id: number; nonce: string; size: number; library: string; n: number }[];
+  const sets = db.prepare('SELECT s.id, s.nonce, s.size, l.name AS library FROM key_sets s JOIN libraries l ON l.id = s.library_id')
+    .all() as { id: number; nonce: string; size: number; library: string }[];
   for (const s of sets) {
-    if (s.n !== s.size) problems.push({ subject: `set ${s.nonce} of ${s.library}`, problem: `holds ${s.n} keys, expected ${s.size}` });
+    const n = perSet.get(s.id) ?? 0;
+    if (n !== s.size) problems.push({ subject: `set ${s.nonce} of ${s.library}`, problem: `holds ${n} keys, expected ${s.size}` });
   }
-  const counters = db.prepare(
-    `SELECT l.name, l.local_total, l.local_used,
-       (SELECT COUNT(*) FROM keys k WHERE k.library_id = l.id AND k.origin = 'local') AS total,
-       (SELECT COUNT(*) FROM keys k WHERE k.library_id = l.id AND k.origin = 'local' AND k.state != 'unused') AS used
-     FROM libraries l`,
-  ).all() as { name: string; local_total: number; local_used: number; total: number; used: number }[];
-  for (const c of counters) {
-    if (c.local_total !== c.total || c.local_used !== c.used) {
-      problems.push({ subject: `library ${c.name}`, problem: `counters say ${c.local_used} of ${c.local_total} used, records say ${c.used} of ${c.total}` });
+  const libraries = db.prepare('SELECT id, name, local_total, local_used FROM libraries')
+    .all() as { id: number; name: string; local_total: number; local_used: number }[];
+  for (const l of libraries) {
+    const { total, used } = perLibrary.get(l.id) ?? { total: 0, used: 0 };
+    if (l.local_total !== total || l.local_used !== used) {
+      problems.push({ subject: `library ${l.name}`, problem: `counters say ${l.local_used} of ${l.local_total} used, records say ${used} of ${total}` });
     }
   }
   problems.push(...checkObjects(db, tombstones));
@@ -84,7 +88,7 @@ function splitRange(lo: number, hi: number, total: number): { fromSeq: number; t
 
 function scanInWorker(store: Keystore, range: { fromSeq: number; toSeq: number }, onProgress: (n: number) => void): Promise<ScanResult> {
   return new Promise((resolve, reject) => {
-    const job: ScanJob = { dbFile: store.db.name, wrapKey: store.keys.wrapKey, ...range };
+    const job: ScanJob = { dbFile: store.db.name, keys: store.keys.records, ...range };
     const worker = new Worker(WORKER_FILE, { workerData: job });
     worker.on('message', (m: { progress?: number; result?: ScanResult }) => {
       if (m.result) resolve(m.result);

@@ -3,10 +3,9 @@ import { KeyEngineError, KeystoreError } from '../errors.js';
 import { Tickets } from '../ras/tickets.js';
 import type { Keystore } from './keystore.js';
 import { LIBRARY_NAME_PATTERN, TAPE_PATTERN, keyName } from './names.js';
-import { type RecordFields, openRecord, sealRecord } from './record-crypto.js';
+import { MATERIAL_BYTES, type RecordFields, SEALED_BYTES, isTombstone } from './record-crypto.js';
 import { SealPool } from './seal-pool.js';
-import { RANDOM_PER_KEY, SEALED_BYTES, sealRange } from './seal-range.js';
-import { isTombstone } from './tombstone.js';
+import { sealRange } from './seal-range.js';
 import type { World } from './world.js';
 
 export const LIBRARY_CLASSES = ['i500', 'i2000'] as const;
@@ -57,7 +56,6 @@ interface LibraryRow { id: number; name: string; class: LibraryClass; needs_sync
 
 const NEW_KEY_ROW = "(?, ?, ?, 'local', 'unused', ?)";
 const INSERT_CHUNK = 64;
-const IV_BYTES = 12;
 
 /**
  * The key engine: per-library key sets, allocation of one key per tape, lookup for
@@ -100,13 +98,13 @@ export class KeyEngine {
   generate(library: string, cls: LibraryClass, onProgress?: Progress): GenerateResult {
     const plan = this.planSet(library, cls);
     if ('generated' in plan) return plan;
-    const randomness = this.world.randomBytes(plan.size * RANDOM_PER_KEY);
+    const materials = this.world.randomBytes(plan.size * MATERIAL_BYTES);
     try {
-      const sealed = sealRange({ ...this.sealParams(library, plan.nonce), from: 0, count: plan.size, randomness });
+      const sealed = sealRange({ ...this.sealParams(library, plan.nonce), from: 0, materials });
       onProgress?.(plan.size, plan.size);
       return this.commitSet(library, cls, plan, sealed);
     } finally {
-      randomness.fill(0);
+      materials.fill(0);
     }
   }
 
@@ -119,25 +117,25 @@ export class KeyEngine {
     if (!pool) return this.generate(library, cls, onProgress);
     const plan = this.planSet(library, cls);
     if ('generated' in plan) return plan;
-    const randomness = this.world.randomBytes(plan.size * RANDOM_PER_KEY);
+    const materials = this.world.randomBytes(plan.size * MATERIAL_BYTES);
     try {
       const per = Math.ceil(plan.size / pool.size);
       let done = 0;
       const parts = await Promise.all(Array.from({ length: pool.size }, async (_, w) => {
         const from = Math.min(plan.size, w * per);
         const count = Math.min(plan.size, from + per) - from;
-        const part = await pool.seal({ ...this.sealParams(library, plan.nonce), from, count, randomness: randomness.subarray(from * RANDOM_PER_KEY, (from + count) * RANDOM_PER_KEY) });
+        const part = await pool.seal({ ...this.sealParams(library, plan.nonce), from, materials: materials.subarray(from * MATERIAL_BYTES, (from + count) * MATERIAL_BYTES) });
         onProgress?.((done += count), plan.size);
         return part;
       }));
       return this.commitSet(library, cls, plan, Buffer.concat(parts));
     } finally {
-      randomness.fill(0);
+      materials.fill(0);
     }
   }
 
   private sealParams(library: string, nonce: string) {
-    return { wrapKey: this.store.keys.wrapKey, serial: this.settings.serial, library, nonce };
+    return { keys: this.store.keys.records, serial: this.settings.serial, library, nonce };
   }
 
   private planSet(library: string, cls: LibraryClass): GenerateResult | { size: number; needed: number; nonce: string } {
@@ -230,7 +228,7 @@ export class KeyEngine {
     const now = this.world.now();
     const fields = { name: next.name, library: lib.name, origin: 'local' };
     const material = this.open({ ...fields, state: 'unused' }, next.sealed);
-    const changed = this.q.markAllocated!.run(this.reseal({ ...fields, state: 'allocated' }, material), req.tape, req.drive ?? null, now, next.seq).changes;
+    const changed = this.q.markAllocated!.run(this.store.sealer.retag({ ...fields, state: 'allocated' }, next.sealed), req.tape, req.drive ?? null, now, next.seq).changes;
     if (changed !== 1) throw new Error(`allocation of ${next.name} raced: ${changed} rows changed`);
     this.q.useUp!.run(1, lib.id);
     // Using keys only ever opens depletion tickets; generate and sync are what close them.
@@ -268,8 +266,8 @@ export class KeyEngine {
       const rows = this.q.unusedUpTo!.all(key.library_id, key.seq) as { seq: number; name: string; sealed: Buffer }[];
       for (const r of rows) {
         const fields = { name: r.name, library: key.library, origin: 'local' };
-        const material = this.open({ ...fields, state: 'unused' }, r.sealed);
-        this.q.markSkipped!.run(this.reseal({ ...fields, state: 'skipped' }, material), r.seq);
+        this.verify({ ...fields, state: 'unused' }, r.sealed);
+        this.q.markSkipped!.run(this.store.sealer.retag({ ...fields, state: 'skipped' }, r.sealed), r.seq);
       }
       this.q.useUp!.run(rows.length, key.library_id);
       this.q.synced!.run(key.library_id);
@@ -302,15 +300,13 @@ export class KeyEngine {
   }
 
   private open(fields: RecordFields, sealed: Buffer): Buffer {
-    const material = openRecord(this.store.keys.wrapKey, fields, sealed);
-    if (!material) {
-      throw new KeystoreError('KEY_RECORD_DAMAGED', `The stored key ${fields.name} fails its integrity check; run "qkmcmds check", then restore from a backup.`);
-    }
+    const material = this.store.sealer.open(fields, sealed);
+    if (!material) throw recordDamaged(fields.name);
     return material;
   }
 
-  private reseal(fields: RecordFields, material: Buffer): Buffer {
-    return sealRecord(this.store.keys.wrapKey, fields, material, this.world.randomBytes(IV_BYTES));
+  private verify(fields: RecordFields, sealed: Buffer): void {
+    if (!this.store.sealer.intact(fields, sealed)) throw recordDamaged(fields.name);
   }
 
   private updateDepletionTickets(lib: LibraryRow): void {
@@ -331,6 +327,10 @@ export class KeyEngine {
       this.tickets.close(`keys-exhausted:${lib.name}`);
     }
   }
+}
+
+export function recordDamaged(name: string): KeystoreError {
+  return new KeystoreError('KEY_RECORD_DAMAGED', `The stored key ${name} fails its integrity check; run "qkmcmds check", then restore from a backup.`);
 }
 
 export function syncText(library: string): string {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { KeystoreError } from '../errors.js';
 import { fsyncDir } from '../util/durable-file.js';
 import { MASTER_KEY_FILE, type MasterKeys, createMasterKey, deriveKeys, readMasterKey, sameCheckValue } from './master-key.js';
+import { RecordSealer } from './record-crypto.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
 import type { World } from './world.js';
 
@@ -16,11 +17,16 @@ export const DB_FILE = 'keystore.db';
  * rename of that link, so the database and its master key always change together.
  */
 export class Keystore {
+  /** Seals and opens this keystore's key records. */
+  readonly sealer: RecordSealer;
+
   private constructor(
     readonly db: Database.Database,
     readonly dir: string,
     readonly keys: MasterKeys,
-  ) {}
+  ) {
+    this.sealer = new RecordSealer(keys.records);
+  }
 
   static exists(dataDir: string): boolean {
     return existsSync(path.join(dataDir, KEYSTORE_LINK));
@@ -36,11 +42,11 @@ export class Keystore {
       const dir = createKeystoreDir(dataDir, world, opts.serial ?? '');
       switchKeystore(dataDir, dir);
     }
-    return Keystore.openDir(path.join(dataDir, readlinkSync(link)));
+    return Keystore.openDir(path.join(dataDir, readlinkSync(link)), world);
   }
 
   /** Opens a keystore directory directly (restore uses this to prove a candidate good). */
-  static openDir(dir: string): Keystore {
+  static openDir(dir: string, world: World): Keystore {
     const master = readMasterKey(path.join(dir, MASTER_KEY_FILE));
     const keys = deriveKeys(master);
     master.fill(0);
@@ -52,7 +58,7 @@ export class Keystore {
     try {
       db = new Database(dbFile, { fileMustExist: true });
       prepareConnection(db);
-      migrate(db, dbFile);
+      migrate(db, dbFile, keys, world);
     } catch (e) {
       if (e instanceof KeystoreError) throw e;
       throw new KeystoreError('KEYSTORE_UNREADABLE', `The keystore database ${dbFile} cannot be opened (${(e as Error).message}); run qkmcmds check, or restore from a backup.`, { cause: e });
@@ -89,14 +95,16 @@ function prepareConnection(db: Database.Database): void {
   db.pragma('cache_size = -32768');
 }
 
-function migrate(db: Database.Database, dbFile: string): void {
+function migrate(db: Database.Database, dbFile: string, keys: MasterKeys, world: World): void {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version > SCHEMA_VERSION) {
     throw new KeystoreError('KEYSTORE_TOO_NEW', `The keystore ${dbFile} has schema version ${version}, newer than this qkm understands (${SCHEMA_VERSION}); install the newer qkm software it came from.`);
   }
   for (let v = version; v < SCHEMA_VERSION; v++) {
     db.transaction(() => {
-      db.exec(MIGRATIONS[v]!);
+      const step = MIGRATIONS[v]!;
+      if (typeof step === 'string') db.exec(step);
+      else step(db, keys, (n) => world.randomBytes(n));
       db.pragma(`user_version = ${v + 1}`);
     }).immediate();
   }
@@ -114,7 +122,7 @@ export function createKeystoreDir(dataDir: string, world: World, serial: string)
   chmodSync(path.join(dir, DB_FILE), 0o600); // SQLite gives its -wal and -shm files the same mode
   try {
     prepareConnection(db);
-    migrate(db, dir);
+    migrate(db, dir, keys, world);
     const put = db.prepare('INSERT INTO meta (k, v) VALUES (?, ?)');
     db.transaction(() => {
       put.run('master_check', keys.checkValue);

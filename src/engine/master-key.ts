@@ -2,6 +2,7 @@ import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { KeystoreError } from '../errors.js';
 import { writeFileDurable } from '../util/durable-file.js';
+import type { RecordKeys } from './record-crypto.js';
 import type { World } from './world.js';
 
 export const MASTER_KEY_FILE = 'master.key';
@@ -9,7 +10,10 @@ const MASTER_KEY_BYTES = 32;
 
 /** Keys derived from the master key; each use gets its own so one never helps attack another. */
 export interface MasterKeys {
-  wrapKey: Buffer;
+  /** Encryption and MAC keys of the key records (record-crypto.ts). */
+  records: RecordKeys;
+  /** The AES-GCM key of records up to schema version 2; only the migration uses it. */
+  legacyWrapKey: Buffer;
   /** Public check value stored in the keystore: tells a wrong master key apart from damage. */
   checkValue: string;
 }
@@ -17,7 +21,8 @@ export interface MasterKeys {
 export function deriveKeys(master: Buffer): MasterKeys {
   const derive = (info: string) => Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), info, 32));
   return {
-    wrapKey: derive('qkm key wrap v1'),
+    records: { encKey: derive('qkm record encryption v2'), macKey: derive('qkm record mac v2') },
+    legacyWrapKey: derive('qkm key wrap v1'),
     checkValue: createHmac('sha256', derive('qkm master check v1')).update('qkm').digest('hex').slice(0, 32),
   };
 }

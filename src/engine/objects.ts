@@ -26,7 +26,7 @@ import {
   ruleFor,
   searchKey,
 } from './attributes.js';
-import type { KeyEngine } from './key-engine.js';
+import { type KeyEngine, recordDamaged } from './key-engine.js';
 import { LIBRARY_NAME_PATTERN, keyName } from './names.js';
 import { ObjectError } from './object-errors.js';
 import { Locator, type LocateQuery } from './object-locate.js';
@@ -44,8 +44,7 @@ import {
   type ObjectAttribute,
 } from './object-model.js';
 import { ObjectRows, toManagedObject, type ObjectRow } from './object-rows.js';
-import { openRecord, sealRecord } from './record-crypto.js';
-import { sealTombstone } from './tombstone.js';
+import { IV_BYTES, type RecordSealer } from './record-crypto.js';
 
 export interface CreateRequest {
   /** The tape the key is for (barcode or the best identifier the library gave). */
@@ -78,7 +77,6 @@ const REFUSAL_TICKETS: Record<string, (library: string) => string> = {
   KEYS_EXHAUSTED: (l) => `keys-exhausted:${l}`,
 };
 
-const IV_BYTES = 12;
 
 interface Prepared {
   stored: NewAttribute[];
@@ -189,7 +187,7 @@ export class ManagedObjects {
       const libraryId = this.rows.libraryIdOf(library)!;
       // Same shape as a generated name, with a fresh 64-bit nonce no set uses: unique for the same reasons.
       const name = keyName(this.engine.settings.serial, this.engine.world.randomBytes(8).toString('hex'), 0);
-      const sealed = sealRecord(this.wrapKey, { name, library, origin: 'registered', state: 'unused' }, req.material, this.engine.world.randomBytes(IV_BYTES));
+      const sealed = this.sealer.seal({ name, library, origin: 'registered', state: 'unused' }, req.material, this.engine.world.randomBytes(IV_BYTES));
       const seq = Number(this.q.addRegistered!.run(name, libraryId, sealed).lastInsertRowid);
       this.insertObject({ seq, library_id: libraryId }, prepared);
       return this.rows.atSeq(seq)!;
@@ -224,10 +222,8 @@ export class ManagedObjects {
     if (isDestroyedState(row.state)) {
       throw new ObjectError('OBJECT_DESTROYED', `The key ${uid} was destroyed; its material no longer exists.`);
     }
-    const material = openRecord(this.wrapKey, { name: row.uid, library: row.library, origin: row.origin, state: row.alloc }, row.sealed);
-    if (!material) {
-      throw new KeystoreError('KEY_RECORD_DAMAGED', `The stored key ${uid} fails its integrity check; run "qkmcmds check", then restore from a backup.`);
-    }
+    const material = this.sealer.open({ name: row.uid, library: row.library, origin: row.origin, state: row.alloc }, row.sealed);
+    if (!material) throw recordDamaged(uid);
     return { object: toManagedObject(row), material };
   }
 
@@ -337,7 +333,7 @@ export class ManagedObjects {
       if (isDestroyedState(row.state)) throw new ObjectError('OBJECT_DESTROYED', `The key ${uid} is already destroyed.`);
       if (row.state === ObjectState.Active) throw wrongState(row, 'destroyed', 'revoke it first: an Active key cannot be');
       const fields = { name: row.uid, library: row.library, origin: row.origin, state: row.alloc };
-      this.q.reseal!.run(sealTombstone(this.wrapKey, fields, this.engine.world.randomBytes(IV_BYTES)), row.seq);
+      this.q.reseal!.run(this.sealer.tombstone(fields), row.seq);
       const state = row.state === ObjectState.Compromised ? ObjectState.DestroyedCompromised : ObjectState.Destroyed;
       return { state, destroy: now };
     });
@@ -374,8 +370,8 @@ export class ManagedObjects {
     return row;
   }
 
-  private get wrapKey(): Buffer {
-    return this.engine.store.keys.wrapKey;
+  private get sealer(): RecordSealer {
+    return this.engine.store.sealer;
   }
 }
 

@@ -81,7 +81,7 @@ export async function restoreBackup(o: RestoreOptions): Promise<RestoreResult> {
 async function proveAndMarkForSync(dir: string, o: RestoreOptions): Promise<string[]> {
   let store: Keystore;
   try {
-    store = Keystore.openDir(dir);
+    store = Keystore.openDir(dir, o.world);
   } catch (e) {
     const why = e instanceof QkmError ? e.message.replace(/;.*$/, '') : String(e);
     throw new BackupError('BACKUP_UNUSABLE', `The backup's keystore cannot be opened (${why}); use another backup.`, { cause: e });

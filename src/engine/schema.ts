@@ -1,8 +1,15 @@
+import type Database from 'better-sqlite3';
+import type { MasterKeys } from './master-key.js';
+import { resealRecords } from './migrate-records.js';
+
+/** SQL, or a step that needs the keystore's keys (re-sealing records). */
+export type Migration = string | ((db: Database.Database, keys: MasterKeys, randomBytes: (n: number) => Buffer) => void);
+
 /**
  * Keystore schema migrations. Index i migrates version i to i+1; PRAGMA user_version
  * records where a keystore stands. Never edit a shipped migration: add one.
  */
-export const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly Migration[] = [
   `
   CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;
 
@@ -36,7 +43,7 @@ export const MIGRATIONS: readonly string[] = [
     set_id INTEGER NOT NULL REFERENCES key_sets(id),
     origin TEXT NOT NULL CHECK (origin IN ('local', 'peer')),
     state TEXT NOT NULL CHECK (state IN ('unused', 'allocated', 'skipped')),
-    -- AES-256-GCM sealed material; the tag authenticates name, library, origin and state
+    -- sealed material (AES-256-GCM up to version 2, see migration 3); the tag authenticates name, library, origin and state
     sealed BLOB NOT NULL,
     tape TEXT,
     drive TEXT,
@@ -126,6 +133,9 @@ export const MIGRATIONS: readonly string[] = [
   -- Locate by any stored attribute is one range of this index, already in key order.
   CREATE INDEX attributes_locate ON attributes(library_id, name, type, coalesce(search, value), key_seq);
   `,
+  // 3: key records sealed encrypt-then-MAC (AES-256-CTR + HMAC-SHA256) instead of AES-GCM,
+  // so that the check verifies a million records in seconds; see record-crypto.ts.
+  resealRecords,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,37 +1,26 @@
 import { keyName } from './names.js';
-import { sealRecord } from './record-crypto.js';
-
-/** Bytes of randomness per key: 32 of material, 12 of GCM IV. */
-export const RANDOM_PER_KEY = 32 + 12;
-/** Bytes of one sealed record (IV, encrypted material, tag). */
-export const SEALED_BYTES = 12 + 32 + 16;
+import { MATERIAL_BYTES, type RecordKeys, RecordSealer } from './record-crypto.js';
 
 export interface SealJob {
-  wrapKey: Uint8Array;
+  keys: RecordKeys;
   serial: string;
   library: string;
+  /** The set's 64-bit nonce, 16 hex digits. */
   nonce: string;
   /** Index in the set of the first key to seal. */
   from: number;
-  count: number;
-  /** count × RANDOM_PER_KEY bytes: each key's material then its IV. */
-  randomness: Uint8Array;
+  /** The fresh material of keys from, from + 1, ...: 32 bytes each. */
+  materials: Uint8Array;
 }
 
 /**
- * Seals keys [from, from + count) of a new set as unused local records, into one buffer
- * of count × SEALED_BYTES (its own ArrayBuffer, so a worker can hand it back without a
- * copy). Runs in the engine's thread or in a sealing worker; same bytes either way.
+ * Seals keys [from, from + materials/32) of a new set as unused local records, into one
+ * buffer of SEALED_BYTES each (its own ArrayBuffer, so a worker can hand it back without
+ * a copy). Runs in the engine's thread or in a sealing worker; same bytes either way.
  */
 export function sealRange(job: SealJob): Buffer {
-  const out = Buffer.alloc(job.count * SEALED_BYTES);
-  const wrapKey = Buffer.from(job.wrapKey.buffer, job.wrapKey.byteOffset, job.wrapKey.byteLength);
-  const rnd = Buffer.from(job.randomness.buffer, job.randomness.byteOffset, job.randomness.byteLength);
-  for (let i = 0; i < job.count; i++) {
-    const name = keyName(job.serial, job.nonce, job.from + i);
-    const off = i * RANDOM_PER_KEY;
-    const sealed = sealRecord(wrapKey, { name, library: job.library, origin: 'local', state: 'unused' }, rnd.subarray(off, off + 32), rnd.subarray(off + 32, off + RANDOM_PER_KEY));
-    sealed.copy(out, i * SEALED_BYTES);
-  }
-  return out;
+  const materials = Buffer.from(job.materials.buffer, job.materials.byteOffset, job.materials.byteLength);
+  if (materials.length % MATERIAL_BYTES !== 0) throw new Error(`sealRange: ${materials.length} bytes of material is not a whole number of keys`);
+  return new RecordSealer(job.keys).sealRun(Buffer.from(job.nonce, 'hex'), job.from, materials, { library: job.library, origin: 'local', state: 'unused' },
+    (i) => keyName(job.serial, job.nonce, i));
 }

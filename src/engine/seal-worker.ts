@@ -4,6 +4,6 @@ import { type SealJob, sealRange } from './seal-range.js';
 
 parentPort!.on('message', (m: { id: number; job: SealJob }) => {
   const sealed = sealRange(m.job);
-  m.job.randomness.fill(0); // this thread's copy of the key material
+  m.job.materials.fill(0); // this thread's copy of the key material
   parentPort!.postMessage({ id: m.id, sealed }, [sealed.buffer as ArrayBuffer]);
 });

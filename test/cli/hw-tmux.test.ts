@@ -12,8 +12,10 @@ const tmux = (...args: string[]) => execFileSync('tmux', ['-L', SOCK, ...args], 
 
 let dir: string;
 let daemon: Awaited<ReturnType<typeof startQkmd>> | undefined;
+let screens: number;
 beforeEach(() => {
   dir = tempDir('qkm-tmux-');
+  screens = 0;
 });
 afterEach(async () => {
   try {
@@ -28,15 +30,14 @@ afterEach(async () => {
 
 /** Runs `hw status` in a 120x40 terminal and returns the screen once the panel is drawn. */
 async function screen(escapes = false): Promise<string> {
-  try {
-    tmux('kill-session', '-t', 'panel');
-  } catch {
-    // first run
-  }
   const cmd = `env -u NO_COLOR TERM=xterm-256color ${process.execPath} ${QKMCMDS} --data-dir ${dir} hw status; sleep 60`;
-  tmux('new-session', '-d', '-x', '120', '-y', '40', '-s', 'panel', cmd);
+  const panel = `panel${++screens}`;
+  tmux('new-session', '-d', '-x', '120', '-y', '40', '-s', panel, cmd);
+  // The previous session goes only now: killing a server's last session ends the server,
+  // and a new session started meanwhile could join the server on its way out.
+  if (screens > 1) tmux('kill-session', '-t', `panel${screens - 1}`);
   for (let i = 0; i < 100; i++) {
-    const text = tmux('capture-pane', '-p', '-t', 'panel', ...(escapes ? ['-e'] : []));
+    const text = tmux('capture-pane', '-p', '-t', panel, ...(escapes ? ['-e'] : []));
     if (/Open tickets|No open tickets/.test(text)) return text;
     await new Promise((r) => setTimeout(r, 100));
   }

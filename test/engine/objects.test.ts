@@ -5,6 +5,7 @@ import { checkKeystore } from '../../src/engine/integrity.js';
 import type { KeyEngine } from '../../src/engine/key-engine.js';
 import { FieldTag, ObjectState, type NewAttribute } from '../../src/engine/object-model.js';
 import { ManagedObjects } from '../../src/engine/objects.js';
+import { TOMBSTONE_BYTES } from '../../src/engine/record-crypto.js';
 import { MIGRATIONS } from '../../src/engine/schema.js';
 import { openEngine, removeDir, tempDir } from '../helpers/engine.js';
 
@@ -130,7 +131,7 @@ describe('lifecycle', () => {
     expect(() => engine.lookup(o.uid)).toThrow(expect.objectContaining({ code: 'KEY_DESTROYED' }));
     expect(objects.attributes('LIB1', o.uid).find((a) => a.name === 'State')!.value).toEqual({ type: 'Enumeration', value: ObjectState.Destroyed });
     const sealed = engine.store.db.prepare('SELECT sealed FROM keys WHERE name = ?').pluck().get(o.uid) as Buffer;
-    expect(sealed.length).toBe(28);
+    expect(sealed).toHaveLength(TOMBSTONE_BYTES); // a tag and nothing else: no material remains
     expect((await checkKeystore(engine.store)).problems).toEqual([]);
   });
 
@@ -223,14 +224,14 @@ describe('locate', () => {
 describe('schema migration 2', () => {
   it('carries a version-1 keystore over with every key record unchanged', async () => {
     const db = new Database(':memory:');
-    db.exec(MIGRATIONS[0]!);
+    db.exec(MIGRATIONS[0] as string);
     db.prepare("INSERT INTO libraries (name, class, created_at) VALUES ('L', 'i500', 0)").run();
     db.prepare("INSERT INTO key_sets (library_id, origin, class, size, nonce, created_at) VALUES (1, 'local', 'i500', 2, 'n', 0)").run();
     const add = db.prepare("INSERT INTO keys (name, library_id, set_id, origin, state, sealed, tape) VALUES (?, 1, 1, 'local', ?, ?, ?)");
     add.run('K1', 'allocated', Buffer.alloc(60, 1), 'T1');
     add.run('K2', 'unused', Buffer.alloc(60, 2), null);
     const before = db.prepare('SELECT * FROM keys ORDER BY seq').all();
-    db.exec(MIGRATIONS[1]!);
+    db.exec(MIGRATIONS[1] as string);
     expect(db.prepare('SELECT * FROM keys ORDER BY seq').all()).toEqual(before);
     expect(() => db.prepare("INSERT INTO keys (name, library_id, set_id, origin, state, sealed) VALUES ('R', 1, NULL, 'registered', 'unused', x'00')").run()).not.toThrow();
     expect(() => db.prepare("INSERT INTO keys (name, library_id, set_id, origin, state, sealed) VALUES ('L2', 1, NULL, 'local', 'unused', x'00')").run()).toThrow(/CHECK/);
