@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { createCipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { chmodSync, copyFileSync, cpSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkKeystore } from '../../src/engine/integrity.js';
@@ -9,6 +10,7 @@ import { MASTER_KEY_FILE } from '../../src/engine/master-key.js';
 import { SEALED_BYTES, TOMBSTONE_BYTES } from '../../src/engine/record-crypto.js';
 import { SCHEMA_VERSION } from '../../src/engine/schema.js';
 import { SETTINGS, removeDir, tempDir, testWorld } from '../helpers/engine.js';
+import { ENGINE_WORKER, runWorker } from '../helpers/worker.js';
 
 const FIXTURE = path.resolve(import.meta.dirname, '..', 'fixtures', 'keystore-schema2');
 const expected = JSON.parse(readFileSync(path.join(FIXTURE, 'expected.json'), 'utf8')) as {
@@ -19,13 +21,47 @@ const expected = JSON.parse(readFileSync(path.join(FIXTURE, 'expected.json'), 'u
 let dir: string;
 beforeEach(() => {
   dir = tempDir();
-  const ks = path.join(dir, 'keystore-schema2');
+  copyFixture(dir);
+});
+afterEach(() => removeDir(dir));
+
+function copyFixture(dataDir: string): void {
+  const ks = path.join(dataDir, 'keystore-schema2');
   mkdirSync(ks, { mode: 0o700 });
   for (const f of [DB_FILE, MASTER_KEY_FILE]) copyFileSync(path.join(FIXTURE, f), path.join(ks, f));
   chmodSync(path.join(ks, MASTER_KEY_FILE), 0o600); // git keeps no file modes but the executable bit
-  symlinkSync('keystore-schema2', path.join(dir, KEYSTORE_LINK));
-});
-afterEach(() => removeDir(dir));
+  symlinkSync('keystore-schema2', path.join(dataDir, KEYSTORE_LINK));
+}
+
+/**
+ * Adds `count` keys to the schema-2 fixture the way qkm up to schema 2 sealed them
+ * (AES-256-GCM, associated data = the length-prefixed fields), written here from that
+ * format's description rather than with the migration's own code. Returns their material.
+ */
+function addLegacyKeys(dataDir: string, count: number): Map<string, Buffer> {
+  const master = readFileSync(path.join(dataDir, KEYSTORE_LINK, MASTER_KEY_FILE));
+  const wrapKey = Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), 'qkm key wrap v1', 32));
+  const db = new Database(path.join(dataDir, KEYSTORE_LINK, DB_FILE));
+  const materials = new Map<string, Buffer>();
+  db.transaction(() => {
+    const lib = Number(db.prepare("INSERT INTO libraries (name, class, local_total, created_at) VALUES ('BULK', 'i2000', ?, 0)").run(count).lastInsertRowid);
+    const set = Number(db.prepare("INSERT INTO key_sets (library_id, origin, class, size, nonce, created_at, backed_up_at) VALUES (?, 'local', 'i2000', ?, 'feedfacecafebeef', 0, 0)").run(lib, count).lastInsertRowid);
+    const add = db.prepare("INSERT INTO keys (name, library_id, set_id, origin, state, sealed) VALUES (?, ?, ?, 'local', 'unused', ?)");
+    for (let i = 0; i < count; i++) {
+      const name = `${expected.serial}-feedfacecafebeef-${String(i).padStart(6, '0')}`;
+      const material = randomBytes(32);
+      const iv = randomBytes(12);
+      const c = createCipheriv('aes-256-gcm', wrapKey, iv);
+      c.setAAD(Buffer.concat([name, 'BULK', 'local', 'unused'].flatMap((x) => [Buffer.from([0, x.length]), Buffer.from(x)])));
+      const body = c.update(material);
+      c.final();
+      add.run(name, lib, set, Buffer.concat([iv, body, c.getAuthTag()]));
+      materials.set(name, material);
+    }
+  })();
+  db.close();
+  return materials;
+}
 
 function open(): KeyEngine {
   const world = testWorld();
@@ -80,4 +116,30 @@ describe('schema migration 3: AES-GCM records re-sealed encrypt-then-MAC', () =>
       engine.store.close();
     }
   });
+
+  it('survives SIGKILL at any moment of the re-sealing: afterwards every key reads as it did', async () => {
+    const materials = addLegacyKeys(dir, 10_000);
+    const runs: string[] = [];
+    for (let round = 0; round < 5; round++) {
+      const data = tempDir();
+      try {
+        cpSync(dir, data, { recursive: true, verbatimSymlinks: true });
+        const run = await runWorker(ENGINE_WORKER, [data, 'migrate'], Math.floor(Math.random() * 600));
+        runs.push(run.lines.includes('MIGRATED') ? 'finished' : `killed (${run.signal})`);
+        const world = testWorld();
+        const engine = new KeyEngine(Keystore.open(data, world), { ...SETTINGS, serial: expected.serial, requireBackup: false }, world);
+        try {
+          expect(engine.store.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+          for (const [name, material] of materials) expect(engine.lookup(name).material.equals(material)).toBe(true);
+          expect((await checkKeystore(engine.store)).problems).toEqual([]);
+        } finally {
+          engine.store.close();
+        }
+      } finally {
+        removeDir(data);
+      }
+    }
+    // The kills must have landed mid-migration at least once, or this test proved nothing.
+    expect(runs.filter((r) => r.startsWith('killed')).length).toBeGreaterThan(0);
+  }, 120_000);
 });
