@@ -33,6 +33,19 @@ const SELECT_OBJECT = `
          o.compromise_occurrence_date, o.compromise_date, o.revocation_reason, o.revocation_message, o.last_change_date
   FROM objects o JOIN keys k ON k.seq = o.key_seq JOIN libraries l ON l.id = o.library_id`;
 
+/**
+ * What Get needs to open a key record, and no more: the columns of the record's seal
+ * besides the name and library the caller already gave, and the object's state. A Get is
+ * the request a tape library makes most; reading the full object row (twenty columns
+ * into a JS object) cost as much as the lookup itself.
+ */
+export interface KeyRecordRow {
+  origin: ManagedObject['origin'];
+  alloc: string;
+  sealed: Buffer;
+  state: number;
+}
+
 export function toManagedObject(r: ObjectRow): ManagedObject {
   return {
     uid: r.uid, library: r.library, objectType: r.object_type, state: r.state, origin: r.origin,
@@ -48,6 +61,7 @@ export interface StoredRow { idx: number; name: string; type: string; value: str
 export class ObjectRows {
   private readonly byName: Statement;
   private readonly bySeq: Statement;
+  private readonly recordByName: Statement;
   private readonly stored: Statement;
   private readonly storedNamed: Statement;
   private readonly libraryId: Statement;
@@ -56,6 +70,10 @@ export class ObjectRows {
     // The library is part of every lookup: another library's object is simply not found.
     this.byName = db.prepare(`${SELECT_OBJECT} WHERE k.name = ? AND l.name = ?`);
     this.bySeq = db.prepare(`${SELECT_OBJECT} WHERE o.key_seq = ?`);
+    this.recordByName = db.prepare(`
+      SELECT k.origin, k.state AS alloc, k.sealed, o.state
+      FROM objects o JOIN keys k ON k.seq = o.key_seq JOIN libraries l ON l.id = o.library_id
+      WHERE k.name = ? AND l.name = ?`);
     this.stored = db.prepare('SELECT idx, name, type, value FROM attributes WHERE key_seq = ? ORDER BY name, idx');
     this.storedNamed = db.prepare('SELECT idx, name, type, value FROM attributes WHERE key_seq = ? AND name = ? ORDER BY idx');
     this.libraryId = db.prepare('SELECT id FROM libraries WHERE name = ?').pluck();
@@ -63,6 +81,11 @@ export class ObjectRows {
 
   find(library: string, uid: string): ObjectRow | undefined {
     return this.byName.get(uid, library) as ObjectRow | undefined;
+  }
+
+  /** The object's key record, found as `find` finds the object (so it is the library's own). */
+  findKeyRecord(library: string, uid: string): KeyRecordRow | undefined {
+    return this.recordByName.get(uid, library) as KeyRecordRow | undefined;
   }
 
   atSeq(seq: number): ObjectRow | undefined {

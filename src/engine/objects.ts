@@ -217,14 +217,16 @@ export class ManagedObjects {
   }
 
   /** The key material, for Get; a destroyed object has none. */
-  material(library: string, uid: string): { object: ManagedObject; material: Buffer } {
-    const row = this.require(library, uid);
+  material(library: string, uid: string): Buffer {
+    const row = this.rows.findKeyRecord(library, uid);
+    if (!row) throw notFound(library, uid);
     if (isDestroyedState(row.state)) {
       throw new ObjectError('OBJECT_DESTROYED', `The key ${uid} was destroyed; its material no longer exists.`);
     }
-    const material = this.sealer.open({ name: row.uid, library: row.library, origin: row.origin, state: row.alloc }, row.sealed);
+    // The row was found by this name and library, so they are the record's own.
+    const material = this.sealer.open({ name: uid, library, origin: row.origin, state: row.alloc }, row.sealed);
     if (!material) throw recordDamaged(uid);
-    return { object: toManagedObject(row), material };
+    return material;
   }
 
   /** Every attribute of the object: the derived ones (identity, state, dates) and the stored ones. */
@@ -359,7 +361,7 @@ export class ManagedObjects {
 
   private require(library: string, uid: string): ObjectRow {
     const row = this.rows.find(library, uid);
-    if (!row) throw new ObjectError('OBJECT_NOT_FOUND', `No key ${JSON.stringify(uid)} is known to library ${library}.`);
+    if (!row) throw notFound(library, uid);
     return row;
   }
 
@@ -383,6 +385,10 @@ interface Change {
   occurrence?: number;
   destroy?: number;
   revocation?: { reason: number; message: string | null };
+}
+
+function notFound(library: string, uid: string): ObjectError {
+  return new ObjectError('OBJECT_NOT_FOUND', `No key ${JSON.stringify(uid)} is known to library ${library}.`);
 }
 
 function wrongState(row: ObjectRow, done: string, rule: string): ObjectError {

@@ -119,7 +119,7 @@ describe('attributes', () => {
 describe('lifecycle', () => {
   it('Pre-Active -> Active -> Deactivated -> Destroyed; material gone, record and check intact', async () => {
     const o = objects.create('LIB1', { tape: 'T1', attributes: [asi('AA')] });
-    expect(objects.material('LIB1', o.uid).material).toHaveLength(32);
+    expect(objects.material('LIB1', o.uid)).toHaveLength(32);
     expect(objects.activate('LIB1', o.uid).state).toBe(ObjectState.Active);
     expect(() => objects.activate('LIB1', o.uid)).toThrow(expect.objectContaining({ code: 'WRONG_STATE' }));
     expect(() => objects.destroy('LIB1', o.uid)).toThrow(expect.objectContaining({ code: 'WRONG_STATE' }));
@@ -157,7 +157,7 @@ describe('register', () => {
     const material = Buffer.alloc(32, 7);
     const o = objects.register('LIB1', { material, attributes: [text('Name', 'x')].slice(0, 0) });
     expect(o.origin).toBe('registered');
-    expect(objects.material('LIB1', o.uid).material.equals(material)).toBe(true);
+    expect(objects.material('LIB1', o.uid).equals(material)).toBe(true);
     expect(engine.lookup(o.uid).material.equals(material)).toBe(true);
     const next = objects.create('LIB1', { tape: 'T1', attributes: [] });
     expect(next.origin).toBe('local');

@@ -18,7 +18,7 @@ export const get: OperationSpec = {
     if (findChild(payload, Tag.KeyWrappingSpecification)) {
       throw new OperationError('FEATURE', 'This server does not wrap keys on Get; the mutually authenticated TLS connection protects them.');
     }
-    const { material } = ctx.objects.material(ctx.library, uid);
+    const material = ctx.objects.material(ctx.library, uid);
     const keyMaterial: TtlvItem = format === KeyFormatType.Raw
       ? byteString(Tag.KeyMaterial, material)
       : structure(Tag.KeyMaterial, [byteString(Tag.Key, material)]);
