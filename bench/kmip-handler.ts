@@ -38,14 +38,19 @@ try {
     batchItems: [{ operation: Operation.Get, payload: structure(Tag.RequestPayload, [textString(Tag.UniqueIdentifier, uid)]) }],
   });
 
+  /** Calls per second in the best of several rounds: on a shared machine the best round is the least disturbed. */
   const rate = (work: () => unknown): number => {
+    let calls = 1000;
+    let best = 0;
     const until = performance.now() + SECONDS * 1000;
-    let n = 0;
     while (performance.now() < until) {
-      for (let i = 0; i < 100; i++) work();
-      n += 100;
+      const t0 = performance.now();
+      for (let i = 0; i < calls; i++) work();
+      const ms = performance.now() - t0;
+      best = Math.max(best, (calls * 1000) / ms);
+      if (ms < 50) calls *= 2;
     }
-    return n / SECONDS;
+    return best;
   };
   rate(() => handler.handleFrame(caller, get)); // warm-up: JIT and SQLite page cache
   const copy = rate(() => Buffer.from(get));
