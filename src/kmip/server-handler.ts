@@ -112,7 +112,7 @@ export class KmipRequestHandler {
   private encode(request: RequestMessage, response: ResponseMessage, caller: CallerIdentity): Buffer {
     try {
       const max = request.header.maximumResponseSize;
-      return Buffer.from(encodeResponseMessage(response, max === undefined ? undefined : { maximumResponseSize: max }));
+      return encodeResponseMessage(response, max === undefined ? undefined : { maximumResponseSize: max });
     } catch (e) {
       if (!(e instanceof KmipMessageError)) throw e;
       this.opts.logger?.warn({ library: caller.library, code: e.code, message: e.message }, 'KMIP response refused');
@@ -142,7 +142,7 @@ export class KmipRequestHandler {
   }
 
   private encodeError(e: KmipMessageError, version: ProtocolVersion): Buffer {
-    return Buffer.from(encodeResponseMessage(errorResponse(e, new Date(this.now()), version)));
+    return encodeResponseMessage(errorResponse(e, new Date(this.now()), version));
   }
 }
 

@@ -197,7 +197,7 @@ function parseBatchItem(item: TtlvItem, messageCtx: FieldContext): RequestBatchI
 }
 
 /** Encodes a Request Message, fields in specification order (for clients and tests). */
-export function encodeRequestMessage(msg: RequestMessage): Uint8Array {
+export function encodeRequestMessage(msg: RequestMessage): Buffer {
   const h = msg.header;
   const header: TtlvItem[] = [protocolVersionItem(h.protocolVersion)];
   if (h.maximumResponseSize !== undefined) header.push(integer(Tag.MaximumResponseSize, h.maximumResponseSize));

@@ -57,7 +57,7 @@ export interface EncodeResponseOptions {
   maximumResponseSize?: number;
 }
 
-export function encodeResponseMessage(msg: ResponseMessage, options?: EncodeResponseOptions): Uint8Array {
+export function encodeResponseMessage(msg: ResponseMessage, options?: EncodeResponseOptions): Buffer {
   const header: TtlvItem[] = [protocolVersionItem(msg.protocolVersion)];
   if (msg.clientCorrelationValue !== undefined) header.push(textString(Tag.ClientCorrelationValue, msg.clientCorrelationValue));
   if (msg.serverCorrelationValue !== undefined) header.push(textString(Tag.ServerCorrelationValue, msg.serverCorrelationValue));

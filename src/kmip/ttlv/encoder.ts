@@ -3,6 +3,10 @@
  * a bug upstream becomes a TtlvError here instead of a message a client misreads.
  * One pass into a growing buffer; each Structure's length is written once its
  * children are.
+ *
+ * This runs once per response on the key server's hot path, so it allocates little:
+ * the buffer comes from Node's Buffer pool (no fresh ArrayBuffer for a small message),
+ * text is written straight into it, and the result is a view of it, not a copy.
  */
 import { TtlvError } from './errors.js';
 import { DEFAULT_LIMITS, HEADER_SIZE, padded } from './limits.js';
@@ -14,30 +18,31 @@ const UINT32_MAX = 2 ** 32 - 1;
 const INT64_MIN = -(1n << 63n);
 const INT64_MAX = (1n << 63n) - 1n;
 
-// A lone surrogate has no UTF-8 form; TextEncoder would quietly turn it into U+FFFD.
+// A lone surrogate has no UTF-8 form; Buffer.write would quietly turn it into U+FFFD.
 const LONE_SURROGATE = /\p{Surrogate}/u;
-const utf8 = new TextEncoder();
+/** Large enough for a Get response, small enough to come from Node's Buffer pool. */
+const INITIAL_BYTES = 512;
 
 export interface EncodeOptions {
   /** Guards against cyclic or runaway item trees; same meaning as when decoding. */
   maxDepth?: number;
 }
 
-export function encodeTtlv(item: TtlvItem, options?: EncodeOptions): Uint8Array {
+export function encodeTtlv(item: TtlvItem, options?: EncodeOptions): Buffer {
   const writer = new Writer(options?.maxDepth ?? DEFAULT_LIMITS.maxDepth);
   writer.item(item, 1);
   return writer.finish();
 }
 
 class Writer {
-  private buf = new Uint8Array(512);
-  private view = new DataView(this.buf.buffer);
+  private buf = Buffer.allocUnsafe(INITIAL_BYTES);
   private pos = 0;
 
   constructor(private readonly maxDepth: number) {}
 
-  finish(): Uint8Array {
-    return this.buf.slice(0, this.pos);
+  /** The bytes written; every one of them was set (padding included), none is left over from the pool. */
+  finish(): Buffer {
+    return this.buf.subarray(0, this.pos);
   }
 
   item(item: TtlvItem, depth: number): void {
@@ -57,7 +62,7 @@ class Writer {
     this.buf[at + 3] = typeByte;
     this.pos += HEADER_SIZE;
     const length = this.value(item, depth);
-    this.view.setUint32(at + 4, length);
+    this.buf.writeUInt32BE(length, at + 4);
   }
 
   /** Writes the value and its padding; returns the Length field (padding excluded). */
@@ -82,13 +87,14 @@ class Writer {
           throw bad(item, 'needs a bigint within signed 64 bits');
         }
         this.reserve(8);
-        this.view.setBigInt64(this.pos, item.value);
+        this.buf.writeBigInt64BE(item.value, this.pos);
         this.pos += 8;
         return 8;
       case 'Boolean':
         if (typeof item.value !== 'boolean') throw bad(item, 'needs true or false');
         this.reserve(8);
-        this.view.setBigUint64(this.pos, item.value ? 1n : 0n);
+        this.buf.fill(0, this.pos, this.pos + 7);
+        this.buf[this.pos + 7] = item.value ? 1 : 0;
         this.pos += 8;
         return 8;
       case 'BigInteger':
@@ -99,7 +105,7 @@ class Writer {
         if (LONE_SURROGATE.test(item.value)) {
           throw new TtlvError('TTLV_BAD_UTF8', `tag 0x${item.tag.toString(16)} Text String has a lone surrogate`);
         }
-        return this.bytes(utf8.encode(item.value));
+        return this.text(item.value);
       case 'ByteString':
         if (!(item.value instanceof Uint8Array)) throw bad(item, 'needs a Uint8Array');
         return this.bytes(item.value);
@@ -110,9 +116,9 @@ class Writer {
 
   private uint32Slot(n: number, signed: boolean): number {
     this.reserve(8);
-    if (signed) this.view.setInt32(this.pos, n);
-    else this.view.setUint32(this.pos, n);
-    this.view.setUint32(this.pos + 4, 0);
+    if (signed) this.buf.writeInt32BE(n, this.pos);
+    else this.buf.writeUInt32BE(n, this.pos);
+    this.buf.writeUInt32BE(0, this.pos + 4);
     this.pos += 8;
     return 4;
   }
@@ -121,19 +127,31 @@ class Writer {
     const total = padded(value.length);
     this.reserve(total);
     this.buf.set(value, this.pos);
-    this.buf.fill(0, this.pos + value.length, this.pos + total);
-    this.pos += total;
+    this.pad(this.pos + value.length, total);
     return value.length;
+  }
+
+  /** UTF-8 straight into the buffer; room for the worst case (3 bytes per UTF-16 unit) is made first. */
+  private text(value: string): number {
+    this.reserve(padded(value.length * 3));
+    const length = this.buf.write(value, this.pos, 'utf8');
+    this.pad(this.pos + length, padded(length));
+    return length;
+  }
+
+  /** Zeroes from `from` to the end of the value that started at pos and takes `total` bytes; moves pos past it. */
+  private pad(from: number, total: number): void {
+    this.buf.fill(0, from, this.pos + total);
+    this.pos += total;
   }
 
   private reserve(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     let size = this.buf.length * 2;
     while (size < this.pos + n) size *= 2;
-    const grown = new Uint8Array(size);
-    grown.set(this.buf.subarray(0, this.pos));
+    const grown = Buffer.allocUnsafe(size);
+    this.buf.copy(grown, 0, 0, this.pos);
     this.buf = grown;
-    this.view = new DataView(grown.buffer);
   }
 }
 
