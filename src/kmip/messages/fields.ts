@@ -2,7 +2,7 @@
  * Reading typed fields out of a message structure. A missing, repeated or
  * wrongly typed field is an Invalid Message, reported with the version known so far.
  */
-import { Tag, findChildren, tagName, type ItemTypeName, type TtlvItem, type ValueByType } from '../ttlv/index.js';
+import { Tag, countChildren, findChild, tagName, type ItemTypeName, type TtlvItem, type ValueByType } from '../ttlv/index.js';
 import { KmipMessageError } from './errors.js';
 import { ResultReason } from '../ttlv/enums.js';
 import type { ProtocolVersion } from './version.js';
@@ -29,10 +29,10 @@ export function optionalField<T extends ItemTypeName>(
   type: T,
   ctx: FieldContext = {},
 ): ValueOfType<T> | undefined {
-  const found = findChildren(parent, tag);
-  if (found.length === 0) return undefined;
-  if (found.length > 1) throw invalidMessage(`${tagName(tag)} appears ${found.length} times`, ctx);
-  const item: TtlvItem = found[0]!;
+  const item = findChild(parent, tag);
+  if (item === undefined) return undefined;
+  const count = countChildren(parent, tag);
+  if (count > 1) throw invalidMessage(`${tagName(tag)} appears ${count} times`, ctx);
   if (item.type !== type) {
     throw invalidMessage(`${tagName(tag)} must be a ${type}, not a ${item.type}`, ctx);
   }

@@ -6,7 +6,7 @@
 import type { ManagedObjects } from '../../engine/objects.js';
 import { LIBRARY_NAME_PATTERN } from '../../engine/names.js';
 import type { ProtocolVersion } from '../messages/index.js';
-import { Tag, UniqueIdentifierEnum, findChildren, type TtlvItem, type TtlvStructure } from '../ttlv/index.js';
+import { Tag, UniqueIdentifierEnum, countChildren, findChild, type TtlvItem, type TtlvStructure } from '../ttlv/index.js';
 import { OperationError } from './errors.js';
 import { invalidField } from './payload.js';
 
@@ -75,10 +75,9 @@ export class OperationContext {
    * Placeholder left by the item before (Create then Get, Locate then Get ...).
    */
   uniqueIdentifier(payload: TtlvStructure): string {
-    const given = findChildren(payload, Tag.UniqueIdentifier);
-    if (given.length > 1) throw invalidField('Unique Identifier appears more than once');
-    const item: TtlvItem | undefined = given[0];
+    const item: TtlvItem | undefined = findChild(payload, Tag.UniqueIdentifier);
     if (item === undefined) return this.placeholder();
+    if (countChildren(payload, Tag.UniqueIdentifier) > 1) throw invalidField('Unique Identifier appears more than once');
     if (item.type === 'TextString') return item.value;
     if (item.type === 'Enumeration' && this.v2) {
       if (item.value === UniqueIdentifierEnum.IDPlaceholder) return this.placeholder();

@@ -2,7 +2,7 @@
 import { isMultiValued, isKnownName } from '../../engine/attributes.js';
 import type { NewAttribute, ObjectAttribute } from '../../engine/object-model.js';
 import { attributesForVersion, attributesInPayload, type KmipAttribute, type ProtocolVersion } from '../messages/index.js';
-import { Tag, findChildren, tagName, textString, type ItemTypeName, type TtlvItem, type ValueByType } from '../ttlv/index.js';
+import { Tag, countChildren, findChild, tagName, textString, type ItemTypeName, type TtlvItem, type ValueByType } from '../ttlv/index.js';
 import { OperationError } from './errors.js';
 
 export function invalidField(message: string): OperationError {
@@ -11,10 +11,10 @@ export function invalidField(message: string): OperationError {
 
 /** A payload field that may be absent; present more than once, or of another type, is Invalid Field. */
 export function field<T extends ItemTypeName>(parent: TtlvItem, tag: number, type: T): ValueByType[T] | undefined {
-  const found = findChildren(parent, tag);
-  if (found.length === 0) return undefined;
-  if (found.length > 1) throw invalidField(`${tagName(tag)} appears ${found.length} times`);
-  const item = found[0]!;
+  const item = findChild(parent, tag);
+  if (item === undefined) return undefined;
+  const count = countChildren(parent, tag);
+  if (count > 1) throw invalidField(`${tagName(tag)} appears ${count} times`);
   if (item.type !== type) throw invalidField(`${tagName(tag)} must be a ${type}, not a ${item.type}`);
   return item.value as ValueByType[T];
 }

@@ -6,5 +6,5 @@ export * from './enums.js';
 export { decodeTtlv } from './decoder.js';
 export { encodeTtlv, type EncodeOptions } from './encoder.js';
 export { messageLength } from './framing.js';
-export { findChild, findChildren, findPath, findTyped, isStructure } from './find.js';
+export { countChildren, findChild, findChildren, findPath, findTyped, isStructure } from './find.js';
 export { formatTtlv } from './dump.js';
