@@ -85,7 +85,9 @@ export class KmipTlsServer {
     this.tls = createTlsServer(keyServerTlsOptions(this.opts.tls, this.opts.handshakeTimeoutMs));
     this.tls.on('secureConnection', (socket: TLSSocket) => this.onSecure(socket));
     this.tls.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) => this.onHandshakeError(err, socket));
-    this.net = createNetServer({ allowHalfOpen: true }, (raw) => this.onTcp(raw));
+    // No Nagle: KMIP is request and response, and a reply held back waiting for the ACK of
+    // the one before it (pipelined requests) stalls the client for a delayed-ACK period.
+    this.net = createNetServer({ allowHalfOpen: true, noDelay: true }, (raw) => this.onTcp(raw));
   }
 
   /** The bound port (useful when listening on port 0). */
