@@ -55,7 +55,13 @@ export class KmipConnection {
   private peerEnded = false;
   private pausedByUs = false;
   private frameTimer: NodeJS.Timeout | undefined;
+  /**
+   * One idle timer for the connection's life, re-armed with refresh() after every
+   * request rather than replaced; disarming only drops this flag, so a busy connection
+   * costs no timer work per request. A timer that fires disarmed does nothing.
+   */
   private idleTimer: NodeJS.Timeout | undefined;
+  private idleArmed = false;
 
   constructor(
     readonly info: ConnectionInfo,
@@ -232,10 +238,15 @@ export class KmipConnection {
   private armIdle(): void {
     this.clearIdle();
     if (this.closing || this.running || this.queue.length > 0 || this.reader.partialBytes > 0) return;
-    this.idleTimer = setTimeout(() => {
-      this.log.info({ ...this.fields(), idleTimeoutMs: this.limits.idleTimeoutMs }, 'idle key server connection closed');
-      this.close();
-    }, this.limits.idleTimeoutMs);
+    this.idleArmed = true;
+    if (this.idleTimer) this.idleTimer.refresh();
+    else this.idleTimer = setTimeout(() => this.onIdle(), this.limits.idleTimeoutMs);
+  }
+
+  private onIdle(): void {
+    if (!this.idleArmed) return;
+    this.log.info({ ...this.fields(), idleTimeoutMs: this.limits.idleTimeoutMs }, 'idle key server connection closed');
+    this.close();
   }
 
   private clearFrameTimer(): void {
@@ -244,12 +255,13 @@ export class KmipConnection {
   }
 
   private clearIdle(): void {
-    if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.idleTimer = undefined;
+    this.idleArmed = false;
   }
 
   private clearTimers(): void {
     this.clearFrameTimer();
     this.clearIdle();
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
   }
 }
