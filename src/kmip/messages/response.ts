@@ -10,8 +10,8 @@ import {
   TtlvError,
   byteString,
   dateTime,
+  TtlvWriter,
   decodeTtlv,
-  encodeTtlv,
   enumeration,
   findChildren,
   integer,
@@ -57,31 +57,24 @@ export interface EncodeResponseOptions {
   maximumResponseSize?: number;
 }
 
+/**
+ * Written straight into one buffer, structure by structure (the key server answers every
+ * request through here); the payload's items are the operation's own.
+ */
 export function encodeResponseMessage(msg: ResponseMessage, options?: EncodeResponseOptions): Buffer {
-  const header: TtlvItem[] = [protocolVersionItem(msg.protocolVersion)];
-  if (msg.clientCorrelationValue !== undefined) header.push(textString(Tag.ClientCorrelationValue, msg.clientCorrelationValue));
-  if (msg.serverCorrelationValue !== undefined) header.push(textString(Tag.ServerCorrelationValue, msg.serverCorrelationValue));
-  header.push(dateTime(Tag.TimeStamp, msg.timeStamp), integer(Tag.BatchCount, msg.batchItems.length));
+  const w = new TtlvWriter();
+  const message = w.begin(Tag.ResponseMessage);
+  const header = w.begin(Tag.ResponseHeader);
+  w.item(protocolVersionItem(msg.protocolVersion));
+  if (msg.clientCorrelationValue !== undefined) w.item(textString(Tag.ClientCorrelationValue, msg.clientCorrelationValue));
+  if (msg.serverCorrelationValue !== undefined) w.item(textString(Tag.ServerCorrelationValue, msg.serverCorrelationValue));
+  w.item(dateTime(Tag.TimeStamp, msg.timeStamp));
+  w.item(integer(Tag.BatchCount, msg.batchItems.length));
+  w.end(header);
+  for (const b of msg.batchItems) writeBatchItem(w, b);
+  w.end(message);
 
-  const items = msg.batchItems.map((b) => {
-    if (b.resultStatus === ResultStatus.OperationFailed && b.resultReason === undefined) {
-      throw new TtlvError('TTLV_BAD_VALUE', 'a failed batch item needs a Result Reason');
-    }
-    const fields: TtlvItem[] = [];
-    if (b.operation !== undefined) fields.push(enumeration(Tag.Operation, b.operation));
-    if (b.uniqueBatchItemId !== undefined) fields.push(byteString(Tag.UniqueBatchItemID, b.uniqueBatchItemId));
-    fields.push(enumeration(Tag.ResultStatus, b.resultStatus));
-    if (b.resultReason !== undefined) fields.push(enumeration(Tag.ResultReason, b.resultReason));
-    if (b.resultMessage !== undefined) fields.push(textString(Tag.ResultMessage, b.resultMessage));
-    if (b.asynchronousCorrelationValue !== undefined) {
-      fields.push(byteString(Tag.AsynchronousCorrelationValue, b.asynchronousCorrelationValue));
-    }
-    if (b.payload !== undefined) fields.push(structure(Tag.ResponsePayload, b.payload));
-    if (b.messageExtensions) fields.push(...b.messageExtensions);
-    return structure(Tag.BatchItem, fields);
-  });
-
-  const bytes = encodeTtlv(structure(Tag.ResponseMessage, [structure(Tag.ResponseHeader, header), ...items]));
+  const bytes = w.finish();
   if (options?.maximumResponseSize !== undefined && bytes.length > options.maximumResponseSize) {
     throw new KmipMessageError(
       'KMIP_RESPONSE_TOO_LARGE',
@@ -90,6 +83,27 @@ export function encodeResponseMessage(msg: ResponseMessage, options?: EncodeResp
     );
   }
   return bytes;
+}
+
+/** One Batch Item, fields in specification order. */
+function writeBatchItem(w: TtlvWriter, b: ResponseBatchItem): void {
+  if (b.resultStatus === ResultStatus.OperationFailed && b.resultReason === undefined) {
+    throw new TtlvError('TTLV_BAD_VALUE', 'a failed batch item needs a Result Reason');
+  }
+  const item = w.begin(Tag.BatchItem);
+  if (b.operation !== undefined) w.item(enumeration(Tag.Operation, b.operation));
+  if (b.uniqueBatchItemId !== undefined) w.item(byteString(Tag.UniqueBatchItemID, b.uniqueBatchItemId));
+  w.item(enumeration(Tag.ResultStatus, b.resultStatus));
+  if (b.resultReason !== undefined) w.item(enumeration(Tag.ResultReason, b.resultReason));
+  if (b.resultMessage !== undefined) w.item(textString(Tag.ResultMessage, b.resultMessage));
+  if (b.asynchronousCorrelationValue !== undefined) w.item(byteString(Tag.AsynchronousCorrelationValue, b.asynchronousCorrelationValue));
+  if (b.payload !== undefined) {
+    const payload = w.begin(Tag.ResponsePayload);
+    for (const child of b.payload) w.item(child);
+    w.end(payload);
+  }
+  if (b.messageExtensions) for (const extension of b.messageExtensions) w.item(extension);
+  w.end(item);
 }
 
 /** The Operation and Unique Batch Item ID a response item must echo from its request item. */

@@ -29,30 +29,65 @@ export interface EncodeOptions {
 }
 
 export function encodeTtlv(item: TtlvItem, options?: EncodeOptions): Buffer {
-  const writer = new Writer(options?.maxDepth ?? DEFAULT_LIMITS.maxDepth);
-  writer.item(item, 1);
+  const writer = new TtlvWriter(options?.maxDepth ?? DEFAULT_LIMITS.maxDepth);
+  writer.item(item);
   return writer.finish();
 }
 
-class Writer {
+/**
+ * Writes items one after another. Besides whole items, a Structure can be written open
+ * and closed (begin, its children, end), so a message envelope goes straight to bytes
+ * without first being built as a tree of items and arrays.
+ */
+export class TtlvWriter {
   private buf = Buffer.allocUnsafe(INITIAL_BYTES);
   private pos = 0;
+  /** Structures open now; the top-level one is depth 1, as when decoding. */
+  private depth = 0;
 
-  constructor(private readonly maxDepth: number) {}
+  constructor(private readonly maxDepth: number = DEFAULT_LIMITS.maxDepth) {}
 
   /** The bytes written; every one of them was set (padding included), none is left over from the pool. */
   finish(): Buffer {
+    if (this.depth !== 0) throw new Error(`TtlvWriter.finish with ${this.depth} structure(s) still open`);
     return this.buf.subarray(0, this.pos);
   }
 
-  item(item: TtlvItem, depth: number): void {
-    const { tag } = item;
-    if (!Number.isInteger(tag) || tag < 0 || tag > 0xffffff) {
-      throw new TtlvError('TTLV_BAD_VALUE', `tag ${String(tag)} is not a 3-byte number`);
+  /** Opens a Structure: write its children next, then end() with what this returned. */
+  begin(tag: number): number {
+    const at = this.header(tag, ItemType.Structure);
+    if (++this.depth > this.maxDepth) throw new TtlvError('TTLV_TOO_DEEP', `structures nest deeper than ${this.maxDepth}`);
+    return at;
+  }
+
+  /** Closes the Structure begun at `at`: its Length is what was written since. */
+  end(at: number): void {
+    this.depth--;
+    this.buf.writeUInt32BE(this.pos - at - HEADER_SIZE, at + 4);
+  }
+
+  item(item: TtlvItem): void {
+    if (item.type === 'Structure') {
+      const at = this.begin(item.tag);
+      if (!Array.isArray(item.value)) throw bad(item, 'a Structure holds an array of items');
+      for (const child of item.value) this.item(child);
+      this.end(at);
+      return;
     }
     const typeByte = (ItemType as Record<string, number>)[item.type];
     if (typeByte === undefined) {
       throw new TtlvError('TTLV_UNKNOWN_TYPE', `unknown item type ${String(item.type)}`);
+    }
+    const at = this.header(item.tag, typeByte);
+    // Not inlined into the call below: writing the value may grow (replace) this.buf.
+    const length = this.value(item);
+    this.buf.writeUInt32BE(length, at + 4);
+  }
+
+  /** Tag and Type; the Length is filled in once the value is written. */
+  private header(tag: number, typeByte: number): number {
+    if (!Number.isInteger(tag) || tag < 0 || tag > 0xffffff) {
+      throw new TtlvError('TTLV_BAD_VALUE', `tag ${String(tag)} is not a 3-byte number`);
     }
     const at = this.pos;
     this.reserve(HEADER_SIZE);
@@ -61,20 +96,12 @@ class Writer {
     this.buf[at + 2] = tag & 0xff;
     this.buf[at + 3] = typeByte;
     this.pos += HEADER_SIZE;
-    const length = this.value(item, depth);
-    this.buf.writeUInt32BE(length, at + 4);
+    return at;
   }
 
   /** Writes the value and its padding; returns the Length field (padding excluded). */
-  private value(item: TtlvItem, depth: number): number {
+  private value(item: Exclude<TtlvItem, { type: 'Structure' }>): number {
     switch (item.type) {
-      case 'Structure': {
-        if (depth > this.maxDepth) throw new TtlvError('TTLV_TOO_DEEP', `structures nest deeper than ${this.maxDepth}`);
-        if (!Array.isArray(item.value)) throw bad(item, 'a Structure holds an array of items');
-        const start = this.pos;
-        for (const child of item.value) this.item(child, depth + 1);
-        return this.pos - start;
-      }
       case 'Integer':
         return this.uint32Slot(checkRange(item, item.value, INT32_MIN, INT32_MAX), true);
       case 'Enumeration':

@@ -4,7 +4,7 @@ export * from './types.js';
 export { Tag, tagName, tagBySpecName, isKnownTag, type TagName } from './tags.js';
 export * from './enums.js';
 export { decodeTtlv } from './decoder.js';
-export { encodeTtlv, type EncodeOptions } from './encoder.js';
+export { TtlvWriter, encodeTtlv, type EncodeOptions } from './encoder.js';
 export { messageLength } from './framing.js';
 export { countChildren, findChild, findChildren, findPath, findTyped, isStructure } from './find.js';
 export { formatTtlv } from './dump.js';
