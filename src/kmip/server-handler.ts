@@ -25,7 +25,7 @@ import {
   type ResponseMessage,
 } from './messages/index.js';
 import { ResultReason, ResultStatus, Tag } from './ttlv/index.js';
-import { runBatch, type BatchLogger } from './operations/batch.js';
+import { runBatch, type BatchDeps, type BatchLogger } from './operations/batch.js';
 import type { ServerInfo } from './operations/context.js';
 import { operationFor } from './operations/table.js';
 
@@ -54,6 +54,8 @@ const FALLBACK_VERSION: ProtocolVersion = { major: 1, minor: 0 };
 export class KmipRequestHandler {
   private readonly server: ServerInfo;
   private readonly now: () => number;
+  /** What every batch runs with; built once, not per request. */
+  private readonly batchDeps: BatchDeps;
 
   constructor(private readonly opts: KmipHandlerOptions) {
     const engine = opts.objects.engine;
@@ -66,6 +68,7 @@ export class KmipRequestHandler {
       version: '0.1.0',
       ...opts.server,
     };
+    this.batchDeps = { objects: opts.objects, server: this.server, ...(opts.logger && { logger: opts.logger }) };
   }
 
   /** For the TLS server: its FrameHandler, (connection, frame) => reply or null. */
@@ -125,7 +128,7 @@ export class KmipRequestHandler {
     const version = request.header.protocolVersion;
     let batchItems;
     try {
-      batchItems = runBatch(request, caller.library, { objects: this.opts.objects, server: this.server, ...(this.opts.logger && { logger: this.opts.logger }) });
+      batchItems = runBatch(request, caller.library, this.batchDeps);
     } catch (e) {
       // The keystore itself failed (locked past its timeout, disk error): every item says so.
       this.opts.logger?.error({ library: caller.library, err: e instanceof Error ? e.message : String(e) }, 'KMIP batch failed');
