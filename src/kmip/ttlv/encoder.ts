@@ -10,7 +10,7 @@
  */
 import { TtlvError } from './errors.js';
 import { DEFAULT_LIMITS, HEADER_SIZE, padded } from './limits.js';
-import { ItemType, type TtlvItem } from './types.js';
+import { ItemType, itemTypeByte, type TtlvItem } from './types.js';
 
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
@@ -74,7 +74,7 @@ export class TtlvWriter {
       this.end(at);
       return;
     }
-    const typeByte = (ItemType as Record<string, number>)[item.type];
+    const typeByte = itemTypeByte(item.type);
     if (typeByte === undefined) {
       throw new TtlvError('TTLV_UNKNOWN_TYPE', `unknown item type ${String(item.type)}`);
     }

@@ -33,6 +33,15 @@ export function itemTypeName(typeByte: number): ItemTypeName | undefined {
   return TYPE_NAME_BY_BYTE.get(typeByte);
 }
 
+// A Map, not an index into ItemType: that lookup by a varying key is megamorphic on the
+// encoder's hot path, and would find inherited names such as "toString" too.
+const TYPE_BYTE_BY_NAME: ReadonlyMap<string, number> = new Map(Object.entries(ItemType));
+
+/** The Type byte of an item type's name; undefined for a name that is not one. */
+export function itemTypeByte(name: string): number | undefined {
+  return TYPE_BYTE_BY_NAME.get(name);
+}
+
 /** A value without its tag: what an attribute holds, whatever tag it travels under. */
 export type TtlvValue =
   | { type: 'Structure'; value: TtlvItem[] }
