@@ -9,7 +9,8 @@
  *
  *   npx tsc -p . && node dist/bench/kmip-server.js
  *
- * BENCH_SECONDS sets the measured seconds of each phase (default 2).
+ * BENCH_SECONDS sets the measured seconds of each phase (default 2); QKMD_NODE_ARGS are
+ * node options for qkmd (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -385,7 +386,9 @@ async function startQkmd(dir: string, children: ChildProcess[]): Promise<{ targe
     QKM_KEYS_I2000: String(SET_SIZE),
     QKM_LOG_LEVEL: 'warn',
   };
-  const child = spawn(process.execPath, [QKMD, '--data-dir', dataDir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // e.g. QKMD_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to see where qkmd's time goes under this load
+  const nodeArgs = process.env.QKMD_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, QKMD, '--data-dir', dataDir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   const m = await waitForLine(child, /key server listening on (\S+):(\d+)/, 30_000, 'qkmd');
   qkmcmds(['--data-dir', dataDir, 'keys', 'generate', '--library', LIBRARY, '--class', 'i2000'], env);
