@@ -18,6 +18,7 @@ import {
   echoOf,
   encodeResponseMessage,
   errorResponse,
+  invalidMessage,
   isKmipMessageError,
   type ProtocolVersion,
   type RequestLimits,
@@ -142,6 +143,19 @@ export class KmipRequestHandler {
     const response: ResponseMessage = { protocolVersion: version, timeStamp: new Date(this.now()), batchItems };
     if (request.header.clientCorrelationValue !== undefined) response.clientCorrelationValue = request.header.clientCorrelationValue;
     return response;
+  }
+
+  /**
+   * A message whose header claims more than the size bound, of which only `head` was read.
+   * A KMIP request is told so with Invalid Message (in its version, when the head shows
+   * it) before the connection closes; anything else gets no answer. The connection has
+   * already logged it.
+   */
+  handleOversize(o: { head: Buffer; claimedBytes: number; maxFrameBytes: number }): Buffer | null {
+    if (!looksLikeRequest(o.head)) return null;
+    const sniffed = sniffVersion(o.head);
+    const e = invalidMessage(`The request is ${o.claimedBytes} bytes, over this server's limit of ${o.maxFrameBytes} bytes; send it in smaller batches.`);
+    return this.encodeError(e, sniffed ? answeringVersion(sniffed, SUPPORTED_VERSIONS) : FALLBACK_VERSION);
   }
 
   private encodeError(e: KmipMessageError, version: ProtocolVersion): Buffer {

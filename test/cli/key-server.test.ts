@@ -5,7 +5,7 @@ import * as tar from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { decodeResponseMessage, encodeRequestMessage } from '../../src/kmip/messages/index.js';
-import { ResultStatus } from '../../src/kmip/ttlv/index.js';
+import { ResultReason, ResultStatus } from '../../src/kmip/ttlv/index.js';
 import { qkmcmds, startQkmd } from '../helpers/cli.js';
 import { removeDir, tempDir } from '../helpers/engine.js';
 import { V, keyMaterialOf, op, uidOf } from '../kmip/operations-client.js';
@@ -125,5 +125,14 @@ describe('qkmd key server', () => {
     await expect(exchange('LIB1', Buffer.from('GET / HTTP/1.1\r\n\r\n'))).rejects.toThrow(/closed without a response/);
     const ok = decodeResponseMessage(await exchange('LIB1', encodeRequestMessage({ header: { protocolVersion: V['1.4'], batchCount: 1 }, batchItems: [op.query(1)] })));
     expect(ok.batchItems[0]!.resultStatus).toBe(ResultStatus.Success);
+  });
+
+  it('answers a request over the 1 MiB bound with Invalid Message before closing, having read none of its body', async () => {
+    const request = Buffer.from(encodeRequestMessage({ header: { protocolVersion: V['1.2'], batchCount: 1 }, batchItems: [op.query(1)] }));
+    request.writeUInt32BE(64 * 1024 * 1024, 4); // claims 64 MiB and sends only its start
+    const r = decodeResponseMessage(await exchange('LIB1', request));
+    expect(r.protocolVersion).toEqual(V['1.2']);
+    expect(r.batchItems[0]).toMatchObject({ resultStatus: ResultStatus.OperationFailed, resultReason: ResultReason.InvalidMessage });
+    expect(r.batchItems[0]!.resultMessage).toMatch(/over this server's limit of 1048576 bytes/);
   });
 });

@@ -92,6 +92,20 @@ describe('bad input at the operation level', () => {
     expect(r.batchItems[0]!.resultReason).toBe(ResultReason.InvalidMessage);
   });
 
+  it('a request over the size bound gets Invalid Message naming the bound, in its version when its head shows it', () => {
+    const request = encodeRequestMessage({ header: { protocolVersion: V['1.4'], batchCount: 1 }, batchItems: [op.query(1)] });
+    const head = Buffer.from(request.subarray(0, 64));
+    head.writeUInt32BE(2 * 1024 * 1024, 4); // what a client sending two megabytes would claim
+    const r = decodeResponseMessage(h.handler.handleOversize({ head, claimedBytes: 8 + 2 * 1024 * 1024, maxFrameBytes: 1024 * 1024 })!);
+    expect(r.protocolVersion).toEqual(V['1.4']);
+    expect(r.batchItems[0]).toMatchObject({ resultStatus: ResultStatus.OperationFailed, resultReason: ResultReason.InvalidMessage });
+    expect(r.batchItems[0]!.resultMessage).toMatch(/2097160 bytes, over this server's limit of 1048576 bytes/);
+    // Only the 8-byte header arrived: still answered, in the oldest version.
+    expect(decodeResponseMessage(h.handler.handleOversize({ head: head.subarray(0, 8), claimedBytes: 2097160, maxFrameBytes: 1048576 })!).protocolVersion).toEqual(V['1.0']);
+    // Not a KMIP request at all: no answer.
+    expect(h.handler.handleOversize({ head: Buffer.from('16030100ffffffff', 'hex'), claimedBytes: 4294967304, maxFrameBytes: 1048576 })).toBeNull();
+  });
+
   it('a Maximum Response Size too small for the answer is Response Too Large', () => {
     const r = h.send('LIB1', V['1.2'], [op.query(1, 2, 3, 4)], { maximumResponseSize: 64 });
     expect(r.batchItems[0]!.resultReason).toBe(ResultReason.ResponseTooLarge);

@@ -36,8 +36,16 @@ describe('FrameReader', () => {
     const reader = new FrameReader(1024);
     const header = Buffer.from('42007801ffffff00', 'hex');
     const [event] = reader.push(header);
-    expect(event).toMatchObject({ kind: 'oversize', claimedBytes: 8 + 0xffffff00 });
+    expect(event).toMatchObject({ kind: 'oversize', claimedBytes: 8 + 0xffffff00, head: header });
     expect(reader.push(Buffer.alloc(100))).toEqual([]);
+  });
+
+  it('keeps the first 64 bytes of an over-size message, as far as they came, to answer it in its version', () => {
+    const start = Buffer.concat([Buffer.from('42007801ffffff00', 'hex'), Buffer.alloc(200, 0x42)]);
+    const reader = new FrameReader(1024);
+    expect(reader.push(start.subarray(0, 5))).toEqual([]);
+    const [event] = reader.push(start.subarray(5));
+    expect(event).toMatchObject({ kind: 'oversize', head: start.subarray(0, 64) });
   });
 
   it('accepts a message exactly at the bound', () => {

@@ -1,4 +1,5 @@
 export { KmipMessageError, isKmipMessageError, type KmipMessageErrorCode, type KmipMessageErrorDetails } from './errors.js';
+export { invalidMessage } from './fields.js';
 export {
   SUPPORTED_VERSIONS,
   answeringVersion,

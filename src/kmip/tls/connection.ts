@@ -21,11 +21,12 @@ export type FrameHandler = (conn: ConnectionInfo, frame: Buffer) => Promise<Buff
 
 /**
  * Called once when a message header claims more than the size bound, before the
- * connection closes; may return an error response (its header is the only part read).
+ * connection closes; may return an error response. `head` is all of the message that was
+ * read: its first bytes as they arrived (the 8-byte header, at most 64 bytes).
  */
 export type OversizeHandler = (
   conn: ConnectionInfo,
-  oversize: { header: Buffer; claimedBytes: number; maxFrameBytes: number },
+  oversize: { head: Buffer; claimedBytes: number; maxFrameBytes: number },
 ) => Promise<Buffer | null>;
 
 export interface ConnectionLimits {
@@ -41,7 +42,7 @@ export interface ConnectionLimits {
 /** Grace for the last reply to leave before the socket is torn down. */
 const CLOSE_GRACE_MS = 2000;
 
-type Task = { kind: 'frame'; frame: Buffer } | { kind: 'oversize'; header: Buffer; claimedBytes: number };
+type Task = { kind: 'frame'; frame: Buffer } | { kind: 'oversize'; head: Buffer; claimedBytes: number };
 
 /**
  * One library's TLS connection: reads frames, runs them through the handler one at a time
@@ -129,7 +130,7 @@ export class KmipConnection {
     // Nothing after this header is read; replies already owed are still written first.
     this.clearFrameTimer();
     this.socket.pause();
-    this.queue.push({ kind: 'oversize', header: event.header, claimedBytes: event.claimedBytes });
+    this.queue.push({ kind: 'oversize', head: event.head, claimedBytes: event.claimedBytes });
   }
 
   private onEnd(): void {
@@ -184,7 +185,7 @@ export class KmipConnection {
       if (task.kind === 'frame') return await this.handler(this.info, task.frame);
       if (!this.onOversize) return null;
       return await this.onOversize(this.info, {
-        header: task.header,
+        head: task.head,
         claimedBytes: task.claimedBytes,
         maxFrameBytes: this.limits.maxFrameBytes,
       });

@@ -6,11 +6,16 @@
 
 export const TTLV_HEADER_BYTES = 8;
 export const DEFAULT_MAX_FRAME_BYTES = 1024 * 1024;
+/** How much of an over-size message is kept: enough to see a request's protocol version. */
+const OVERSIZE_HEAD_BYTES = 64;
 
 export type FrameEvent =
   | { kind: 'frame'; frame: Buffer }
-  /** The header claims more than the bound; the reader stops here and reads nothing more. */
-  | { kind: 'oversize'; header: Buffer; claimedBytes: number };
+  /**
+   * The header claims more than the bound; the reader stops here and reads nothing more.
+   * `head` is the message's start as far as it had arrived: its 8-byte header, at most 64 bytes.
+   */
+  | { kind: 'oversize'; head: Buffer; claimedBytes: number };
 
 /** Total bytes of the TTLV item whose header is `header` (8 + value length padded to 8). */
 export function frameLengthOf(header: Buffer): number {
@@ -44,10 +49,11 @@ export class FrameReader {
         const total = frameLengthOf(header);
         if (total > this.maxFrameBytes) {
           // Never allocate what the header claims: drop what we hold and stop reading.
+          const head = this.peek(Math.min(this.buffered, OVERSIZE_HEAD_BYTES));
           this.stopped = true;
           this.chunks = [];
           this.buffered = 0;
-          events.push({ kind: 'oversize', header, claimedBytes: total });
+          events.push({ kind: 'oversize', head, claimedBytes: total });
           break;
         }
         this.needed = total;
