@@ -1,5 +1,5 @@
 import { ensureServerCredentials } from '../kmip/certs/index.js';
-import { KmipTlsServer, type FrameHandler, type OversizeHandler } from '../kmip/tls/index.js';
+import { KmipTlsServer, type FrameHandler, type FramesHandler, type OversizeHandler } from '../kmip/tls/index.js';
 import { QkmError } from '../errors.js';
 import type { Context } from './context.js';
 import { tlsDirOf } from './cert-commands.js';
@@ -16,7 +16,10 @@ export interface KeyService {
  * start, renewed when needed) and the mutually authenticated listener on [kmip] port.
  * What a message means is the handler's business; this module only puts it on a socket.
  */
-export async function startKeyService(ctx: Context, handler: FrameHandler, onOversize?: OversizeHandler): Promise<KeyService> {
+export async function startKeyService(
+  ctx: Context,
+  handlers: { frame: FrameHandler; frames?: FramesHandler; oversize?: OversizeHandler },
+): Promise<KeyService> {
   const { hostname } = ctx.config.server;
   const { host, port } = ctx.config.kmip;
   const altNames = ['localhost', '127.0.0.1', '::1', ...(host !== '0.0.0.0' && host !== '::' ? [host] : [])];
@@ -24,7 +27,7 @@ export async function startKeyService(ctx: Context, handler: FrameHandler, onOve
   if (creds.caCreated) ctx.log.info({ tlsDir: tlsDirOf(ctx) }, 'appliance CA created');
   if (creds.serverIssued) ctx.log.info({ reason: creds.serverIssued }, 'server certificate issued');
   const server = new KmipTlsServer({
-    host, port, handler, onOversize, logger: ctx.log,
+    host, port, handler: handlers.frame, onFrames: handlers.frames, onOversize: handlers.oversize, logger: ctx.log,
     tls: { caCertPem: creds.caCertPem, serverCertPem: creds.serverCertPem, serverKeyPem: creds.serverKeyPem },
   });
   let bound: { host: string; port: number };

@@ -48,11 +48,11 @@ await runCommand(PROGRAM, ref, async () => {
     // Changes from many connections that arrive together share one durable commit.
     const group = new GroupCommit(engine.store.db);
     const commit = <T>(work: () => T) => group.run(work);
-    const started = (keyService = await startKeyService(
-      ctx,
-      (conn, frame) => kmip.handleFrameCommitted(conn.identity, frame, commit),
-      async (_conn, oversize) => kmip.handleOversize(oversize),
-    ));
+    const started = (keyService = await startKeyService(ctx, {
+      frame: (conn, frame) => kmip.handleFrameCommitted(conn.identity, frame, commit),
+      frames: (conn, frames) => kmip.handleFramesCommitted(conn.identity, frames, commit),
+      oversize: async (_conn, oversize) => kmip.handleOversize(oversize),
+    }));
     stops.push(() => started.stop());
     const total = engine.status().reduce((n, s) => n + s.total, 0);
     ctx.log.info({ serial: ctx.serial, dataDir: ctx.config.paths.data_dir, sources: ctx.config.sources }, 'qkmd started');

@@ -88,14 +88,32 @@ export class KmipRequestHandler {
    * server's group commit, so concurrent writers share one durable commit) while a
    * read-only one (Get, Locate, Query, ...) is answered at once, with no write lock.
    */
-  async handleFrameCommitted(caller: CallerIdentity, bytes: Uint8Array, commit: <T>(work: () => T) => Promise<T>): Promise<Buffer | null> {
-    const decoded = this.decode(caller, bytes);
-    if (!('request' in decoded)) return decoded.reply;
-    const { request } = decoded;
-    const version = request.header.protocolVersion;
-    const mutating = request.batchItems.some((i) => operationFor(i.operation, version)?.mutates === true);
-    const response = mutating ? await commit(() => this.handleRequest(request, caller)) : this.handleRequest(request, caller);
-    return this.encode(request, response, caller);
+  async handleFrameCommitted(caller: CallerIdentity, bytes: Uint8Array, commit: Commit): Promise<Buffer | null> {
+    const [reply] = await this.handleFramesCommitted(caller, [bytes], commit);
+    return reply!;
+  }
+
+  /**
+   * Requests a client pipelined, answered in order. When any of them changes the keystore,
+   * all of them run through `commit`, in order: they share one durable commit (a library
+   * writing many tapes on one connection waits for one fsync, not one per request), and a
+   * Get after a Create sees the key it made. Nothing is answered before that commit. A
+   * frame that gets no answer (not KMIP) ends the run: the ones after it are not run.
+   */
+  async handleFramesCommitted(caller: CallerIdentity, frames: Uint8Array[], commit: Commit): Promise<(Buffer | null)[]> {
+    const decoded: ReturnType<KmipRequestHandler['decode']>[] = [];
+    for (const bytes of frames) {
+      const d = this.decode(caller, bytes);
+      decoded.push(d);
+      if (!('request' in d) && d.reply === null) break;
+    }
+    const viaCommit = decoded.some((d) => 'request' in d && mutates(d.request));
+    return Promise.all(decoded.map(async (d) => {
+      if (!('request' in d)) return d.reply;
+      const { request } = d;
+      const response = viaCommit ? await commit(() => this.handleRequest(request, caller)) : this.handleRequest(request, caller);
+      return this.encode(request, response, caller);
+    }));
   }
 
   private decode(caller: CallerIdentity, bytes: Uint8Array): { request: RequestMessage } | { reply: Buffer | null } {
@@ -161,6 +179,14 @@ export class KmipRequestHandler {
   private encodeError(e: KmipMessageError, version: ProtocolVersion): Buffer {
     return encodeResponseMessage(errorResponse(e, new Date(this.now()), version));
   }
+}
+
+/** The server's group commit: `work` runs in a transaction shared with other callers'; settles once it is durable. */
+export type Commit = <T>(work: () => T) => Promise<T>;
+
+function mutates(request: RequestMessage): boolean {
+  const version = request.header.protocolVersion;
+  return request.batchItems.some((i) => operationFor(i.operation, version)?.mutates === true);
 }
 
 /** A TTLV Structure tagged Request Message: a KMIP client that sent something broken, not a stranger. */

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decodeResponseMessage, encodeRequestMessage, type RequestBatchItem } from '../../src/kmip/messages/index.js';
 import { ObjectType, Operation, ResultReason, ResultStatus, Tag, UniqueIdentifierEnum, enumeration, structure, textString } from '../../src/kmip/ttlv/index.js';
-import { V, harness, item, op, uidOf, type Harness } from './operations-client.js';
+import { GroupCommit } from '../../src/engine/group-commit.js';
+import { V, attr, harness, item, op, uidOf, uidsOf, type Harness } from './operations-client.js';
 
 let h: Harness;
 beforeEach(() => { h = harness(); });
@@ -138,5 +139,43 @@ describe('protocol versions', () => {
     const r = h.send('LIB1', { major: 3, minor: 0 }, [op.query(1)]);
     expect(r.protocolVersion).toEqual({ major: 2, minor: 1 });
     expect(r.batchItems[0]!.resultReason).toBe(ResultReason.UnsupportedProtocolVersion);
+  });
+});
+
+describe('pipelined requests on one connection', () => {
+  const frame = (items: RequestBatchItem[]) => encodeRequestMessage({ header: { protocolVersion: V['1.2'], batchCount: items.length }, batchItems: items });
+
+  it('share one durable commit, run in order, and a Locate sees the Create sent before it', async () => {
+    const group = new GroupCommit(h.engine.store.db);
+    const queued: number[] = [];
+    let ran = 0;
+    const commit = <T>(work: () => T) => {
+      queued.push(ran); // how many works had run when this one was queued
+      return group.run(() => (ran++, work()));
+    };
+    const creates = [1, 2, 3].map((i) => frame([op.create(V['1.2'], [attr.asi(`TAPE${i}`)])]));
+    const locate = frame([op.locate(V['1.2'], [attr.asi('TAPE3')])]);
+    const replies = (await h.handler.handleFramesCommitted({ library: 'LIB1' }, [...creates, locate], commit)).map((r) => decodeResponseMessage(r!));
+    expect(queued).toEqual([0, 0, 0, 0]); // all four queued before any ran: one transaction, one fsync
+    expect(replies.map((r) => r.batchItems[0]!.resultStatus)).toEqual(Array(4).fill(ResultStatus.Success));
+    expect(uidsOf(replies[3]!.batchItems[0]!)).toEqual([uidOf(replies[2]!.batchItems[0]!)]);
+    expect(used()).toBe(3);
+  });
+
+  it('reads alone are answered at once, without the commit', async () => {
+    const commit = () => Promise.reject(new Error('a read must not need a commit'));
+    const replies = await h.handler.handleFramesCommitted({ library: 'LIB1' }, [frame([op.query(1)]), frame([op.query(2)])], commit);
+    expect(replies.map((r) => decodeResponseMessage(r!).batchItems[0]!.resultStatus)).toEqual([ResultStatus.Success, ResultStatus.Success]);
+  });
+
+  it('bytes that are not KMIP end the run: what came before is answered, what came after never runs', async () => {
+    const group = new GroupCommit(h.engine.store.db);
+    const commit = <T>(work: () => T) => group.run(work);
+    const replies = await h.handler.handleFramesCommitted({ library: 'LIB1' },
+      [frame([op.create(V['1.2'])]), Buffer.from('GET / HTTP/1.1\r\n\r\n'), frame([op.create(V['1.2'])])], commit);
+    expect(replies).toHaveLength(2);
+    expect(decodeResponseMessage(replies[0]!).batchItems[0]!.resultStatus).toBe(ResultStatus.Success);
+    expect(replies[1]).toBeNull();
+    expect(used()).toBe(1);
   });
 });

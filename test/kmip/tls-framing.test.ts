@@ -120,6 +120,27 @@ describe('framing over TLS', () => {
     await server.stop();
   });
 
+  it('hands pipelined frames to onFrames together, writes its replies in order, and closes at a null one', async () => {
+    const batches: number[][] = [];
+    const { server } = await startServer(fx, {
+      handler: async (_c, frame) => tagReply(frame),
+      onFrames: async (_c, frames) => {
+        batches.push(frames.map((f) => f[8]!));
+        return frames.map((f) => (f[8] === 0xdd ? null : tagReply(f)));
+      },
+    });
+    const socket = await connectClient(fx, server.port, fx.good);
+    const replies = new FrameCollector(socket);
+    socket.write(Buffer.concat([1, 2, 3].map((i) => ttlvFrame(8, i))));
+    expect((await replies.waitFor(3)).map((f) => f[8])).toEqual([1, 2, 3]);
+    expect(batches.flat()).toEqual([1, 2, 3]);
+    expect(batches.some((b) => b.length > 1)).toBe(true); // they arrived together and were answered together
+    socket.write(Buffer.concat([ttlvFrame(8, 4), ttlvFrame(8, 0xdd), ttlvFrame(8, 5)]));
+    await replies.waitClosed();
+    expect(replies.frames.map((f) => f[8])).toEqual([1, 2, 3, 4]);
+    await server.stop();
+  });
+
   it('closes on an over-size header after writing the hook\'s error response, never calling the handler for it', async () => {
     const handled: Buffer[] = [];
     const hookCalls: Array<{ claimedBytes: number; maxFrameBytes: number }> = [];

@@ -20,6 +20,13 @@ export interface ConnectionInfo {
 export type FrameHandler = (conn: ConnectionInfo, frame: Buffer) => Promise<Buffer | null>;
 
 /**
+ * Optional: several requests that arrived together (pipelined), answered together, one
+ * reply per frame in order; a null reply closes the connection after the replies before
+ * it. Lets a handler give a pipeline one durable commit instead of one per request.
+ */
+export type FramesHandler = (conn: ConnectionInfo, frames: Buffer[]) => Promise<(Buffer | null)[]>;
+
+/**
  * Called once when a message header claims more than the size bound, before the
  * connection closes; may return an error response. `head` is all of the message that was
  * read: its first bytes as they arrived (the 8-byte header, at most 64 bytes).
@@ -45,8 +52,9 @@ const CLOSE_GRACE_MS = 2000;
 type Task = { kind: 'frame'; frame: Buffer } | { kind: 'oversize'; head: Buffer; claimedBytes: number };
 
 /**
- * One library's TLS connection: reads frames, runs them through the handler one at a time
- * in arrival order, writes replies in that order, and enforces the timeouts.
+ * One library's TLS connection: reads frames, runs them through the handler in arrival
+ * order (frames that arrived together go to the frames handler as one run, when there is
+ * one), writes replies in that order, and enforces the timeouts.
  */
 export class KmipConnection {
   private readonly reader: FrameReader;
@@ -67,8 +75,7 @@ export class KmipConnection {
   constructor(
     readonly info: ConnectionInfo,
     private readonly socket: TLSSocket,
-    private readonly handler: FrameHandler,
-    private readonly onOversize: OversizeHandler | undefined,
+    private readonly handlers: { frame: FrameHandler; frames?: FramesHandler | undefined; oversize?: OversizeHandler | undefined },
     private readonly limits: ConnectionLimits,
     private readonly log: TransportLogger,
   ) {
@@ -168,23 +175,41 @@ export class KmipConnection {
   private async answerQueued(): Promise<void> {
     while (this.queue.length > 0 && !this.closing) {
       const task = this.queue.shift()!;
+      const pipelined = task.kind === 'frame' && this.handlers.frames !== undefined && this.queue[0]?.kind === 'frame';
+      const frames = pipelined ? [task.frame, ...this.takeQueuedFrames()] : [];
       if (this.pausedByUs && this.queue.length < this.limits.maxQueuedFrames / 2) this.resumeReading();
-      const reply = await this.run(task);
-      if (this.closing) return;
-      if (reply) await this.write(reply);
-      if (reply === null || task.kind === 'oversize') {
-        this.close();
-        return;
+      const replies = pipelined ? await this.runFrames(frames) : [await this.run(task)];
+      for (const reply of replies) {
+        if (this.closing) return;
+        if (reply) await this.write(reply);
+        if (reply === null) return this.close();
       }
+      if (task.kind === 'oversize') return this.close();
+    }
+  }
+
+  /** The frames waiting at the head of the queue, up to the first non-frame task. */
+  private takeQueuedFrames(): Buffer[] {
+    const frames: Buffer[] = [];
+    while (this.queue[0]?.kind === 'frame') frames.push((this.queue.shift() as { frame: Buffer }).frame);
+    return frames;
+  }
+
+  private async runFrames(frames: Buffer[]): Promise<(Buffer | null)[]> {
+    try {
+      return await this.handlers.frames!(this.info, frames);
+    } catch (err) {
+      this.log.error({ ...this.fields(), err: err instanceof Error ? err.message : String(err) }, 'KMIP handler failed; closing the connection');
+      return [null];
     }
   }
 
   /** The reply to write; null (also when the handler throws) means close the connection. */
   private async run(task: Task): Promise<Buffer | null> {
     try {
-      if (task.kind === 'frame') return await this.handler(this.info, task.frame);
-      if (!this.onOversize) return null;
-      return await this.onOversize(this.info, {
+      if (task.kind === 'frame') return await this.handlers.frame(this.info, task.frame);
+      if (!this.handlers.oversize) return null;
+      return await this.handlers.oversize(this.info, {
         head: task.head,
         claimedBytes: task.claimedBytes,
         maxFrameBytes: this.limits.maxFrameBytes,

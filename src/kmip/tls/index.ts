@@ -1,5 +1,5 @@
 export { KmipTlsServer, KMIP_PORT, TRANSPORT_DEFAULTS, type KmipTlsServerOptions } from './server.js';
-export type { ConnectionInfo, FrameHandler, OversizeHandler, ConnectionLimits } from './connection.js';
+export type { ConnectionInfo, FrameHandler, FramesHandler, OversizeHandler, ConnectionLimits } from './connection.js';
 export type { ClientIdentity } from './identity.js';
 export { FrameReader, frameLengthOf, DEFAULT_MAX_FRAME_BYTES, TTLV_HEADER_BYTES, type FrameEvent } from './frame-reader.js';
 export { silentLogger, type TransportLogger } from './logger.js';

@@ -1,6 +1,6 @@
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
-import { KmipConnection, type FrameHandler, type OversizeHandler } from './connection.js';
+import { KmipConnection, type FrameHandler, type FramesHandler, type OversizeHandler } from './connection.js';
 import { DEFAULT_MAX_FRAME_BYTES } from './frame-reader.js';
 import { describeHandshakeFailure, identityFromCertificate } from './identity.js';
 import type { TransportLogger } from './logger.js';
@@ -15,6 +15,8 @@ export interface KmipTlsServerOptions {
   port: number;
   tls: ServerTlsMaterial;
   handler: FrameHandler;
+  /** Pipelined requests answered together (see FramesHandler); without it, one at a time. */
+  onFrames?: FramesHandler;
   onOversize?: OversizeHandler;
   logger: TransportLogger;
   maxFrameBytes?: number;
@@ -61,7 +63,7 @@ function rawSocketOf(tlsSocket: TLSSocket): Socket | undefined {
  * nothing of KMIP semantics: every complete message goes to the injected handler.
  */
 export class KmipTlsServer {
-  private readonly opts: Required<Omit<KmipTlsServerOptions, 'onOversize'>> & Pick<KmipTlsServerOptions, 'onOversize'>;
+  private readonly opts: Required<Omit<KmipTlsServerOptions, 'onOversize' | 'onFrames'>> & Pick<KmipTlsServerOptions, 'onOversize' | 'onFrames'>;
   private readonly net: NetServer;
   private readonly tls: TlsServer;
   /** Live TCP connections, for the connection bound, pause() and stop(). */
@@ -229,7 +231,8 @@ export class KmipTlsServer {
       return;
     }
     const info = { id: this.nextId++, identity: result.identity, remoteAddress, remotePort };
-    const connection = new KmipConnection(info, socket, this.opts.handler, this.opts.onOversize, this.opts, this.opts.logger);
+    const handlers = { frame: this.opts.handler, frames: this.opts.onFrames, oversize: this.opts.onOversize };
+    const connection = new KmipConnection(info, socket, handlers, this.opts, this.opts.logger);
     if (tracked) {
       tracked.connection = connection;
     } else {
