@@ -32,7 +32,15 @@ export function loadContext(program: string, opts: GlobalOptions, world: World =
 }
 
 export function openEngine(ctx: Context, create = false): KeyEngine {
-  const store = Keystore.open(ctx.config.paths.data_dir, ctx.world, { create, serial: ctx.serial });
+  const store = Keystore.open(ctx.config.paths.data_dir, ctx.world, {
+    create,
+    serial: ctx.serial,
+    onUpgrade: ({ from, to, keys }) => {
+      ctx.log.info({ from, to, keys }, 'upgrading the keystore schema');
+      // On stderr, so that a command's own output stays as scripts expect it.
+      process.stderr.write(`Upgrading the keystore from schema version ${from} to ${to} (${keys} keys, about a minute per million; if stopped, it starts over next time).\n`);
+    },
+  });
   const k = ctx.config.keys;
   return new KeyEngine(store, {
     serial: ctx.serial,

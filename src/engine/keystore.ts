@@ -9,6 +9,9 @@ import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
 import type { World } from './world.js';
 
 export const KEYSTORE_LINK = 'keystore';
+
+/** Told before an existing keystore is migrated to this software's schema (it may take a while). */
+export type UpgradeNotice = (u: { from: number; to: number; keys: number }) => void;
 export const DB_FILE = 'keystore.db';
 
 /**
@@ -33,7 +36,7 @@ export class Keystore {
   }
 
   /** Opens the keystore of a data directory, creating it (and its master key) on first use. */
-  static open(dataDir: string, world: World, opts: { create?: boolean; serial?: string } = {}): Keystore {
+  static open(dataDir: string, world: World, opts: { create?: boolean; serial?: string; onUpgrade?: UpgradeNotice } = {}): Keystore {
     const link = path.join(dataDir, KEYSTORE_LINK);
     if (!existsSync(link)) {
       if (!opts.create) {
@@ -42,11 +45,11 @@ export class Keystore {
       const dir = createKeystoreDir(dataDir, world, opts.serial ?? '');
       switchKeystore(dataDir, dir);
     }
-    return Keystore.openDir(path.join(dataDir, readlinkSync(link)), world);
+    return Keystore.openDir(path.join(dataDir, readlinkSync(link)), world, opts.onUpgrade);
   }
 
   /** Opens a keystore directory directly (restore uses this to prove a candidate good). */
-  static openDir(dir: string, world: World): Keystore {
+  static openDir(dir: string, world: World, onUpgrade?: UpgradeNotice): Keystore {
     const master = readMasterKey(path.join(dir, MASTER_KEY_FILE));
     const keys = deriveKeys(master);
     master.fill(0);
@@ -58,7 +61,7 @@ export class Keystore {
     try {
       db = new Database(dbFile, { fileMustExist: true });
       prepareConnection(db);
-      migrate(db, dbFile, keys, world);
+      migrate(db, dbFile, keys, world, onUpgrade);
     } catch (e) {
       if (e instanceof KeystoreError) throw e;
       throw new KeystoreError('KEYSTORE_UNREADABLE', `The keystore database ${dbFile} cannot be opened (${(e as Error).message}); run qkmcmds check, or restore from a backup.`, { cause: e });
@@ -95,10 +98,14 @@ function prepareConnection(db: Database.Database): void {
   db.pragma('cache_size = -32768');
 }
 
-function migrate(db: Database.Database, dbFile: string, keys: MasterKeys, world: World): void {
+function migrate(db: Database.Database, dbFile: string, keys: MasterKeys, world: World, onUpgrade?: UpgradeNotice): void {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version > SCHEMA_VERSION) {
     throw new KeystoreError('KEYSTORE_TOO_NEW', `The keystore ${dbFile} has schema version ${version}, newer than this qkm understands (${SCHEMA_VERSION}); install the newer qkm software it came from.`);
+  }
+  // A new keystore (version 0) is not an upgrade worth announcing.
+  if (version > 0 && version < SCHEMA_VERSION) {
+    onUpgrade?.({ from: version, to: SCHEMA_VERSION, keys: db.prepare('SELECT COUNT(*) FROM keys').pluck().get() as number });
   }
   for (let v = version; v < SCHEMA_VERSION; v++) {
     db.transaction(() => {

@@ -11,6 +11,7 @@ import { SEALED_BYTES, TOMBSTONE_BYTES } from '../../src/engine/record-crypto.js
 import { SCHEMA_VERSION } from '../../src/engine/schema.js';
 import { SETTINGS, removeDir, tempDir, testWorld } from '../helpers/engine.js';
 import { ENGINE_WORKER, runWorker } from '../helpers/worker.js';
+import { qkmcmds } from '../helpers/cli.js';
 
 const FIXTURE = path.resolve(import.meta.dirname, '..', 'fixtures', 'keystore-schema2');
 const expected = JSON.parse(readFileSync(path.join(FIXTURE, 'expected.json'), 'utf8')) as {
@@ -142,4 +143,15 @@ describe('schema migration 3: AES-GCM records re-sealed encrypt-then-MAC', () =>
     // The kills must have landed mid-migration at least once, or this test proved nothing.
     expect(runs.filter((r) => r.startsWith('killed')).length).toBeGreaterThan(0);
   }, 120_000);
+
+  it('says once, on stderr, that it is upgrading, and the command\'s own output is unchanged', () => {
+    const env = { QKM_SERVER_SERIAL: expected.serial };
+    const first = qkmcmds(['--data-dir', dir, 'keys', 'status'], env);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toMatch(/^Upgrading the keystore from schema version 2 to 3 \(\d+ keys/);
+    const second = qkmcmds(['--data-dir', dir, 'keys', 'status'], env);
+    expect(second.stderr).toBe('');
+    expect(second.stdout).toBe(first.stdout);
+    expect(first.stdout).toMatch(/LIBA/);
+  });
 });
