@@ -89,8 +89,9 @@ export class KmipRequestHandler {
    * read-only one (Get, Locate, Query, ...) is answered at once, with no write lock.
    */
   async handleFrameCommitted(caller: CallerIdentity, bytes: Uint8Array, commit: Commit): Promise<Buffer | null> {
-    const [reply] = await this.handleFramesCommitted(caller, [bytes], commit);
-    return reply!;
+    const decoded = this.decode(caller, bytes);
+    if (!('request' in decoded)) return decoded.reply;
+    return this.answer(decoded.request, caller, mutates(decoded.request) ? commit : undefined);
   }
 
   /**
@@ -107,13 +108,14 @@ export class KmipRequestHandler {
       decoded.push(d);
       if (!('request' in d) && d.reply === null) break;
     }
-    const viaCommit = decoded.some((d) => 'request' in d && mutates(d.request));
-    return Promise.all(decoded.map(async (d) => {
-      if (!('request' in d)) return d.reply;
-      const { request } = d;
-      const response = viaCommit ? await commit(() => this.handleRequest(request, caller)) : this.handleRequest(request, caller);
-      return this.encode(request, response, caller);
-    }));
+    const viaCommit = decoded.some((d) => 'request' in d && mutates(d.request)) ? commit : undefined;
+    return Promise.all(decoded.map((d) => ('request' in d ? this.answer(d.request, caller, viaCommit) : d.reply)));
+  }
+
+  /** The encoded response; the request runs inside `commit` when one is given. */
+  private async answer(request: RequestMessage, caller: CallerIdentity, commit: Commit | undefined): Promise<Buffer> {
+    const response = commit ? await commit(() => this.handleRequest(request, caller)) : this.handleRequest(request, caller);
+    return this.encode(request, response, caller);
   }
 
   private decode(caller: CallerIdentity, bytes: Uint8Array): { request: RequestMessage } | { reply: Buffer | null } {

@@ -199,8 +199,7 @@ export class KmipConnection {
     try {
       return await this.handlers.frames!(this.info, frames);
     } catch (err) {
-      this.log.error({ ...this.fields(), err: err instanceof Error ? err.message : String(err) }, 'KMIP handler failed; closing the connection');
-      return [null];
+      return [this.handlerFailed(err)];
     }
   }
 
@@ -215,9 +214,14 @@ export class KmipConnection {
         maxFrameBytes: this.limits.maxFrameBytes,
       });
     } catch (err) {
-      this.log.error({ ...this.fields(), err: err instanceof Error ? err.message : String(err) }, 'KMIP handler failed; closing the connection');
-      return null;
+      return this.handlerFailed(err);
     }
+  }
+
+  /** Logs a handler's failure; the null reply closes the connection. */
+  private handlerFailed(err: unknown): null {
+    this.log.error({ ...this.fields(), err: err instanceof Error ? err.message : String(err) }, 'KMIP handler failed; closing the connection');
+    return null;
   }
 
   private write(reply: Buffer): Promise<void> {
