@@ -10,7 +10,8 @@
  *   npx tsc -p . && node dist/bench/kmip-server.js
  *
  * BENCH_SECONDS sets the measured seconds of each phase (default 2); QKMD_NODE_ARGS are
- * node options for qkmd (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
+ * node options for qkmd (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"); BENCH_ONLY runs only
+ * the phases whose label contains it (e.g. "1 at a time") and skips the idle connections.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -42,7 +43,10 @@ import {
 import { report } from './report.js';
 
 const PHASE_MS = Math.max(0.5, Number(process.env.BENCH_SECONDS ?? 2)) * 1000;
+const ONLY = process.env.BENCH_ONLY;
 const WARMUP_MS = 500;
+/** Each phase runs as this many slices per server, the servers taking turns. */
+const ROUNDS = 4;
 /** Requests kept in flight on each connection (qkmd reads up to 32 queued frames ahead). */
 const WINDOW = 16;
 const CONNECTIONS = [1, 8, 64] as const;
@@ -214,17 +218,44 @@ async function exchange(target: Pick<Target, 'port' | 'tls'>, req: Buffer): Prom
   }
 }
 
-interface PhaseResult {
-  opsPerSec: number;
+/** What one slice of a phase saw on one server; slices add up. */
+interface Slice {
+  completed: number;
+  seconds: number;
+  /** CPU time (user + system) in seconds: the server's, and this client's. */
+  serverCpu: number;
+  clientCpu: number;
   failures: number;
   firstFailure?: string;
 }
 
+interface PhaseResult {
+  opsPerSec: number;
+  /** CPU time per completed request, in µs: the server's, and this client's. */
+  serverCpuUs: number;
+  clientCpuUs: number;
+  failures: number;
+  firstFailure?: string;
+}
+
+function phaseResult(slices: Slice[]): PhaseResult {
+  const sum = (f: (s: Slice) => number) => slices.reduce((n, s) => n + f(s), 0);
+  const completed = Math.max(1, sum((s) => s.completed));
+  const firstFailure = slices.find((s) => s.firstFailure !== undefined)?.firstFailure;
+  return {
+    opsPerSec: sum((s) => s.completed) / sum((s) => s.seconds),
+    serverCpuUs: (sum((s) => s.serverCpu) * 1e6) / completed,
+    clientCpuUs: (sum((s) => s.clientCpu) * 1e6) / completed,
+    failures: sum((s) => s.failures),
+    ...(firstFailure !== undefined && { firstFailure }),
+  };
+}
+
 /**
- * `connections` sockets, each keeping `window` copies of `req` in flight; throughput is the
- * responses completed during PHASE_MS after WARMUP_MS. Afterwards the window drains.
+ * `connections` sockets, each keeping `window` copies of `req` in flight; counts the
+ * responses completed during `ms` after `warmupMs`. Afterwards the window drains.
  */
-async function measure(target: Target, req: Buffer, connections: number, window = WINDOW): Promise<PhaseResult> {
+async function measure(target: Target, req: Buffer, connections: number, window: number, warmupMs: number, ms: number): Promise<Slice> {
   const sockets = await connectMany(target, connections);
   const bulk = Buffer.concat(Array.from({ length: window }, () => req));
   let running = true;
@@ -259,12 +290,16 @@ async function measure(target: Target, req: Buffer, connections: number, window 
     inFlight += window;
   }
 
-  await sleep(WARMUP_MS);
+  await sleep(warmupMs);
   const c0 = completed;
   const t0 = process.hrtime.bigint();
-  await sleep(PHASE_MS);
+  const server0 = cpuSeconds(target.pid);
+  const client0 = process.cpuUsage();
+  await sleep(ms);
   const c1 = completed;
   const t1 = process.hrtime.bigint();
+  const serverCpu = cpuSeconds(target.pid) - server0;
+  const clientCpu = process.cpuUsage(client0);
   running = false;
   if (inFlight > 0) {
     // A slow server (PyKMIP) may still hold a full window per connection: give it a moment, then hang up.
@@ -275,8 +310,30 @@ async function measure(target: Target, req: Buffer, connections: number, window 
     failures += closedEarly.length;
     firstFailure ??= `${closedEarly.length} connection(s) closed by the server mid-phase`;
   }
-  const seconds = Number(t1 - t0) / 1e9;
-  return { opsPerSec: (c1 - c0) / seconds, failures, ...(firstFailure !== undefined && { firstFailure }) };
+  return {
+    completed: c1 - c0,
+    seconds: Number(t1 - t0) / 1e9,
+    serverCpu,
+    clientCpu: (clientCpu.user + clientCpu.system) / 1e6,
+    failures,
+    ...(firstFailure !== undefined && { firstFailure }),
+  };
+}
+
+/**
+ * One phase on every server, in ROUNDS interleaved slices (qkmd, PyKMIP, bare, qkmd, ...)
+ * rather than one long stretch each: on a shared machine a disturbance then lands on all
+ * servers alike instead of skewing the ratio of whichever ran during it.
+ */
+async function measurePhase(targets: Target[], reqFor: (t: Target) => Buffer, connections: number, window: number): Promise<Map<string, PhaseResult>> {
+  const slices = new Map<string, Slice[]>(targets.map((t) => [t.name, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const t of targets) {
+      // Later rounds need only connections and a moment to settle: the server is warm.
+      slices.get(t.name)!.push(await measure(t, reqFor(t), connections, window, round === 0 ? WARMUP_MS : WARMUP_MS / 4, PHASE_MS / ROUNDS));
+    }
+  }
+  return new Map([...slices].map(([name, s]) => [name, phaseResult(s)]));
 }
 
 // ---- processes ----------------------------------------------------------------------------------
@@ -362,6 +419,13 @@ async function stopChild(child: ChildProcess, graceMs = 5000): Promise<void> {
 
 /** Children started as process-group leaders. */
 const groups = new WeakSet<ChildProcess>();
+
+/** A process's CPU time so far, user + system, from /proc (10 ms ticks: read over seconds, not milliseconds). */
+function cpuSeconds(pid: number): number {
+  // The fields after the command name, which is in parentheses and may hold spaces.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
 
 function rssMiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -557,7 +621,7 @@ async function main(): Promise<void> {
     for (const t of targets) gets.set(t.name, t === bare.target ? getRequest('canned') : getRequest(await createdUid(t)));
 
     console.log(
-      `KMIP 1.2 over TLS 1.2; window ${WINDOW} requests per connection; ${PHASE_MS / 1000} s per phase after ${WARMUP_MS} ms warm-up; ` +
+      `KMIP 1.2 over TLS 1.2; window ${WINDOW} requests per connection; ${PHASE_MS / 1000} s per phase and server, in ${ROUNDS} slices taking turns; ` +
         `3 servers in separate processes on this ${cpus().length}-CPU machine, client in this one.`,
     );
     console.log(
@@ -572,13 +636,12 @@ async function main(): Promise<void> {
       ...CONNECTIONS.map((connections) => ({ op: 'Create' as const, connections, window: WINDOW })),
     ];
     for (const { op, connections: n, window } of phases) {
-      const results = new Map<string, PhaseResult>();
-      for (const t of targets) {
-        const r = await measure(t, op === 'Get' ? gets.get(t.name)! : CREATE, n, window);
-        results.set(t.name, r);
-        if (r.failures > 0) console.log(`  ${t.name} ${op} x${n}: ${r.failures} failed responses; first: ${r.firstFailure}`);
-      }
       const label = `${op}, ${n} connection${n > 1 ? 's' : ''}${window === 1 ? ', 1 at a time' : ''}`;
+      if (ONLY !== undefined && !label.includes(ONLY)) continue;
+      const results = await measurePhase(targets, (t) => (op === 'Get' ? gets.get(t.name)! : CREATE), n, window);
+      for (const [name, r] of results) {
+        if (r.failures > 0) console.log(`  ${name} ${op} x${n}: ${r.failures} failed responses; first: ${r.firstFailure}`);
+      }
       const targeted = window === WINDOW;
       const ours = results.get('qkmd')!.opsPerSec;
       const ceiling = results.get('bare TLS')!.opsPerSec;
@@ -593,8 +656,13 @@ async function main(): Promise<void> {
       report(`qkmd ${label}`, ours, 'ops/s', { name: 'bare TLS', value: ceiling }, targeted ? '>= 0.50x' : undefined);
       if (targeted && ours < 0.5 * ceiling) misses.push(`qkmd ${label}: ${(ours / ceiling).toFixed(2)}x the bare TLS server (target 0.50x)`);
       if (py !== undefined) report(`  PyKMIP ${label}${op === 'Create' ? ' (plain Create)' : ''}`, py, 'ops/s', { name: 'bare TLS', value: ceiling });
+      const q = results.get('qkmd')!;
+      const b = results.get('bare TLS')!;
+      report(`  qkmd CPU per request`, q.serverCpuUs, 'us', { name: 'bare TLS', value: b.serverCpuUs });
+      console.log(`    (client CPU per request: ${q.clientCpuUs.toFixed(0)} us against qkmd, ${b.clientCpuUs.toFixed(0)} us against bare TLS)`);
     }
 
+    if (ONLY !== undefined) return;
     // Capacity: connections held idle, then all served at once.
     const idle = await idleConnections(qkmd.target, gets.get('qkmd')!);
     const idleBare = await idleConnections(bare.target, gets.get('bare TLS')!);

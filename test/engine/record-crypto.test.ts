@@ -1,4 +1,4 @@
-import { createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   IV_BYTES, MATERIAL_BYTES, RecordSealer, SEALED_BYTES, TAG_BYTES, TOMBSTONE_BYTES, type RecordFields,
@@ -29,6 +29,22 @@ describe('key records (encrypt-then-MAC)', () => {
     expect(createDecipheriv('aes-256-ctr', keys.encKey, iv).update(ct)).toEqual(material);
     expect(sealed.subarray(IV_BYTES + MATERIAL_BYTES)).toEqual(expectedTag('K', fields, sealed.subarray(0, IV_BYTES + MATERIAL_BYTES)));
     expect(sealer.open(fields, sealed)).toEqual(material);
+  });
+
+  it('encrypts exactly as an AES-256-CTR cipher, also where the counter carries across bytes', () => {
+    const ivs = [
+      Buffer.alloc(IV_BYTES, 0xff), // the counter wraps to zero
+      Buffer.from('00112233445566778899aabbccddeeff', 'hex'),
+      Buffer.from('0011223344556677ffffffffffffffff', 'hex'), // carries out of the low 64 bits
+      ...Array.from({ length: 50 }, () => randomBytes(IV_BYTES)),
+    ];
+    for (const iv of ivs) {
+      const material = randomBytes(MATERIAL_BYTES);
+      const sealed = sealer.seal(fields, material, iv);
+      const ct = sealed.subarray(IV_BYTES, IV_BYTES + MATERIAL_BYTES);
+      expect(ct).toEqual(createCipheriv('aes-256-ctr', keys.encKey, iv).update(material));
+      expect(sealer.open(fields, sealed)).toEqual(material);
+    }
   });
 
   it('names with characters outside ASCII are tagged by their UTF-8 bytes', () => {

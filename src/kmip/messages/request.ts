@@ -22,6 +22,7 @@ import {
   type TtlvStructure,
 } from '../ttlv/index.js';
 import { KmipMessageError } from './errors.js';
+import { decodeSingleIdRequest } from './single-id-request.js';
 import { invalidMessage, optionalDate, optionalField, readProtocolVersion, requiredField, type FieldContext } from './fields.js';
 import {
   SUPPORTED_VERSIONS,
@@ -83,6 +84,8 @@ export const DEFAULT_MAX_BATCH_ITEMS = 32;
  * `resultReason` and `protocolVersion` say how to answer.
  */
 export function decodeRequestMessage(bytes: Uint8Array, limits?: RequestLimits): RequestMessage {
+  const common = decodeSingleIdRequest(bytes, limits, limits?.supportedVersions ?? SUPPORTED_VERSIONS);
+  if (common !== undefined) return common;
   let root: TtlvItem;
   try {
     root = decodeTtlv(bytes, limits);
