@@ -221,4 +221,37 @@ describe('framing over TLS', () => {
       await server.stop();
     }
   });
+
+  it('stops reading from a client that does not read its answers, then serves it all in order once it does', async () => {
+    // Answered one by one, and as pipelined runs (whose replies are written corked together).
+    for (const pipelined of [false, true]) {
+      let handled = 0;
+      const answer = (frame: Buffer) => {
+        handled++;
+        return ttlvFrame(64 * 1024 - 8, frame[8] ?? 0, 0x42007b);
+      };
+      const { server } = await startServer(fx, {
+        handler: async (_c, frame) => answer(frame),
+        ...(pipelined && { onFrames: async (_c: unknown, frames: Buffer[]) => frames.map(answer) }),
+      });
+      const socket = await connectClient(fx, server.port, fx.good);
+      socket.pause();
+      const requests = 1000;
+      for (let i = 0; i < requests; i++) socket.write(ttlvFrame(8, i % 251));
+      // 64 MB of answers cannot all be buffered: the server must stall once the socket backs up.
+      let before = -1;
+      while (handled !== before) {
+        before = handled;
+        await sleep(300);
+      }
+      expect(handled).toBeLessThan(requests / 2);
+      const replies = new FrameCollector(socket);
+      socket.resume();
+      const frames = await replies.waitFor(requests, 30_000);
+      expect(frames.map((f) => f[8])).toEqual(Array.from({ length: requests }, (_, i) => i % 251));
+      expect(handled).toBe(requests);
+      socket.destroy();
+      await server.stop();
+    }
+  });
 });

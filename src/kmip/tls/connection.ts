@@ -152,24 +152,12 @@ export class KmipConnection {
   private pump(): void {
     if (this.running || this.closing) return;
     this.running = true;
-    void this.drainQueue().finally(() => {
+    void this.answerQueued().finally(() => {
       this.running = false;
       if (this.closing) return;
       if (this.peerEnded) return this.close();
       this.armIdle();
     });
-  }
-
-  private async drainQueue(): Promise<void> {
-    // Replies to pipelined requests leave together (fewer TLS records and syscalls);
-    // a lone request's reply is not held back.
-    const corked = this.queue.length > 1;
-    if (corked) this.socket.cork();
-    try {
-      await this.answerQueued();
-    } finally {
-      if (corked && !this.socket.destroyed) this.socket.uncork();
-    }
   }
 
   private async answerQueued(): Promise<void> {
@@ -179,19 +167,49 @@ export class KmipConnection {
       const frames = pipelined ? [task.frame, ...this.takeQueuedFrames()] : [];
       if (this.pausedByUs && this.queue.length < this.limits.maxQueuedFrames / 2) this.resumeReading();
       const replies = pipelined ? await this.runFrames(frames) : [await this.run(task)];
-      for (const reply of replies) {
-        if (this.closing) return;
-        if (reply) await this.write(reply);
-        if (reply === null) return this.close();
-      }
+      if (!(await this.writeReplies(replies))) return;
       if (task.kind === 'oversize') return this.close();
     }
   }
 
-  /** The frames waiting at the head of the queue, up to the first non-frame task. */
+  /**
+   * Writes one run's replies in order; false when the connection is closing. Replies to
+   * pipelined requests leave together (fewer TLS records and syscalls); a lone request's
+   * reply is not held back. When the socket holds more than it wants, this waits for it to
+   * drain before the next request is answered: that is the back-pressure, a client that
+   * never reads stalls only itself.
+   */
+  private async writeReplies(replies: (Buffer | null)[]): Promise<boolean> {
+    const together = replies.length > 1;
+    if (together) this.socket.cork();
+    let full = false;
+    try {
+      for (const reply of replies) {
+        if (this.closing) return false;
+        if (reply === null) {
+          this.close();
+          return false;
+        }
+        if (!this.socket.destroyed && !this.socket.write(reply)) full = true;
+      }
+    } finally {
+      // Never wait for a drain while corked: corked bytes are not sent, so it would never come.
+      if (together && !this.socket.destroyed) this.socket.uncork();
+    }
+    if (full) await this.drained();
+    return true;
+  }
+
+  /**
+   * The frames waiting at the head of the queue, up to the first non-frame task; a run
+   * holds at most maxQueuedFrames, which bounds the replies held in memory at once (one
+   * chunk from the socket can carry hundreds of small requests).
+   */
   private takeQueuedFrames(): Buffer[] {
     const frames: Buffer[] = [];
-    while (this.queue[0]?.kind === 'frame') frames.push((this.queue.shift() as { frame: Buffer }).frame);
+    while (this.queue[0]?.kind === 'frame' && frames.length < this.limits.maxQueuedFrames - 1) {
+      frames.push((this.queue.shift() as { frame: Buffer }).frame);
+    }
     return frames;
   }
 
@@ -224,11 +242,8 @@ export class KmipConnection {
     return null;
   }
 
-  private write(reply: Buffer): Promise<void> {
-    if (this.socket.destroyed) return Promise.resolve();
+  private drained(): Promise<void> {
     return new Promise((resolve) => {
-      // Waiting for the flush is the back-pressure: a client that never reads stalls only itself.
-      if (this.socket.write(reply)) return resolve();
       const done = () => {
         this.socket.off('drain', done);
         this.socket.off('close', done);
