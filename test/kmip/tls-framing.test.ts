@@ -254,4 +254,21 @@ describe('framing over TLS', () => {
       await server.stop();
     }
   });
+
+  it('cuts off a client that reads none of its answers for the idle timeout, logging it once', async () => {
+    const { server, log } = await startServer(fx, {
+      idleTimeoutMs: 1000,
+      handler: async (_c, frame) => ttlvFrame(64 * 1024 - 8, frame[8] ?? 0, 0x42007b),
+    });
+    const socket = await connectClient(fx, server.port, fx.good);
+    socket.pause();
+    socket.on('error', () => {});
+    for (let i = 0; i < 1000; i++) socket.write(ttlvFrame(8, 1));
+    // The paused client would not notice the close; the server's side is what counts.
+    for (let i = 0; i < 100 && server.connectionCount > 0; i++) await sleep(50);
+    expect(server.connectionCount).toBe(0);
+    expect(log.lines.filter((l) => l.msg.includes('not reading its answers'))).toHaveLength(1);
+    socket.destroy();
+    await server.stop();
+  });
 });

@@ -242,9 +242,19 @@ export class KmipConnection {
     return null;
   }
 
+  /**
+   * Settles when the socket has sent what it holds, or closed. A client that reads
+   * nothing for the idle timeout is hung (its requests stop at maxQueuedFrames, but its
+   * connection and the replies waiting for it would be held for ever): it is cut off.
+   */
   private drained(): Promise<void> {
     return new Promise((resolve) => {
+      const stalled = setTimeout(() => {
+        this.log.warn({ ...this.fields(), idleTimeoutMs: this.limits.idleTimeoutMs }, 'client is not reading its answers; closing the connection');
+        this.destroy();
+      }, this.limits.idleTimeoutMs);
       const done = () => {
+        clearTimeout(stalled);
         this.socket.off('drain', done);
         this.socket.off('close', done);
         resolve();
