@@ -11,7 +11,8 @@
  *
  * BENCH_SECONDS sets the measured seconds of each phase (default 2); QKMD_NODE_ARGS are
  * node options for qkmd (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"); BENCH_ONLY runs only
- * the phases whose label contains it (e.g. "1 at a time") and skips the idle connections.
+ * the phases whose label contains it (e.g. "1 at a time") and skips the idle connections;
+ * BENCH_ROUNDS sets how many slices each phase is cut into (default 4).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -45,8 +46,8 @@ import { report } from './report.js';
 const PHASE_MS = Math.max(0.5, Number(process.env.BENCH_SECONDS ?? 2)) * 1000;
 const ONLY = process.env.BENCH_ONLY;
 const WARMUP_MS = 500;
-/** Each phase runs as this many slices per server, the servers taking turns. */
-const ROUNDS = 4;
+/** Each phase runs as this many slices per server, the servers taking turns (BENCH_ROUNDS). */
+const ROUNDS = Math.max(1, Math.round(Number(process.env.BENCH_ROUNDS ?? 4)));
 /** Requests kept in flight on each connection (qkmd reads up to 32 queued frames ahead). */
 const WINDOW = 16;
 const CONNECTIONS = [1, 8, 64] as const;
@@ -327,10 +328,14 @@ async function measure(target: Target, req: Buffer, connections: number, window:
  */
 async function measurePhase(targets: Target[], reqFor: (t: Target) => Buffer, connections: number, window: number): Promise<Map<string, PhaseResult>> {
   const slices = new Map<string, Slice[]>(targets.map((t) => [t.name, []]));
-  for (let round = 0; round < ROUNDS; round++) {
+  for (let i = 0; i < ROUNDS; i++) {
     for (const t of targets) {
-      // Later rounds need only connections and a moment to settle: the server is warm.
-      slices.get(t.name)!.push(await measure(t, reqFor(t), connections, window, round === 0 ? WARMUP_MS : WARMUP_MS / 4, PHASE_MS / ROUNDS));
+      // Every slice opens its connections afresh and warms up in full: PyKMIP, for one, is
+      // slow on a connection's first requests, and a short warm-up would flatter our ratio.
+      slices.get(t.name)!.push(await measure(t, reqFor(t), connections, window, WARMUP_MS, PHASE_MS / ROUNDS));
+      // A slow server goes on working through requests it read before the client hung up
+      // (PyKMIP, for seconds): the next server's slice must not share the machine with that.
+      await settled(t.pid);
     }
   }
   return new Map([...slices].map(([name, s]) => [name, phaseResult(s)]));
@@ -419,6 +424,18 @@ async function stopChild(child: ChildProcess, graceMs = 5000): Promise<void> {
 
 /** Children started as process-group leaders. */
 const groups = new WeakSet<ChildProcess>();
+
+/** Resolves once `pid` uses (next to) no CPU: at most one 10 ms tick in 200 ms, or after 20 s. */
+async function settled(pid: number): Promise<void> {
+  const until = performance.now() + 20_000;
+  let before = cpuSeconds(pid);
+  while (performance.now() < until) {
+    await sleep(200);
+    const now = cpuSeconds(pid);
+    if (now - before <= 0.01) return;
+    before = now;
+  }
+}
 
 /** A process's CPU time so far, user + system, from /proc (10 ms ticks: read over seconds, not milliseconds). */
 function cpuSeconds(pid: number): number {

@@ -10,7 +10,7 @@
  * a supported version, within the limits); anything else, even one byte off, returns
  * undefined and goes through the general decoder, which then accepts or refuses it as
  * always. What this returns is what decodeRequestMessage returns for the same bytes
- * (single-id-request test, over every byte of such requests mutated).
+ * (messages-single-id test, over every byte of such requests mutated).
  */
 import { Tag, textString, structure, type TtlvLimits } from '../ttlv/index.js';
 import { resolveLimits } from '../ttlv/limits.js';
