@@ -577,6 +577,10 @@ interface IdleFigures {
 
 /** IDLE_CONNECTIONS handshakes, held idle, then one Get each at once. */
 async function idleConnections(target: Target, get: Buffer): Promise<IdleFigures> {
+  // Read the baseline after as long a quiet spell as the held figure gets, so that the
+  // garbage collection after the load phases does not land between the two readings.
+  await settled(target.pid);
+  await sleep(IDLE_HOLD_MS);
   const rssBefore = rssMiB(target.pid);
   const t0 = performance.now();
   const sockets = await connectMany(target, IDLE_CONNECTIONS, 50);
