@@ -388,6 +388,9 @@ function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number, wh
       const m = pattern.exec(seen);
       if (m) {
         clearTimeout(timer);
+        // Keep draining the pipes (a child blocked on a full pipe would stall), but stop keeping what comes.
+        child.stdout?.off('data', look).resume();
+        child.stderr?.off('data', look).resume();
         resolve(m);
       }
     };
