@@ -26,6 +26,7 @@ import {
   type ResponseMessage,
 } from './messages/index.js';
 import { ResultReason, ResultStatus, Tag } from './ttlv/index.js';
+import { looksLikeRequest, sniffVersion } from './messages/request-prefix.js';
 import { runBatch, type BatchDeps, type BatchLogger } from './operations/batch.js';
 import type { ServerInfo } from './operations/context.js';
 import { operationFor } from './operations/table.js';
@@ -189,23 +190,4 @@ export type Commit = <T>(work: () => T) => Promise<T>;
 function mutates(request: RequestMessage): boolean {
   const version = request.header.protocolVersion;
   return request.batchItems.some((i) => operationFor(i.operation, version)?.mutates === true);
-}
-
-/** A TTLV Structure tagged Request Message: a KMIP client that sent something broken, not a stranger. */
-function looksLikeRequest(b: Uint8Array): boolean {
-  return b.length >= 8 && ((b[0]! << 16) | (b[1]! << 8) | b[2]!) === Tag.RequestMessage && b[3] === 0x01;
-}
-
-/**
- * The protocol version from the fixed start of a request that failed to decode further
- * on, so the error is answered in the client's version: Request Message, Request Header,
- * Protocol Version, then Major and Minor as 4-byte Integers at known offsets.
- */
-function sniffVersion(b: Uint8Array): ProtocolVersion | undefined {
-  if (b.length < 56) return undefined;
-  const view = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
-  const tagAt = (off: number) => view.readUIntBE(off, 3);
-  if (tagAt(8) !== Tag.RequestHeader || tagAt(16) !== Tag.ProtocolVersion) return undefined;
-  if (tagAt(24) !== Tag.ProtocolVersionMajor || view[27] !== 0x02 || tagAt(40) !== Tag.ProtocolVersionMinor || view[43] !== 0x02) return undefined;
-  return { major: view.readInt32BE(32), minor: view.readInt32BE(48) };
 }

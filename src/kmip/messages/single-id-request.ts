@@ -15,6 +15,7 @@
 import { Tag, textString, structure, type TtlvLimits } from '../ttlv/index.js';
 import { resolveLimits } from '../ttlv/limits.js';
 import type { RequestMessage } from './request.js';
+import { sniffVersion } from './request-prefix.js';
 import { sameVersion, type ProtocolVersion } from './version.js';
 
 // Offsets in the message; every item header is tag (3) | type (1) | length (4).
@@ -60,8 +61,8 @@ export function decodeSingleIdRequest(
   ) {
     return undefined;
   }
-  const protocolVersion = { major: view.getInt32(32), minor: view.getInt32(48) };
-  if (!supported.some((v) => sameVersion(v, protocolVersion))) return undefined;
+  const protocolVersion = sniffVersion(bytes);
+  if (!protocolVersion || !supported.some((v) => sameVersion(v, protocolVersion))) return undefined;
   for (let i = UID_VALUE_AT; i < total; i++) {
     const b = bytes[i]!;
     const inValue = i < UID_VALUE_AT + uidLength;
