@@ -1,10 +1,12 @@
 import { Command, CommanderError } from 'commander';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { createInterface } from 'node:readline/promises';
 import { takeBackup } from '../engine/backup.js';
 import { checkKeystore } from '../engine/integrity.js';
 import { LIBRARY_CLASSES, type LibraryClass } from '../engine/key-engine.js';
-import { restoreBackup } from '../engine/restore.js';
+import { listKeptKeystores, removeKeptKeystore } from '../engine/kept-keystores.js';
+import { olderText, restoreBackup } from '../engine/restore.js';
 import { type Context, type GlobalOptions, VERSION, loadContext, openEngine, runCommand } from './context.js';
 import { addCertCommands } from './cert-commands.js';
 import { addHwCommands } from './hw-commands.js';
@@ -27,6 +29,12 @@ const program = new Command(PROGRAM)
 function context(): Context {
   ref.ctx ??= loadContext(PROGRAM, program.opts<GlobalOptions>());
   return ref.ctx;
+}
+
+/** Columns padded to their widest cell; the first row is the heading. */
+function printTable(table: string[][]): void {
+  const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
+  for (const row of table) out(row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
 }
 
 /** Wraps an action: errors become one sentence, and the keystore is always closed. */
@@ -68,10 +76,8 @@ keys
       const rows = engine.status();
       if (o.json) return out(JSON.stringify(rows, null, 2));
       if (rows.length === 0) return out('No key sets yet; generate one with: qkmcmds keys generate --library NAME --class i500|i2000');
-      const table = [['LIBRARY', 'CLASS', 'TOTAL', 'USED', 'UNUSED', 'PENDING BACKUP', 'USED %', 'SYNC'],
-        ...rows.map((r) => [r.library, r.class, r.total, r.used, r.unused, r.pendingBackup, r.percentUsed.toFixed(1), r.needsSync ? 'needed' : 'ok'].map(String))];
-      const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
-      for (const row of table) out(row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
+      printTable([['LIBRARY', 'CLASS', 'TOTAL', 'USED', 'UNUSED', 'PENDING BACKUP', 'USED %', 'SYNC'],
+        ...rows.map((r) => [r.library, r.class, r.total, r.used, r.unused, r.pendingBackup, r.percentUsed.toFixed(1), r.needsSync ? 'needed' : 'ok'].map(String))]);
     } finally {
       engine.store.close();
     }
@@ -129,7 +135,8 @@ program
   .argument('<app>', 'the QKMApp<SN><date><time>.tgz file')
   .argument('<data>', 'the QKMData<SN><date><time>.tgz file')
   .option('--allow-other-server', "restore another server's backup (when replacing that server)")
-  .action(action(async (app: string, data: string, o: { allowOtherServer?: boolean }) => {
+  .option('--yes', 'restore even a backup with fewer keys or fewer handed out than the keystore it replaces')
+  .action(action(async (app: string, data: string, o: { allowOtherServer?: boolean; yes?: boolean }) => {
     const ctx = context();
     const dataDir = ctx.config.paths.data_dir;
     const bar = progressBar('verifying');
@@ -137,12 +144,47 @@ program
       dataDir, appFile: path.resolve(app), dataFile: path.resolve(data), serial: ctx.serial, world: ctx.world,
       allowOtherServer: o.allowOtherServer, onProgress: bar.update,
       assertNotInUse: () => assertQkmdStopped(dataDir, 'restore a backup'),
+      confirmOlder: o.yes ? () => true : process.stdin.isTTY ? (c) => askYes(`${olderText(c)}. Restore it all the same? [y/N] `) : undefined,
     });
     bar.stop();
     ctx.log.info({ restore: r }, 'keystore restored');
     out(`Restored ${r.keys} keys of server ${r.backupSerial} from the backup of ${r.backupCreatedAt}.`);
-    if (r.previous) out(`The replaced keystore is kept in ${r.previous}.`);
+    if (r.previous) out(`The replaced keystore is kept in ${r.previous} (qkmcmds keystores lists the copies kept aside).`);
     out(`Before new keys are handed out, synchronise each library (${r.libraries.join(', ') || 'none yet'}): qkmcmds sync --last-key NAME`);
+  }));
+
+/** A yes/no question on the terminal (stderr, so stdout stays what scripts read). */
+async function askYes(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+const keystores = program.command('keystores').description('the keystore copies restores kept aside');
+
+keystores
+  .command('list', { isDefault: true })
+  .description('list the kept-aside keystore copies: size, date, keys')
+  .option('--json', 'machine-readable output')
+  .action(action((o: { json?: boolean }) => {
+    const kept = listKeptKeystores(context().config.paths.data_dir);
+    if (o.json) return out(JSON.stringify(kept.map((k) => ({ ...k, modifiedAt: new Date(k.modifiedAt).toISOString() })), null, 2));
+    if (kept.length === 0) return out('No keystore copies are kept aside.');
+    printTable([['NAME', 'SIZE', 'LAST CHANGED', 'KEYS'],
+      ...kept.map((k) => [k.name, `${(k.bytes / 1048576).toFixed(1)} MiB`, new Date(k.modifiedAt).toISOString().slice(0, 19).replace('T', ' '), k.keys === undefined ? 'unreadable' : String(k.keys)])]);
+    out('Each holds its own master key and keys that may exist nowhere else; remove one with: qkmcmds keystores remove NAME');
+  }));
+
+keystores
+  .command('remove')
+  .description('remove one kept-aside keystore copy (never the live keystore)')
+  .argument('<name>', 'the copy, as "qkmcmds keystores" names it')
+  .action(action((name: string) => {
+    const k = removeKeptKeystore(context().config.paths.data_dir, name);
+    out(`Removed the kept-aside keystore ${k.name} (${k.keys ?? 'unreadable'} keys).`);
   }));
 
 program

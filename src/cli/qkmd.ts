@@ -4,6 +4,7 @@ import { hardwareHandler } from '../control/handlers.js';
 import { withKeyService } from '../control/key-service-handler.js';
 import { startControlServer } from '../control/server.js';
 import { GroupCommit } from '../engine/group-commit.js';
+import { cleanLeftovers } from '../engine/leftovers.js';
 import { ManagedObjects } from '../engine/objects.js';
 import { KmipRequestHandler } from '../kmip/server-handler.js';
 import { type Context, type GlobalOptions, VERSION, loadContext, openEngine, runCommand } from './context.js';
@@ -32,6 +33,8 @@ await runCommand(PROGRAM, ref, async () => {
   try {
     const ctx = (ref.ctx = loadContext(PROGRAM, program.opts<GlobalOptions>()));
     stops.push(claimDataDir(ctx.config.paths.data_dir));
+    const cleaned = cleanLeftovers(ctx.config.paths.data_dir);
+    if (cleaned.length > 0) ctx.log.info({ cleaned }, 'removed what killed backups and restores left');
     const engine = openEngine(ctx, true);
     stops.push(() => engine.store.close());
     // The control socket also keeps Node alive until a signal comes (signal handlers do not).

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import * as tar from 'tar';
 import { BackupError, QkmError } from '../errors.js';
@@ -9,9 +9,12 @@ import { APP_FILES, BACKUP_FORMAT, BACKUP_FORMAT_VERSION, DATA_FILES, MANIFEST, 
 import { checkKeystore } from './integrity.js';
 import type { Progress } from './key-engine.js';
 import { syncText } from './key-engine.js';
+import { type KeystoreCounts, countsOf, liveKeystoreName } from './kept-keystores.js';
 import { DB_FILE, Keystore, stamp, switchKeystore } from './keystore.js';
 import { MASTER_KEY_FILE } from './master-key.js';
 import { SCHEMA_VERSION } from './schema.js';
+import { RESTORE_WORK_PREFIX, candidateOf, recordCandidate } from './restore-work.js';
+import { WorkDir, cleanStaleWorkDirs } from './work-dir.js';
 import type { World } from './world.js';
 
 export interface RestoreOptions {
@@ -24,8 +27,22 @@ export interface RestoreOptions {
   world: World;
   /** Called just before the switch; throws if the keystore is in use (qkmd running). */
   assertNotInUse?: () => void;
+  /**
+   * Asked when the backup holds fewer keys or fewer handed-out keys than the keystore it
+   * would replace; the restore goes on only if it answers true. Without it, such a
+   * restore is refused.
+   */
+  confirmOlder?: (c: OlderBackup) => boolean | Promise<boolean>;
   onProgress?: Progress;
 }
+
+/** What a restore would go back on: the live keystore against the backup. */
+export interface OlderBackup {
+  live: KeystoreCounts;
+  backup: KeystoreCounts;
+  backupCreatedAt: string;
+}
+
 
 export interface RestoreResult {
   keys: number;
@@ -39,12 +56,16 @@ export interface RestoreResult {
 /**
  * Restores a backup pair. Everything is verified in a staging directory first; the live
  * keystore changes only by one atomic symlink switch, after the candidate has opened,
- * migrated and passed the full check. Any refusal leaves the data directory as it was.
+ * migrated and passed the full check. Any refusal leaves the data directory as it was,
+ * and so does a kill: the next restore, or qkmd at start-up, removes what it left
+ * (cleanRestoreLeftovers).
  */
 export async function restoreBackup(o: RestoreOptions): Promise<RestoreResult> {
   o.assertNotInUse?.();
   mkdirSync(o.dataDir, { recursive: true, mode: 0o700 });
-  const stage = mkdtempSync(path.join(o.dataDir, '.restore-'));
+  cleanRestoreLeftovers(o.dataDir);
+  const work = WorkDir.create(o.dataDir, RESTORE_WORK_PREFIX);
+  const stage = work.path;
   let candidate: string | undefined;
   try {
     const app = await unpackHalf(o.appFile, 'app', APP_FILES, path.join(stage, 'app'));
@@ -55,11 +76,13 @@ export async function restoreBackup(o: RestoreOptions): Promise<RestoreResult> {
     if (app.serial !== o.serial && !o.allowOtherServer) {
       throw new BackupError('BACKUP_OTHER_SERVER', `This backup belongs to server ${app.serial}, not to this server (${o.serial}); use that server's own backup, or add --allow-other-server when replacing that server.`);
     }
+    await confirmIfOlder(o, path.join(stage, 'data', DB_FILE), app.createdAt);
 
-    candidate = path.join(o.dataDir, `keystore-${stamp(o.world.now())}-${o.world.randomBytes(3).toString('hex')}`);
+    const name = `keystore-${stamp(o.world.now())}-${o.world.randomBytes(3).toString('hex')}`;
+    recordCandidate(stage, name);
+    candidate = path.join(o.dataDir, name);
     mkdirSync(candidate, { mode: 0o700 });
-    renameSync(path.join(stage, 'app', MASTER_KEY_FILE), path.join(candidate, MASTER_KEY_FILE));
-    chmodSync(path.join(candidate, MASTER_KEY_FILE), 0o600);
+    placeMasterKeyFromAppHalf(path.join(stage, 'app'), candidate);
     renameSync(path.join(stage, 'data', DB_FILE), path.join(candidate, DB_FILE));
 
     const libraries = await proveAndMarkForSync(candidate, o);
@@ -72,9 +95,45 @@ export async function restoreBackup(o: RestoreOptions): Promise<RestoreResult> {
     candidate = undefined;
     return { keys, libraries, backupSerial: app.serial, backupCreatedAt: app.createdAt, previous };
   } finally {
-    rmSync(stage, { recursive: true, force: true });
     if (candidate) rmSync(candidate, { recursive: true, force: true });
+    work.remove();
   }
+}
+
+/**
+ * Removes what killed restores left: their work folders (with the unpacked master key)
+ * and any candidate keystore that never became the live one. A keystore that did is
+ * kept, and so is every copy a finished restore kept aside.
+ */
+export function cleanRestoreLeftovers(dataDir: string): string[] {
+  return cleanStaleWorkDirs(dataDir, RESTORE_WORK_PREFIX, (dir) => {
+    const name = candidateOf(dir);
+    if (name && name !== liveKeystoreName(dataDir)) rmSync(path.join(dataDir, name), { recursive: true, force: true });
+  });
+}
+
+/** The one place the master key leaves the unpacked app half, into the candidate keystore (owner-only). */
+function placeMasterKeyFromAppHalf(appDir: string, candidate: string): void {
+  renameSync(path.join(appDir, MASTER_KEY_FILE), path.join(candidate, MASTER_KEY_FILE));
+  chmodSync(path.join(candidate, MASTER_KEY_FILE), 0o600);
+}
+
+/** Going back to fewer keys, or fewer handed out, needs the administrator's yes. */
+async function confirmIfOlder(o: RestoreOptions, backupDb: string, backupCreatedAt: string): Promise<void> {
+  const live = liveKeystoreName(o.dataDir);
+  if (!live) return;
+  const liveCounts = countsOf(path.join(o.dataDir, live, DB_FILE));
+  if (!liveCounts) return; // a live keystore that cannot be read is what a restore is for
+  const backup = countsOf(backupDb);
+  if (!backup || (backup.keys >= liveCounts.keys && backup.handedOut >= liveCounts.handedOut)) return;
+  const older: OlderBackup = { live: liveCounts, backup, backupCreatedAt };
+  if (o.confirmOlder && (await o.confirmOlder(older))) return;
+  throw new BackupError('BACKUP_OLDER', `${olderText(older)}; ${o.confirmOlder ? 'nothing was changed' : 'add --yes to restore it all the same'}.`);
+}
+
+/** "This backup (of ...) holds N keys with M handed out, fewer than the K keys with L handed out of the keystore it would replace" */
+export function olderText(c: OlderBackup): string {
+  return `The backup of ${c.backupCreatedAt} holds ${c.backup.keys} keys with ${c.backup.handedOut} handed out, fewer than the ${c.live.keys} keys with ${c.live.handedOut} handed out in the keystore it would replace`;
 }
 
 /** Opens the candidate as qkmd would, checks every record, and requires a sync per library. */
