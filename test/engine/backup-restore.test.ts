@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, symlinkSync, readFileSync, readlinkSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -10,6 +10,7 @@ import { KeyEngine } from '../../src/engine/key-engine.js';
 import { Keystore } from '../../src/engine/keystore.js';
 import { restoreBackup } from '../../src/engine/restore.js';
 import { SETTINGS, openEngine, removeDir, tempDir, testWorld } from '../helpers/engine.js';
+import { ENGINE_WORKER } from '../helpers/worker.js';
 
 let dir: string;
 let out: string;
@@ -50,6 +51,69 @@ describe('backup', () => {
     expect(r).toMatchObject({ keys: 64, setsNowUsable: 1 });
     expect(engine.allocate({ library: 'LIB1', tape: 'T1' }).name).toBeTruthy();
     expect(engine.tickets.list({ openOnly: true })).toEqual([]);
+  });
+});
+
+describe('backup beside a writer', () => {
+  it('takes one consistent snapshot while another process allocates continuously, and allocations go on meanwhile', async () => {
+    engine.store.close();
+    engine = openEngine(dir, { setSizes: { i500: 20_000, i2000: 100_000 } }, world);
+    engine.generate('BIG', 'i2000');
+    engine.generate('LOAD', 'i500');
+    // A library writing tapes: a real process committing one allocation after another.
+    const writer = spawn(process.execPath, [ENGINE_WORKER, dir, 'allocate', 'LOAD', '100000000'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let acked = 0;
+    writer.stdout.on('data', (d: Buffer) => (acked += d.toString().split('\n').length - 1));
+    try {
+      while (acked < 50) await new Promise((r) => setTimeout(r, 20));
+      const before = acked;
+      // Before the fix SQLite's online backup started over at every commit and never finished.
+      const b = await Promise.race([
+        takeBackup(engine, world, { toDir: out }),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the backup did not finish within 45 s beside a writer')), 45_000)),
+      ]);
+      expect(acked - before, 'allocations committed while the backup ran').toBeGreaterThan(0);
+      expect(b.keys).toBe(120_000);
+      writer.kill('SIGKILL');
+      const restored = tempDir();
+      try {
+        await restoreBackup({ dataDir: restored, appFile: b.appFile, dataFile: b.dataFile, serial: SETTINGS.serial, world });
+        const copy = Keystore.open(restored, world);
+        try {
+          // Everything acknowledged before the backup started is in it, and the copy is whole.
+          expect(copy.db.prepare("SELECT COUNT(*) FROM keys WHERE state = 'allocated'").pluck().get()).toBeGreaterThanOrEqual(before - 1);
+          expect((await checkKeystore(copy)).problems).toEqual([]);
+        } finally {
+          copy.close();
+        }
+      } finally {
+        removeDir(restored);
+      }
+    } finally {
+      writer.kill('SIGKILL');
+    }
+  }, 120_000);
+
+  it('releases only the sets its snapshot holds: a set generated meanwhile stays pending', async () => {
+    engine.store.close();
+    engine = openEngine(dir, { setSizes: { i500: 64, i2000: 20_000 } }, world);
+    engine.generate('OLD', 'i2000');
+    const other = openEngine(dir, { setSizes: { i500: 64, i2000: 20_000 } }, world);
+    let generated = false;
+    const b = await takeBackup(engine, world, {
+      toDir: out,
+      onProgress: () => {
+        if (!generated) other.generate('NEW', 'i2000'); // another connection, after the snapshot began
+        generated = true;
+      },
+    });
+    other.store.close();
+    expect(generated).toBe(true);
+    expect(b).toMatchObject({ keys: 20_000, setsNowUsable: 1 });
+    expect(engine.status().map((s) => [s.library, s.pendingBackup])).toEqual([['NEW', 20_000], ['OLD', 0]]);
+    expect(() => engine.allocate({ library: 'NEW', tape: 'T1' })).toThrow(/not in any backup/);
+    expect(engine.tickets.list({ openOnly: true }).map((t) => t.condition)).toContain('backup-needed');
+    expect(engine.allocate({ library: 'OLD', tape: 'T1' }).name).toBeTruthy();
   });
 });
 
