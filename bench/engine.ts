@@ -4,7 +4,8 @@
  * - one durable 4096-key set vs. 4096 raw randomBytes(32) + plain SQLite inserts
  * - durable allocations per second vs. plain durable single-row inserts
  * - with a 1,000,000-key keystore: backup, restore, full check, qkmd RSS, each against
- *   a bare equivalent (file copy, plain scan, idle Node process)
+ *   a bare equivalent (file copy, plain scan, idle Node process), and the backup again
+ *   while another process allocates continuously, against the idle one
  */
 import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
@@ -27,6 +28,7 @@ const { values: args } = parseArgs({ options: { keys: { type: 'string', default:
 const MILLION = Number(args.keys);
 const SETS = Number(args.sets);
 const SERIAL = 'QKMBENCH1';
+const LOAD = 'LOAD';
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'qkm-bench-'));
 const ms = (t0: number) => performance.now() - t0;
 
@@ -100,7 +102,8 @@ async function million(): Promise<void> {
   const perSet = 100_000;
   const engine = engineAt(dir, { setSizes: { i500: 1024, i2000: perSet } });
   let t0 = performance.now();
-  for (let i = 0; i < Math.ceil(MILLION / perSet); i++) await engine.generateInParallel(`BIG${i}`, 'i2000');
+  for (let i = 0; i < Math.ceil(MILLION / perSet) - 1; i++) await engine.generateInParallel(`BIG${i}`, 'i2000');
+  await engine.generateInParallel(LOAD, 'i2000'); // the library that writes tapes during the second backup
   console.log(`(built a ${engine.status().reduce((n, s) => n + s.total, 0)}-key keystore in ${(ms(t0) / 1000).toFixed(1)} s)`);
   const dbFile = path.join(engine.store.dir, DB_FILE);
 
@@ -124,6 +127,7 @@ async function million(): Promise<void> {
   const b = await takeBackup(engine, realWorld, { toDir: out });
   const backup = ms(t0);
   report('backup, 1M keys', backup / 1000, 's', { name: 'file copy of the db', value: copy / 1000 }, '<= 10 s');
+  await backupUnderLoad(engine, out, backup);
   engine.store.close();
 
   t0 = performance.now();
@@ -134,6 +138,35 @@ async function million(): Promise<void> {
   const rss = await rssOf([path.join(PACKAGE_ROOT, 'bin', 'qkmd.js'), '--data-dir', dir], 'running;');
   const idle = await rssOf(['-e', 'console.log("running;"); setInterval(() => {}, 1e6)'], 'running;');
   report('qkmd RSS, 1M-key keystore', rss / 1024, 'MB', { name: 'idle node process', value: idle / 1024 }, '<= 150 MB');
+}
+
+/**
+ * The same backup while a library writes tapes as fast as the keystore commits them (a
+ * separate process, one durable allocation after another): against the idle backup above,
+ * and the allocation rate during it against the rate without a backup.
+ */
+async function backupUnderLoad(engine: KeyEngine, out: string, idleMs: number): Promise<void> {
+  const used = engine.store.db.prepare('SELECT local_used FROM libraries WHERE name = ?').pluck();
+  const allocated = () => used.get(LOAD) as number;
+  const writer = spawn(process.execPath, [path.join(PACKAGE_ROOT, 'dist', 'test', 'workers', 'engine-worker.js'), path.dirname(engine.store.dir), 'allocate', LOAD, '100000000'], { stdio: 'ignore' });
+  try {
+    const settle = (s: number) => new Promise((r) => setTimeout(r, s * 1000));
+    while (allocated() === 0) await settle(0.05);
+    await settle(1);
+    let n0 = allocated();
+    let t0 = performance.now();
+    await settle(3);
+    const quietRate = (allocated() - n0) / (ms(t0) / 1000);
+    n0 = allocated();
+    t0 = performance.now();
+    await takeBackup(engine, realWorld, { toDir: out });
+    const loaded = ms(t0);
+    const duringRate = (allocated() - n0) / (loaded / 1000);
+    report('backup, 1M keys, beside a writing library', loaded / 1000, 's', { name: 'the same backup idle', value: idleMs / 1000 }, '<= idle + 5 s');
+    report('allocations during that backup', duringRate, '/s', { name: 'without a backup', value: quietRate });
+  } finally {
+    writer.kill('SIGKILL');
+  }
 }
 
 /** Starts a process, waits for its ready line, reads VmRSS (kB) a moment later, stops it. */

@@ -14,6 +14,8 @@ import { mountTmpfs, tmpfsUnavailable, unmount } from '../helpers/tmpfs.js';
  * The long version of the kill loops is scripts/stress.sh (QKM_BACKUP_KILLS).
  */
 const KILLS = Number(process.env.QKM_BACKUP_KILLS ?? 3);
+/** Each kill costs a few process starts and a backup or restore: budget for it. */
+const LOOP_TIMEOUT_MS = 30_000 + KILLS * 8_000;
 // Large enough that a backup or restore takes a while, so a kill can land inside it.
 const ENV = { QKM_KEYS_I2000: '20000' };
 
@@ -149,7 +151,7 @@ describe('killed backups and restores leave nothing behind once the next run or 
       }
       expectNoLeftovers([to, path.join(dataDir, 'backups')]);
     }
-  });
+  }, LOOP_TIMEOUT_MS);
 
   it(`restore killed ${KILLS} times at random moments`, async () => {
     const to = path.join(root, 'for-restore');
@@ -170,7 +172,7 @@ describe('killed backups and restores leave nothing behind once the next run or 
       }
       expectNoLeftovers([to]);
     }
-  });
+  }, LOOP_TIMEOUT_MS);
 });
 
 describe('restore and the keystores it keeps aside', () => {
