@@ -1,5 +1,4 @@
 import { Command, CommanderError } from 'commander';
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { takeBackup } from '../engine/backup.js';
@@ -110,9 +109,7 @@ program
   .option('--to <dir>', 'where to write the two files (default: <data_dir>/backups)')
   .action(action(async (o: { to?: string }) => {
     const ctx = context();
-    // The default folder is made on first use; a folder given with --to must exist (a typo is said, not created).
     const to = path.resolve(o.to ?? path.join(ctx.config.paths.data_dir, 'backups'));
-    if (o.to === undefined) mkdirSync(to, { recursive: true, mode: 0o700 });
     const engine = openEngine(ctx);
     const bar = progressBar('backing up');
     try {

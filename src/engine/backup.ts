@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { accessSync, closeSync, constants, copyFileSync, existsSync, fchmodSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, closeSync, constants, copyFileSync, existsSync, fchmodSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tar from 'tar';
 import { BackupError, QkmError } from '../errors.js';
@@ -45,7 +45,22 @@ export async function takeBackup(engine: KeyEngine, world: World, opts: { toDir:
   const dataDir = path.dirname(engine.store.dir);
   cleanBackupLeftovers(dataDir);
   const toDir = path.resolve(opts.toDir);
-  assertWritableFolder(toDir);
+  const madeFolder = prepareFolder(toDir);
+  try {
+    return await backupInto(engine, world, dataDir, toDir, opts.onProgress);
+  } catch (e) {
+    if (madeFolder) {
+      try {
+        rmdirSync(toDir); // only if empty: what this backup made, it takes back
+      } catch {
+        // not empty or already gone
+      }
+    }
+    throw e;
+  }
+}
+
+async function backupInto(engine: KeyEngine, world: World, dataDir: string, toDir: string, onProgress?: Progress): Promise<BackupResult> {
   const serial = engine.settings.serial;
   const now = world.now();
   const appFile = path.join(toDir, backupFileName('app', serial, now));
@@ -59,7 +74,7 @@ export async function takeBackup(engine: KeyEngine, world: World, opts: { toDir:
   try {
     const snapshot = path.join(work.path, DB_FILE);
     const { setIds, counts } = await inFolder(dataDir, async () => {
-      await snapshotKeystore(path.join(engine.store.dir, DB_FILE), snapshot, opts.onProgress);
+      await snapshotKeystore(path.join(engine.store.dir, DB_FILE), snapshot, onProgress);
       const sealed = sealSnapshot(snapshot, now);
       copyMasterKeyIntoAppHalf(engine.store.dir, work.path);
       writeFileSync(path.join(work.path, 'settings.json'), JSON.stringify(keySettings(engine.settings), null, 2) + '\n');
@@ -189,19 +204,28 @@ async function writeHalf(stage: string, part: Part, names: readonly string[], ma
   fsyncFile(tmp);
 }
 
-/** `--to` must name a folder that exists and can be written: a mistyped path is said, not created. */
-function assertWritableFolder(dir: string): void {
-  let isDir: boolean;
-  try {
-    isDir = statSync(dir).isDirectory();
-  } catch {
-    throw new BackupError('BACKUP_NO_FOLDER', `The folder ${dir} does not exist; create it first or give another folder with --to.`);
+/**
+ * `--to` must name a folder that can be written, or one to make in a folder that exists:
+ * a mistyped path is said, not made (no mkdir -p). Returns whether the folder was made here.
+ */
+function prepareFolder(dir: string): boolean {
+  let made = false;
+  if (!existsSync(dir)) {
+    const parent = path.dirname(dir);
+    if (!isFolder(parent)) throw new BackupError('BACKUP_NO_FOLDER', `The folder ${parent} does not exist; create it first or give another folder with --to.`);
+    inFolder(parent, () => mkdirSync(dir, { mode: 0o700 }));
+    made = true;
   }
-  if (!isDir) throw new BackupError('BACKUP_NOT_FOLDER', `${dir} is a file, not a folder; give the folder the two backup files should go in with --to.`);
+  if (!isFolder(dir)) throw new BackupError('BACKUP_NOT_FOLDER', `${dir} is a file, not a folder; give the folder the two backup files should go in with --to.`);
+  inFolder(dir, () => accessSync(dir, constants.W_OK));
+  return made;
+}
+
+function isFolder(p: string): boolean {
   try {
-    accessSync(dir, constants.W_OK);
-  } catch (e) {
-    throw folderProblem(dir, e);
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
   }
 }
 

@@ -86,10 +86,10 @@ function killedAfter(args: string[], ms: number): Promise<{ code: number | null;
 const latest = (dir: string, kind: 'App' | 'Data') => path.join(dir, readdirSync(dir).filter((n) => n.startsWith(`QKM${kind}`)).sort().at(-1)!);
 
 describe('backup --to a place that cannot take it: one sentence, exit 1, nothing left', () => {
-  it('a folder that does not exist, or whose parent does not', () => {
-    for (const to of [path.join(root, 'nowhere'), path.join(root, 'no', 'parent')]) {
-      expectOneSentence(run('backup', '--to', to), new RegExp(`^qkmcmds: The folder ${to} does not exist; create it first or give another folder with --to\\.$`));
-      expect(existsSync(to)).toBe(false);
+  it('a folder whose parent does not exist (a mistyped path is said, not made)', () => {
+    for (const parent of [path.join(root, 'no'), path.join(root, 'nope', 'deeper')]) {
+      expectOneSentence(run('backup', '--to', path.join(parent, 'backups')), new RegExp(`^qkmcmds: The folder ${parent} does not exist; create it first or give another folder with --to\\.$`));
+      expect(existsSync(parent)).toBe(false);
     }
     expectNoLeftovers([]);
   });
@@ -187,6 +187,16 @@ describe('restore and the keystores it keeps aside', () => {
     // Piped (no terminal to ask on) and no --yes: refused, nothing changed.
     expectOneSentence(run('restore', ...pair), /holds \d+ keys with 0 handed out, fewer than the \d+ keys with 0 handed out in the keystore it would replace; add --yes to restore it all the same\.$/);
     expect(readlinkSync(path.join(dataDir, 'keystore'))).toBe(live);
+
+    // On a terminal it asks; "n" changes nothing. (script(1) gives the command a terminal.)
+    if (spawnSync('script', ['--version']).status === 0) {
+      const cmd = [process.execPath, QKMCMDS, '--data-dir', dataDir, 'restore', ...pair].map((a) => `'${a}'`).join(' ');
+      const asked = spawnSync('script', ['-qec', cmd, '/dev/null'], { input: 'n\n', encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...ENV } });
+      expect(asked.stdout).toMatch(/fewer than the 40000 keys with 0 handed out in the keystore it would replace\. Restore it all the same\? \[y\/N\]/);
+      expect(asked.stdout).toMatch(/; nothing was changed\./);
+      expect(asked.status).toBe(1);
+      expect(readlinkSync(path.join(dataDir, 'keystore'))).toBe(live);
+    }
 
     const r = run('restore', ...pair, '--yes');
     expect(r.code, r.stderr).toBe(0);

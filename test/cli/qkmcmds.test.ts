@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
@@ -48,7 +48,6 @@ describe('qkmcmds', () => {
     ]);
     expect(run('tickets').stdout).toMatch(/WARNING open .*\[backup-needed\]/);
     const to = path.join(dir, 'offsite');
-    mkdirSync(to);
     const b = run('backup', '--to', to);
     expect(b.code).toBe(0);
     expect(readdirSync(to).sort()).toEqual(expect.arrayContaining([expect.stringMatching(/^QKMAppSIM[0-9A-F]{10}\d{14}\.tgz$/), expect.stringMatching(/^QKMDataSIM[0-9A-F]{10}\d{14}\.tgz$/)]));
