@@ -146,6 +146,8 @@ describe('killed backups and restores leave nothing behind once the next run or 
         d.child.kill('SIGTERM');
         expect(await d.exited).toBe(0);
       } else {
+        // Backups are named by the second: the next one must not share the killed one's name.
+        await new Promise((r) => setTimeout(r, 1010 - (Date.now() % 1000)));
         const r = run('backup', '--to', to);
         expect(r.code, r.stderr).toBe(0);
       }
