@@ -43,7 +43,6 @@ export interface OlderBackup {
   backupCreatedAt: string;
 }
 
-
 export interface RestoreResult {
   keys: number;
   libraries: string[];
@@ -131,9 +130,9 @@ async function confirmIfOlder(o: RestoreOptions, backupDb: string, backupCreated
   throw new BackupError('BACKUP_OLDER', `${olderText(older)}; ${o.confirmOlder ? 'nothing was changed' : 'add --yes to restore it all the same'}.`);
 }
 
-/** "This backup (of ...) holds N keys with M handed out, fewer than the K keys with L handed out of the keystore it would replace" */
+/** The administrator's question, or the refusal, without its ending. */
 export function olderText(c: OlderBackup): string {
-  return `The backup of ${c.backupCreatedAt} holds ${c.backup.keys} keys with ${c.backup.handedOut} handed out, fewer than the ${c.live.keys} keys with ${c.live.handedOut} handed out in the keystore it would replace`;
+  return `The backup of ${c.backupCreatedAt} is older than the keystore it would replace (it holds ${c.backup.keys} keys, ${c.backup.handedOut} handed out; the keystore holds ${c.live.keys} keys, ${c.live.handedOut} handed out)`;
 }
 
 /** Opens the candidate as qkmd would, checks every record, and requires a sync per library. */
