@@ -11,6 +11,7 @@ import { addHwCommands } from './hw-commands.js';
 import { addKeyServiceCommands } from './key-service-commands.js';
 import { assertQkmdStopped } from './pidfile.js';
 import { progressBar } from './progress.js';
+import { formatTable } from './table.js';
 
 const PROGRAM = 'qkmcmds';
 const ref: { ctx?: Context } = {};
@@ -70,8 +71,7 @@ keys
       if (rows.length === 0) return out('No key sets yet; generate one with: qkmcmds keys generate --library NAME --class i500|i2000');
       const table = [['LIBRARY', 'CLASS', 'TOTAL', 'USED', 'UNUSED', 'PENDING BACKUP', 'USED %', 'SYNC'],
         ...rows.map((r) => [r.library, r.class, r.total, r.used, r.unused, r.pendingBackup, r.percentUsed.toFixed(1), r.needsSync ? 'needed' : 'ok'].map(String))];
-      const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
-      for (const row of table) out(row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
+      for (const line of formatTable(table)) out(line);
     } finally {
       engine.store.close();
     }
