@@ -12,6 +12,9 @@ npm run build --silent
 echo "== SIGKILL loops over allocation and generation (${QKM_KILL_ITERATIONS:=100} kills each)"
 QKM_KILL_ITERATIONS=$QKM_KILL_ITERATIONS timeout "$(left)" npx vitest run test/engine/crash-and-concurrency.test.ts
 
+echo "== SIGKILL loop over certs library-bundle (${QKM_BUNDLE_KILLS:=60} kills): no private key left in the data dir"
+QKM_BUNDLE_KILLS=$QKM_BUNDLE_KILLS timeout "$(left)" npx vitest run test/kmip/certs-bundle-cli.test.ts
+
 echo "== TTLV decoder fuzzing (1,000,000 random and mutated messages)"
 timeout "$(left)" node dist/bench/ttlv-fuzz.js 1000000
 
