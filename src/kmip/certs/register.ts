@@ -41,7 +41,7 @@ interface RevocationFile {
   revokedAt: string;
 }
 
-const REVOKED_FILE = /^([0-9A-F]+)\.json$/;
+const REVOKED_FILE = /^([0-9A-Fa-f]{1,40})\.json$/;
 
 /**
  * A serial as the administrator may type it (any case, with or without colons) reduced to
@@ -91,8 +91,9 @@ export function forgetIssued(file: string): void {
 export function revokedSerials(revokedDir: string): Set<string> {
   const serials = new Set<string>();
   for (const name of listDir(revokedDir)) {
-    const m = REVOKED_FILE.exec(name);
-    if (m) serials.add(m[1]!);
+    const serial = REVOKED_FILE.exec(name)?.[1];
+    // Normalised again: a file an administrator named by hand may keep leading zeros.
+    if (serial) serials.add(normalizeSerial(serial)!);
   }
   return serials;
 }
