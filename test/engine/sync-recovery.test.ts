@@ -8,7 +8,6 @@ import { DB_FILE, KEYSTORE_LINK, Keystore } from '../../src/engine/keystore.js';
 import { MASTER_KEY_FILE } from '../../src/engine/master-key.js';
 import { FieldTag, ObjectState, type AttributeValue, type NewAttribute } from '../../src/engine/object-model.js';
 import { ManagedObjects } from '../../src/engine/objects.js';
-import { RECOVERED_ATTRIBUTE } from '../../src/engine/recovered-objects.js';
 import { restoreBackup } from '../../src/engine/restore.js';
 import { SETTINGS, openEngine, removeDir, tempDir, testWorld } from '../helpers/engine.js';
 
@@ -81,7 +80,7 @@ describe('sync after restore', () => {
       // Known: its name; unknown, and not invented: the barcode and the key identifier.
       expect(attributeValues('LIB1', o.uid, 'Name')).toEqual([{ type: 'Structure', value: [
         { tag: FieldTag.NameValue, type: 'TextString', value: o.uid }, { tag: FieldTag.NameType, type: 'Enumeration', value: 1 }] }]);
-      expect(attributeValues('LIB1', o.uid, RECOVERED_ATTRIBUTE)).toEqual([{ type: 'DateTime', value: BigInt(world.now() / 1000) }]);
+      expect(attributeValues('LIB1', o.uid, 'y-Recovered')).toEqual([{ type: 'DateTime', value: BigInt(world.now() / 1000) }]);
       expect(attributeValues('LIB1', o.uid, 'Alternative Name')).toEqual([]);
       expect(attributeValues('LIB1', o.uid, 'Application Specific Information')).toEqual([]);
       expect(engine.lookup(o.uid)).toMatchObject({ state: 'allocated', tape: null, allocatedAt: null });
