@@ -59,7 +59,6 @@ describe('restore, then sync --last-key, then the library reads its tapes', () =
     const data = files.find((f) => f.startsWith('QKMData'))!;
     await qkmcmdsOk(['--data-dir', dir, 'restore', path.join(backups, app), path.join(backups, data)]);
     const sync = await qkmcmdsOk(['--data-dir', dir, 'sync', '--last-key', given[2]!.uid]);
-    expect(sync.stdout).toMatch(/Library LIB1 is synchronised: 3 key\(s\) it was given after the backup, up to \S+, recovered as readable objects/);
     qkmd = await startQkmdKeyServer({ dataDir: dir });
 
     for (const g of given) {
@@ -86,6 +85,7 @@ describe('restore, then sync --last-key, then the library reads its tapes', () =
     expect(uidsOf(ok(located.batchItems[0]))).toEqual([given[0]!.uid]);
     expect(keyMaterialOf(ok(located.batchItems[1])).equals(given[0]!.material)).toBe(true);
 
+    expect(sync.stdout).toMatch(/Library LIB1 is synchronised: 3 key\(s\) it was given after the backup, up to \S+, recovered as readable objects/);
     await qkmd!.stop();
     qkmd = undefined;
     expect((await qkmcmdsOk(['--data-dir', dir, 'check'])).stdout).toMatch(/^Keystore OK/);

@@ -72,7 +72,6 @@ describe('sync after restore', () => {
     reopen();
     world.advance(60_000);
     const synced = engine.sync(given[2]!.uid);
-    expect(synced).toEqual({ library: 'LIB1', recovered: 3 });
 
     for (const [i, o] of given.entries()) {
       expect(objects.material('LIB1', o.uid).equals(material[i]!)).toBe(true);
@@ -89,6 +88,7 @@ describe('sync after restore', () => {
       expect(errorCode(() => objects.material('LIB2', o.uid))).toBe('OBJECT_NOT_FOUND');
       expect(objects.locate('LIB2', { criteria: [named(o.uid)] })).toEqual([]);
     }
+    expect(synced).toEqual({ library: 'LIB1', recovered: 3 });
     // The library may still send the Activate that followed its Create: done, nothing changes.
     expect(objects.activate('LIB1', given[1]!.uid)).toMatchObject({ state: ObjectState.Active, activationDate: world.now() });
     // Never handed out again: the next Create gets the key after the last one used.
