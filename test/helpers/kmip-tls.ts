@@ -15,14 +15,10 @@ import type { LibraryFiles } from './qkmd-kmip.js';
 
 export interface KmipEndpoint { host: string; port: number }
 
-/** Sends one batch as the library whose bundle `files` came from; resolves with the decoded response. */
-export function kmipBatch(server: KmipEndpoint, files: LibraryFiles, version: ProtocolVersion, items: RequestBatchItem[]): Promise<ResponseMessage> {
-  const request = encodeRequestMessage({ header: { protocolVersion: version, batchCount: items.length }, batchItems: items });
+/** Connects, writes `request`, and resolves with the first whole TTLV message that comes back. */
+export function exchangeFrame(options: tls.ConnectionOptions, request: Uint8Array): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const socket = tls.connect({
-      host: server.host, port: server.port, servername: 'localhost',
-      ca: readFileSync(files.ca), cert: readFileSync(files.cert), key: readFileSync(files.key),
-    });
+    const socket = tls.connect(options);
     const chunks: Buffer[] = [];
     socket.on('secureConnect', () => socket.write(request));
     socket.on('data', (d: Buffer) => {
@@ -30,10 +26,20 @@ export function kmipBatch(server: KmipEndpoint, files: LibraryFiles, version: Pr
       const all = Buffer.concat(chunks);
       if (all.length >= 8 && all.length >= 8 + all.readUInt32BE(4)) {
         socket.end();
-        resolve(decodeResponseMessage(all));
+        resolve(all);
       }
     });
     socket.on('error', reject);
-    socket.on('close', () => reject(new Error('the key server closed the connection without a response')));
+    socket.on('close', () => reject(new Error('closed without a response')));
   });
+}
+
+/** Sends one batch as the library whose bundle `files` came from; resolves with the decoded response. */
+export async function kmipBatch(server: KmipEndpoint, files: LibraryFiles, version: ProtocolVersion, items: RequestBatchItem[]): Promise<ResponseMessage> {
+  const request = encodeRequestMessage({ header: { protocolVersion: version, batchCount: items.length }, batchItems: items });
+  const options = {
+    host: server.host, port: server.port, servername: 'localhost',
+    ca: readFileSync(files.ca), cert: readFileSync(files.cert), key: readFileSync(files.key),
+  };
+  return decodeResponseMessage(await exchangeFrame(options, request));
 }
