@@ -146,13 +146,13 @@ program
 
 program
   .command('sync')
-  .description('after a restore: mark every key up to the last one a library used as used')
+  .description("after a restore: make every key up to the last one a library used that library's again (readable, never handed out again)")
   .requiredOption('--last-key <name>', 'the name of the last key the library used')
   .action(action((o: { lastKey: string }) => {
     const engine = openEngine(context());
     try {
       const r = engine.sync(o.lastKey);
-      out(`Library ${r.library} is synchronised: ${r.skipped} key(s) up to ${o.lastKey} marked used; new keys start after it.`);
+      out(`Library ${r.library} is synchronised: ${r.recovered} key(s) it was given after the backup, up to ${o.lastKey}, recovered as readable objects (their barcodes and key identifiers are unknown until the library sends them); new keys start after it.`);
     } finally {
       engine.store.close();
     }

@@ -3,6 +3,8 @@ import { KeyEngineError, KeystoreError } from '../errors.js';
 import { Tickets } from '../ras/tickets.js';
 import type { Keystore } from './keystore.js';
 import { LIBRARY_NAME_PATTERN, TAPE_PATTERN, keyName } from './names.js';
+import { ObjectWriter } from './object-writer.js';
+import { recoverObjects } from './recovered-objects.js';
 import { MATERIAL_BYTES, type RecordFields, SEALED_BYTES, isTombstone } from './record-crypto.js';
 import { SealPool } from './seal-pool.js';
 import { sealRange } from './seal-range.js';
@@ -65,10 +67,12 @@ const INSERT_CHUNK = 64;
 export class KeyEngine {
   readonly tickets: Tickets;
   private readonly q: Record<string, Statement>;
+  private readonly objects: ObjectWriter;
 
   constructor(readonly store: Keystore, readonly settings: EngineSettings, readonly world: World) {
     const db = store.db;
     this.tickets = new Tickets(db, () => world.now());
+    this.objects = new ObjectWriter(db);
     this.q = {
       library: db.prepare('SELECT * FROM libraries WHERE name = ?'),
       addLibrary: db.prepare('INSERT INTO libraries (name, class, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET class = excluded.class'),
@@ -84,7 +88,8 @@ export class KeyEngine {
       markAllocated: db.prepare("UPDATE keys SET state = 'allocated', sealed = ?, tape = ?, drive = ?, allocated_at = ? WHERE seq = ? AND state = 'unused'"),
       byName: db.prepare('SELECT k.*, l.name AS library FROM keys k JOIN libraries l ON l.id = k.library_id WHERE k.name = ?'),
       unusedUpTo: db.prepare("SELECT seq, name, sealed FROM keys WHERE library_id = ? AND state = 'unused' AND origin = 'local' AND seq <= ? ORDER BY seq"),
-      markSkipped: db.prepare("UPDATE keys SET state = 'skipped', sealed = ? WHERE seq = ? AND state = 'unused'"),
+      // Tape, drive and time stay NULL: the restored keystore never saw this allocation.
+      markRecovered: db.prepare("UPDATE keys SET state = 'allocated', sealed = ? WHERE seq = ? AND state = 'unused'"),
       synced: db.prepare('UPDATE libraries SET needs_sync = 0 WHERE id = ?'),
       pendingCount: db.prepare(
         "SELECT COUNT(*) FROM keys k JOIN key_sets s ON s.id = k.set_id WHERE k.library_id = ? AND s.backed_up_at IS NULL AND k.origin = 'local' AND k.state = 'unused'",
@@ -253,10 +258,12 @@ export class KeyEngine {
   }
 
   /**
-   * After a restore: marks every unused key of the library up to and including
-   * `lastKey` (the last one the library used) as used, so none is handed out twice.
+   * After a restore: every unused key of the library up to and including `lastKey` (the
+   * last one the library used) was handed to the library after the backup. Each becomes
+   * allocated again, so none is handed out twice, and the library's KMIP object again, so
+   * the tapes written with it can be read (recovered-objects.ts says with what).
    */
-  sync(lastKey: string): { library: string; skipped: number } {
+  sync(lastKey: string): { library: string; recovered: number } {
     return this.store.db.transaction(() => {
       const key = this.q.byName!.get(lastKey) as { seq: number; library_id: number; library: string; origin: string } | undefined;
       if (!key) throw new KeyEngineError('KEY_NOT_FOUND', `No key named ${JSON.stringify(lastKey)} is in this keystore; give the name of the last key the library used.`);
@@ -267,13 +274,14 @@ export class KeyEngine {
       for (const r of rows) {
         const fields = { name: r.name, library: key.library, origin: 'local' };
         this.verify({ ...fields, state: 'unused' }, r.sealed);
-        this.q.markSkipped!.run(this.store.sealer.retag({ ...fields, state: 'skipped' }, r.sealed), r.seq);
+        this.q.markRecovered!.run(this.store.sealer.retag({ ...fields, state: 'allocated' }, r.sealed), r.seq);
       }
+      recoverObjects(this.objects, rows.map((r) => ({ seq: r.seq, library_id: key.library_id, name: r.name })), this.world.now());
       this.q.useUp!.run(rows.length, key.library_id);
       this.q.synced!.run(key.library_id);
       this.tickets.close(`sync-needed:${key.library}`);
       this.updateDepletionTickets(this.q.library!.get(key.library) as LibraryRow);
-      return { library: key.library, skipped: rows.length };
+      return { library: key.library, recovered: rows.length };
     }).immediate();
   }
 

@@ -27,7 +27,7 @@ import {
   searchKey,
 } from './attributes.js';
 import { type KeyEngine, recordDamaged } from './key-engine.js';
-import { LIBRARY_NAME_PATTERN, keyName } from './names.js';
+import { LIBRARY_NAME_PATTERN, TAPE_PATTERN, keyName } from './names.js';
 import { ObjectError } from './object-errors.js';
 import { Locator, type LocateQuery } from './object-locate.js';
 import {
@@ -36,7 +36,6 @@ import {
   KEY_COMPROMISE,
   ObjectState,
   STATE_NAMES,
-  SYMMETRIC_KEY,
   isDestroyedState,
   type AttributeValue,
   type ManagedObject,
@@ -44,7 +43,10 @@ import {
   type ObjectAttribute,
 } from './object-model.js';
 import { ObjectRows, toManagedObject, type ObjectRow } from './object-rows.js';
+import { ObjectWriter } from './object-writer.js';
 import { IV_BYTES, type RecordSealer } from './record-crypto.js';
+import { RECOVERED_ATTRIBUTE } from './recovered-objects.js';
+import { UNKNOWN_TAPE, isTapeAttribute, tapeFor } from './tape.js';
 
 export interface CreateRequest {
   /** The tape the key is for (barcode or the best identifier the library gave). */
@@ -86,18 +88,16 @@ interface Prepared {
 export class ManagedObjects {
   private readonly rows: ObjectRows;
   private readonly locator: Locator;
+  private readonly writer: ObjectWriter;
   private readonly q: Record<string, Statement>;
 
   constructor(readonly engine: KeyEngine) {
     const db = engine.store.db;
     this.rows = new ObjectRows(db);
     this.locator = new Locator(db, this.rows);
+    this.writer = new ObjectWriter(db);
     this.q = {
       keyByName: db.prepare('SELECT seq, library_id FROM keys WHERE name = ?'),
-      addObject: db.prepare(
-        'INSERT INTO objects (key_seq, library_id, object_type, state, initial_date, activation_date, last_change_date) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      ),
-      addAttribute: db.prepare('INSERT INTO attributes (key_seq, library_id, name, idx, type, value, search) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       setAttribute: db.prepare('UPDATE attributes SET type = ?, value = ?, search = ? WHERE key_seq = ? AND name = ? AND idx = ?'),
       dropAttribute: db.prepare('DELETE FROM attributes WHERE key_seq = ? AND name = ? AND idx = ?'),
       countAttributes: db.prepare('SELECT COUNT(*) FROM attributes WHERE key_seq = ?').pluck(),
@@ -109,6 +109,7 @@ export class ManagedObjects {
            revocation_message = coalesce(?, revocation_message), last_change_date = ? WHERE key_seq = ?`,
       ),
       reseal: db.prepare('UPDATE keys SET sealed = ? WHERE seq = ?'),
+      setTape: db.prepare("UPDATE keys SET tape = ? WHERE seq = ? AND state = 'allocated'"),
       addLibrary: db.prepare("INSERT INTO libraries (name, class, created_at) VALUES (?, 'i500', ?) ON CONFLICT (name) DO NOTHING"),
       addRegistered: db.prepare("INSERT INTO keys (name, library_id, set_id, origin, state, sealed) VALUES (?, ?, NULL, 'registered', 'unused', ?)"),
       openTicket: db.prepare('SELECT id FROM tickets WHERE condition = ? AND closed_at IS NULL').pluck(),
@@ -198,17 +199,24 @@ export class ManagedObjects {
   private insertObject(key: { seq: number; library_id: number }, p: Prepared): void {
     const now = this.now();
     const active = p.activationDate !== null && p.activationDate <= now;
-    this.q.addObject!.run(key.seq, key.library_id, SYMMETRIC_KEY, active ? ObjectState.Active : ObjectState.PreActive, now, p.activationDate, now);
-    const next = new Map<string, number>();
-    for (const a of p.stored) {
-      const idx = next.get(a.name) ?? 0;
-      next.set(a.name, idx + 1);
-      this.insertAttribute(key, a.name, idx, a.value);
-    }
+    this.writer.insert(key, { state: active ? ObjectState.Active : ObjectState.PreActive, initialDate: now, activationDate: p.activationDate, attributes: p.stored });
   }
 
-  private insertAttribute(key: { seq: number; library_id: number }, name: string, idx: number, value: AttributeValue): void {
-    this.q.addAttribute!.run(key.seq, key.library_id, name, idx, value.type, encodeValue(value), searchKey(name, value));
+  /**
+   * A key's tape (keys.tape) is what its attributes say, as Create records it (tape.ts):
+   * the barcode, else the key identifier, else "(unlabelled)". A change to one of those
+   * attributes records the tape again, so a recovered key (tape unknown: NULL) gets its
+   * tape when the library next sends it. Until a tape attribute arrives a recovered key's
+   * tape stays unknown rather than "(unlabelled)", which would claim the library gave none.
+   */
+  private retape(row: ObjectRow, changed: string): void {
+    if (!isTapeAttribute(changed) || row.alloc !== 'allocated') return;
+    const tape = tapeFor(this.rows.storedAttributes(row.seq));
+    if (tape === UNKNOWN_TAPE && row.tape === null) return;
+    if (!TAPE_PATTERN.test(tape)) {
+      throw new ObjectError('ATTRIBUTE_INVALID', `Tape ${JSON.stringify(tape)} is not a valid barcode; use 1 to 32 printable characters without spaces.`);
+    }
+    this.q.setTape!.run(tape, row.seq);
   }
 
   /** The object, whatever its state. */
@@ -247,7 +255,8 @@ export class ManagedObjects {
         throw new ObjectError('ATTRIBUTE_LIMIT', `The key ${uid} already has ${MAX_STORED_ATTRIBUTES} attributes, the most this server keeps for one key.`);
       }
       const idx = existing.reduce((m, r) => Math.max(m, r.idx + 1), 0);
-      this.insertAttribute(row, a.name, idx, a.value);
+      this.writer.attribute(row, a.name, idx, a.value);
+      this.retape(row, a.name);
       this.q.touch!.run(this.now(), row.seq);
       return { name: a.name, index: idx, value: a.value };
     }).immediate();
@@ -272,6 +281,7 @@ export class ManagedObjects {
         throw new ObjectError('ATTRIBUTE_INVALID', `"${a.name}" of key ${uid} holds a ${target.value.type}; a ${a.value.type} cannot replace it (delete it and add it again).`);
       }
       this.q.setAttribute!.run(a.value.type, encodeValue(a.value), searchKey(a.name, a.value), row.seq, a.name, target.index);
+      this.retape(row, a.name);
       this.q.touch!.run(this.now(), row.seq);
       return { name: a.name, index: target.index, value: a.value };
     }).immediate();
@@ -290,14 +300,20 @@ export class ManagedObjects {
           : instances.filter((i) => i.index === which.index);
       if (doomed.length === 0) throw new ObjectError('ATTRIBUTE_NOT_FOUND', `The key ${uid} has no such "${name}" to delete.`);
       for (const d of doomed) this.q.dropAttribute!.run(row.seq, name, d.index);
+      this.retape(row, name);
       this.q.touch!.run(this.now(), row.seq);
       return doomed;
     }).immediate();
   }
 
-  /** Pre-Active to Active. */
+  /**
+   * Pre-Active to Active. A key recovered by sync is made Active by the server on the
+   * library's behalf; the library's own Activate of it (its Create may have come just
+   * before the restore) is answered as done, and changes nothing.
+   */
   activate(library: string, uid: string): ManagedObject {
     return this.transition(library, uid, (row, now) => {
+      if (row.state === ObjectState.Active && this.rows.storedRows(row.seq, RECOVERED_ATTRIBUTE).length > 0) return null;
       if (row.state !== ObjectState.PreActive) throw wrongState(row, 'activated', 'only a Pre-Active key can be');
       return { state: ObjectState.Active, activation: now };
     });
@@ -345,11 +361,13 @@ export class ManagedObjects {
     return this.locator.locate(library, query);
   }
 
-  private transition(library: string, uid: string, decide: (row: ObjectRow, now: number) => Change): ManagedObject {
+  /** `decide` answers the change, or null for none (the object is answered as it is). */
+  private transition(library: string, uid: string, decide: (row: ObjectRow, now: number) => Change | null): ManagedObject {
     const row = this.db.transaction((): ObjectRow => {
       const current = this.require(library, uid);
       const now = this.now();
       const c = decide(current, now);
+      if (c === null) return current;
       this.q.setState!.run(
         c.state, c.activation ?? null, c.deactivation ?? null, c.compromise ?? null, c.occurrence ?? null, c.destroy ?? null,
         c.revocation?.reason ?? null, c.revocation?.message ?? null, now, current.seq,

@@ -110,7 +110,7 @@ describe('qkmcmds', () => {
     const db = new Database(path.join(dir, 'keystore', 'keystore.db'), { readonly: true });
     const tenth = db.prepare('SELECT name FROM keys ORDER BY seq LIMIT 1 OFFSET 9').pluck().get() as string;
     db.close();
-    expect(run('sync', '--last-key', tenth).stdout).toBe(`Library LIB1 is synchronised: 10 key(s) up to ${tenth} marked used; new keys start after it.\n`);
+    expect(run('sync', '--last-key', tenth).stdout).toBe(`Library LIB1 is synchronised: 10 key(s) it was given after the backup, up to ${tenth}, recovered as readable objects (their barcodes and key identifiers are unknown until the library sends them); new keys start after it.\n`);
     expect(JSON.parse(run('keys', 'status', '--json').stdout)[0]).toMatchObject({ used: 10, needsSync: false });
     expectOneSentence(run('sync', '--last-key', 'NOPE'), /^qkmcmds: No key named "NOPE" is in this keystore/);
   });
