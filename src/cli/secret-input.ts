@@ -14,10 +14,11 @@ export const onTerminal = (): boolean => isatty(0);
 /** Reads one line from the terminal with echo off; the prompt goes to stderr. */
 export function askHidden(prompt: string): Promise<string> {
   const input = process.stdin;
-  process.stderr.write(prompt);
+  // Echo off before the prompt shows: what is typed as soon as it appears is never echoed.
   input.setRawMode(true);
   input.setEncoding('utf8');
   input.resume();
+  process.stderr.write(prompt);
   return new Promise((resolve, reject) => {
     let typed = '';
     const finish = (): void => {

@@ -59,7 +59,7 @@ function parseShare(text: string, position: number): ParsedShare {
   const spec = { threshold: Number(threshold), count: Number(count) };
   const data = grouped.replace(/-/g, '');
   if (checkValue(id, spec, x, data) !== check) {
-    throw new BackupError('SHARE_MISTYPED', `Share ${position} has a typing mistake (its check value ${check} does not match the rest of it); type it again exactly as it was printed.`);
+    throw new BackupError('SHARE_MISTYPED', `Share ${position} has a typing mistake (its check value does not match the rest of it); type it again exactly as it was printed.`);
   }
   return { id, spec, bytes: new Uint8Array(Buffer.from(data + x, 'hex')) };
 }

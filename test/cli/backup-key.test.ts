@@ -1,9 +1,10 @@
+import { spawn } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import path from 'node:path';
 import * as tar from 'tar';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TEST_PASSPHRASE } from '../helpers/backup-key.js';
-import { type CliResult, qkmcmds, startQkmd } from '../helpers/cli.js';
+import { type CliResult, QKMCMDS, qkmcmds, startQkmd } from '../helpers/cli.js';
 import { removeDir, tempDir } from '../helpers/engine.js';
 import { REPO } from '../helpers/worker.js';
 
@@ -51,6 +52,22 @@ function allFilesUnder(root: string): Buffer {
     if (e.isFile()) parts.push(readFileSync(p));
   }
   return Buffer.concat(parts);
+}
+
+/**
+ * Runs qkmcmds on a real pseudo-terminal (script(1)) and types each answer once its
+ * prompt has appeared, as a person would; resolves with the exit status and the screen.
+ */
+function onTerminal(args: string[], answers: [prompt: string, typed: string][]): Promise<{ code: number | null; screen: string }> {
+  const child = spawn('script', ['-qec', [process.execPath, QKMCMDS, '--data-dir', dir, ...args].join(' '), '/dev/null'], { env: { PATH: process.env.PATH ?? '', ...ENV } });
+  let screen = '';
+  let next = 0;
+  child.stdout.on('data', (d: Buffer) => {
+    screen += d.toString();
+    // Each prompt is answered once, when it is the newest thing on the screen.
+    while (next < answers.length && screen.trimEnd().endsWith(answers[next]![0].trimEnd())) child.stdin.write(`${answers[next++]![1]}\r`);
+  });
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, screen })));
 }
 
 const keystoreLink = (): string => readlinkSync(path.join(dir, 'keystore'));
@@ -119,6 +136,17 @@ describe('qkmcmds backup-key and sealed backups', () => {
     } finally {
       removeDir(spare);
     }
+  });
+
+  it('on a terminal the passphrase is asked for twice at set-up, once at restore, and never shown', async () => {
+    const init = await onTerminal(['backup-key', 'init', '--passphrase'], [['New backup passphrase:', TEST_PASSPHRASE], ['The same passphrase again:', TEST_PASSPHRASE]]);
+    expect(init.code, init.screen).toBe(0);
+    const id = /Backup key ([0-9a-f]{8}) is set up from your passphrase/.exec(init.screen)![1]!;
+    const [app, data] = backupPair(path.join(dir, 'offsite'));
+    const r = await onTerminal(['restore', app, data], [[`Passphrase of backup key ${id}:`, TEST_PASSPHRASE]]);
+    expect(r.code, r.screen).toBe(0);
+    expect(r.screen).toMatch(/Restored 20 keys/);
+    expect(init.screen + r.screen).not.toContain(TEST_PASSPHRASE);
   });
 
   it('a format 1 backup (master key in clear) still restores, with advice to replace it', () => {
