@@ -4,7 +4,7 @@ import path from 'node:path';
 import { BackupError } from '../errors.js';
 import { writeFileDurable } from '../util/durable-file.js';
 import { SEALED_MASTER_KEY_FILE, type Manifest } from './backup-format.js';
-import { type ShareSpec, combineShares, splitSecret } from './backup-shares.js';
+import { MAX_SHARES, type ShareSpec, combineShares, splitSecret } from './backup-shares.js';
 import { MASTER_KEY_FILE } from './master-key.js';
 import type { World } from './world.js';
 
@@ -120,24 +120,33 @@ export function sealMasterKey(master: Buffer, key: BackupKey, world: World): str
 }
 
 const SCRYPT_BOUNDS = { N: [2 ** 10, 2 ** 22], r: [1, 32], p: [1, 16] } as const;
+const isBase64 = (v: unknown, bytes?: number): v is string =>
+  typeof v === 'string' && /^[A-Za-z0-9+/]*={0,2}$/.test(v) && (bytes === undefined || Buffer.from(v, 'base64').length === bytes);
+const inRange = (v: unknown, [lo, hi]: readonly [number, number]): boolean => Number.isInteger(v) && (v as number) >= lo && (v as number) <= hi;
+
+/**
+ * Whether a backup key descriptor (the box's file, or one inside a backup) is whole: a
+ * backup sealed under a descriptor that restore would refuse could never be restored.
+ */
+function isBackupKey(k: BackupKey | undefined): k is BackupKey {
+  const scryptOk = k?.kind === 'passphrase' && !!k.scrypt && inRange(k.scrypt.N, SCRYPT_BOUNDS.N) && (k.scrypt.N & (k.scrypt.N - 1)) === 0
+    && inRange(k.scrypt.r, SCRYPT_BOUNDS.r) && inRange(k.scrypt.p, SCRYPT_BOUNDS.p) && isBase64(k.scrypt.salt);
+  const sharesOk = k?.kind === 'shares' && !!k.shares && inRange(k.shares.threshold, [2, MAX_SHARES]) && inRange(k.shares.count, [k.shares.threshold, MAX_SHARES]);
+  return k?.format === 'qkm-backup-key' && k.version === 1 && isBase64(k.publicKey, 32)
+    && k.id === keyId(Buffer.from(k.publicKey, 'base64')) && (scryptOk || sharesOk);
+}
 
 /** A sealed file is read from a backup someone handed us: every field is checked before use. */
 function parseSealed(text: string, label: string): SealedMasterKey {
-  const bad = (): BackupError => new BackupError('BACKUP_UNREADABLE', `${label} holds a sealed master key this qkm cannot read; copy the file again from where the backup is kept.`);
+  const bad = (cause?: unknown): BackupError => new BackupError('BACKUP_UNREADABLE', `${label} holds a sealed master key this qkm cannot read; copy the file again from where the backup is kept.`, { cause });
   let s: SealedMasterKey;
   try {
     s = JSON.parse(text) as SealedMasterKey;
   } catch (e) {
-    throw Object.assign(bad(), { cause: e });
+    throw bad(e);
   }
-  const k = s?.backupKey;
-  const b64 = (v: unknown, len?: number) => typeof v === 'string' && /^[A-Za-z0-9+/]*={0,2}$/.test(v) && (len === undefined || Buffer.from(v, 'base64').length === len);
-  const inRange = (v: unknown, [lo, hi]: readonly [number, number]) => Number.isInteger(v) && (v as number) >= lo && (v as number) <= hi;
-  const kdfOk = k?.kind === 'passphrase' && !!k.scrypt && inRange(k.scrypt.N, SCRYPT_BOUNDS.N) && (k.scrypt.N & (k.scrypt.N - 1)) === 0
-    && inRange(k.scrypt.r, SCRYPT_BOUNDS.r) && inRange(k.scrypt.p, SCRYPT_BOUNDS.p) && b64(k.scrypt.salt);
-  const sharesOk = k?.kind === 'shares' && !!k.shares && inRange(k.shares.threshold, [2, 255]) && inRange(k.shares.count, [k.shares.threshold, 255]);
-  if (s?.format !== 'qkm-sealed-master-key' || s.version !== 1 || typeof k?.id !== 'string' || !/^[0-9a-f]{8}$/.test(k.id)
-    || !b64(k.publicKey, 32) || !(kdfOk || sharesOk) || !b64(s.ephemeralPublicKey, 32) || !b64(s.iv, 12) || !b64(s.ciphertext, 32) || !b64(s.tag, 16)) {
+  if (s?.format !== 'qkm-sealed-master-key' || s.version !== 1 || !isBackupKey(s.backupKey)
+    || !isBase64(s.ephemeralPublicKey, 32) || !isBase64(s.iv, 12) || !isBase64(s.ciphertext, 32) || !isBase64(s.tag, 16)) {
     throw bad();
   }
   return s;
@@ -182,7 +191,7 @@ export function loadBackupKey(dataDir: string): BackupKey | undefined {
   if (!existsSync(file)) return undefined;
   try {
     const k = JSON.parse(readFileSync(file, 'utf8')) as BackupKey;
-    if (k.format === 'qkm-backup-key' && k.version === 1 && Buffer.from(k.publicKey, 'base64').length === 32 && keyId(Buffer.from(k.publicKey, 'base64')) === k.id) return k;
+    if (isBackupKey(k)) return k;
   } catch {
     // fall through to the sentence below
   }
@@ -208,7 +217,10 @@ export function saveBackupKey(dataDir: string, key: BackupKey): string {
 /** backup.ts: puts the master key, sealed, into the app half's staging folder. */
 export function writeSealedMasterKey(keystoreDir: string, stage: string, key: BackupKey, world: World): void {
   const master = readFileSync(path.join(keystoreDir, MASTER_KEY_FILE));
-  writeFileDurable(path.join(stage, SEALED_MASTER_KEY_FILE), sealMasterKey(master, key, world), 0o600);
+  const sealed = sealMasterKey(master, key, world);
+  master.fill(0);
+  parseSealed(sealed, SEALED_MASTER_KEY_FILE); // what restore will demand of it, proven now
+  writeFileDurable(path.join(stage, SEALED_MASTER_KEY_FILE), sealed, 0o600);
 }
 
 /**

@@ -65,6 +65,7 @@ export async function restoreBackup(o: RestoreOptions): Promise<RestoreResult> {
     candidate = path.join(o.dataDir, `keystore-${stamp(o.world.now())}-${o.world.randomBytes(3).toString('hex')}`);
     mkdirSync(candidate, { mode: 0o700 });
     writeFileDurable(path.join(candidate, MASTER_KEY_FILE), master, 0o600);
+    master.fill(0);
     renameSync(path.join(stage, 'data', DB_FILE), path.join(candidate, DB_FILE));
 
     const libraries = await proveAndMarkForSync(candidate, o);

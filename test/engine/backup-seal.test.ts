@@ -4,7 +4,7 @@ import path from 'node:path';
 import * as tar from 'tar';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { takeBackup } from '../../src/engine/backup.js';
-import { type BackupKey, createShareKey } from '../../src/engine/backup-seal.js';
+import { BACKUP_KEY_FILE, type BackupKey, createShareKey, loadBackupKey, saveBackupKey } from '../../src/engine/backup-seal.js';
 import { parseShareSpec } from '../../src/engine/backup-shares.js';
 import type { KeyEngine } from '../../src/engine/key-engine.js';
 import { deriveKeys } from '../../src/engine/master-key.js';
@@ -203,4 +203,15 @@ it('share counts are M-of-N with 2 <= M <= N <= 255', () => {
   expect(parseShareSpec('3-of-5')).toEqual({ threshold: 3, count: 5 });
   expect(parseShareSpec('2/2')).toEqual({ threshold: 2, count: 2 });
   for (const bad of ['1-of-3', '4-of-3', '2-of-256', 'two of three', '']) expect(() => parseShareSpec(bad)).toThrow(/is not a share count; give M-of-N/);
+});
+
+it("the box's backup key file is refused when damaged, so no backup is sealed under a key restore would refuse", () => {
+  expect(loadBackupKey(dir)).toBeUndefined();
+  saveBackupKey(dir, shareKey);
+  expect(loadBackupKey(dir)).toEqual(shareKey);
+  const file = path.join(dir, BACKUP_KEY_FILE);
+  for (const edit of [{ shares: { threshold: 4, count: 3 } }, { kind: 'passphrase' }, { id: '00000000' }, { publicKey: 'AAAA' }]) {
+    writeFileSync(file, JSON.stringify({ ...shareKey, ...edit }));
+    expect(() => loadBackupKey(dir)).toThrow(/backup-key\.json is damaged; restore it from a copy, or set up a new backup key/);
+  }
 });
