@@ -128,7 +128,7 @@ program
 
 program
   .command('restore')
-  .description('replace the keystore with a backup (qkmd must be stopped)')
+  .description("replace the keystore with a backup (qkmd must be stopped); asks for the backup key's passphrase or shares")
   .argument('<app>', 'the QKMApp<SN><date><time>.tgz file')
   .argument('<data>', 'the QKMData<SN><date><time>.tgz file')
   .option('--allow-other-server', "restore another server's backup (when replacing that server)")
