@@ -8,6 +8,15 @@ import { readNewPassphrase } from './secret-input.js';
 
 const out = (line = ''): void => void process.stdout.write(line + '\n');
 
+/** Writes lines to stdout and waits until they are written, or says why they could not be. */
+function showOnce(lines: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    process.stdout.write(lines.join('\n') + '\n', (e) => (e
+      ? reject(new BackupError('SHARES_NOT_SHOWN', 'The recovery shares could not be shown in full (standard output was closed), so no backup key was set up; run the command again with its output on a terminal or into a file.', { cause: e }))
+      : resolve()));
+  });
+}
+
 export function describeBackupKey(k: BackupKey): string {
   const how = k.kind === 'passphrase' ? 'a passphrase' : `recovery shares, any ${k.shares!.threshold} of ${k.shares!.count}`;
   return `backup key ${k.id} (${how}; set up ${k.createdAt})`;
@@ -33,22 +42,25 @@ export function addBackupKeyCommands(program: Command, deps: HwCommandDeps): voi
       if (old && !o.replace) {
         throw new BackupError('BACKUP_KEY_EXISTS', `A ${describeBackupKey(old)} is already set up; add --replace to set up a new one (backups made before stay sealed to the old key).`);
       }
-      let shares: string[] = [];
       let key: BackupKey;
-      if (spec) ({ key, shares } = await createShareKey(spec, ctx.world));
-      else key = await createPassphraseKey(await readNewPassphrase(), ctx.world);
+      if (spec) {
+        const made = await createShareKey(spec, ctx.world);
+        key = made.key;
+        // Shown before the key is kept: a key whose shares nobody saw would seal backups no one can open.
+        await showOnce([
+          `Backup key ${key.id}: ${spec.count} recovery shares, any ${spec.threshold} of which restore a backup.`,
+          `They are shown this once and kept nowhere: write each down or print it, and give them to ${spec.count} different people to keep apart, off this server.`,
+          '',
+          ...made.shares.map((s, i) => `  share ${i + 1} of ${spec.count}: ${s}`),
+          '',
+        ]);
+      } else {
+        key = await createPassphraseKey(await readNewPassphrase(), ctx.world);
+      }
       mkdirSync(dataDir, { recursive: true, mode: 0o700 });
       saveBackupKey(dataDir, key);
       ctx.log.info({ backupKey: { id: key.id, kind: key.kind, shares: key.shares, replaced: old?.id } }, 'backup key set up');
-      if (spec) {
-        out(`Backup key ${key.id} is set up: ${spec.count} recovery shares, any ${spec.threshold} of which restore a backup.`);
-        out(`They are shown this once and kept nowhere: write each down or print it, and give them to ${spec.count} different people to keep apart, off this server.`);
-        out();
-        shares.forEach((s, i) => out(`  share ${i + 1} of ${spec.count}: ${s}`));
-        out();
-      } else {
-        out(`Backup key ${key.id} is set up from your passphrase; keep the passphrase off this server, because no backup can be restored without it.`);
-      }
+      out(spec ? `Backup key ${key.id} is set up.` : `Backup key ${key.id} is set up from your passphrase; keep the passphrase off this server, because no backup can be restored without it.`);
       out(`Backups are sealed to it from now on; restore asks for ${spec ? `${spec.threshold} shares` : 'the passphrase'}.`);
       if (old) out(`Backups made before stay sealed to backup key ${old.id}: keep its ${old.kind === 'passphrase' ? 'passphrase' : 'shares'} as long as you keep them.`);
     }));

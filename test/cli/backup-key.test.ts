@@ -111,7 +111,8 @@ describe('qkmcmds backup-key and sealed backups', () => {
     expect(init.code, init.stderr).toBe(0);
     const shares = [...init.stdout.matchAll(/share \d of 3: (qkm1-\S+)/g)].map((m) => m[1]!);
     expect(shares).toHaveLength(3);
-    const id = /Backup key ([0-9a-f]{8}) is set up: 3 recovery shares, any 2 of which restore a backup/.exec(init.stdout)![1]!;
+    expect(init.stdout.indexOf(shares[2]!)).toBeLessThan(init.stdout.indexOf('is set up.')); // shown before kept
+    const id = /Backup key ([0-9a-f]{8}): 3 recovery shares, any 2 of which restore a backup/.exec(init.stdout)![1]!;
     const box = allFilesUnder(dir);
     for (const s of shares) {
       expect(box.includes(Buffer.from(s))).toBe(false);
