@@ -139,7 +139,7 @@ describe('qkmcmds backup-key and sealed backups', () => {
     }
   });
 
-  it('on a terminal the passphrase is asked for twice at set-up, once at restore, and never shown', async () => {
+  it('on a terminal the passphrase is asked for twice at set-up, once at restore, shares one by one, and none is shown', async () => {
     const init = await onTerminal(['backup-key', 'init', '--passphrase'], [['New backup passphrase:', TEST_PASSPHRASE], ['The same passphrase again:', TEST_PASSPHRASE]]);
     expect(init.code, init.screen).toBe(0);
     const id = /Backup key ([0-9a-f]{8}) is set up from your passphrase/.exec(init.screen)![1]!;
@@ -148,6 +148,13 @@ describe('qkmcmds backup-key and sealed backups', () => {
     expect(r.code, r.screen).toBe(0);
     expect(r.screen).toMatch(/Restored 20 keys/);
     expect(init.screen + r.screen).not.toContain(TEST_PASSPHRASE);
+
+    const shares = [...run(['backup-key', 'init', '--shares', '2-of-3', '--replace']).stdout.matchAll(/share \d of 3: (qkm1-\S+)/g)].map((m) => m[1]!);
+    const [app2, data2] = backupPair(path.join(dir, 'offsite2'));
+    const s = await onTerminal(['restore', app2, data2], [['Share 1 of 2:', shares[1]!], ['Share 2 of 2:', shares[0]!]]);
+    expect(s.code, s.screen).toBe(0);
+    expect(s.screen).toMatch(/give 2 of its 3 recovery shares[^]*Restored 20 keys/);
+    for (const share of shares) expect(s.screen).not.toContain(share);
   });
 
   it('a format 1 backup (master key in clear) still restores, with advice to replace it', () => {
