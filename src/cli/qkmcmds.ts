@@ -2,15 +2,18 @@ import { Command, CommanderError } from 'commander';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { takeBackup } from '../engine/backup.js';
+import { loadBackupKey, requireBackupKey, saveBackupKey } from '../engine/backup-seal.js';
 import { checkKeystore } from '../engine/integrity.js';
 import { LIBRARY_CLASSES, type LibraryClass } from '../engine/key-engine.js';
 import { restoreBackup } from '../engine/restore.js';
 import { type Context, type GlobalOptions, VERSION, loadContext, openEngine, runCommand } from './context.js';
+import { addBackupKeyCommands } from './backup-key-commands.js';
 import { addCertCommands } from './cert-commands.js';
 import { addHwCommands } from './hw-commands.js';
 import { addKeyServiceCommands } from './key-service-commands.js';
 import { assertQkmdStopped } from './pidfile.js';
 import { progressBar } from './progress.js';
+import { askBackupSecret } from './secret-input.js';
 import { formatTable } from './table.js';
 
 const PROGRAM = 'qkmcmds';
@@ -104,15 +107,16 @@ program
   .option('--to <dir>', 'where to write the two files (default: <data_dir>/backups)')
   .action(action(async (o: { to?: string }) => {
     const ctx = context();
+    const backupKey = requireBackupKey(ctx.config.paths.data_dir);
     const to = path.resolve(o.to ?? path.join(ctx.config.paths.data_dir, 'backups'));
     mkdirSync(to, { recursive: true, mode: 0o700 });
     const engine = openEngine(ctx);
     const bar = progressBar('backing up');
     try {
-      const r = await takeBackup(engine, ctx.world, { toDir: to, onProgress: bar.update });
+      const r = await takeBackup(engine, ctx.world, { toDir: to, backupKey, onProgress: bar.update });
       bar.stop();
-      ctx.log.info({ backup: r }, 'backup taken');
-      out(`Backed up ${r.keys} keys to:`);
+      ctx.log.info({ backup: r, backupKey: backupKey.id }, 'backup taken');
+      out(`Backed up ${r.keys} keys (master key sealed to backup key ${backupKey.id}) to:`);
       out(`  ${r.appFile}`);
       out(`  ${r.dataFile}`);
       if (r.setsNowUsable > 0) out(`${r.setsNowUsable} new key set(s) may now be used.`);
@@ -124,7 +128,7 @@ program
 
 program
   .command('restore')
-  .description('replace the keystore with a backup (qkmd must be stopped)')
+  .description("replace the keystore with a backup (qkmd must be stopped); asks for the backup key's passphrase or shares")
   .argument('<app>', 'the QKMApp<SN><date><time>.tgz file')
   .argument('<data>', 'the QKMData<SN><date><time>.tgz file')
   .option('--allow-other-server', "restore another server's backup (when replacing that server)")
@@ -134,13 +138,20 @@ program
     const bar = progressBar('verifying');
     const r = await restoreBackup({
       dataDir, appFile: path.resolve(app), dataFile: path.resolve(data), serial: ctx.serial, world: ctx.world,
-      allowOtherServer: o.allowOtherServer, onProgress: bar.update,
+      allowOtherServer: o.allowOtherServer, onProgress: bar.update, unlock: askBackupSecret,
       assertNotInUse: () => assertQkmdStopped(dataDir, 'restore a backup'),
     });
     bar.stop();
     ctx.log.info({ restore: r }, 'keystore restored');
     out(`Restored ${r.keys} keys of server ${r.backupSerial} from the backup of ${r.backupCreatedAt}.`);
     if (r.previous) out(`The replaced keystore is kept in ${r.previous}.`);
+    if (!r.sealedTo) {
+      out('This backup was made before backups were sealed and holds its master key in clear: take a new backup now and destroy every copy of the old one.');
+    } else if (!loadBackupKey(dataDir)) {
+      // A replacement server: go on sealing to the key the administrator just proved to hold.
+      saveBackupKey(dataDir, r.sealedTo);
+      out(`New backups will be sealed to the same backup key as this one (${r.sealedTo.id}).`);
+    }
     out(`Before new keys are handed out, synchronise each library (${r.libraries.join(', ') || 'none yet'}): qkmcmds sync --last-key NAME`);
   }));
 
@@ -181,6 +192,7 @@ program
 
 addHwCommands(program, { context, action });
 addCertCommands(program, { context, action });
+addBackupKeyCommands(program, { context, action });
 addKeyServiceCommands(program, { context, action });
 
 try {

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tar from 'tar';
 import { BackupError } from '../errors.js';
@@ -7,8 +7,8 @@ import { Tickets } from '../ras/tickets.js';
 import { fsyncDir, fsyncFile, writeFileDurable } from '../util/durable-file.js';
 import { APP_FILES, BACKUP_FORMAT, BACKUP_FORMAT_VERSION, DATA_FILES, MANIFEST, type Manifest, type Part, backupFileName, sha256File } from './backup-format.js';
 import type { EngineSettings, KeyEngine, Progress } from './key-engine.js';
+import { type BackupKey, writeSealedMasterKey } from './backup-seal.js';
 import { DB_FILE } from './keystore.js';
-import { MASTER_KEY_FILE } from './master-key.js';
 import { SCHEMA_VERSION } from './schema.js';
 import type { World } from './world.js';
 
@@ -22,10 +22,11 @@ export interface BackupResult {
 
 /**
  * Takes a backup while the engine keeps serving: an online SQLite snapshot, the master
- * key beside it, both halves written durably, and only then the sets in the snapshot
- * released for use (the manual's "back up before you use the keys").
+ * key beside it (sealed to the administrator's backup key), both halves written durably,
+ * and only then the sets in the snapshot released for use (the manual's "back up before
+ * you use the keys").
  */
-export async function takeBackup(engine: KeyEngine, world: World, opts: { toDir: string; onProgress?: Progress }): Promise<BackupResult> {
+export async function takeBackup(engine: KeyEngine, world: World, opts: { toDir: string; backupKey: BackupKey; onProgress?: Progress }): Promise<BackupResult> {
   const serial = engine.settings.serial;
   const now = world.now();
   const appFile = path.join(opts.toDir, backupFileName('app', serial, now));
@@ -43,7 +44,7 @@ export async function takeBackup(engine: KeyEngine, world: World, opts: { toDir:
       },
     });
     const { setIds, counts } = sealSnapshot(snapshot, now);
-    copyFileSync(path.join(engine.store.dir, MASTER_KEY_FILE), path.join(stage, MASTER_KEY_FILE));
+    writeSealedMasterKey(engine.store.dir, stage, opts.backupKey, world);
     writeFileSync(path.join(stage, 'settings.json'), JSON.stringify(keySettings(engine.settings), null, 2) + '\n');
     const backupId = world.randomBytes(16).toString('hex');
     const base = { format: BACKUP_FORMAT, formatVersion: BACKUP_FORMAT_VERSION, backupId, serial, createdAt: new Date(now).toISOString(), schemaVersion: SCHEMA_VERSION } as const;
@@ -81,7 +82,7 @@ async function writeHalf(stage: string, part: Part, names: readonly string[], ma
   }
   writeFileDurable(path.join(dir, MANIFEST), JSON.stringify(manifest, null, 2) + '\n', 0o600);
   const tmp = path.join(path.dirname(target), `.${path.basename(target)}.tmp`);
-  // Created owner-only before tar writes into it: the app half carries the master key.
+  // Created owner-only before tar writes into it: the app half carries the (sealed) master key.
   closeSync(openSync(tmp, 'w', 0o600));
   // Random key material does not compress; level 1 keeps a million-key backup fast.
   await tar.c({ gzip: { level: 1 }, file: tmp, cwd: dir, portable: true }, [MANIFEST, ...names]);

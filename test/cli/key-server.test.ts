@@ -7,6 +7,7 @@ import { decodeResponseMessage, encodeRequestMessage } from '../../src/kmip/mess
 import { ResultReason, ResultStatus } from '../../src/kmip/ttlv/index.js';
 import { qkmcmds, startQkmd } from '../helpers/cli.js';
 import { removeDir, tempDir } from '../helpers/engine.js';
+import { initBackupKey } from '../helpers/backup-key.js';
 import { exchangeFrame } from '../helpers/kmip-tls.js';
 import { V, keyMaterialOf, op, uidOf } from '../kmip/operations-client.js';
 
@@ -61,6 +62,7 @@ describe('qkmd key server', () => {
     expect(before.batchItems[0]!.resultStatus).toBe(ResultStatus.OperationFailed);
     expect(before.batchItems[0]!.resultMessage).toMatch(/not in any backup yet/);
 
+    initBackupKey(dir);
     expect(qkmcmds(['--data-dir', dir, 'backup']).code).toBe(0);
     const r = decodeResponseMessage(await exchange('LIB1', create()));
     expect(r.protocolVersion).toEqual(V['1.2']);

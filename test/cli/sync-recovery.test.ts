@@ -3,6 +3,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResponseBatchItem } from '../../src/kmip/messages/index.js';
 import { ResultReason, ResultStatus } from '../../src/kmip/ttlv/index.js';
+import { TEST_PASSPHRASE, initBackupKey } from '../helpers/backup-key.js';
+import { qkmcmds } from '../helpers/cli.js';
 import { removeDir, tempDir } from '../helpers/engine.js';
 import { kmipBatch } from '../helpers/kmip-tls.js';
 import { type LibraryFiles, type QkmdKeyServer, prepareLibrary, qkmcmdsOk, startQkmdKeyServer } from '../helpers/qkmd-kmip.js';
@@ -44,6 +46,7 @@ function notFound(b: ResponseBatchItem | undefined): void {
 describe('restore, then sync --last-key, then the library reads its tapes', () => {
   it('every key up to the last one used answers Get, Get Attributes and Locate by name for its library only; the next Create gets a fresh key; the barcode comes back', async () => {
     const backups = path.join(dir, 'backups-out');
+    initBackupKey(dir);
     await qkmcmdsOk(['--data-dir', dir, 'backup', '--to', backups]);
     const tapes = ['A00001L8', 'A00002L8', 'A00003L8'];
     const given: { uid: string; material: Buffer }[] = [];
@@ -57,7 +60,8 @@ describe('restore, then sync --last-key, then the library reads its tapes', () =
     const files = readdirSync(backups);
     const app = files.find((f) => f.startsWith('QKMApp'))!;
     const data = files.find((f) => f.startsWith('QKMData'))!;
-    await qkmcmdsOk(['--data-dir', dir, 'restore', path.join(backups, app), path.join(backups, data)]);
+    const restored = qkmcmds(['--data-dir', dir, 'restore', path.join(backups, app), path.join(backups, data)], {}, `${TEST_PASSPHRASE}\n`);
+    expect(restored.code, restored.stderr).toBe(0);
     const sync = await qkmcmdsOk(['--data-dir', dir, 'sync', '--last-key', given[2]!.uid]);
     qkmd = await startQkmdKeyServer({ dataDir: dir });
 

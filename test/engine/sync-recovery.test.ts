@@ -9,6 +9,7 @@ import { MASTER_KEY_FILE } from '../../src/engine/master-key.js';
 import { FieldTag, ObjectState, type AttributeValue, type NewAttribute } from '../../src/engine/object-model.js';
 import { ManagedObjects } from '../../src/engine/objects.js';
 import { restoreBackup } from '../../src/engine/restore.js';
+import { testBackupKey, unlockWith } from '../helpers/backup-key.js';
 import { SETTINGS, openEngine, removeDir, tempDir, testWorld } from '../helpers/engine.js';
 
 /**
@@ -61,14 +62,14 @@ describe('sync after restore', () => {
     objects = new ManagedObjects(engine);
     engine.generate('LIB1', 'i500');
     engine.generate('LIB2', 'i500');
-    const backup = await takeBackup(engine, world, { toDir: out });
+    const backup = await takeBackup(engine, world, { toDir: out, backupKey: await testBackupKey(world) });
     const tapes = ['A00001L8', 'A00002L8', 'A00003L8'];
     const given = tapes.map((t, i) => objects.create('LIB1', { tape: t, attributes: [barcode(t), keyId(`0A0B0C${i}`)] }));
     const material = given.map((o) => objects.material('LIB1', o.uid));
     objects.activate('LIB1', given[0]!.uid);
     engine.store.close();
 
-    await restoreBackup({ dataDir: dir, appFile: backup.appFile, dataFile: backup.dataFile, serial: SETTINGS.serial, world });
+    await restoreBackup({ dataDir: dir, appFile: backup.appFile, dataFile: backup.dataFile, serial: SETTINGS.serial, world, unlock: unlockWith() });
     reopen();
     world.advance(60_000);
     const synced = engine.sync(given[2]!.uid);
