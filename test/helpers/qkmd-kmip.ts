@@ -3,7 +3,8 @@
  * (key set, certificate bundle), and PyKMIP runs of several operations over one connection.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import tls from 'node:tls';
 import { join } from 'node:path';
 import { extract } from 'tar';
 import { QKMCMDS, QKMD } from './cli.js';
@@ -194,4 +195,38 @@ export function valueOf(run: StepsRun, id: string): Record<string, unknown> {
   if (r === undefined) throw new Error(`step ${id} did not run: ${run.raw || run.stderr.slice(-2000)}`);
   if (!r.ok) throw new Error(`step ${id} failed: ${JSON.stringify(r)}`);
   return r.value;
+}
+
+/**
+ * Sends one KMIP request over its own mutually authenticated TLS connection, as `files`'s
+ * library, and resolves with the whole response message (rejects if the server closes first).
+ */
+export async function kmipExchange(opts: { port: number; host?: string; files: LibraryFiles; request: Uint8Array }): Promise<Buffer> {
+  const [ca, cert, key] = await Promise.all([readFile(opts.files.ca), readFile(opts.files.cert), readFile(opts.files.key)]);
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({ host: opts.host ?? '127.0.0.1', port: opts.port, ca, cert, key, servername: 'localhost' });
+    const chunks: Buffer[] = [];
+    let have = 0;
+    socket.on('secureConnect', () => socket.write(opts.request));
+    socket.on('data', (d: Buffer) => {
+      chunks.push(d);
+      have += d.length;
+      const all = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+      if (have >= 8 && have >= 8 + all.readUInt32BE(4)) {
+        socket.end();
+        resolve(all);
+      }
+    });
+    socket.on('error', reject);
+    socket.on('close', () => reject(new Error('the key server closed the connection without a response')));
+  });
+}
+
+/** A TLS client with no certificate, refused by the key server; resolves once it is closed. */
+export function refusedClient(port: number, host = '127.0.0.1'): Promise<void> {
+  return new Promise((resolve) => {
+    const socket = tls.connect({ host, port, rejectUnauthorized: false });
+    socket.on('error', () => {});
+    socket.on('close', () => resolve());
+  });
 }
