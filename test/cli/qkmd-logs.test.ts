@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeResponseMessage, encodeRequestMessage, type ResponseMessage } from '../../src/kmip/messages/index.js';
 import { ResultStatus } from '../../src/kmip/ttlv/index.js';
 import { removeDir, tempDir } from '../helpers/engine.js';
-import { type LibraryFiles, type QkmdKeyServer, kmipExchange, prepareLibrary, qkmcmdsOk, refusedClient, startQkmdKeyServer } from '../helpers/qkmd-kmip.js';
+import { type LibraryFiles, type QkmdKeyServer, kmipExchange, prepareLibrary, refusedClient, startQkmdKeyServer } from '../helpers/qkmd-kmip.js';
 import { fillDisk, mountTmpfs, tmpfsUnavailable, unmount } from '../helpers/tmpfs.js';
 import { V, keyMaterialOf, op, uidOf } from '../kmip/operations-client.js';
 
@@ -14,13 +14,12 @@ import { V, keyMaterialOf, op, uidOf } from '../kmip/operations-client.js';
  * under its cap, and a full disk under the logs stops neither qkmd nor its Gets.
  */
 
-const SMALL_SETS = { QKM_KEYS_I500: '50' };
+/** Keys usable without a backup: backups are not what these tests are about. */
+const NO_BACKUP_RULE = { QKM_KEYS_REQUIRE_BACKUP: 'false' };
 
-/** A library with a backed-up key set and its certificate bundle unpacked in `<dataDir>-LIB1`. */
-async function libraryOn(dataDir: string): Promise<LibraryFiles> {
-  const files = await prepareLibrary({ dataDir, library: 'LIB1', dir: `${dataDir}-LIB1`, keyClass: 'i500', env: SMALL_SETS });
-  await qkmcmdsOk(['--data-dir', dataDir, 'backup'], SMALL_SETS);
-  return files;
+/** Library LIB1's certificate bundle unpacked in `<dataDir>-LIB1`, with a small key set if asked. */
+function libraryOn(dataDir: string, withKeys = false): Promise<LibraryFiles> {
+  return prepareLibrary({ dataDir, library: 'LIB1', dir: `${dataDir}-LIB1`, ...(withKeys && { keyClass: 'i500' }), env: { QKM_KEYS_I500: '50' } });
 }
 
 /** KMIP's Batch Error Continuation Option Continue: every item of a batch runs, each refusal is logged. */
@@ -134,8 +133,8 @@ describe.skipIf(noTmpfs !== undefined)('a full disk under the logs (a small tmpf
     const problem = mountTmpfs(logsDir, 256 * 1024);
     if (problem) throw new Error(problem);
     mounted = true;
-    server = await startQkmdKeyServer({ dataDir });
-    files = await libraryOn(dataDir);
+    server = await startQkmdKeyServer({ dataDir, env: NO_BACKUP_RULE });
+    files = await libraryOn(dataDir, true);
   });
   afterAll(async () => {
     await server?.stop();
