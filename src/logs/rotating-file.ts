@@ -66,11 +66,10 @@ export class RotatingLogFile {
     if (data.length > this.fileCap) data = Buffer.from(this.opts.notice('a log line too long to keep was left out', { bytes: data.length }), 'utf8');
     try {
       if (this.fd < 0) this.open();
-      if (this.failing) {
-        this.append(Buffer.from(this.resumedNotice(), 'utf8'));
-        this.failing = undefined;
-      }
-      this.append(data);
+      // The notice and the line go together or not at all: a notice that fits alone would
+      // claim a recovery the next line disproves.
+      this.append(this.failing ? Buffer.concat([Buffer.from(this.resumedNotice(), 'utf8'), data]) : data);
+      this.failing = undefined;
     } catch (e) {
       this.failed(e);
     }
