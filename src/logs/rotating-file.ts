@@ -155,9 +155,28 @@ export class RotatingLogFile {
       }
       for (let n = this.keep - 1; n >= 1; n--) renameIfPresent(`${this.file}.${n}`, `${this.file}.${n + 1}`);
       renameSync(this.file, `${this.file}.1`);
+      this.pruneToTotal();
     }
     this.closeFd();
     this.open();
+  }
+
+  /**
+   * Older files are at most a file each, unless written under a larger max_file_kib:
+   * then the oldest go too, so that with a full current file the total is still kept.
+   */
+  private pruneToTotal(): void {
+    const budget = this.opts.maxTotalBytes - this.fileCap;
+    let used = 0;
+    for (let n = 1; n <= this.keep; n++) {
+      const older = `${this.file}.${n}`;
+      try {
+        used += statSync(older).size;
+      } catch {
+        continue;
+      }
+      if (used > budget) rmSync(older, { force: true });
+    }
   }
 
   private rotatedByAnother(): boolean {

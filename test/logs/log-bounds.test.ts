@@ -62,4 +62,16 @@ describe('a log line', () => {
     const older = readFileSync(path.join(logs, 'qkmcmds.log.1'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { i: number });
     expect(older.at(-1)!.i).toBe(newest[0]!.i - 1); // nothing lost at a rotation
   });
+
+  it('keeps the total under a cap lowered since the files were written', () => {
+    const dir = dataDir();
+    const logs = path.join(dir, 'logs');
+    const total = () => readdirSync(logs).reduce((n, f) => n + readFileSync(path.join(logs, f)).length, 0);
+    const before = openLog(dir, 'qkmd', 'info', { maxFileBytes: 256 * 1024, maxTotalBytes: 1024 * 1024 });
+    for (let i = 0; i < 4000; i++) before.info({ i }, `line ${i}`);
+    expect(total()).toBeGreaterThan(200 * 1024);
+    const after = openLog(dir, 'qkmd', 'info', { maxFileBytes: 16 * 1024, maxTotalBytes: 48 * 1024 });
+    for (let i = 0; i < 10; i++) after.info({ i }, `line ${i}`);
+    expect(total()).toBeLessThanOrEqual(48 * 1024);
+  });
 });
