@@ -1,14 +1,17 @@
 import { writeSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
+import { SETTINGS } from '../config/schema.js';
 import { boundText } from '../util/bounded-text.js';
 import { LOG_STRING_MAX, boundFields } from './bounded-fields.js';
 import { RotatingLogFile, type RotationLimits } from './rotating-file.js';
 
 export type Logger = pino.Logger;
 
-/** The defaults of `[log] max_file_kib` and `[log] max_total_kib`. */
-export const DEFAULT_LOG_LIMITS: RotationLimits = { maxFileBytes: 10 * 1024 * 1024, maxTotalBytes: 50 * 1024 * 1024 };
+const defaultKib = (key: string) => Number(SETTINGS.find((s) => s.section === 'log' && s.key === key)!.default);
+
+/** The defaults of `[log] max_file_kib` and `[log] max_total_kib`, for a log opened without a config. */
+export const DEFAULT_LOG_LIMITS: RotationLimits = { maxFileBytes: defaultKib('max_file_kib') * 1024, maxTotalBytes: defaultKib('max_total_kib') * 1024 };
 
 export interface LogOptions extends Partial<RotationLimits> {
   /** Say on stderr, once, that the log cannot be written (qkmd: yes; a command may prefer its own sentence). */

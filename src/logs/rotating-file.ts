@@ -62,13 +62,15 @@ export class RotatingLogFile {
   /** pino's destination interface: one whole JSON line per call. */
   write(line: string): boolean {
     if (this.closed) return true;
-    let data = Buffer.from(line, 'utf8');
-    if (data.length > this.fileCap) data = Buffer.from(this.opts.notice('a log line too long to keep was left out', { bytes: data.length }), 'utf8');
+    const lineBytes = Buffer.from(line, 'utf8');
+    // The notice and the line go together or not at all: a notice that fits alone would
+    // claim a recovery the next line disproves.
+    const notice = this.failing ? Buffer.from(this.resumedNotice(), 'utf8') : Buffer.alloc(0);
+    const data = notice.length + lineBytes.length <= this.fileCap ? Buffer.concat([notice, lineBytes])
+      : Buffer.concat([notice, Buffer.from(this.opts.notice('a log line too long to keep was left out', { bytes: lineBytes.length }), 'utf8')]);
     try {
       if (this.fd < 0) this.open();
-      // The notice and the line go together or not at all: a notice that fits alone would
-      // claim a recovery the next line disproves.
-      this.append(this.failing ? Buffer.concat([Buffer.from(this.resumedNotice(), 'utf8'), data]) : data);
+      this.append(data);
       this.failing = undefined;
     } catch (e) {
       this.failed(e);
