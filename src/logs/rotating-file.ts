@@ -202,7 +202,7 @@ export class RotatingLogFile {
     // Once per failure; a disk that hovers at full must not repeat it line after line.
     if (now - this.lastAnnounced < ANNOUNCE_GAP_MS) return;
     this.lastAnnounced = now;
-    this.opts.announce(`cannot write its log ${this.file} (${reason}); it carries on without it and writes it again as soon as it can.`);
+    this.opts.announce(`cannot write its log ${this.file} (${reason}); it keeps running without it and logs again as soon as it can.`);
   }
 
   private resumedNotice(): string {
