@@ -47,6 +47,7 @@ import { ObjectWriter } from './object-writer.js';
 import { IV_BYTES, type RecordSealer } from './record-crypto.js';
 import { RECOVERED_ATTRIBUTE } from './recovered-objects.js';
 import { UNKNOWN_TAPE, isTapeAttribute, tapeFor } from './tape.js';
+import { quoteClientValue } from '../util/bounded-text.js';
 
 export interface CreateRequest {
   /** The tape the key is for (barcode or the best identifier the library gave). */
@@ -175,7 +176,7 @@ export class ManagedObjects {
   /** Register: a 256-bit AES key imported for this library; stored sealed, never allocated. */
   register(library: string, req: RegisterRequest): ManagedObject {
     if (!LIBRARY_NAME_PATTERN.test(library)) {
-      throw new KeyEngineError('BAD_LIBRARY', `Library name ${JSON.stringify(library)} is not valid; use 1 to 64 letters, digits, dots, dashes or underscores.`);
+      throw new KeyEngineError('BAD_LIBRARY', `Library name ${quoteClientValue(library)} is not valid; use 1 to 64 letters, digits, dots, dashes or underscores.`);
     }
     if (!Buffer.isBuffer(req.material) || req.material.length !== KEY_BYTES) {
       throw new ObjectError('MATERIAL_INVALID', `This server keeps 256-bit AES keys only; the key given has ${req.material?.length ?? 0} bytes, not ${KEY_BYTES}.`);
@@ -290,7 +291,7 @@ export class ManagedObjects {
   deleteAttribute(library: string, uid: string, name: string, which: Instances): ObjectAttribute[] {
     const rule = ruleFor(name);
     if (rule.access !== 'client') {
-      throw new ObjectError('ATTRIBUTE_READ_ONLY', `The attribute "${name}" is kept by the server and cannot be deleted.`);
+      throw new ObjectError('ATTRIBUTE_READ_ONLY', `The attribute ${quoteClientValue(name)} is kept by the server and cannot be deleted.`);
     }
     return this.db.transaction((): ObjectAttribute[] => {
       const row = this.requireLive(library, uid);
@@ -298,7 +299,7 @@ export class ManagedObjects {
       const doomed = 'all' in which ? instances
         : 'value' in which ? instances.filter((i) => sameValue(i.value, which.value))
           : instances.filter((i) => i.index === which.index);
-      if (doomed.length === 0) throw new ObjectError('ATTRIBUTE_NOT_FOUND', `The key ${uid} has no such "${name}" to delete.`);
+      if (doomed.length === 0) throw new ObjectError('ATTRIBUTE_NOT_FOUND', `The key ${uid} has no such ${quoteClientValue(name)} to delete.`);
       for (const d of doomed) this.q.dropAttribute!.run(row.seq, name, d.index);
       this.retape(row, name);
       this.q.touch!.run(this.now(), row.seq);
@@ -406,7 +407,7 @@ interface Change {
 }
 
 function notFound(library: string, uid: string): ObjectError {
-  return new ObjectError('OBJECT_NOT_FOUND', `No key ${JSON.stringify(uid)} is known to library ${library}.`);
+  return new ObjectError('OBJECT_NOT_FOUND', `No key ${quoteClientValue(uid)} is known to library ${library}.`);
 }
 
 function wrongState(row: ObjectRow, done: string, rule: string): ObjectError {

@@ -4,10 +4,11 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, readFile } from 'node:fs/promises';
-import { connect as tlsConnect } from 'node:tls';
+import tls from 'node:tls';
 import { join } from 'node:path';
 import { extract } from 'tar';
 import { QKMCMDS, QKMD } from './cli.js';
+import { exchangeFrame } from './kmip-tls.js';
 import { SYSTEM_PYTHON, pykmipConnectionArgs } from './pykmip.js';
 
 export type KmipVersionName = '1.0' | '1.1' | '1.2' | '1.3' | '1.4' | '2.0';
@@ -212,7 +213,7 @@ export interface LibraryConnection {
 
 export async function connectLibrary(port: number, files: LibraryFiles): Promise<LibraryConnection | { ended: string }> {
   const [ca, cert, key] = await Promise.all([readFile(files.ca), readFile(files.cert), readFile(files.key)]);
-  const socket = tlsConnect({ host: '127.0.0.1', port, ca, cert, key, servername: 'localhost' });
+  const socket = tls.connect({ host: '127.0.0.1', port, ca, cert, key, servername: 'localhost' });
   let ended: string | undefined;
   let pending: ((o: RequestOutcome) => void) | undefined;
   let buf = Buffer.alloc(0);
@@ -255,4 +256,22 @@ export async function requestOnce(port: number, files: LibraryFiles, frame: Uint
   const outcome = await conn.request(frame);
   conn.close();
   return 'answered' in outcome ? 'answered' : outcome.ended;
+}
+
+/**
+ * Sends one KMIP request over its own mutually authenticated TLS connection, as `files`'s
+ * library, and resolves with the whole response message (rejects if the server closes first).
+ */
+export async function kmipExchange(opts: { port: number; host?: string; files: LibraryFiles; request: Uint8Array }): Promise<Buffer> {
+  const [ca, cert, key] = await Promise.all([readFile(opts.files.ca), readFile(opts.files.cert), readFile(opts.files.key)]);
+  return exchangeFrame({ host: opts.host ?? '127.0.0.1', port: opts.port, ca, cert, key, servername: 'localhost' }, opts.request);
+}
+
+/** A TLS client with no certificate, refused by the key server; resolves once it is closed. */
+export function refusedClient(port: number, host = '127.0.0.1'): Promise<void> {
+  return new Promise((resolve) => {
+    const socket = tls.connect({ host, port, rejectUnauthorized: false });
+    socket.on('error', () => {});
+    socket.on('close', () => resolve());
+  });
 }
