@@ -15,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { takeBackup } from '../src/engine/backup.js';
+import { type BackupKey, createShareKey } from '../src/engine/backup-seal.js';
 import { GroupCommit } from '../src/engine/group-commit.js';
 import { checkKeystore } from '../src/engine/integrity.js';
 import { KeyEngine, type EngineSettings } from '../src/engine/key-engine.js';
@@ -124,14 +125,16 @@ async function million(): Promise<void> {
   const out = path.join(tmp, 'backups');
   (await import('node:fs')).mkdirSync(out);
   t0 = performance.now();
-  const b = await takeBackup(engine, realWorld, { toDir: out });
+  // Sealed to 2-of-3 shares, as an administrator would set it up; restore rebuilds the key.
+  const { key: backupKey, shares } = await createShareKey({ threshold: 2, count: 3 }, realWorld);
+  const b = await takeBackup(engine, realWorld, { toDir: out, backupKey });
   const backup = ms(t0);
   report('backup, 1M keys', backup / 1000, 's', { name: 'file copy of the db', value: copy / 1000 }, '<= 10 s');
-  await backupUnderLoad(engine, out, backup);
+  await backupUnderLoad(engine, out, backup, backupKey);
   engine.store.close();
 
   t0 = performance.now();
-  await restoreBackup({ dataDir: path.join(tmp, 'restored'), appFile: b.appFile, dataFile: b.dataFile, serial: SERIAL, world: realWorld });
+  await restoreBackup({ dataDir: path.join(tmp, 'restored'), appFile: b.appFile, dataFile: b.dataFile, serial: SERIAL, world: realWorld, unlock: async () => ({ shares: shares.slice(1) }) });
   const restore = ms(t0);
   report('restore, 1M keys', restore / 1000, 's', { name: 'file copy of the db', value: copy / 1000 }, '<= 10 s');
 
@@ -145,7 +148,7 @@ async function million(): Promise<void> {
  * separate process, one durable allocation after another): against the idle backup above,
  * and the allocation rate during it against the rate without a backup.
  */
-async function backupUnderLoad(engine: KeyEngine, out: string, idleMs: number): Promise<void> {
+async function backupUnderLoad(engine: KeyEngine, out: string, idleMs: number, backupKey: BackupKey): Promise<void> {
   const used = engine.store.db.prepare('SELECT local_used FROM libraries WHERE name = ?').pluck();
   const allocated = () => used.get(LOAD) as number;
   const writer = spawn(process.execPath, [path.join(PACKAGE_ROOT, 'dist', 'test', 'workers', 'engine-worker.js'), path.dirname(engine.store.dir), 'allocate', LOAD, '100000000'], { stdio: 'ignore' });
@@ -159,7 +162,7 @@ async function backupUnderLoad(engine: KeyEngine, out: string, idleMs: number): 
     const quietRate = (allocated() - n0) / (ms(t0) / 1000);
     n0 = allocated();
     t0 = performance.now();
-    await takeBackup(engine, realWorld, { toDir: out });
+    await takeBackup(engine, realWorld, { toDir: out, backupKey });
     const loaded = ms(t0);
     const duringRate = (allocated() - n0) / (loaded / 1000);
     report('backup, 1M keys, beside a writing library', loaded / 1000, 's', { name: 'the same backup idle', value: idleMs / 1000 }, '<= idle + 5 s');

@@ -41,6 +41,7 @@ import {
   textString,
   type TtlvItem,
 } from '../src/kmip/ttlv/index.js';
+import { PYKMIP_MAKE_CERTS, PYKMIP_SERVER_CONF } from './pykmip-fixtures.js';
 import { report } from './report.js';
 
 const PHASE_MS = Math.max(0.5, Number(process.env.BENCH_SECONDS ?? 2)) * 1000;
@@ -59,8 +60,6 @@ const SET_SIZE = 150_000;
 const VERSION_1_2 = { major: 1, minor: 2 };
 const QKMD = path.join(PACKAGE_ROOT, 'bin', 'qkmd.js');
 const QKMCMDS = path.join(PACKAGE_ROOT, 'bin', 'qkmcmds.js');
-/** The shared PyKMIP material sits next to the checkout. */
-const PYKMIP_DIR = path.resolve(PACKAGE_ROOT, '..', 'shared', 'interop', 'pykmip');
 const PYKMIP_SERVER = '/usr/bin/pykmip-server';
 
 interface ClientTls {
@@ -489,18 +488,16 @@ async function startQkmd(dir: string, children: ChildProcess[]): Promise<{ targe
   return { target: { name: 'qkmd', port: Number(m[2]), tls, pid: child.pid! }, child };
 }
 
-/** PyKMIP's server from the shared template, certificates from gen-certs.sh in our temp dir. */
+/** PyKMIP's server from the project's template, certificates from make-certs.sh in our temp dir. */
 async function startPykmip(dir: string, children: ChildProcess[]): Promise<{ target: Target; child: ChildProcess }> {
   const certDir = path.join(dir, 'pykmip');
-  const gen = spawnSync('sh', [path.join(PYKMIP_DIR, 'gen-certs.sh'), certDir], { encoding: 'utf8' });
-  if (gen.status !== 0) throw new Error(`gen-certs.sh failed: ${gen.stderr}`);
+  const gen = spawnSync('sh', [PYKMIP_MAKE_CERTS, certDir], { encoding: 'utf8' });
+  if (gen.status !== 0) throw new Error(`make-certs.sh failed: ${gen.stderr}`);
   await mkdir(path.join(certDir, 'policies'), { recursive: true });
   const port = await freePort();
-  const template = await readFile(path.join(PYKMIP_DIR, 'server.conf'), 'utf8');
-  const conf = template
-    .replaceAll('@DIR@', certDir)
-    .replace(/^port=.*$/m, `port=${port}`)
-    .replace(/^logging_level=.*$/m, 'logging_level=WARNING');
+  const template = await readFile(PYKMIP_SERVER_CONF, 'utf8');
+  // The template logs at WARNING: the baseline is measured as PyKMIP would be run in earnest.
+  const conf = template.replaceAll('{{DIR}}', certDir).replaceAll('{{PORT}}', String(port));
   const confFile = path.join(certDir, 'server.conf');
   await writeFile(confFile, conf);
   // Its own process group: the server forks helper processes that a signal to it alone leaves behind.

@@ -5,14 +5,15 @@
  *
  *   npx tsc -p . && node dist/bench/ttlv-fuzz.js [count]
  *
- * Run from the repository root (the captures live in ../shared/interop/pykmip/wire).
+ * The seeds are the project's PyKMIP captures (test/fixtures/pykmip/wire).
  * Prints cases, throughput and the ratio to a baseline loop (copying each case)
  * measured in the same run; exits 1 if anything but TtlvError was thrown.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { TtlvError, decodeTtlv } from '../src/kmip/ttlv/index.js';
+import { PYKMIP_WIRE_DIR } from './pykmip-fixtures.js';
 
 /** Small, fast, seedable PRNG (mulberry32): reruns see the same cases. */
 export function prng(seed: number): () => number {
@@ -83,25 +84,13 @@ export function loadSeeds(dir: string): Uint8Array[] {
     .map((f) => new Uint8Array(Buffer.from(readFileSync(path.join(dir, f), 'utf8').replace(/\s/g, ''), 'hex')));
 }
 
-function findWireDir(): string {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const candidates = [
-    path.resolve(process.cwd(), '../shared/interop/pykmip/wire'),
-    path.resolve(here, '../../../shared/interop/pykmip/wire'), // dist/bench/ -> repo -> ..
-    path.resolve(here, '../../shared/interop/pykmip/wire'), // bench/ -> repo -> ..
-  ];
-  const found = candidates.find((dir) => existsSync(dir));
-  if (!found) throw new Error(`PyKMIP wire captures not found; looked in:\n  ${candidates.join('\n  ')}`);
-  return found;
-}
-
 function main(): void {
   const count = Number(process.argv[2] ?? 1_000_000);
   if (!Number.isSafeInteger(count) || count <= 0) {
     console.error(`usage: node dist/bench/ttlv-fuzz.js [count]  (count must be a positive integer, got ${process.argv[2]})`);
     process.exit(2);
   }
-  const seeds = loadSeeds(findWireDir());
+  const seeds = loadSeeds(PYKMIP_WIRE_DIR);
   const rand = prng(0x7e11c0de);
   const outcomes = new Map<string, number>();
   const unexpected: { error: unknown; input: string }[] = [];

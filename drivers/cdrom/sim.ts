@@ -144,6 +144,9 @@ export class SimCdrom implements CdromBackend {
 
   /** Resolves true after `ms` on the clock, false if the read was cut short first. */
   private sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
+    // A close() that landed while the chunk was being read must end the read here: no timer
+    // set now would ever be cleared, and on a test's manual clock it would never fire.
+    if (this.closed || signal?.aborted) return Promise.resolve(false);
     return new Promise((resolve) => {
       const onAbort = () => {
         this.o.clock.clearTimeout(handle);

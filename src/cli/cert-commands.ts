@@ -1,12 +1,39 @@
 import type { Command } from 'commander';
 import path from 'node:path';
-import { writeLibraryBundle } from '../kmip/certs/index.js';
+import {
+  CertificateError,
+  listCertificates,
+  revokeCertificates,
+  stateOf,
+  writeLibraryBundle,
+  type CertificateRecord,
+} from '../kmip/certs/index.js';
 import type { Context } from './context.js';
 import type { HwCommandDeps } from './hw-commands.js';
+import { formatTable } from './table.js';
 
 export const tlsDirOf = (ctx: Context): string => path.join(ctx.config.paths.data_dir, 'tls');
 
-/** `qkmcmds certs ...`: the appliance's "TLS certificates" file for a tape library. */
+const out = (line = ''): void => void process.stdout.write(line + '\n');
+/** ISO 8601 to the second: what an administrator compares with a library's display. */
+const when = (d: Date | undefined): string => (d ? d.toISOString().replace(/\.\d{3}Z$/, 'Z') : 'unknown');
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+const describe = (r: CertificateRecord): string => `certificate ${r.serial}${r.library === undefined ? '' : ` of library ${r.library}`}`;
+
+function listRow(r: CertificateRecord, now: Date) {
+  return {
+    library: r.library ?? null,
+    serial: r.serial,
+    issued: r.issued?.toISOString() ?? null,
+    expires: r.expires?.toISOString() ?? null,
+    state: stateOf(r, now),
+    revokedAt: r.revokedAt?.toISOString() ?? null,
+    /** False when known only by its revocation (issued before the register kept copies). */
+    registered: r.registered,
+  };
+}
+
+/** `qkmcmds certs ...`: the appliance's "TLS certificates" for the tape libraries. */
 export function addCertCommands(program: Command, deps: HwCommandDeps): void {
   const certs = program.command('certs').description('TLS certificates for the tape libraries');
   certs
@@ -17,10 +44,53 @@ export function addCertCommands(program: Command, deps: HwCommandDeps): void {
     .action(deps.action(async (o: { library: string; out: string }) => {
       const ctx = deps.context();
       const b = await writeLibraryBundle({ tlsDir: tlsDirOf(ctx), library: o.library, outFile: path.resolve(o.out), now: new Date(ctx.world.now()) });
-      ctx.log.info({ library: b.library, serial: b.serialNumber, fingerprint: b.fingerprint256 }, 'library certificate issued');
-      process.stdout.write(
-        `Wrote ${b.outFile} for library ${b.library} (certificate ${b.fingerprint256}, valid until ${b.notAfter.toISOString()}).\n` +
-        'Import it on the library; the private key in it is not kept on this server.\n',
-      );
+      if (b.leftoversRemoved > 0) ctx.log.warn({ removed: b.leftoversRemoved }, 'removed leftovers of killed library bundles (each held a private key)');
+      ctx.log.info({ library: b.library, serial: b.serialNumber, fingerprint: b.fingerprint256, alreadyValid: b.alreadyValid.length }, 'library certificate issued');
+      out(`Wrote ${b.outFile} for library ${b.library} (certificate ${b.serialNumber}, fingerprint ${b.fingerprint256}, valid until ${when(b.notAfter)}).`);
+      out('Import it on the library; the private key in it is not kept on this server.');
+      if (b.alreadyValid.length === 0) {
+        out(`It is the only valid certificate of library ${b.library}.`);
+      } else {
+        out(`Library ${b.library} already has ${plural(b.alreadyValid.length, 'other valid certificate')} (${b.alreadyValid.map((r) => r.serial).join(', ')}); ` +
+          'once the library uses the new one, revoke the old with: qkmcmds certs revoke --serial SERIAL');
+      }
+    }));
+
+  certs
+    .command('list')
+    .description('per library: each certificate issued, its serial, issue and expiry dates, and whether it is revoked')
+    .option('--library <name>', 'only this library')
+    .option('--json', 'machine-readable output')
+    .action(deps.action((o: { library?: string; json?: boolean }) => {
+      const ctx = deps.context();
+      const now = new Date(ctx.world.now());
+      const records = listCertificates(tlsDirOf(ctx)).filter((r) => o.library === undefined || r.library === o.library);
+      if (o.json) return out(JSON.stringify(records.map((r) => listRow(r, now)), null, 2));
+      if (records.length === 0) {
+        return out(`No library certificates${o.library ? ` for ${o.library}` : ''} yet; make one with: qkmcmds certs library-bundle --library NAME --out FILE`);
+      }
+      const state = (r: CertificateRecord) => (r.revokedAt ? `revoked ${when(r.revokedAt)}` : stateOf(r, now));
+      const table = [['LIBRARY', 'SERIAL', 'ISSUED', 'EXPIRES', 'STATE'], ...records.map((r) => [r.library ?? '(unknown)', r.serial, when(r.issued), when(r.expires), state(r)])];
+      for (const line of formatTable(table)) out(line);
+    }));
+
+  certs
+    .command('revoke')
+    .description('revoke a library certificate (by serial) or all of a library\'s; the running key server refuses it from the next connection')
+    .option('--serial <serial>', 'the certificate\'s serial, as "certs list" shows it')
+    .option('--library <name>', 'revoke every certificate of this library')
+    .action(deps.action((o: { serial?: string; library?: string }) => {
+      if ((o.serial === undefined) === (o.library === undefined)) {
+        throw new CertificateError('CERT_REVOKE_TARGET', 'Give either --serial SERIAL or --library NAME to say which certificates to revoke ("qkmcmds certs list" shows them).');
+      }
+      const ctx = deps.context();
+      const target = o.serial !== undefined ? { serial: o.serial } : { library: o.library! };
+      const r = revokeCertificates(tlsDirOf(ctx), target, new Date(ctx.world.now()));
+      for (const c of r.revoked) {
+        ctx.log.warn({ library: c.library, serial: c.serial, registered: c.registered }, 'library certificate revoked');
+        out(`Revoked ${describe(c)}: the key server refuses it from its next connection.`);
+        if (!c.registered) out(`(Serial ${c.serial} is not in the register of issued certificates: it was issued before the register kept copies, or the serial is mistyped; check it with "qkmcmds certs list".)`);
+      }
+      for (const c of r.already) out(`The ${describe(c)} was already revoked (${when(c.revokedAt)}).`);
     }));
 }

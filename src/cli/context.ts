@@ -26,7 +26,12 @@ export const VERSION: string = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 
 /** Config, serial and log: what every command needs before it touches the keystore. */
 export function loadContext(program: string, opts: GlobalOptions, world: World = realWorld): Context {
   const config = loadConfig({ configFile: opts.config, dataDir: opts.dataDir });
-  const log = openLog(config.paths.data_dir, program, config.log.level);
+  const log = openLog(config.paths.data_dir, program, config.log.level, {
+    maxFileBytes: config.log.max_file_kib * 1024,
+    maxTotalBytes: config.log.max_total_kib * 1024,
+    // A command that fails for a full disk says so in its own one sentence; qkmd has no other voice.
+    announceFailure: program === 'qkmd',
+  });
   const serial = resolveSerial(config, world);
   return { config, serial, world, log, program };
 }

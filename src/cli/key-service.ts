@@ -1,8 +1,9 @@
-import { ensureServerCredentials } from '../kmip/certs/index.js';
+import { ensureServerCredentials, removeBundleLeftovers } from '../kmip/certs/index.js';
 import { KmipTlsServer, type FrameHandler, type FramesHandler, type OversizeHandler } from '../kmip/tls/index.js';
 import { QkmError } from '../errors.js';
 import type { Context } from './context.js';
 import { tlsDirOf } from './cert-commands.js';
+import { libraryRevocation } from './library-revocation.js';
 
 export interface KeyService {
   host: string;
@@ -26,8 +27,12 @@ export async function startKeyService(
   const creds = await ensureServerCredentials(tlsDirOf(ctx), { hostname, altNames, now: new Date(ctx.world.now()) });
   if (creds.caCreated) ctx.log.info({ tlsDir: tlsDirOf(ctx) }, 'appliance CA created');
   if (creds.serverIssued) ctx.log.info({ reason: creds.serverIssued }, 'server certificate issued');
+  const leftovers = removeBundleLeftovers(tlsDirOf(ctx));
+  if (leftovers > 0) ctx.log.warn({ removed: leftovers }, 'removed staging folders of killed library bundles (each held a private key)');
+  const revocation = libraryRevocation(ctx, tlsDirOf(ctx));
+  const guarded = revocation.guard(handlers);
   const server = new KmipTlsServer({
-    host, port, handler: handlers.frame, onFrames: handlers.frames, onOversize: handlers.oversize, logger: ctx.log,
+    host, port, handler: guarded.frame, onFrames: guarded.frames, onOversize: guarded.oversize, authorize: revocation.authorize, logger: ctx.log,
     tls: { caCertPem: creds.caCertPem, serverCertPem: creds.serverCertPem, serverKeyPem: creds.serverKeyPem },
   });
   let bound: { host: string; port: number };

@@ -2,16 +2,20 @@ import { Command, CommanderError } from 'commander';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { takeBackup } from '../engine/backup.js';
+import { loadBackupKey, requireBackupKey, saveBackupKey } from '../engine/backup-seal.js';
 import { checkKeystore } from '../engine/integrity.js';
 import { LIBRARY_CLASSES, type LibraryClass } from '../engine/key-engine.js';
 import { listKeptKeystores, removeKeptKeystore } from '../engine/kept-keystores.js';
 import { olderText, restoreBackup } from '../engine/restore.js';
 import { type Context, type GlobalOptions, VERSION, loadContext, openEngine, runCommand } from './context.js';
+import { addBackupKeyCommands } from './backup-key-commands.js';
 import { addCertCommands } from './cert-commands.js';
 import { addHwCommands } from './hw-commands.js';
 import { addKeyServiceCommands } from './key-service-commands.js';
 import { assertQkmdStopped } from './pidfile.js';
 import { progressBar } from './progress.js';
+import { askBackupSecret } from './secret-input.js';
+import { formatTable } from './table.js';
 
 const PROGRAM = 'qkmcmds';
 const ref: { ctx?: Context } = {};
@@ -28,12 +32,6 @@ const program = new Command(PROGRAM)
 function context(): Context {
   ref.ctx ??= loadContext(PROGRAM, program.opts<GlobalOptions>());
   return ref.ctx;
-}
-
-/** Columns padded to their widest cell; the first row is the heading. */
-function printTable(table: string[][]): void {
-  const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
-  for (const row of table) out(row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
 }
 
 /** Wraps an action: errors become one sentence, and the keystore is always closed. */
@@ -75,8 +73,9 @@ keys
       const rows = engine.status();
       if (o.json) return out(JSON.stringify(rows, null, 2));
       if (rows.length === 0) return out('No key sets yet; generate one with: qkmcmds keys generate --library NAME --class i500|i2000');
-      printTable([['LIBRARY', 'CLASS', 'TOTAL', 'USED', 'UNUSED', 'PENDING BACKUP', 'USED %', 'SYNC'],
-        ...rows.map((r) => [r.library, r.class, r.total, r.used, r.unused, r.pendingBackup, r.percentUsed.toFixed(1), r.needsSync ? 'needed' : 'ok'].map(String))]);
+      const table = [['LIBRARY', 'CLASS', 'TOTAL', 'USED', 'UNUSED', 'PENDING BACKUP', 'USED %', 'SYNC'],
+        ...rows.map((r) => [r.library, r.class, r.total, r.used, r.unused, r.pendingBackup, r.percentUsed.toFixed(1), r.needsSync ? 'needed' : 'ok'].map(String))];
+      for (const line of formatTable(table)) out(line);
     } finally {
       engine.store.close();
     }
@@ -109,14 +108,15 @@ program
   .option('--to <dir>', 'where to write the two files (default: <data_dir>/backups)')
   .action(action(async (o: { to?: string }) => {
     const ctx = context();
+    const backupKey = requireBackupKey(ctx.config.paths.data_dir);
     const to = path.resolve(o.to ?? path.join(ctx.config.paths.data_dir, 'backups'));
     const engine = openEngine(ctx);
     const bar = progressBar('backing up');
     try {
-      const r = await takeBackup(engine, ctx.world, { toDir: to, onProgress: bar.update });
+      const r = await takeBackup(engine, ctx.world, { toDir: to, backupKey, onProgress: bar.update });
       bar.stop();
-      ctx.log.info({ backup: r }, 'backup taken');
-      out(`Backed up ${r.keys} keys to:`);
+      ctx.log.info({ backup: r, backupKey: backupKey.id }, 'backup taken');
+      out(`Backed up ${r.keys} keys (master key sealed to backup key ${backupKey.id}) to:`);
       out(`  ${r.appFile}`);
       out(`  ${r.dataFile}`);
       if (r.setsNowUsable > 0) out(`${r.setsNowUsable} new key set(s) may now be used.`);
@@ -128,7 +128,7 @@ program
 
 program
   .command('restore')
-  .description('replace the keystore with a backup (qkmd must be stopped)')
+  .description("replace the keystore with a backup (qkmd must be stopped); asks for the backup key's passphrase or shares")
   .argument('<app>', 'the QKMApp<SN><date><time>.tgz file')
   .argument('<data>', 'the QKMData<SN><date><time>.tgz file')
   .option('--allow-other-server', "restore another server's backup (when replacing that server)")
@@ -139,7 +139,7 @@ program
     const bar = progressBar('verifying');
     const r = await restoreBackup({
       dataDir, appFile: path.resolve(app), dataFile: path.resolve(data), serial: ctx.serial, world: ctx.world,
-      allowOtherServer: o.allowOtherServer, onProgress: bar.update,
+      allowOtherServer: o.allowOtherServer, onProgress: bar.update, unlock: askBackupSecret,
       assertNotInUse: () => assertQkmdStopped(dataDir, 'restore a backup'),
       confirmOlder: o.yes ? () => true : process.stdin.isTTY ? (c) => askYes(`${olderText(c)}. Restore it all the same? [y/N] `) : undefined,
     });
@@ -147,6 +147,13 @@ program
     ctx.log.info({ restore: r }, 'keystore restored');
     out(`Restored ${r.keys} keys of server ${r.backupSerial} from the backup of ${r.backupCreatedAt}.`);
     if (r.previous) out(`The replaced keystore is kept in ${r.previous} (qkmcmds keystores lists the copies kept aside).`);
+    if (!r.sealedTo) {
+      out('This backup was made before backups were sealed and holds its master key in clear: take a new backup now and destroy every copy of the old one.');
+    } else if (!loadBackupKey(dataDir)) {
+      // A replacement server: go on sealing to the key the administrator just proved to hold.
+      saveBackupKey(dataDir, r.sealedTo);
+      out(`New backups will be sealed to the same backup key as this one (${r.sealedTo.id}).`);
+    }
     out(`Before new keys are handed out, synchronise each library (${r.libraries.join(', ') || 'none yet'}): qkmcmds sync --last-key NAME`);
   }));
 
@@ -170,8 +177,9 @@ keystores
     const kept = listKeptKeystores(context().config.paths.data_dir);
     if (o.json) return out(JSON.stringify(kept.map((k) => ({ ...k, modifiedAt: new Date(k.modifiedAt).toISOString() })), null, 2));
     if (kept.length === 0) return out('No keystore copies are kept aside.');
-    printTable([['NAME', 'SIZE', 'LAST CHANGED', 'KEYS'],
-      ...kept.map((k) => [k.name, `${(k.bytes / 1048576).toFixed(1)} MiB`, new Date(k.modifiedAt).toISOString().slice(0, 19).replace('T', ' '), k.keys === undefined ? 'unreadable' : String(k.keys)])]);
+    const table = [['NAME', 'SIZE', 'LAST CHANGED', 'KEYS'],
+      ...kept.map((k) => [k.name, `${(k.bytes / 1048576).toFixed(1)} MiB`, new Date(k.modifiedAt).toISOString().slice(0, 19).replace('T', ' '), k.keys === undefined ? 'unreadable' : String(k.keys)])];
+    for (const line of formatTable(table)) out(line);
     out('Each holds its own master key and keys that may exist nowhere else; remove one with: qkmcmds keystores remove NAME');
   }));
 
@@ -186,13 +194,13 @@ keystores
 
 program
   .command('sync')
-  .description('after a restore: mark every key up to the last one a library used as used')
+  .description("after a restore: make every key up to the last one a library used that library's again (readable, never handed out again)")
   .requiredOption('--last-key <name>', 'the name of the last key the library used')
   .action(action((o: { lastKey: string }) => {
     const engine = openEngine(context());
     try {
       const r = engine.sync(o.lastKey);
-      out(`Library ${r.library} is synchronised: ${r.skipped} key(s) up to ${o.lastKey} marked used; new keys start after it.`);
+      out(`Library ${r.library} is synchronised: ${r.recovered} key(s) it was given after the backup, up to ${o.lastKey}, recovered as readable objects (their barcodes and key identifiers are unknown until the library sends them); new keys start after it.`);
     } finally {
       engine.store.close();
     }
@@ -221,6 +229,7 @@ program
 
 addHwCommands(program, { context, action });
 addCertCommands(program, { context, action });
+addBackupKeyCommands(program, { context, action });
 addKeyServiceCommands(program, { context, action });
 
 try {

@@ -38,7 +38,7 @@ export interface QkmConfig {
   };
   agent: { poll_seconds: number; raid_events: boolean; driver_timeout_seconds: number; retry_max_seconds: number; disk_temp_max_c: number };
   sim: { rebuild_seconds: number; rebuild_start_seconds: number; cd_read_kibps: number };
-  log: { level: 'error' | 'warn' | 'info' | 'debug' | 'trace' };
+  log: { level: 'error' | 'warn' | 'info' | 'debug' | 'trace'; max_file_kib: number; max_total_kib: number };
   /** Where the config came from, for messages and for `qkmcmds config`. */
   sources: string[];
 }

@@ -75,6 +75,10 @@ export const SETTINGS: readonly Setting[] = [
   // KiB/s, a whole number because settings have no fractions: 24 × 150 KiB/s ≈ 3.6 MB/s, a 24x drive.
   { section: 'sim', key: 'cd_read_kibps', type: { kind: 'int', min: 1, max: 10_000_000 }, default: 3600 },
   { section: 'log', key: 'level', type: { kind: 'enum', values: ['error', 'warn', 'info', 'debug', 'trace'] }, default: 'info' },
+  // Each program's log (qkmd.log, qkmcmds.log) rotates at max_file_kib; its files together stay
+  // within max_total_kib, the oldest removed first. KiB so that a test can rotate in seconds.
+  { section: 'log', key: 'max_file_kib', type: { kind: 'int', min: 16, max: 1_048_576 }, default: 10_240 },
+  { section: 'log', key: 'max_total_kib', type: { kind: 'int', min: 32, max: 16_777_216 }, default: 51_200 },
 ];
 
 export function envName(s: Pick<Setting, 'section' | 'key'>): string {

@@ -17,6 +17,7 @@ import {
   type TaggedValue,
   type ValueType,
 } from './object-model.js';
+import { quoteClientValue } from '../util/bounded-text.js';
 
 /**
  * server: only the server sets it (State, dates, ...);
@@ -135,7 +136,7 @@ export function ruleFor(name: string): Rule {
   if (name.startsWith('x-') && name.length > 2) return CUSTOM_RULE;
   if (name.startsWith('y-') && name.length > 2) return SERVER_CUSTOM_RULE;
   const rule = RULES.get(name);
-  if (!rule) throw new ObjectError('ATTRIBUTE_UNSUPPORTED', `The attribute "${name}" is not kept by this server.`);
+  if (!rule) throw new ObjectError('ATTRIBUTE_UNSUPPORTED', `The attribute ${quoteClientValue(name)} is not kept by this server.`);
   return rule;
 }
 

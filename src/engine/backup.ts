@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { accessSync, closeSync, constants, copyFileSync, existsSync, fchmodSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, fchmodSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tar from 'tar';
 import { BackupError, QkmError } from '../errors.js';
@@ -8,8 +8,8 @@ import { diskTroubleSentence } from '../util/disk-errors.js';
 import { fsyncDir, fsyncFile, writeFileDurable } from '../util/durable-file.js';
 import { APP_FILES, BACKUP_FORMAT, BACKUP_FORMAT_VERSION, DATA_FILES, MANIFEST, type Manifest, type Part, backupFileName, sha256File } from './backup-format.js';
 import type { EngineSettings, KeyEngine, Progress } from './key-engine.js';
+import { type BackupKey, writeSealedMasterKey } from './backup-seal.js';
 import { DB_FILE } from './keystore.js';
-import { MASTER_KEY_FILE } from './master-key.js';
 import { SCHEMA_VERSION } from './schema.js';
 import { WorkDir, cleanStaleWorkDirs } from './work-dir.js';
 import type { World } from './world.js';
@@ -34,20 +34,20 @@ interface PublishPlan { halves: { tmp: string; target: string }[] }
 /**
  * Takes a backup while the engine keeps serving: one consistent snapshot (a read
  * transaction on its own connection, so commits by qkmd go on beside it and never make
- * it start over), the master key beside it, both halves written under temporary names and
+ * it start over), the master key beside it (sealed to the administrator's backup key), both halves written under temporary names and
  * then published together, and only then the sets in the snapshot released for use (the
  * manual's "back up before you use the keys"). Whatever fails or is killed leaves no
  * file in the target folder; a killed backup's leftovers are cleared by the next backup
  * or restore and by qkmd at start-up (cleanBackupLeftovers).
  */
-export async function takeBackup(engine: KeyEngine, world: World, opts: { toDir: string; onProgress?: Progress }): Promise<BackupResult> {
+export async function takeBackup(engine: KeyEngine, world: World, opts: { toDir: string; backupKey: BackupKey; onProgress?: Progress }): Promise<BackupResult> {
   // The keystore folder always lives in its data directory (keystore.ts, restore.ts).
   const dataDir = path.dirname(engine.store.dir);
   cleanBackupLeftovers(dataDir);
   const toDir = path.resolve(opts.toDir);
   const madeFolder = prepareFolder(toDir);
   try {
-    return await backupInto(engine, world, dataDir, toDir, opts.onProgress);
+    return await backupInto(engine, world, dataDir, toDir, opts.backupKey, opts.onProgress);
   } catch (e) {
     if (madeFolder) {
       try {
@@ -60,7 +60,7 @@ export async function takeBackup(engine: KeyEngine, world: World, opts: { toDir:
   }
 }
 
-async function backupInto(engine: KeyEngine, world: World, dataDir: string, toDir: string, onProgress?: Progress): Promise<BackupResult> {
+async function backupInto(engine: KeyEngine, world: World, dataDir: string, toDir: string, backupKey: BackupKey, onProgress?: Progress): Promise<BackupResult> {
   const serial = engine.settings.serial;
   const now = world.now();
   const appFile = path.join(toDir, backupFileName('app', serial, now));
@@ -76,7 +76,8 @@ async function backupInto(engine: KeyEngine, world: World, dataDir: string, toDi
     const { setIds, counts } = await inFolder(dataDir, async () => {
       await snapshotKeystore(path.join(engine.store.dir, DB_FILE), snapshot, onProgress);
       const sealed = sealSnapshot(snapshot, now);
-      copyMasterKeyIntoAppHalf(engine.store.dir, work.path);
+      // The one place the master key enters the app half: sealed, inside the locked work folder.
+      writeSealedMasterKey(engine.store.dir, work.path, backupKey, world);
       writeFileSync(path.join(work.path, 'settings.json'), JSON.stringify(keySettings(engine.settings), null, 2) + '\n');
       // Written before the first byte lands in the target folder: a killed backup's
       // temporary files there are found through it.
@@ -181,11 +182,6 @@ function sealSnapshot(file: string, now: number): { setIds: number[]; counts: No
   }
 }
 
-/** The one place the master key enters the app half (owner-only, inside the locked work folder). */
-function copyMasterKeyIntoAppHalf(keystoreDir: string, stage: string): void {
-  copyFileSync(path.join(keystoreDir, MASTER_KEY_FILE), path.join(stage, MASTER_KEY_FILE));
-}
-
 async function writeHalf(stage: string, part: Part, names: readonly string[], manifest: Manifest, tmp: string): Promise<void> {
   const dir = path.join(stage, part);
   mkdirSync(dir);
@@ -195,7 +191,7 @@ async function writeHalf(stage: string, part: Part, names: readonly string[], ma
     manifest.files.push({ name, size: statSync(file).size, sha256: await sha256File(file) });
   }
   writeFileDurable(path.join(dir, MANIFEST), JSON.stringify(manifest, null, 2) + '\n', 0o600);
-  // Created owner-only before tar writes into it: the app half carries the master key.
+  // Created owner-only before tar writes into it: the app half carries the (sealed) master key.
   const fd = openSync(tmp, 'wx', 0o600);
   fchmodSync(fd, 0o600);
   closeSync(fd);

@@ -3,10 +3,13 @@ import { KeyEngineError, KeystoreError } from '../errors.js';
 import { Tickets } from '../ras/tickets.js';
 import type { Keystore } from './keystore.js';
 import { LIBRARY_NAME_PATTERN, TAPE_PATTERN, keyName } from './names.js';
+import { ObjectWriter } from './object-writer.js';
+import { recoverObjects } from './recovered-objects.js';
 import { MATERIAL_BYTES, type RecordFields, SEALED_BYTES, isTombstone } from './record-crypto.js';
 import { SealPool } from './seal-pool.js';
 import { sealRange } from './seal-range.js';
 import type { World } from './world.js';
+import { quoteClientValue } from '../util/bounded-text.js';
 
 export const LIBRARY_CLASSES = ['i500', 'i2000'] as const;
 export type LibraryClass = (typeof LIBRARY_CLASSES)[number];
@@ -65,10 +68,12 @@ const INSERT_CHUNK = 64;
 export class KeyEngine {
   readonly tickets: Tickets;
   private readonly q: Record<string, Statement>;
+  private readonly objects: ObjectWriter;
 
   constructor(readonly store: Keystore, readonly settings: EngineSettings, readonly world: World) {
     const db = store.db;
     this.tickets = new Tickets(db, () => world.now());
+    this.objects = new ObjectWriter(db);
     this.q = {
       library: db.prepare('SELECT * FROM libraries WHERE name = ?'),
       addLibrary: db.prepare('INSERT INTO libraries (name, class, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET class = excluded.class'),
@@ -84,7 +89,8 @@ export class KeyEngine {
       markAllocated: db.prepare("UPDATE keys SET state = 'allocated', sealed = ?, tape = ?, drive = ?, allocated_at = ? WHERE seq = ? AND state = 'unused'"),
       byName: db.prepare('SELECT k.*, l.name AS library FROM keys k JOIN libraries l ON l.id = k.library_id WHERE k.name = ?'),
       unusedUpTo: db.prepare("SELECT seq, name, sealed FROM keys WHERE library_id = ? AND state = 'unused' AND origin = 'local' AND seq <= ? ORDER BY seq"),
-      markSkipped: db.prepare("UPDATE keys SET state = 'skipped', sealed = ? WHERE seq = ? AND state = 'unused'"),
+      // Tape, drive and time stay NULL: the restored keystore never saw this allocation.
+      markRecovered: db.prepare("UPDATE keys SET state = 'allocated', sealed = ? WHERE seq = ? AND state = 'unused'"),
       synced: db.prepare('UPDATE libraries SET needs_sync = 0 WHERE id = ?'),
       pendingCount: db.prepare(
         "SELECT COUNT(*) FROM keys k JOIN key_sets s ON s.id = k.set_id WHERE k.library_id = ? AND s.backed_up_at IS NULL AND k.origin = 'local' AND k.state = 'unused'",
@@ -141,7 +147,7 @@ export class KeyEngine {
   private planSet(library: string, cls: LibraryClass): GenerateResult | { size: number; needed: number; nonce: string } {
     checkLibraryName(library);
     if (!LIBRARY_CLASSES.includes(cls)) {
-      throw new KeyEngineError('BAD_CLASS', `Library class ${JSON.stringify(cls)} is unknown; use one of ${LIBRARY_CLASSES.join(', ')}.`);
+      throw new KeyEngineError('BAD_CLASS', `Library class ${quoteClientValue(cls)} is unknown; use one of ${LIBRARY_CLASSES.join(', ')}.`);
     }
     const size = this.settings.setSizes[cls];
     const needed = Math.ceil((size * (100 - this.settings.depletionPercent)) / 100);
@@ -204,10 +210,10 @@ export class KeyEngine {
   private allocateOne(req: AllocationRequest): Allocation | KeyEngineError {
     if (!LIBRARY_NAME_PATTERN.test(req.library)) return badLibrary(req.library);
     if (!TAPE_PATTERN.test(req.tape)) {
-      return new KeyEngineError('BAD_TAPE', `Tape ${JSON.stringify(req.tape)} is not a valid barcode; use 1 to 32 printable characters without spaces.`);
+      return new KeyEngineError('BAD_TAPE', `Tape ${quoteClientValue(req.tape)} is not a valid barcode; use 1 to 32 printable characters without spaces.`);
     }
     if (req.drive !== undefined && !TAPE_PATTERN.test(req.drive)) {
-      return new KeyEngineError('BAD_DRIVE', `Drive ${JSON.stringify(req.drive)} is not a valid drive identifier; use 1 to 32 printable characters without spaces.`);
+      return new KeyEngineError('BAD_DRIVE', `Drive ${quoteClientValue(req.drive)} is not a valid drive identifier; use 1 to 32 printable characters without spaces.`);
     }
     const lib = this.q.library!.get(req.library) as LibraryRow | undefined;
     if (!lib) {
@@ -243,7 +249,7 @@ export class KeyEngine {
     const row = this.q.byName!.get(name) as
       | { name: string; library: string; origin: StoredKey['origin']; state: StoredKey['state']; sealed: Buffer; tape: string | null; drive: string | null; allocated_at: number | null }
       | undefined;
-    if (!row) throw new KeyEngineError('KEY_NOT_FOUND', `No key named ${JSON.stringify(name)} is in this keystore; check the name, or restore the backup that holds it.`);
+    if (!row) throw new KeyEngineError('KEY_NOT_FOUND', `No key named ${quoteClientValue(name)} is in this keystore; check the name, or restore the backup that holds it.`);
     if (isTombstone(row.sealed)) throw new KeyEngineError('KEY_DESTROYED', `The key ${name} was destroyed; a tape written with it can no longer be read.`);
     return {
       name: row.name, library: row.library, origin: row.origin, state: row.state,
@@ -253,13 +259,15 @@ export class KeyEngine {
   }
 
   /**
-   * After a restore: marks every unused key of the library up to and including
-   * `lastKey` (the last one the library used) as used, so none is handed out twice.
+   * After a restore: every unused key of the library up to and including `lastKey` (the
+   * last one the library used) was handed to the library after the backup. Each becomes
+   * allocated again, so none is handed out twice, and the library's KMIP object again, so
+   * the tapes written with it can be read (recovered-objects.ts says with what).
    */
-  sync(lastKey: string): { library: string; skipped: number } {
+  sync(lastKey: string): { library: string; recovered: number } {
     return this.store.db.transaction(() => {
       const key = this.q.byName!.get(lastKey) as { seq: number; library_id: number; library: string; origin: string } | undefined;
-      if (!key) throw new KeyEngineError('KEY_NOT_FOUND', `No key named ${JSON.stringify(lastKey)} is in this keystore; give the name of the last key the library used.`);
+      if (!key) throw new KeyEngineError('KEY_NOT_FOUND', `No key named ${quoteClientValue(lastKey)} is in this keystore; give the name of the last key the library used.`);
       if (key.origin !== 'local') {
         throw new KeyEngineError('PEER_KEY', `Key ${lastKey} was not generated by this server (it is ${key.origin === 'peer' ? "a copy of the peer server's key" : 'an imported key'}); synchronise with a key this server generated.`);
       }
@@ -267,13 +275,14 @@ export class KeyEngine {
       for (const r of rows) {
         const fields = { name: r.name, library: key.library, origin: 'local' };
         this.verify({ ...fields, state: 'unused' }, r.sealed);
-        this.q.markSkipped!.run(this.store.sealer.retag({ ...fields, state: 'skipped' }, r.sealed), r.seq);
+        this.q.markRecovered!.run(this.store.sealer.retag({ ...fields, state: 'allocated' }, r.sealed), r.seq);
       }
+      recoverObjects(this.objects, rows.map((r) => ({ seq: r.seq, library_id: key.library_id, name: r.name })), this.world.now());
       this.q.useUp!.run(rows.length, key.library_id);
       this.q.synced!.run(key.library_id);
       this.tickets.close(`sync-needed:${key.library}`);
       this.updateDepletionTickets(this.q.library!.get(key.library) as LibraryRow);
-      return { library: key.library, skipped: rows.length };
+      return { library: key.library, recovered: rows.length };
     }).immediate();
   }
 
@@ -342,7 +351,7 @@ function isDepleted(used: number, total: number, percent: number): boolean {
 }
 
 function badLibrary(library: string): KeyEngineError {
-  return new KeyEngineError('BAD_LIBRARY', `Library name ${JSON.stringify(library)} is not valid; use 1 to 64 letters, digits, dots, dashes or underscores, starting with a letter or digit.`);
+  return new KeyEngineError('BAD_LIBRARY', `Library name ${quoteClientValue(library)} is not valid; use 1 to 64 letters, digits, dots, dashes or underscores, starting with a letter or digit.`);
 }
 
 function checkLibraryName(library: string): void {

@@ -111,7 +111,7 @@ function migrate(db: Database.Database, dbFile: string, keys: MasterKeys, world:
     db.transaction(() => {
       const step = MIGRATIONS[v]!;
       if (typeof step === 'string') db.exec(step);
-      else step(db, keys, (n) => world.randomBytes(n));
+      else step(db, keys, world);
       db.pragma(`user_version = ${v + 1}`);
     }).immediate();
   }

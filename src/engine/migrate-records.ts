@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { LEGACY_SEALED_BYTES, LEGACY_TOMBSTONE_BYTES, legacyTombstoneIntact, openLegacyRecord } from './legacy-records.js';
 import type { MasterKeys } from './master-key.js';
 import { IV_BYTES, RecordSealer } from './record-crypto.js';
+import type { World } from './world.js';
 
 const CHUNK = 4096;
 
@@ -11,7 +12,7 @@ const CHUNK = 4096;
  * record that does not open is left exactly as it was: the check then names it as
  * damaged, and the rest of the keystore stays usable.
  */
-export function resealRecords(db: Database.Database, keys: MasterKeys, randomBytes: (n: number) => Buffer): void {
+export function resealRecords(db: Database.Database, keys: MasterKeys, world: World): void {
   const sealer = new RecordSealer(keys.records);
   const next = db.prepare(
     'SELECT k.seq, k.name, l.name, k.origin, k.state, k.sealed FROM keys k JOIN libraries l ON l.id = k.library_id WHERE k.seq > ? ORDER BY k.seq LIMIT ?',
@@ -24,7 +25,7 @@ export function resealRecords(db: Database.Database, keys: MasterKeys, randomByt
       const f = { name, library, origin, state };
       if (sealed.length === LEGACY_SEALED_BYTES) {
         const material = openLegacyRecord(keys.legacyWrapKey, f, sealed);
-        if (material) put.run(sealer.seal(f, material, randomBytes(IV_BYTES)), seq);
+        if (material) put.run(sealer.seal(f, material, world.randomBytes(IV_BYTES)), seq);
         material?.fill(0);
       } else if (sealed.length === LEGACY_TOMBSTONE_BYTES && legacyTombstoneIntact(keys.legacyWrapKey, f, sealed)) {
         put.run(sealer.tombstone(f), seq);

@@ -27,7 +27,7 @@ import {
   searchKey,
 } from './attributes.js';
 import { type KeyEngine, recordDamaged } from './key-engine.js';
-import { LIBRARY_NAME_PATTERN, keyName } from './names.js';
+import { LIBRARY_NAME_PATTERN, TAPE_PATTERN, keyName } from './names.js';
 import { ObjectError } from './object-errors.js';
 import { Locator, type LocateQuery } from './object-locate.js';
 import {
@@ -36,7 +36,6 @@ import {
   KEY_COMPROMISE,
   ObjectState,
   STATE_NAMES,
-  SYMMETRIC_KEY,
   isDestroyedState,
   type AttributeValue,
   type ManagedObject,
@@ -44,7 +43,11 @@ import {
   type ObjectAttribute,
 } from './object-model.js';
 import { ObjectRows, toManagedObject, type ObjectRow } from './object-rows.js';
+import { ObjectWriter } from './object-writer.js';
 import { IV_BYTES, type RecordSealer } from './record-crypto.js';
+import { RECOVERED_ATTRIBUTE } from './recovered-objects.js';
+import { UNKNOWN_TAPE, isTapeAttribute, tapeFor } from './tape.js';
+import { quoteClientValue } from '../util/bounded-text.js';
 
 export interface CreateRequest {
   /** The tape the key is for (barcode or the best identifier the library gave). */
@@ -86,18 +89,16 @@ interface Prepared {
 export class ManagedObjects {
   private readonly rows: ObjectRows;
   private readonly locator: Locator;
+  private readonly writer: ObjectWriter;
   private readonly q: Record<string, Statement>;
 
   constructor(readonly engine: KeyEngine) {
     const db = engine.store.db;
     this.rows = new ObjectRows(db);
     this.locator = new Locator(db, this.rows);
+    this.writer = new ObjectWriter(db);
     this.q = {
       keyByName: db.prepare('SELECT seq, library_id FROM keys WHERE name = ?'),
-      addObject: db.prepare(
-        'INSERT INTO objects (key_seq, library_id, object_type, state, initial_date, activation_date, last_change_date) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      ),
-      addAttribute: db.prepare('INSERT INTO attributes (key_seq, library_id, name, idx, type, value, search) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       setAttribute: db.prepare('UPDATE attributes SET type = ?, value = ?, search = ? WHERE key_seq = ? AND name = ? AND idx = ?'),
       dropAttribute: db.prepare('DELETE FROM attributes WHERE key_seq = ? AND name = ? AND idx = ?'),
       countAttributes: db.prepare('SELECT COUNT(*) FROM attributes WHERE key_seq = ?').pluck(),
@@ -109,6 +110,7 @@ export class ManagedObjects {
            revocation_message = coalesce(?, revocation_message), last_change_date = ? WHERE key_seq = ?`,
       ),
       reseal: db.prepare('UPDATE keys SET sealed = ? WHERE seq = ?'),
+      setTape: db.prepare("UPDATE keys SET tape = ? WHERE seq = ? AND state = 'allocated'"),
       addLibrary: db.prepare("INSERT INTO libraries (name, class, created_at) VALUES (?, 'i500', ?) ON CONFLICT (name) DO NOTHING"),
       addRegistered: db.prepare("INSERT INTO keys (name, library_id, set_id, origin, state, sealed) VALUES (?, ?, NULL, 'registered', 'unused', ?)"),
       openTicket: db.prepare('SELECT id FROM tickets WHERE condition = ? AND closed_at IS NULL').pluck(),
@@ -174,7 +176,7 @@ export class ManagedObjects {
   /** Register: a 256-bit AES key imported for this library; stored sealed, never allocated. */
   register(library: string, req: RegisterRequest): ManagedObject {
     if (!LIBRARY_NAME_PATTERN.test(library)) {
-      throw new KeyEngineError('BAD_LIBRARY', `Library name ${JSON.stringify(library)} is not valid; use 1 to 64 letters, digits, dots, dashes or underscores.`);
+      throw new KeyEngineError('BAD_LIBRARY', `Library name ${quoteClientValue(library)} is not valid; use 1 to 64 letters, digits, dots, dashes or underscores.`);
     }
     if (!Buffer.isBuffer(req.material) || req.material.length !== KEY_BYTES) {
       throw new ObjectError('MATERIAL_INVALID', `This server keeps 256-bit AES keys only; the key given has ${req.material?.length ?? 0} bytes, not ${KEY_BYTES}.`);
@@ -198,17 +200,24 @@ export class ManagedObjects {
   private insertObject(key: { seq: number; library_id: number }, p: Prepared): void {
     const now = this.now();
     const active = p.activationDate !== null && p.activationDate <= now;
-    this.q.addObject!.run(key.seq, key.library_id, SYMMETRIC_KEY, active ? ObjectState.Active : ObjectState.PreActive, now, p.activationDate, now);
-    const next = new Map<string, number>();
-    for (const a of p.stored) {
-      const idx = next.get(a.name) ?? 0;
-      next.set(a.name, idx + 1);
-      this.insertAttribute(key, a.name, idx, a.value);
-    }
+    this.writer.insert(key, { state: active ? ObjectState.Active : ObjectState.PreActive, initialDate: now, activationDate: p.activationDate, attributes: p.stored });
   }
 
-  private insertAttribute(key: { seq: number; library_id: number }, name: string, idx: number, value: AttributeValue): void {
-    this.q.addAttribute!.run(key.seq, key.library_id, name, idx, value.type, encodeValue(value), searchKey(name, value));
+  /**
+   * A key's tape (keys.tape) is what its attributes say, as Create records it (tape.ts):
+   * the barcode, else the key identifier, else "(unlabelled)". A change to one of those
+   * attributes records the tape again, so a recovered key (tape unknown: NULL) gets its
+   * tape when the library next sends it. Until a tape attribute arrives a recovered key's
+   * tape stays unknown rather than "(unlabelled)", which would claim the library gave none.
+   */
+  private retape(row: ObjectRow, changed: string): void {
+    if (!isTapeAttribute(changed) || row.alloc !== 'allocated') return;
+    const tape = tapeFor(this.rows.storedAttributes(row.seq));
+    if (tape === UNKNOWN_TAPE && row.tape === null) return;
+    if (!TAPE_PATTERN.test(tape)) {
+      throw new ObjectError('ATTRIBUTE_INVALID', `Tape ${JSON.stringify(tape)} is not a valid barcode; use 1 to 32 printable characters without spaces.`);
+    }
+    this.q.setTape!.run(tape, row.seq);
   }
 
   /** The object, whatever its state. */
@@ -247,7 +256,8 @@ export class ManagedObjects {
         throw new ObjectError('ATTRIBUTE_LIMIT', `The key ${uid} already has ${MAX_STORED_ATTRIBUTES} attributes, the most this server keeps for one key.`);
       }
       const idx = existing.reduce((m, r) => Math.max(m, r.idx + 1), 0);
-      this.insertAttribute(row, a.name, idx, a.value);
+      this.writer.attribute(row, a.name, idx, a.value);
+      this.retape(row, a.name);
       this.q.touch!.run(this.now(), row.seq);
       return { name: a.name, index: idx, value: a.value };
     }).immediate();
@@ -272,6 +282,7 @@ export class ManagedObjects {
         throw new ObjectError('ATTRIBUTE_INVALID', `"${a.name}" of key ${uid} holds a ${target.value.type}; a ${a.value.type} cannot replace it (delete it and add it again).`);
       }
       this.q.setAttribute!.run(a.value.type, encodeValue(a.value), searchKey(a.name, a.value), row.seq, a.name, target.index);
+      this.retape(row, a.name);
       this.q.touch!.run(this.now(), row.seq);
       return { name: a.name, index: target.index, value: a.value };
     }).immediate();
@@ -280,7 +291,7 @@ export class ManagedObjects {
   deleteAttribute(library: string, uid: string, name: string, which: Instances): ObjectAttribute[] {
     const rule = ruleFor(name);
     if (rule.access !== 'client') {
-      throw new ObjectError('ATTRIBUTE_READ_ONLY', `The attribute "${name}" is kept by the server and cannot be deleted.`);
+      throw new ObjectError('ATTRIBUTE_READ_ONLY', `The attribute ${quoteClientValue(name)} is kept by the server and cannot be deleted.`);
     }
     return this.db.transaction((): ObjectAttribute[] => {
       const row = this.requireLive(library, uid);
@@ -288,16 +299,22 @@ export class ManagedObjects {
       const doomed = 'all' in which ? instances
         : 'value' in which ? instances.filter((i) => sameValue(i.value, which.value))
           : instances.filter((i) => i.index === which.index);
-      if (doomed.length === 0) throw new ObjectError('ATTRIBUTE_NOT_FOUND', `The key ${uid} has no such "${name}" to delete.`);
+      if (doomed.length === 0) throw new ObjectError('ATTRIBUTE_NOT_FOUND', `The key ${uid} has no such ${quoteClientValue(name)} to delete.`);
       for (const d of doomed) this.q.dropAttribute!.run(row.seq, name, d.index);
+      this.retape(row, name);
       this.q.touch!.run(this.now(), row.seq);
       return doomed;
     }).immediate();
   }
 
-  /** Pre-Active to Active. */
+  /**
+   * Pre-Active to Active. A key recovered by sync is made Active by the server on the
+   * library's behalf; the library's own Activate of it (its Create may have come just
+   * before the restore) is answered as done, and changes nothing.
+   */
   activate(library: string, uid: string): ManagedObject {
     return this.transition(library, uid, (row, now) => {
+      if (row.state === ObjectState.Active && this.rows.storedRows(row.seq, RECOVERED_ATTRIBUTE).length > 0) return null;
       if (row.state !== ObjectState.PreActive) throw wrongState(row, 'activated', 'only a Pre-Active key can be');
       return { state: ObjectState.Active, activation: now };
     });
@@ -345,11 +362,13 @@ export class ManagedObjects {
     return this.locator.locate(library, query);
   }
 
-  private transition(library: string, uid: string, decide: (row: ObjectRow, now: number) => Change): ManagedObject {
+  /** `decide` answers the change, or null for none (the object is answered as it is). */
+  private transition(library: string, uid: string, decide: (row: ObjectRow, now: number) => Change | null): ManagedObject {
     const row = this.db.transaction((): ObjectRow => {
       const current = this.require(library, uid);
       const now = this.now();
       const c = decide(current, now);
+      if (c === null) return current;
       this.q.setState!.run(
         c.state, c.activation ?? null, c.deactivation ?? null, c.compromise ?? null, c.occurrence ?? null, c.destroy ?? null,
         c.revocation?.reason ?? null, c.revocation?.message ?? null, now, current.seq,
@@ -388,7 +407,7 @@ interface Change {
 }
 
 function notFound(library: string, uid: string): ObjectError {
-  return new ObjectError('OBJECT_NOT_FOUND', `No key ${JSON.stringify(uid)} is known to library ${library}.`);
+  return new ObjectError('OBJECT_NOT_FOUND', `No key ${quoteClientValue(uid)} is known to library ${library}.`);
 }
 
 function wrongState(row: ObjectRow, done: string, rule: string): ObjectError {

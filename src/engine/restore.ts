@@ -1,11 +1,12 @@
 import Database from 'better-sqlite3';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import * as tar from 'tar';
 import { BackupError, QkmError } from '../errors.js';
 import { Tickets } from '../ras/tickets.js';
-import { fsyncDir, fsyncFile } from '../util/durable-file.js';
-import { APP_FILES, BACKUP_FORMAT, BACKUP_FORMAT_VERSION, DATA_FILES, MANIFEST, type Manifest, type Part, sha256File } from './backup-format.js';
+import { fsyncDir, fsyncFile, writeFileDurable } from '../util/durable-file.js';
+import { ACCEPTED_FILES, BACKUP_FORMAT, BACKUP_FORMAT_VERSION, MANIFEST, type Manifest, type Part, filesOf, sha256File } from './backup-format.js';
+import { type BackupKey, type Unlock, readBackupMasterKey } from './backup-seal.js';
 import { checkKeystore } from './integrity.js';
 import type { Progress } from './key-engine.js';
 import { syncText } from './key-engine.js';
@@ -27,6 +28,8 @@ export interface RestoreOptions {
   world: World;
   /** Called just before the switch; throws if the keystore is in use (qkmd running). */
   assertNotInUse?: () => void;
+  /** Asks for the passphrase or shares of the backup key a sealed backup names. */
+  unlock?: Unlock;
   /**
    * Asked when the backup holds fewer keys or fewer handed-out keys than the keystore it
    * would replace; the restore goes on only if it answers true. Without it, such a
@@ -50,6 +53,8 @@ export interface RestoreResult {
   backupCreatedAt: string;
   /** The keystore that was replaced, kept aside (undefined on a first restore). */
   previous: string | undefined;
+  /** The backup key the backup was sealed to; undefined for a format 1 backup (master key in clear). */
+  sealedTo?: BackupKey;
 }
 
 /**
@@ -67,8 +72,8 @@ export async function restoreBackup(o: RestoreOptions): Promise<RestoreResult> {
   const stage = work.path;
   let candidate: string | undefined;
   try {
-    const app = await unpackHalf(o.appFile, 'app', APP_FILES, path.join(stage, 'app'));
-    const data = await unpackHalf(o.dataFile, 'data', DATA_FILES, path.join(stage, 'data'));
+    const app = await unpackHalf(o.appFile, 'app', path.join(stage, 'app'));
+    const data = await unpackHalf(o.dataFile, 'data', path.join(stage, 'data'));
     if (app.backupId !== data.backupId) {
       throw new BackupError('BACKUP_MISMATCH', `${path.basename(o.appFile)} and ${path.basename(o.dataFile)} come from different backups; give the QKMApp and QKMData files made by the same backup.`);
     }
@@ -76,12 +81,14 @@ export async function restoreBackup(o: RestoreOptions): Promise<RestoreResult> {
       throw new BackupError('BACKUP_OTHER_SERVER', `This backup belongs to server ${app.serial}, not to this server (${o.serial}); use that server's own backup, or add --allow-other-server when replacing that server.`);
     }
     await confirmIfOlder(o, path.join(stage, 'data', DB_FILE), app.createdAt);
+    const { master, sealedTo } = await readBackupMasterKey(path.join(stage, 'app'), app, path.basename(o.appFile), o.unlock);
 
     const name = `keystore-${stamp(o.world.now())}-${o.world.randomBytes(3).toString('hex')}`;
     recordCandidate(stage, name);
     candidate = path.join(o.dataDir, name);
     mkdirSync(candidate, { mode: 0o700 });
-    placeMasterKeyFromAppHalf(path.join(stage, 'app'), candidate);
+    writeFileDurable(path.join(candidate, MASTER_KEY_FILE), master, 0o600);
+    master.fill(0);
     renameSync(path.join(stage, 'data', DB_FILE), path.join(candidate, DB_FILE));
 
     const libraries = await proveAndMarkForSync(candidate, o);
@@ -92,7 +99,7 @@ export async function restoreBackup(o: RestoreOptions): Promise<RestoreResult> {
     o.assertNotInUse?.();
     const previous = switchKeystore(o.dataDir, candidate);
     candidate = undefined;
-    return { keys, libraries, backupSerial: app.serial, backupCreatedAt: app.createdAt, previous };
+    return { keys, libraries, backupSerial: app.serial, backupCreatedAt: app.createdAt, previous, sealedTo };
   } finally {
     if (candidate) rmSync(candidate, { recursive: true, force: true });
     work.remove();
@@ -109,12 +116,6 @@ export function cleanRestoreLeftovers(dataDir: string): string[] {
     const name = candidateOf(dir);
     if (name && name !== liveKeystoreName(dataDir)) rmSync(path.join(dataDir, name), { recursive: true, force: true });
   });
-}
-
-/** The one place the master key leaves the unpacked app half, into the candidate keystore (owner-only). */
-function placeMasterKeyFromAppHalf(appDir: string, candidate: string): void {
-  renameSync(path.join(appDir, MASTER_KEY_FILE), path.join(candidate, MASTER_KEY_FILE));
-  chmodSync(path.join(candidate, MASTER_KEY_FILE), 0o600);
 }
 
 /** Going back to fewer keys, or fewer handed out, needs the administrator's yes. */
@@ -163,13 +164,13 @@ async function proveAndMarkForSync(dir: string, o: RestoreOptions): Promise<stri
   }
 }
 
-async function unpackHalf(file: string, part: Part, names: readonly string[], dir: string): Promise<Manifest> {
+async function unpackHalf(file: string, part: Part, dir: string): Promise<Manifest> {
   const label = path.basename(file);
   if (!existsSync(file) || !statSync(file).isFile()) {
     throw new BackupError('BACKUP_NOT_FOUND', `Backup file ${file} does not exist; give the path of the ${part === 'app' ? 'QKMApp' : 'QKMData'} file.`);
   }
   mkdirSync(dir, { recursive: true });
-  const allowed = new Set([MANIFEST, ...names]);
+  const allowed = new Set([MANIFEST, ...ACCEPTED_FILES[part]]);
   const seen = new Set<string>();
   try {
     await tar.x({
@@ -199,7 +200,7 @@ async function unpackHalf(file: string, part: Part, names: readonly string[], di
   if (m.part !== part) {
     throw new BackupError('BACKUP_WRONG_PART', `${label} is the ${m.part === 'app' ? 'QKMApp' : 'QKMData'} half; give the QKMApp file first and the QKMData file second.`);
   }
-  for (const name of names) {
+  for (const name of filesOf(part, m.formatVersion)) {
     const entry = m.files.find((f) => f.name === name);
     const got = path.join(dir, name);
     if (!entry || !existsSync(got) || statSync(got).size !== entry.size || (await sha256File(got)) !== entry.sha256) {

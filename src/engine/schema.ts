@@ -1,9 +1,11 @@
 import type Database from 'better-sqlite3';
 import type { MasterKeys } from './master-key.js';
 import { resealRecords } from './migrate-records.js';
+import { recoverSyncedKeys } from './migrate-synced.js';
+import type { World } from './world.js';
 
-/** SQL, or a step that needs the keystore's keys (re-sealing records). */
-export type Migration = string | ((db: Database.Database, keys: MasterKeys, randomBytes: (n: number) => Buffer) => void);
+/** SQL, or a step that needs the keystore's keys (re-sealing records) and the world (randomness, the time). */
+export type Migration = string | ((db: Database.Database, keys: MasterKeys, world: World) => void);
 
 /**
  * Keystore schema migrations. Index i migrates version i to i+1; PRAGMA user_version
@@ -136,6 +138,10 @@ export const MIGRATIONS: readonly Migration[] = [
   // 3: key records sealed encrypt-then-MAC (AES-256-CTR + HMAC-SHA256) instead of AES-GCM,
   // so that the check verifies a million records in seconds; see record-crypto.ts.
   resealRecords,
+  // 4: keys a library was given after the last backup, which sync up to this version
+  // marked 'skipped' without making them the library's KMIP objects (its tapes could not
+  // be read), become its recovered objects, as sync now makes them; see migrate-synced.ts.
+  recoverSyncedKeys,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,18 +1,47 @@
-import { mkdirSync } from 'node:fs';
+import { writeSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
+import { SETTINGS } from '../config/schema.js';
+import { boundText } from '../util/bounded-text.js';
+import { LOG_STRING_MAX, boundFields } from './bounded-fields.js';
+import { RotatingLogFile, type RotationLimits } from './rotating-file.js';
 
 export type Logger = pino.Logger;
+
+const defaultKib = (key: string) => Number(SETTINGS.find((s) => s.section === 'log' && s.key === key)!.default);
+
+/** The defaults of `[log] max_file_kib` and `[log] max_total_kib`, for a log opened without a config. */
+export const DEFAULT_LOG_LIMITS: RotationLimits = { maxFileBytes: defaultKib('max_file_kib') * 1024, maxTotalBytes: defaultKib('max_total_kib') * 1024 };
+
+export interface LogOptions extends Partial<RotationLimits> {
+  /** Say on stderr, once, that the log cannot be written (qkmd: yes; a command may prefer its own sentence). */
+  announceFailure?: boolean;
+}
 
 /**
  * One JSON-lines log per program in <data_dir>/logs. Stack traces and details go here,
  * never to the user's terminal. Writes are synchronous so the line that explains a
- * crash is on disk before the process dies.
+ * crash is on disk before the process dies. The file rotates by size under a cap on the
+ * total; a write that fails (a full disk) loses that line, never the program.
  */
-export function openLog(dataDir: string, program: string, level = 'info'): Logger {
-  const dir = path.join(dataDir, 'logs');
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  return pino({ level, base: { program, pid: process.pid } }, pino.destination({ dest: path.join(dir, `${program}.log`), sync: true, mkdir: true }));
+export function openLog(dataDir: string, program: string, level = 'info', options: LogOptions = {}): Logger {
+  const base = { program, pid: process.pid };
+  const file = new RotatingLogFile(logFile(dataDir, program), {
+    maxFileBytes: options.maxFileBytes ?? DEFAULT_LOG_LIMITS.maxFileBytes,
+    maxTotalBytes: options.maxTotalBytes ?? DEFAULT_LOG_LIMITS.maxTotalBytes,
+    announce: (sentence) => {
+      if (options.announceFailure ?? true) toStderr(`${program}: ${sentence}\n`);
+    },
+    // The log's own remarks, in the shape pino gives every line (level 40 = warn).
+    notice: (msg, fields) => `${JSON.stringify({ level: 40, time: Date.now(), ...base, ...fields, msg })}\n`,
+  });
+  return pino({
+    level,
+    base,
+    formatters: { log: boundFields },
+    // boundFields has already serialised errors; pino's serialiser would do it again, unbounded.
+    serializers: { err: (e: unknown) => e, msg: (m: unknown) => (typeof m === 'string' ? boundText(m, LOG_STRING_MAX) : m) },
+  }, file);
 }
 
 export function logFile(dataDir: string, program: string): string {
@@ -21,3 +50,12 @@ export function logFile(dataDir: string, program: string): string {
 
 /** For code paths that run before a data directory is known, and for tests. */
 export const silentLog: Logger = pino({ level: 'silent' });
+
+/** Straight to fd 2: a stream's write to a closed stderr would raise an error event later. */
+function toStderr(text: string): void {
+  try {
+    writeSync(2, text);
+  } catch {
+    // nowhere left to say it
+  }
+}

@@ -1,4 +1,4 @@
-import { closeSync, fchmodSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fchmodSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 
@@ -44,4 +44,21 @@ export function writeFileDurable(file: string, data: string | Uint8Array, mode =
     throw e;
   }
   fsyncDir(dir);
+}
+
+/**
+ * Remove what a writeFileDurable of `file` killed before its rename left beside it (its
+ * temporary siblings); returns how many. For files that must not linger, such as a bundle
+ * holding a private key.
+ */
+export function removeDurableTemps(file: string): number {
+  const dir = path.dirname(file);
+  const stale = new RegExp(`^\\.${path.basename(file).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.[0-9a-f]{12}\\.tmp$`);
+  let removed = 0;
+  for (const name of readdirSync(dir)) {
+    if (!stale.test(name)) continue;
+    rmSync(path.join(dir, name), { force: true });
+    removed++;
+  }
+  return removed;
 }

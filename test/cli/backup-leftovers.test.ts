@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readlinkSync, statSync, writeFileSy
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QKMCMDS, qkmcmds, startQkmd } from '../helpers/cli.js';
+import { TEST_PASSPHRASE, initBackupKey } from '../helpers/backup-key.js';
 import { removeDir, tempDir } from '../helpers/engine.js';
 import { mountTmpfs, tmpfsUnavailable, unmount } from '../helpers/tmpfs.js';
 
@@ -22,6 +23,8 @@ const ENV = { QKM_KEYS_I2000: '20000' };
 let root: string;
 let dataDir: string;
 let run: (...args: string[]) => ReturnType<typeof qkmcmds>;
+/** A restore reads the backup key's passphrase from its standard input when piped. */
+let restore: (...args: string[]) => ReturnType<typeof qkmcmds>;
 /** Every keystore folder that was ever live: the live one and the copies restores kept aside. */
 const everLive = new Set<string>();
 
@@ -29,9 +32,11 @@ beforeAll(async () => {
   root = tempDir('qkm-backup-cli-');
   dataDir = path.join(root, 'data');
   run = (...args) => qkmcmds(['--data-dir', dataDir, ...args], ENV);
+  restore = (...args) => qkmcmds(['--data-dir', dataDir, 'restore', ...args], ENV, `${TEST_PASSPHRASE}\n`);
   const d = await startQkmd(['--data-dir', dataDir]);
   d.child.kill('SIGTERM');
   expect(await d.exited).toBe(0);
+  initBackupKey(dataDir);
   expect(run('keys', 'generate', '--library', 'BIG', '--class', 'i2000').code).toBe(0);
   noteLive();
 });
@@ -74,7 +79,9 @@ function expectNoLeftovers(backupDirs: string[]): void {
 /** Starts a real qkmcmds and SIGKILLs it after `ms`; resolves with how it ended. */
 function killedAfter(args: string[], ms: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [QKMCMDS, '--data-dir', dataDir, ...args], { env: { PATH: process.env.PATH ?? '', ...ENV }, stdio: 'ignore' });
+    const child = spawn(process.execPath, [QKMCMDS, '--data-dir', dataDir, ...args], { env: { PATH: process.env.PATH ?? '', ...ENV }, stdio: ['pipe', 'ignore', 'ignore'] });
+    child.stdin.on('error', () => {}); // killed before it read its input
+    child.stdin.end(`${TEST_PASSPHRASE}\n`);
     const timer = setTimeout(() => child.kill('SIGKILL'), ms);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
@@ -168,7 +175,7 @@ describe('killed backups and restores leave nothing behind once the next run or 
         d.child.kill('SIGTERM');
         expect(await d.exited).toBe(0);
       } else {
-        const r = run('restore', ...pair, '--yes');
+        const r = restore(...pair, '--yes');
         expect(r.code, r.stderr).toBe(0);
         noteLive();
       }
@@ -187,7 +194,7 @@ describe('restore and the keystores it keeps aside', () => {
     const live = readlinkSync(path.join(dataDir, 'keystore'));
 
     // Piped (no terminal to ask on) and no --yes: refused, nothing changed.
-    expectOneSentence(run('restore', ...pair), /is older than the keystore it would replace \(it holds 20000 keys, 0 handed out; the keystore holds 40000 keys, 0 handed out\); add --yes to restore it all the same\.$/);
+    expectOneSentence(restore(...pair), /is older than the keystore it would replace \(it holds 20000 keys, 0 handed out; the keystore holds 40000 keys, 0 handed out\); add --yes to restore it all the same\.$/);
     expect(readlinkSync(path.join(dataDir, 'keystore'))).toBe(live);
 
     // On a terminal it asks; "n" changes nothing. (script(1) gives the command a terminal.)
@@ -200,7 +207,7 @@ describe('restore and the keystores it keeps aside', () => {
       expect(readlinkSync(path.join(dataDir, 'keystore'))).toBe(live);
     }
 
-    const r = run('restore', ...pair, '--yes');
+    const r = restore(...pair, '--yes');
     expect(r.code, r.stderr).toBe(0);
     noteLive();
     expect(r.stdout).toContain(`The replaced keystore is kept in ${path.join(dataDir, live)}`);

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import tls from 'node:tls';
 import * as tar from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
@@ -8,6 +7,8 @@ import { decodeResponseMessage, encodeRequestMessage } from '../../src/kmip/mess
 import { ResultReason, ResultStatus } from '../../src/kmip/ttlv/index.js';
 import { qkmcmds, startQkmd } from '../helpers/cli.js';
 import { removeDir, tempDir } from '../helpers/engine.js';
+import { initBackupKey } from '../helpers/backup-key.js';
+import { exchangeFrame } from '../helpers/kmip-tls.js';
 import { V, keyMaterialOf, op, uidOf } from '../kmip/operations-client.js';
 
 /**
@@ -33,24 +34,10 @@ async function bundleFor(library: string) {
 
 function exchange(library: string | undefined, request: Uint8Array): Promise<Buffer> {
   const b = library ? bundles[library]! : bundles.LIB1!;
-  return new Promise((resolve, reject) => {
-    const socket = tls.connect({
-      host: '127.0.0.1', port, ca: b.ca, servername: 'localhost', minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2',
-      ...(library ? { cert: b.cert, key: b.key } : {}),
-    });
-    const chunks: Buffer[] = [];
-    socket.on('secureConnect', () => socket.write(request));
-    socket.on('data', (d: Buffer) => {
-      chunks.push(d);
-      const all = Buffer.concat(chunks);
-      if (all.length >= 8 && all.length >= 8 + all.readUInt32BE(4)) {
-        socket.end();
-        resolve(all);
-      }
-    });
-    socket.on('error', reject);
-    socket.on('close', () => reject(new Error('closed without a response')));
-  });
+  return exchangeFrame({
+    host: '127.0.0.1', port, ca: b.ca, servername: 'localhost', minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2',
+    ...(library ? { cert: b.cert, key: b.key } : {}),
+  }, request);
 }
 
 beforeAll(async () => {
@@ -75,6 +62,7 @@ describe('qkmd key server', () => {
     expect(before.batchItems[0]!.resultStatus).toBe(ResultStatus.OperationFailed);
     expect(before.batchItems[0]!.resultMessage).toMatch(/not in any backup yet/);
 
+    initBackupKey(dir);
     expect(qkmcmds(['--data-dir', dir, 'backup']).code).toBe(0);
     const r = decodeResponseMessage(await exchange('LIB1', create()));
     expect(r.protocolVersion).toEqual(V['1.2']);

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { qkmcmds, QKMCMDS, startQkmd } from '../helpers/cli.js';
 import { removeDir, tempDir } from '../helpers/engine.js';
+import { TEST_PASSPHRASE, initBackupKey } from '../helpers/backup-key.js';
 import { REPO } from '../helpers/worker.js';
 
 let dir: string;
@@ -48,6 +49,7 @@ describe('qkmcmds', () => {
     ]);
     expect(run('tickets').stdout).toMatch(/WARNING open .*\[backup-needed\]/);
     const to = path.join(dir, 'offsite');
+    initBackupKey(dir);
     const b = run('backup', '--to', to);
     expect(b.code).toBe(0);
     expect(readdirSync(to).sort()).toEqual(expect.arrayContaining([expect.stringMatching(/^QKMAppSIM[0-9A-F]{10}\d{14}\.tgz$/), expect.stringMatching(/^QKMDataSIM[0-9A-F]{10}\d{14}\.tgz$/)]));
@@ -98,9 +100,10 @@ describe('qkmcmds', () => {
   it('restore and sync, end to end', () => {
     run('keys', 'generate', '--library', 'LIB1', '--class', 'i500');
     const to = path.join(dir, 'offsite');
+    initBackupKey(dir);
     run('backup', '--to', to);
     const [app, data] = readdirSync(to).sort().map((f) => path.join(to, f));
-    const r = run('restore', app!, data!);
+    const r = qkmcmds(['--data-dir', dir, 'restore', app!, data!], {}, `${TEST_PASSPHRASE}\n`);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^Restored 200 keys of server SIM/);
     expect(r.stdout).toMatch(/synchronise each library \(LIB1\)/);
@@ -110,7 +113,7 @@ describe('qkmcmds', () => {
     const db = new Database(path.join(dir, 'keystore', 'keystore.db'), { readonly: true });
     const tenth = db.prepare('SELECT name FROM keys ORDER BY seq LIMIT 1 OFFSET 9').pluck().get() as string;
     db.close();
-    expect(run('sync', '--last-key', tenth).stdout).toBe(`Library LIB1 is synchronised: 10 key(s) up to ${tenth} marked used; new keys start after it.\n`);
+    expect(run('sync', '--last-key', tenth).stdout).toBe(`Library LIB1 is synchronised: 10 key(s) it was given after the backup, up to ${tenth}, recovered as readable objects (their barcodes and key identifiers are unknown until the library sends them); new keys start after it.\n`);
     expect(JSON.parse(run('keys', 'status', '--json').stdout)[0]).toMatchObject({ used: 10, needsSync: false });
     expectOneSentence(run('sync', '--last-key', 'NOPE'), /^qkmcmds: No key named "NOPE" is in this keystore/);
   });
@@ -118,6 +121,7 @@ describe('qkmcmds', () => {
   it('restore is refused while qkmd runs', async () => {
     run('keys', 'generate', '--library', 'LIB1', '--class', 'i500');
     const to = path.join(dir, 'offsite');
+    initBackupKey(dir);
     run('backup', '--to', to);
     const [app, data] = readdirSync(to).sort().map((f) => path.join(to, f));
     const d = await startQkmd(['--data-dir', dir]);

@@ -3,12 +3,14 @@ import { createHash } from 'node:crypto';
 import { existsSync, symlinkSync, readFileSync, readlinkSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tar from 'tar';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { takeBackup } from '../../src/engine/backup.js';
 import { checkKeystore } from '../../src/engine/integrity.js';
 import { KeyEngine } from '../../src/engine/key-engine.js';
 import { Keystore } from '../../src/engine/keystore.js';
 import { restoreBackup } from '../../src/engine/restore.js';
+import type { BackupKey } from '../../src/engine/backup-seal.js';
+import { testBackupKey, unlockWith } from '../helpers/backup-key.js';
 import { SETTINGS, openEngine, removeDir, tempDir, testWorld } from '../helpers/engine.js';
 import { ENGINE_WORKER } from '../helpers/worker.js';
 
@@ -16,6 +18,10 @@ let dir: string;
 let out: string;
 let engine: KeyEngine;
 const world = testWorld();
+let backupKey: BackupKey;
+beforeAll(async () => {
+  backupKey = await testBackupKey(world);
+});
 
 beforeEach(() => {
   dir = tempDir();
@@ -29,7 +35,7 @@ afterEach(() => {
 });
 
 const restore = (appFile: string, dataFile: string, extra: Partial<Parameters<typeof restoreBackup>[0]> = {}) =>
-  restoreBackup({ dataDir: dir, appFile, dataFile, serial: SETTINGS.serial, world, ...extra });
+  restoreBackup({ dataDir: dir, appFile, dataFile, serial: SETTINGS.serial, world, unlock: unlockWith(), ...extra });
 
 /** What a user would compare: where the keystore link points and the bytes of both files. */
 function keystoreFingerprint(): string {
@@ -43,7 +49,7 @@ describe('backup', () => {
   it("writes the appliance's two files, owner-only, and releases the new set for use", async () => {
     engine.generate('LIB1', 'i500');
     expect(() => engine.allocate({ library: 'LIB1', tape: 'T1' })).toThrow(/not in any backup/);
-    const r = await takeBackup(engine, world, { toDir: out });
+    const r = await takeBackup(engine, world, { toDir: out, backupKey });
     expect(path.basename(r.appFile)).toBe('QKMAppQKMTEST0120261125080000.tgz');
     expect(path.basename(r.dataFile)).toBe('QKMDataQKMTEST0120261125080000.tgz');
     expect(statSync(r.appFile).mode & 0o777).toBe(0o600);
@@ -69,7 +75,7 @@ describe('backup beside a writer', () => {
       const before = acked;
       // Before the fix SQLite's online backup started over at every commit and never finished.
       const b = await Promise.race([
-        takeBackup(engine, world, { toDir: out }),
+        takeBackup(engine, world, { toDir: out, backupKey }),
         new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the backup did not finish within 45 s beside a writer')), 45_000)),
       ]);
       expect(acked - before, 'allocations committed while the backup ran').toBeGreaterThan(0);
@@ -77,7 +83,7 @@ describe('backup beside a writer', () => {
       writer.kill('SIGKILL');
       const restored = tempDir();
       try {
-        await restoreBackup({ dataDir: restored, appFile: b.appFile, dataFile: b.dataFile, serial: SETTINGS.serial, world });
+        await restoreBackup({ dataDir: restored, appFile: b.appFile, dataFile: b.dataFile, serial: SETTINGS.serial, world, unlock: unlockWith() });
         const copy = Keystore.open(restored, world);
         try {
           // Everything acknowledged before the backup started is in it, and the copy is whole.
@@ -102,6 +108,7 @@ describe('backup beside a writer', () => {
     let generated = false;
     const b = await takeBackup(engine, world, {
       toDir: out,
+      backupKey,
       onProgress: () => {
         if (!generated) other.generate('NEW', 'i2000'); // another connection, after the snapshot began
         generated = true;
@@ -126,7 +133,7 @@ describe('restore', () => {
     engine.generate('BIG', 'i2000');
     engine.generate('SMALL', 'i500');
 
-    const b = await takeBackup(engine, world, { toDir: out });
+    const b = await takeBackup(engine, world, { toDir: out, backupKey });
     const used = [engine.allocate({ library: 'BIG', tape: 'A1' }), engine.allocate({ library: 'BIG', tape: 'A2' })];
     const names = engine.store.db.prepare('SELECT name FROM keys ORDER BY seq').pluck().all() as string[];
     const probe = names.slice(0, 5000).filter((_, i) => i % 997 === 0).map((n) => engine.lookup(n));
@@ -152,7 +159,7 @@ describe('restore', () => {
 
   it('keeps the replaced keystore aside and switches atomically', async () => {
     engine.generate('LIB1', 'i500');
-    const b = await takeBackup(engine, world, { toDir: out });
+    const b = await takeBackup(engine, world, { toDir: out, backupKey });
     const before = readlinkSync(path.join(dir, 'keystore'));
     engine.store.close();
     world.advance(1000);
@@ -170,7 +177,7 @@ describe('restore', () => {
     let fingerprint: string;
     beforeEach(async () => {
       engine.generate('LIB1', 'i500');
-      ({ appFile: app, dataFile: data } = await takeBackup(engine, world, { toDir: out }));
+      ({ appFile: app, dataFile: data } = await takeBackup(engine, world, { toDir: out, backupKey }));
       engine.store.close();
       fingerprint = keystoreFingerprint();
     });
@@ -211,7 +218,7 @@ describe('restore', () => {
       await expectSentence(restore(app, t), /does not match its manifest \(keystore\.db is missing, truncated or altered\)/);
     });
     it('another server', async () => {
-      await expectSentence(restoreBackup({ dataDir: dir, appFile: app, dataFile: data, serial: 'OTHER01', world }), /belongs to server QKMTEST01, not to this server \(OTHER01\).*--allow-other-server/);
+      await expectSentence(restoreBackup({ dataDir: dir, appFile: app, dataFile: data, serial: 'OTHER01', world, unlock: unlockWith() }), /belongs to server QKMTEST01, not to this server \(OTHER01\).*--allow-other-server/);
     });
     it('a newer format version', async () => {
       const t = await repack(data, (d) => {
@@ -224,7 +231,7 @@ describe('restore', () => {
     it('halves of two different backups', async () => {
       world.advance(2000);
       const reopened = new KeyEngine(Keystore.open(dir, world), SETTINGS, world);
-      const other = await takeBackup(reopened, world, { toDir: out });
+      const other = await takeBackup(reopened, world, { toDir: out, backupKey });
       reopened.store.close();
       fingerprint = keystoreFingerprint(); // the second backup released nothing new; link unchanged
       await expectSentence(restore(app, other.dataFile), /come from different backups/);

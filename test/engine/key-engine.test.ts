@@ -111,7 +111,7 @@ describe('sync after restore', () => {
     engine.store.db.prepare("UPDATE libraries SET needs_sync = 1").run();
     expect(() => engine.allocate({ library: 'LIB1', tape: 'X' })).toThrow(/must be synchronised/);
     const names = engine.store.db.prepare('SELECT name FROM keys ORDER BY seq').pluck().all() as string[];
-    expect(engine.sync(names[5]!)).toEqual({ library: 'LIB1', skipped: 3 });
+    expect(engine.sync(names[5]!)).toEqual({ library: 'LIB1', recovered: 3 });
     expect(engine.allocate({ library: 'LIB1', tape: 'X' }).name).toBe(names[6]);
     expect(used).toEqual(names.slice(0, 3));
     expect((await checkKeystore(engine.store)).problems).toEqual([]);

@@ -148,7 +148,7 @@ describe('schema migration 3: AES-GCM records re-sealed encrypt-then-MAC', () =>
     const env = { QKM_SERVER_SERIAL: expected.serial };
     const first = qkmcmds(['--data-dir', dir, 'keys', 'status'], env);
     expect(first.code, first.stderr).toBe(0);
-    expect(first.stderr).toMatch(/^Upgrading the keystore from schema version 2 to 3 \(\d+ keys/);
+    expect(first.stderr).toMatch(new RegExp(`^Upgrading the keystore from schema version 2 to ${SCHEMA_VERSION} \\(\\d+ keys`));
     const second = qkmcmds(['--data-dir', dir, 'keys', 'status'], env);
     expect(second.stderr).toBe('');
     expect(second.stdout).toBe(first.stdout);

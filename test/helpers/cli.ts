@@ -7,9 +7,12 @@ export const QKMD = path.join(REPO, 'bin', 'qkmd.js');
 
 export interface CliResult { code: number | null; stdout: string; stderr: string }
 
-/** Runs qkmcmds as a user would (a separate process, output piped), with only QKM_* from `env`. */
-export function qkmcmds(args: string[], env: Record<string, string> = {}): CliResult {
-  const r = spawnSync(process.execPath, [QKMCMDS, ...args], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...env } });
+/**
+ * Runs qkmcmds as a user would (a separate process, output piped), with only QKM_* from `env`;
+ * `input` is its standard input (how a script gives a passphrase or shares).
+ */
+export function qkmcmds(args: string[], env: Record<string, string> = {}, input?: string): CliResult {
+  const r = spawnSync(process.execPath, [QKMCMDS, ...args], { encoding: 'utf8', input, env: { PATH: process.env.PATH ?? '', ...env } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

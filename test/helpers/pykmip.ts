@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 /** The system interpreter: another python3 earlier on PATH may not see Debian's kmip package. */
 export const SYSTEM_PYTHON = '/usr/bin/python3';
 export const PYKMIP_CLIENT_SCRIPT = fileURLToPath(new URL('../interop/pykmip-client.py', import.meta.url));
-export const PYKMIP_WIRE_DIR = fileURLToPath(new URL('../../../shared/interop/pykmip/wire/', import.meta.url));
+export { PYKMIP_WIRE_DIR } from '../../bench/pykmip-fixtures.js';
 
 export type PykmipOperation = 'discover_versions' | 'query';
 

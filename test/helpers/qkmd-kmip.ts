@@ -3,10 +3,12 @@
  * (key set, certificate bundle), and PyKMIP runs of several operations over one connection.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import tls from 'node:tls';
 import { join } from 'node:path';
 import { extract } from 'tar';
 import { QKMCMDS, QKMD } from './cli.js';
+import { exchangeFrame } from './kmip-tls.js';
 import { SYSTEM_PYTHON, pykmipConnectionArgs } from './pykmip.js';
 
 export type KmipVersionName = '1.0' | '1.1' | '1.2' | '1.3' | '1.4' | '2.0';
@@ -194,4 +196,82 @@ export function valueOf(run: StepsRun, id: string): Record<string, unknown> {
   if (r === undefined) throw new Error(`step ${id} did not run: ${run.raw || run.stderr.slice(-2000)}`);
   if (!r.ok) throw new Error(`step ${id} failed: ${JSON.stringify(r)}`);
   return r.value;
+}
+
+/** How one request on a library connection ended: answered, or the connection ended first. */
+export type RequestOutcome = { answered: Buffer } | { ended: string };
+
+/**
+ * A library's TLS connection to qkmd with the files of its bundle, held open so that
+ * several requests can go over it (a library keeps its connection between tape mounts).
+ */
+export interface LibraryConnection {
+  /** Resolves with the reply, or with how the connection ended before one came. */
+  request(frame: Uint8Array): Promise<RequestOutcome>;
+  close(): void;
+}
+
+export async function connectLibrary(port: number, files: LibraryFiles): Promise<LibraryConnection | { ended: string }> {
+  const [ca, cert, key] = await Promise.all([readFile(files.ca), readFile(files.cert), readFile(files.key)]);
+  const socket = tls.connect({ host: '127.0.0.1', port, ca, cert, key, servername: 'localhost' });
+  let ended: string | undefined;
+  let pending: ((o: RequestOutcome) => void) | undefined;
+  let buf = Buffer.alloc(0);
+  const end = (why: string) => {
+    ended ??= why;
+    pending?.({ ended });
+    pending = undefined;
+  };
+  socket.on('error', (err: NodeJS.ErrnoException) => end(err.code ?? err.message));
+  socket.on('close', () => end('closed'));
+  socket.on('data', (chunk: Buffer) => {
+    buf = Buffer.concat([buf, chunk]);
+    if (buf.length >= 8 && buf.length >= 8 + buf.readUInt32BE(4)) {
+      const reply = buf;
+      buf = Buffer.alloc(0);
+      pending?.({ answered: reply });
+      pending = undefined;
+    }
+  });
+  const connected = await new Promise<boolean>((resolve) => {
+    socket.once('secureConnect', () => resolve(true));
+    socket.once('close', () => resolve(false));
+  });
+  if (!connected) return { ended: ended ?? 'closed' };
+  return {
+    request: (frame) =>
+      new Promise((resolve) => {
+        if (ended) return resolve({ ended });
+        pending = resolve;
+        socket.write(frame);
+      }),
+    close: () => socket.destroy(),
+  };
+}
+
+/** Connect, send one request, close: 'answered', or how it ended without an answer. */
+export async function requestOnce(port: number, files: LibraryFiles, frame: Uint8Array): Promise<string> {
+  const conn = await connectLibrary(port, files);
+  if ('ended' in conn) return conn.ended;
+  const outcome = await conn.request(frame);
+  conn.close();
+  return 'answered' in outcome ? 'answered' : outcome.ended;
+}
+
+/**
+ * Sends one KMIP request over its own mutually authenticated TLS connection, as `files`'s
+ * library, and resolves with the whole response message (rejects if the server closes first).
+ */
+export async function kmipExchange(opts: { port: number; host?: string; files: LibraryFiles; request: Uint8Array }): Promise<Buffer> {
+  const [ca, cert, key] = await Promise.all([readFile(opts.files.ca), readFile(opts.files.cert), readFile(opts.files.key)]);
+  return exchangeFrame({ host: opts.host ?? '127.0.0.1', port: opts.port, ca, cert, key, servername: 'localhost' }, opts.request);
+}
+
+/** A TLS client with no certificate, refused by the key server; resolves once it is closed. */
+export function refusedClient(port: number, host = '127.0.0.1'): Promise<void> {
+  return new Promise((resolve) => {
+    const socket = tls.connect({ host, port, rejectUnauthorized: false });
+    socket.on('error', () => {});
+    socket.on('close', () => resolve());
+  });
 }

@@ -81,7 +81,7 @@ def discover_versions(proxy):
 
 
 def query(proxy):
-    # The same two query functions as the captured request in shared/interop/pykmip/wire.
+    # The same two query functions as the captured request in test/fixtures/pykmip/wire.
     result = proxy.query(query_functions=[
         enums.QueryFunction.QUERY_OPERATIONS,
         enums.QueryFunction.QUERY_OBJECTS,

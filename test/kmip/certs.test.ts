@@ -1,4 +1,5 @@
 import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,11 @@ import {
   createCertificateAuthority,
   ensureServerCredentials,
   issueClientCertificate,
+  listCertificates,
+  normalizeSerial,
+  revokeCertificates,
+  RevocationWatch,
+  stateOf,
   tlsPaths,
   writeLibraryBundle,
 } from '../../src/kmip/certs/index.js';
@@ -165,5 +171,69 @@ describe('writeLibraryBundle', () => {
       code: 'CERT_BAD_LIBRARY_NAME',
     });
     await expect(readdir(dir)).resolves.not.toContain('x.tgz');
+  });
+});
+
+describe('the certificate register', () => {
+  it('reads a serial however it is typed', () => {
+    expect(normalizeSerial('0a:1B:2c')).toBe('A1B2C');
+    expect(normalizeSerial(' 00ff ')).toBe('FF');
+    expect(normalizeSerial('0')).toBe('0');
+    expect(normalizeSerial('xyz')).toBeUndefined();
+    expect(normalizeSerial('')).toBeUndefined();
+  });
+
+  it('lists issued certificates as valid, expired or revoked, and revokes idempotently', async () => {
+    await ensureServerCredentials(tlsDir, { hostname: 'qkmserver', now: NOW, keyBits: TEST_KEY_BITS });
+    const old = await writeLibraryBundle({ tlsDir, library: 'L', outFile: join(dir, 'old.tgz'), now: new Date(NOW.getTime() - 20 * DAY_MS), validityDays: 10, keyBits: TEST_KEY_BITS });
+    const one = await writeLibraryBundle({ tlsDir, library: 'L', outFile: join(dir, 'one.tgz'), now: NOW, keyBits: TEST_KEY_BITS });
+    const two = await writeLibraryBundle({ tlsDir, library: 'L', outFile: join(dir, 'two.tgz'), now: NOW, keyBits: TEST_KEY_BITS });
+    // The expired one does not count as a certificate the library still has.
+    expect(two.alreadyValid.map((r) => r.serial)).toEqual([one.serialNumber]);
+
+    const later = new Date(NOW.getTime() + DAY_MS);
+    const first = revokeCertificates(tlsDir, { serial: one.serialNumber.toLowerCase() }, later);
+    expect(first.revoked.map((r) => r.serial)).toEqual([one.serialNumber]);
+    expect(revokeCertificates(tlsDir, { serial: one.serialNumber }, later)).toMatchObject({ revoked: [], already: [{ serial: one.serialNumber }] });
+
+    const states = Object.fromEntries(listCertificates(tlsDir).map((r) => [r.serial, [stateOf(r, later), r.issued?.getTime(), r.revokedAt?.getTime()]]));
+    expect(states).toEqual({
+      [old.serialNumber]: ['expired', NOW.getTime() - 20 * DAY_MS, undefined],
+      [one.serialNumber]: ['revoked', NOW.getTime(), later.getTime()],
+      [two.serialNumber]: ['valid', NOW.getTime(), undefined],
+    });
+    const all = revokeCertificates(tlsDir, { library: 'L' }, later);
+    expect(all.revoked.map((r) => r.serial).sort()).toEqual([old.serialNumber, two.serialNumber].sort());
+  });
+});
+
+describe('RevocationWatch', () => {
+  it('sees each revocation at the next handshake check, even several within one timestamp tick', async () => {
+    await ensureServerCredentials(tlsDir, { hostname: 'qkmserver', now: NOW, keyBits: TEST_KEY_BITS });
+    const errors: unknown[] = [];
+    const revoked = tlsPaths(tlsDir).revoked;
+    const watch = new RevocationWatch(revoked, () => Date.now(), (e) => errors.push(e));
+    expect(watch.isRevoked('AA01')).toBe(false); // no revoked/ folder yet
+    revokeCertificates(tlsDir, { serial: 'AA01' }, NOW);
+    expect(watch.isRevoked('aa:01')).toBe(true);
+    // Revocations faster than the folder's timestamp moves (the kernel's clock tick): the
+    // register's file names are the revocations, so plain files stand in for revoke here.
+    for (let i = 2; i < 50; i++) {
+      const serial = `AA${i.toString(16).toUpperCase().padStart(2, '0')}`;
+      writeFileSync(join(revoked, `${serial}.json`), '{}');
+      expect(watch.isRevoked(serial), serial).toBe(true);
+    }
+    expect(watch.isRevoked('AAFF')).toBe(false);
+    expect(errors).toEqual([]);
+  });
+
+  it('on an open connection, looks again only once its check is older than maxAgeMs', async () => {
+    let now = 1_000_000;
+    const watch = new RevocationWatch(tlsPaths(tlsDir).revoked, () => now, () => {});
+    expect(watch.isRevoked('BB01', 250)).toBe(false);
+    revokeCertificates(tlsDir, { serial: 'BB01' }, NOW);
+    expect(watch.isRevoked('BB01', 250)).toBe(false);
+    now += 250;
+    expect(watch.isRevoked('BB01', 250)).toBe(true);
   });
 });

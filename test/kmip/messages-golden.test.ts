@@ -23,10 +23,10 @@ import {
   textString,
   withTag,
 } from '../../src/kmip/ttlv/index.js';
-import { loadWireVectors, toHex, wireVector } from './ttlv-golden-vectors.js';
+import { CAPTURE, loadWireVectors, toHex, wireVector } from './ttlv-golden-vectors.js';
 
 const KMIP_1_2 = { major: 1, minor: 2 };
-const PYKMIP_TIME = new Date(1795485366 * 1000);
+const PYKMIP_TIME = new Date(Number(CAPTURE.timeStamp) * 1000);
 
 describe('PyKMIP requests through the message layer', () => {
   for (const v of loadWireVectors().filter((x) => x.kind === 'req')) {
@@ -58,7 +58,7 @@ describe('PyKMIP requests through the message layer', () => {
     ]);
   });
 
-  it('Get, Activate, Destroy and Revoke name object 13', () => {
+  it('Get, Activate, Destroy and Revoke name the created object', () => {
     for (const [name, op] of [
       ['01-get.req', Operation.Get],
       ['03-activate.req', Operation.Activate],
@@ -67,7 +67,7 @@ describe('PyKMIP requests through the message layer', () => {
     ] as const) {
       const [item] = decodeRequestMessage(wireVector(name)).batchItems;
       expect(item!.operation, name).toBe(op);
-      expect(findChild(item!.payload, Tag.UniqueIdentifier), name).toEqual(textString(Tag.UniqueIdentifier, '13'));
+      expect(findChild(item!.payload, Tag.UniqueIdentifier), name).toEqual(textString(Tag.UniqueIdentifier, CAPTURE.uid));
     }
   });
 
@@ -107,7 +107,7 @@ describe('PyKMIP responses through the message layer', () => {
         {
           ...echoOf(req.batchItems[0]!),
           resultStatus: ResultStatus.Success,
-          payload: [enumeration(Tag.ObjectType, ObjectType.SymmetricKey), textString(Tag.UniqueIdentifier, '13')],
+          payload: [enumeration(Tag.ObjectType, ObjectType.SymmetricKey), textString(Tag.UniqueIdentifier, CAPTURE.uid)],
         },
       ],
     });
@@ -124,7 +124,7 @@ describe('PyKMIP responses through the message layer', () => {
           ...echoOf(req.batchItems[0]!),
           resultStatus: ResultStatus.OperationFailed,
           resultReason: ResultReason.ItemNotFound,
-          resultMessage: 'Could not locate object: 13',
+          resultMessage: `Could not locate object: ${CAPTURE.uid}`,
         },
       ],
     });

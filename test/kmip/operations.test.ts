@@ -160,7 +160,7 @@ describe("PyKMIP's captured requests", () => {
     expect(send('05-register.req').batchItems[0]!.resultStatus).toBe(ResultStatus.Success);
     expect(send('09-discover_versions.req').batchItems[0]!.resultStatus).toBe(ResultStatus.Success);
     expect(send('10-query.req').batchItems[0]!.resultStatus).toBe(ResultStatus.Success);
-    // its Get names PyKMIP's own identifier "13": not a key of ours
+    // its Get names the identifier PyKMIP's server gave its key: not a key of ours
     expect(send('01-get.req').batchItems[0]!.resultReason).toBe(ResultReason.ItemNotFound);
   });
 });

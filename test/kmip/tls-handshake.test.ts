@@ -112,3 +112,34 @@ describe('TLS handshake with mutual authentication', () => {
     expect((await refusalsSince(from))[0]).toMatch(/clientAuth/);
   });
 });
+
+describe('a further identity check (revocation)', () => {
+  it.each(['TLSv1.2', 'TLSv1.3'] as const)('refuses %s clients it names before any message is handled, logged once; the check is asked at every handshake', async (version) => {
+    let refused = true;
+    const asked: string[] = [];
+    const handled: ConnectionInfo[] = [];
+    const second = await startServer(fx, {
+      handler: async (conn, frame) => {
+        handled.push(conn);
+        return echoHandler(conn, frame);
+      },
+      authorize: (id) => {
+        asked.push(id.serialNumber);
+        return refused ? `client certificate ${id.serialNumber} of "${id.library}" is revoked` : undefined;
+      },
+    });
+    try {
+      const r = await exchangeOnce(fx, second.server.port, fx.good, { minVersion: version, maxVersion: version });
+      expect(r.outcome).not.toBe('answered');
+      expect(handled).toHaveLength(0);
+      await sleep(100);
+      const refusals = second.log.lines.filter((l) => l.msg.startsWith('refused'));
+      expect(refusals.map((l) => l.fields.reason)).toEqual([expect.stringMatching(/^client certificate [0-9A-F]+ of "lib-alpha" is revoked$/)]);
+      refused = false;
+      expect((await exchangeOnce(fx, second.server.port, fx.good, { minVersion: version, maxVersion: version })).outcome).toBe('answered');
+      expect(asked).toHaveLength(2);
+    } finally {
+      await second.server.stop();
+    }
+  });
+});

@@ -1,11 +1,23 @@
 /**
- * The PyKMIP captures in ../shared/interop/pykmip/wire (next to the checkout, in CI
- * as here): real bytes from a KMIP client and server we did not write.
+ * The PyKMIP captures in test/fixtures/pykmip/wire: real bytes from a KMIP client and
+ * server we did not write, recorded by test/fixtures/pykmip/capture.sh.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { PYKMIP_WIRE_DIR as WIRE_DIR } from '../../bench/pykmip-fixtures.js';
 
-export const WIRE_DIR = fileURLToPath(new URL('../../../shared/interop/pykmip/wire/', import.meta.url));
+/**
+ * What the server chose in the committed capture, as PyKMIP's own decoder read it (the
+ * head of wire/transcript.txt). A new capture changes these; capture.sh prints them.
+ */
+export const CAPTURE = {
+  /** Every response header's Time Stamp (the capture keeps only runs answered within one second). */
+  timeStamp: 1796341845n,
+  /** The Unique Identifier the server gave the created key; Get, Activate, Revoke and Destroy name it. */
+  uid: '1',
+  /** The key material the server minted for it, as the Get returned it. */
+  keyMaterialHex: 'c77db4a1672952af3c7721c9a4da1239b287aa91b55d726c1ca4ad5592d2ced0',
+} as const;
 
 export interface WireVector {
   /** e.g. "01-get.resp" */
@@ -27,7 +39,7 @@ export function loadWireVectors(): WireVector[] {
         name: file.replace(/\.hex$/, ''),
         op: match[1]!,
         kind: match[2] as 'req' | 'resp',
-        bytes: fromHex(readFileSync(WIRE_DIR + file, 'utf8')),
+        bytes: fromHex(readFileSync(join(WIRE_DIR, file), 'utf8')),
       };
     });
 }

@@ -14,7 +14,7 @@ import {
   messageLength,
   type TtlvItem,
 } from '../../src/kmip/ttlv/index.js';
-import { loadWireVectors, toHex, wireVector } from './ttlv-golden-vectors.js';
+import { CAPTURE, loadWireVectors, toHex, wireVector } from './ttlv-golden-vectors.js';
 
 const vectors = loadWireVectors();
 
@@ -66,7 +66,7 @@ describe('PyKMIP wire captures through the TTLV codec', () => {
           value: expectedOperation[v.op],
         });
         if (!isRequest) {
-          expect(findPath(item, header, Tag.TimeStamp)).toMatchObject({ type: 'DateTime', value: 1795485366n });
+          expect(findPath(item, header, Tag.TimeStamp)).toMatchObject({ type: 'DateTime', value: CAPTURE.timeStamp });
         }
       });
     });
@@ -94,10 +94,10 @@ describe('PyKMIP wire captures through the TTLV codec', () => {
   it('reads the key material out of the Get response', () => {
     const resp = decodeTtlv(wireVector('01-get.resp'));
     const payload = findPath(resp, Tag.BatchItem, Tag.ResponsePayload)!;
-    expect(findChild(payload, Tag.UniqueIdentifier)).toMatchObject({ type: 'TextString', value: '13' });
+    expect(findChild(payload, Tag.UniqueIdentifier)).toMatchObject({ type: 'TextString', value: CAPTURE.uid });
     const material = findPath(payload, Tag.SymmetricKey, Tag.KeyBlock, Tag.KeyValue, Tag.KeyMaterial)!;
     expect(material.type).toBe('ByteString');
-    expect(toHex(material.value as Uint8Array)).toBe('0afdb88d5ee34ee2eb8aabe406b5d20e877fe104d87ea1f19de722d8bfac6830');
+    expect(toHex(material.value as Uint8Array)).toBe(CAPTURE.keyMaterialHex);
     expect(findPath(payload, Tag.SymmetricKey, Tag.KeyBlock, Tag.CryptographicLength)?.value).toBe(256);
   });
 
@@ -106,7 +106,7 @@ describe('PyKMIP wire captures through the TTLV codec', () => {
     const item = findChild(resp, Tag.BatchItem)!;
     expect(findChild(item, Tag.ResultStatus)?.value).toBe(ResultStatus.OperationFailed);
     expect(findChild(item, Tag.ResultReason)?.value).toBe(ResultReason.ItemNotFound);
-    expect(findChild(item, Tag.ResultMessage)?.value).toBe('Could not locate object: 13');
+    expect(findChild(item, Tag.ResultMessage)?.value).toBe(`Could not locate object: ${CAPTURE.uid}`);
     expect(findChild(item, Tag.ResponsePayload)).toBeUndefined();
   });
 

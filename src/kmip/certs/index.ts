@@ -21,5 +21,16 @@ export {
   type ServerCredentials,
   type ServerCertIssueReason,
 } from './server-credentials.js';
-export { writeLibraryBundle, BUNDLE_ENTRIES, type WriteLibraryBundleOptions, type LibraryBundle } from './library-bundle.js';
+export { writeLibraryBundle, removeBundleLeftovers, BUNDLE_ENTRIES, type WriteLibraryBundleOptions, type LibraryBundle } from './library-bundle.js';
+export {
+  listCertificates,
+  revokeCertificates,
+  normalizeSerial,
+  stateOf,
+  type CertificateRecord,
+  type CertificateState,
+  type RevokeTarget,
+  type RevokeResult,
+} from './register.js';
+export { RevocationWatch } from './revocation-watch.js';
 export { tlsPaths, type TlsPaths } from './tls-dir.js';

@@ -1,12 +1,14 @@
 import { X509Certificate } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { create as createTar } from 'tar';
-import { issueClientCertificate } from './authority.js';
-import { writeFileDurable } from '../../util/durable-file.js';
-import { CertificateError } from './errors.js';
+import { accessSync, constants, readdirSync, rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Header, Pack, ReadEntry } from 'tar';
+import { removeDurableTemps, writeFileDurable } from '../../util/durable-file.js';
+import { assertLibraryName, issueClientCertificate } from './authority.js';
 import { loadCa } from './ca-store.js';
-import { CERT_MODE, DIR_MODE, KEY_MODE, tlsPaths } from './tls-dir.js';
+import { CertificateError } from './errors.js';
+import { describeFileError } from './file-errors.js';
+import { forgetIssued, recordIssued, validCertificatesOf, type CertificateRecord } from './register.js';
+import { CERT_MODE, KEY_MODE, tlsPaths } from './tls-dir.js';
 
 /** The names of the files inside a library bundle; a library's import screen looks for these. */
 export const BUNDLE_ENTRIES = { caCert: 'ca.pem', clientCert: 'client.pem', clientKey: 'client.key' } as const;
@@ -28,25 +30,97 @@ export interface LibraryBundle {
   /** SHA-256 fingerprint, upper-case hex with colons, as the key server logs it. */
   fingerprint256: string;
   notAfter: Date;
+  /** The library's other certificates still valid when this one was issued. */
+  alreadyValid: CertificateRecord[];
+  /** Leftovers of killed runs that held a private key, removed by this run. */
+  leftoversRemoved: number;
 }
 
-async function gzipTarOf(dir: string, files: readonly string[], mtime: Date): Promise<Buffer> {
+/** Older versions staged bundles in `<tls>/.bundle-*`; a killed run left a private key there. */
+const STAGING_LEFTOVER = /^\.bundle-/;
+
+/**
+ * Remove what killed `certs library-bundle` runs of older versions left in the TLS folder
+ * (each held a library's private key, which the appliance promises not to keep); run by
+ * every bundle and at qkmd start. Returns how many were removed.
+ */
+export function removeBundleLeftovers(tlsDir: string): number {
+  let names: string[];
+  try {
+    names = readdirSync(tlsDir);
+  } catch {
+    return 0; // no TLS folder yet: nothing was ever staged
+  }
+  const stale = names.filter((n) => STAGING_LEFTOVER.test(n));
+  for (const name of stale) rmSync(join(tlsDir, name), { recursive: true, force: true });
+  return stale.length;
+}
+
+/** The place --out names must be a file in an existing folder this process can write. */
+function assertWritableTarget(outFile: string): void {
+  const existing = statOrUndefined(outFile);
+  if (existing?.isDirectory()) {
+    throw new CertificateError('CERT_OUT_IS_FOLDER', `${outFile} is a folder; give --out a file name for the bundle, such as ${join(outFile, 'LIBRARY.tgz')}.`);
+  }
+  if (existing && !existing.isFile()) {
+    throw new CertificateError('CERT_OUT_NOT_FILE', `${outFile} is not a regular file; give --out a new file name for the bundle.`);
+  }
+  const dir = dirname(outFile);
+  const parent = statOrUndefined(dir);
+  if (!parent || !parent.isDirectory()) {
+    throw new CertificateError('CERT_OUT_NO_FOLDER', `The folder ${dir} does not exist; create it, or give --out a file in an existing folder.`);
+  }
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch (err) {
+    throw new CertificateError('CERT_OUT_NOT_WRITABLE', `Cannot write in ${dir} (${describeFileError(err)}); give --out a file in a folder you can write.`, { cause: err });
+  }
+}
+
+function statOrUndefined(path: string) {
+  try {
+    return statSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw new CertificateError('CERT_OUT_UNREADABLE', `Cannot look at ${path} (${describeFileError(err)}); give --out another file.`, { cause: err });
+  }
+}
+
+/**
+ * The .tgz built in memory: the private key is never written anywhere but into the bundle
+ * (no staging folder to leave behind). `portable` drops owner and host details; `mtime`
+ * pins entry times to the injected clock.
+ */
+async function gzipTarInMemory(files: ReadonlyArray<{ name: string; data: string; mode: number }>, mtime: Date): Promise<Buffer> {
+  const pack = new Pack({ gzip: true, portable: true, mtime });
   const chunks: Buffer[] = [];
-  // `portable` drops the owner and host details; `mtime` pins entry times to the injected clock.
-  const pack = createTar({ gzip: true, cwd: dir, portable: true, mtime }, [...files]);
-  for await (const chunk of pack) chunks.push(Buffer.from(chunk as Uint8Array));
+  const collected = (async () => {
+    for await (const chunk of pack) chunks.push(Buffer.from(chunk as Uint8Array));
+  })();
+  for (const f of files) {
+    const data = Buffer.from(f.data);
+    const entry = new ReadEntry(new Header({ path: f.name, mode: f.mode, size: data.length, mtime, type: 'File' }));
+    pack.add(entry);
+    entry.end(data);
+  }
+  pack.end();
+  await collected;
   return Buffer.concat(chunks);
 }
 
 /**
  * Issue a client certificate for `library` and write the one .tgz the library imports:
  * the appliance CA certificate, the library's certificate and its private key. The private
- * key exists only in the bundle (the appliance keeps a copy of the certificate alone), so
- * the bundle file is written 0600 and atomically.
+ * key exists only in the bundle (the appliance keeps a copy of the certificate alone): the
+ * bundle is built in memory and written 0600 to a temporary name beside --out, then renamed.
+ * A failure leaves neither the bundle nor a registered certificate.
  */
 export async function writeLibraryBundle(opts: WriteLibraryBundleOptions): Promise<LibraryBundle> {
-  const paths = tlsPaths(opts.tlsDir);
-  const ca = await loadCa(paths);
+  assertLibraryName(opts.library);
+  assertWritableTarget(opts.outFile);
+  const leftoversRemoved = removeBundleLeftovers(opts.tlsDir) + removeDurableTemps(opts.outFile);
+  const ca = await loadCa(tlsPaths(opts.tlsDir));
   if (!ca) {
     // A bundle for a CA no server presents would be useless: the CA comes from the server's first start.
     throw new CertificateError(
@@ -54,28 +128,32 @@ export async function writeLibraryBundle(opts: WriteLibraryBundleOptions): Promi
       `There is no appliance CA in ${opts.tlsDir} yet; start the key service once, then make the library bundle.`,
     );
   }
+  const alreadyValid = validCertificatesOf(opts.tlsDir, opts.library, opts.now);
   const client = issueClientCertificate(ca, {
     library: opts.library,
     now: opts.now,
     validityDays: opts.validityDays,
     keyBits: opts.keyBits,
   });
-
-  // Stage inside the private TLS folder, never in a shared temp folder: it holds a private key.
-  const staging = await mkdtemp(join(opts.tlsDir, '.bundle-'));
-  try {
-    await writeFile(join(staging, BUNDLE_ENTRIES.caCert), ca.certPem, { mode: CERT_MODE });
-    await writeFile(join(staging, BUNDLE_ENTRIES.clientCert), client.certPem, { mode: CERT_MODE });
-    await writeFile(join(staging, BUNDLE_ENTRIES.clientKey), client.keyPem, { mode: KEY_MODE });
-    const tgz = await gzipTarOf(staging, Object.values(BUNDLE_ENTRIES), opts.now);
-    writeFileDurable(opts.outFile, tgz, KEY_MODE);
-  } finally {
-    await rm(staging, { recursive: true, force: true });
-  }
-
   const cert = new X509Certificate(client.certPem);
-  await mkdir(paths.issued, { recursive: true, mode: DIR_MODE });
-  writeFileDurable(join(paths.issued, `${opts.library}-${cert.serialNumber.toLowerCase()}.pem`), client.certPem, CERT_MODE);
+  const tgz = await gzipTarInMemory(
+    [
+      { name: BUNDLE_ENTRIES.caCert, data: ca.certPem, mode: CERT_MODE },
+      { name: BUNDLE_ENTRIES.clientCert, data: client.certPem, mode: CERT_MODE },
+      { name: BUNDLE_ENTRIES.clientKey, data: client.keyPem, mode: KEY_MODE },
+    ],
+    opts.now,
+  );
+
+  // Registered before the bundle exists, so no certificate is ever out in the world unlisted;
+  // a crash in between leaves a listed certificate whose key nobody has, which is harmless.
+  const registered = recordIssued(opts.tlsDir, opts.library, cert);
+  try {
+    writeFileDurable(opts.outFile, tgz, KEY_MODE);
+  } catch (err) {
+    forgetIssued(registered);
+    throw new CertificateError('CERT_OUT_WRITE', `Cannot write ${opts.outFile} (${describeFileError(err)}); nothing was written, give --out another place.`, { cause: err });
+  }
   return {
     outFile: opts.outFile,
     library: opts.library,
@@ -83,5 +161,7 @@ export async function writeLibraryBundle(opts: WriteLibraryBundleOptions): Promi
     serialNumber: cert.serialNumber,
     fingerprint256: cert.fingerprint256,
     notAfter: new Date(cert.validTo),
+    alreadyValid,
+    leftoversRemoved,
   };
 }

@@ -9,6 +9,8 @@ export function tlsPaths(tlsDir: string) {
     serverKey: join(tlsDir, 'server.key'),
     /** Copies (certificate only) of every library certificate issued, for audit and revocation. */
     issued: join(tlsDir, 'issued'),
+    /** One file per revoked certificate, named by its serial; qkmd reads it at every handshake. */
+    revoked: join(tlsDir, 'revoked'),
   };
 }
 

@@ -29,6 +29,7 @@ import { KmipMessageError } from './errors.js';
 import { optionalField, requiredField, type FieldContext } from './fields.js';
 import { attributeNameForTagV2, attributeTagV2, splitVendorName } from './attribute-names.js';
 import { usesAttributesStructure, type ProtocolVersion } from './version.js';
+import { quoteClientValue } from '../../util/bounded-text.js';
 
 export interface KmipAttribute {
   /** The 1.x Attribute Name: a standard name ("State") or a vendor one ("x-barcode"). */
@@ -103,7 +104,7 @@ export function attributeToV2(attr: KmipAttribute, ctx: FieldContext = {}): Ttlv
   if (tag !== undefined) return withTag(tag, attr.value);
   const vendor = splitVendorName(attr.name);
   if (vendor === undefined) {
-    throw new KmipMessageError('KMIP_UNSUPPORTED_ATTRIBUTE', `attribute "${attr.name}" has no KMIP 2.x encoding`, {
+    throw new KmipMessageError('KMIP_UNSUPPORTED_ATTRIBUTE', `attribute ${quoteClientValue(attr.name)} has no KMIP 2.x encoding`, {
       resultReason: ResultReason.UnsupportedAttribute,
       ...ctx,
     });
@@ -151,7 +152,7 @@ export function nameToAttributeReference(name: string, ctx: FieldContext = {}): 
   if (tag !== undefined) return enumeration(Tag.AttributeReference, tag);
   const vendor = splitVendorName(name);
   if (vendor === undefined) {
-    throw new KmipMessageError('KMIP_UNSUPPORTED_ATTRIBUTE', `attribute "${name}" has no KMIP 2.x reference`, {
+    throw new KmipMessageError('KMIP_UNSUPPORTED_ATTRIBUTE', `attribute ${quoteClientValue(name)} has no KMIP 2.x reference`, {
       resultReason: ResultReason.UnsupportedAttribute,
       ...ctx,
     });

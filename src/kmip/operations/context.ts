@@ -9,6 +9,7 @@ import type { ProtocolVersion } from '../messages/index.js';
 import { Tag, UniqueIdentifierEnum, countChildren, findChild, type TtlvItem, type TtlvStructure } from '../ttlv/index.js';
 import { OperationError } from './errors.js';
 import { invalidField } from './payload.js';
+import { quoteClientValue } from '../../util/bounded-text.js';
 
 export interface ServerInfo {
   vendor: string;
@@ -61,7 +62,7 @@ export class OperationContext {
   /** The calling library, as its certificate names it. */
   get library(): string {
     if (!LIBRARY_NAME_PATTERN.test(this.caller)) {
-      throw new OperationError('BAD_LIBRARY', `The client certificate names "${this.caller}", which is not a library name this server can keep keys for.`);
+      throw new OperationError('BAD_LIBRARY', `The client certificate names ${quoteClientValue(this.caller)}, which is not a library name this server can keep keys for.`);
     }
     return this.caller;
   }

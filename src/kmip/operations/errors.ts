@@ -5,6 +5,7 @@
  * reason per version family, and a 1.x client never receives a number it cannot know.
  */
 import { QkmError, isQkmError } from '../../errors.js';
+import { boundText } from '../../util/bounded-text.js';
 import { isKmipMessageError } from '../messages/index.js';
 import { ResultReason as R } from '../ttlv/index.js';
 import type { ProtocolVersion } from '../messages/index.js';
@@ -71,12 +72,18 @@ export interface Failure {
   expected: boolean;
 }
 
+/**
+ * The longest Result Message sent. Messages quote client values shortened already
+ * (quoteClientValue); this bound holds for any message that might not.
+ */
+export const RESULT_MESSAGE_MAX = 1024;
+
 /** The Result Reason and Message for anything an operation threw, in the answering version. */
 export function failureOf(e: unknown, version: ProtocolVersion): Failure {
-  if (isKmipMessageError(e)) return { resultReason: e.resultReason, resultMessage: e.message, expected: true };
+  if (isKmipMessageError(e)) return { resultReason: e.resultReason, resultMessage: boundText(e.message, RESULT_MESSAGE_MAX), expected: true };
   if (isQkmError(e)) {
     const reasons = BY_CODE[e.code];
-    if (reasons) return { resultReason: version.major >= 2 ? reasons[1] : reasons[0], resultMessage: e.message, expected: e.code !== 'KEY_RECORD_DAMAGED' };
+    if (reasons) return { resultReason: version.major >= 2 ? reasons[1] : reasons[0], resultMessage: boundText(e.message, RESULT_MESSAGE_MAX), expected: e.code !== 'KEY_RECORD_DAMAGED' };
   }
   return { resultReason: R.GeneralFailure, resultMessage: 'The server failed to carry out this operation; the administrator will find the cause in its log.', expected: false };
 }

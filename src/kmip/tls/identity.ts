@@ -39,6 +39,16 @@ export function identityFromCertificate(cert: PeerCertificate | undefined): Iden
   };
 }
 
+/** A further check of an authenticated library (a revoked certificate): a reason to refuse, or undefined. */
+export type Authorize = (identity: ClientIdentity) => string | undefined;
+
+/** The identity, unless `authorize` refuses it; then the refusal, as any other bad certificate is. */
+export function authorized(result: IdentityResult, authorize: Authorize | undefined): IdentityResult {
+  if (!result.ok || !authorize) return result;
+  const refusal = authorize(result.identity);
+  return refusal === undefined ? result : { ok: false, reason: refusal };
+}
+
 const REASONS: Record<string, string> = {
   ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE: 'no client certificate',
   CERT_HAS_EXPIRED: 'client certificate expired',

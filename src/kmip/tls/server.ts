@@ -2,7 +2,7 @@ import { createServer as createNetServer, type AddressInfo, type Server as NetSe
 import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
 import { KmipConnection, type FrameHandler, type FramesHandler, type OversizeHandler } from './connection.js';
 import { DEFAULT_MAX_FRAME_BYTES } from './frame-reader.js';
-import { describeHandshakeFailure, identityFromCertificate } from './identity.js';
+import { authorized, describeHandshakeFailure, identityFromCertificate, type Authorize } from './identity.js';
 import type { TransportLogger } from './logger.js';
 import { keyServerTlsOptions, type ServerTlsMaterial } from './tls-policy.js';
 
@@ -18,6 +18,8 @@ export interface KmipTlsServerOptions {
   /** Pipelined requests answered together (see FramesHandler); without it, one at a time. */
   onFrames?: FramesHandler;
   onOversize?: OversizeHandler;
+  /** Asked at every handshake after the certificate checks, before any message is read. */
+  authorize?: Authorize;
   logger: TransportLogger;
   maxFrameBytes?: number;
   handshakeTimeoutMs?: number;
@@ -63,7 +65,7 @@ function rawSocketOf(tlsSocket: TLSSocket): Socket | undefined {
  * nothing of KMIP semantics: every complete message goes to the injected handler.
  */
 export class KmipTlsServer {
-  private readonly opts: Required<Omit<KmipTlsServerOptions, 'onOversize' | 'onFrames'>> & Pick<KmipTlsServerOptions, 'onOversize' | 'onFrames'>;
+  private readonly opts: Required<Omit<KmipTlsServerOptions, 'onOversize' | 'onFrames' | 'authorize'>> & Pick<KmipTlsServerOptions, 'onOversize' | 'onFrames' | 'authorize'>;
   private readonly net: NetServer;
   private readonly tls: TlsServer;
   /** Live TCP connections, for the connection bound, pause() and stop(). */
@@ -222,7 +224,7 @@ export class KmipTlsServer {
       socket.destroy();
       return;
     }
-    const result = identityFromCertificate(socket.getPeerCertificate());
+    const result = authorized(identityFromCertificate(socket.getPeerCertificate()), this.opts.authorize);
     const remoteAddress = socket.remoteAddress ?? tracked?.remoteAddress ?? 'unknown';
     const remotePort = socket.remotePort ?? tracked?.remotePort ?? 0;
     if (!result.ok) {

@@ -4,8 +4,8 @@
  * identifier (its Key Associated Data, as hex text) as Application Specific Information
  * in namespace LIBRARY-LTO or LIBRARY-LTOn.
  */
-import { FieldTag, type NewAttribute } from '../../engine/object-model.js';
-import { TAPE_PATTERN } from '../../engine/names.js';
+import { FieldTag, type NewAttribute } from './object-model.js';
+import { TAPE_PATTERN } from './names.js';
 
 const LTO_NAMESPACE = /^LIBRARY-LTO\d*$/;
 
@@ -48,4 +48,9 @@ export function tapeFor(attrs: readonly NewAttribute[]): string {
   if (barcode !== undefined) return barcode;
   const kad = keyIdentifierOf(attrs);
   return kad !== undefined && TAPE_PATTERN.test(kad) ? kad : UNKNOWN_TAPE;
+}
+
+/** The attributes a tape is known by: a change to one of them may change the key's tape. */
+export function isTapeAttribute(name: string): boolean {
+  return name === 'Alternative Name' || name === 'Application Specific Information' || name.toLowerCase() === 'x-barcode';
 }

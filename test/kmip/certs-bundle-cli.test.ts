@@ -1,0 +1,149 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { lstatSync, watch, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureServerCredentials } from '../../src/kmip/certs/index.js';
+import { QKMCMDS, qkmcmds } from '../helpers/cli.js';
+import { removeDir, tempDir } from '../helpers/engine.js';
+import { TEST_KEY_BITS } from '../helpers/tls-fixtures.js';
+
+/**
+ * `qkmcmds certs library-bundle` as a user runs it: a place --out cannot be written is one
+ * sentence and leaves nothing, and a run killed at any moment leaves no private key in the
+ * data directory (npm test kills a few; scripts/stress.sh sets QKM_BUNDLE_KILLS higher).
+ */
+const KILLS = Number(process.env.QKM_BUNDLE_KILLS ?? 4);
+
+let root: string;
+let dataDir: string;
+let tlsDir: string;
+
+beforeAll(async () => {
+  root = tempDir('qkm-bundle-cli-');
+  dataDir = join(root, 'data');
+  tlsDir = join(dataDir, 'tls');
+  // The CA qkmd would create on its first start.
+  await ensureServerCredentials(tlsDir, { hostname: 'qkmserver', now: new Date(), keyBits: TEST_KEY_BITS });
+});
+afterAll(() => removeDir(root));
+
+const bundle = (out: string) => qkmcmds(['--data-dir', dataDir, 'certs', 'library-bundle', '--library', 'LIB1', '--out', out]);
+const issuedCount = () => {
+  try {
+    return readdirSync(join(tlsDir, 'issued')).length;
+  } catch {
+    return 0;
+  }
+};
+
+/** Every file under `dir` holding a PEM private key, but the appliance's own two. */
+function privateKeysUnder(dir: string): string[] {
+  const found: string[] = [];
+  const own = new Set([join(tlsDir, 'ca.key'), join(tlsDir, 'server.key')]);
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      const st = lstatSync(p);
+      if (st.isDirectory()) walk(p);
+      else if (st.isFile() && !own.has(p) && readFileSync(p).includes('PRIVATE KEY')) found.push(p);
+    }
+  };
+  walk(dir);
+  return found;
+}
+
+/** Mounts a small tmpfs (root only); undefined where this machine does not allow it. */
+function mountTmpfs(dir: string, options: string): boolean {
+  mkdirSync(dir, { recursive: true });
+  return spawnSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir]).status === 0;
+}
+const unmount = (dir: string) => spawnSync('umount', [dir]);
+const canMount = (() => {
+  const probe = join(tempDir('qkm-mount-probe-'), 'm');
+  const ok = mountTmpfs(probe, 'size=64k');
+  if (ok) unmount(probe);
+  return ok;
+})();
+
+describe('certs library-bundle --out where it cannot write', () => {
+  const refusedCleanly = (out: string, said: RegExp, parent: string) => {
+    const before = issuedCount();
+    const listed = readdirSync(parent);
+    const r = bundle(out);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(said);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stdout).toBe('');
+    expect(readdirSync(parent)).toEqual(listed);
+    expect(issuedCount()).toBe(before);
+  };
+
+  it('a folder', () => {
+    const folder = join(root, 'somewhere');
+    mkdirSync(folder);
+    refusedCleanly(folder, new RegExp(`^qkmcmds: ${folder} is a folder; give --out a file name`), folder);
+  });
+
+  it('a missing parent folder, which it does not create', () => {
+    refusedCleanly(join(root, 'no', 'such', 'LIB1.tgz'), /^qkmcmds: The folder \S+\/no\/such does not exist/, root);
+    expect(readdirSync(root)).not.toContain('no');
+  });
+
+  it.skipIf(!canMount)('a read-only file system', () => {
+    const ro = join(root, 'ro');
+    expect(mountTmpfs(ro, 'size=64k,ro')).toBe(true);
+    try {
+      refusedCleanly(join(ro, 'LIB1.tgz'), /^qkmcmds: Cannot write in \S+ \(the file system is read-only\)/, ro);
+    } finally {
+      unmount(ro);
+    }
+  });
+
+  it.skipIf(!canMount)('a full disk', () => {
+    const full = join(root, 'full');
+    expect(mountTmpfs(full, 'size=8k')).toBe(true);
+    try {
+      try {
+        writeFileSync(join(full, 'filler'), Buffer.alloc(64 * 1024));
+      } catch {
+        // ENOSPC once the 8 KiB are taken: the point of the filler
+      }
+      refusedCleanly(join(full, 'LIB1.tgz'), /^qkmcmds: Cannot write \S+ \(the disk is full\); nothing was written/, full);
+    } finally {
+      unmount(full);
+    }
+  });
+});
+
+describe('certs library-bundle killed with SIGKILL', () => {
+  it(`leaves no private key in the data directory (${KILLS} kills), and the next run cleans up beside --out`, async () => {
+    const outDir = join(root, 'bundles');
+    mkdirSync(outDir, { recursive: true });
+    const out = join(outDir, 'LIB1.tgz');
+    expect(bundle(join(outDir, 'first.tgz')).code).toBe(0); // so the register folder exists to be watched
+    let killed = 0;
+    for (let i = 0; i < KILLS; i++) {
+      // Kill at the k-th change under the TLS folder, at the first change beside --out, or at a random moment.
+      const where = [tlsDir, outDir, undefined][i % 3];
+      const child = spawn(process.execPath, [QKMCMDS, '--data-dir', dataDir, 'certs', 'library-bundle', '--library', 'LIB1', '--out', out], {
+        env: { PATH: process.env.PATH ?? '' },
+        stdio: 'ignore',
+      });
+      const kill = () => child.kill('SIGKILL');
+      let changes = 1 + Math.floor(Math.random() * 6);
+      const watcher = where === undefined ? undefined : watch(where, { recursive: true }, () => --changes === 0 && kill());
+      const timer = setTimeout(kill, where === undefined ? 200 + Math.random() * 1500 : 20_000);
+      await new Promise((resolve) => child.on('close', resolve));
+      clearTimeout(timer);
+      if (child.signalCode === 'SIGKILL') killed++;
+      watcher?.close();
+      expect(privateKeysUnder(dataDir), `after kill ${i + 1}`).toEqual([]);
+      expect(readdirSync(tlsDir).filter((n) => n.startsWith('.bundle-'))).toEqual([]);
+    }
+    expect(killed).toBeGreaterThan(0);
+    const r = bundle(out);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readdirSync(outDir).filter((n) => n.startsWith('.'))).toEqual([]);
+    expect(privateKeysUnder(dataDir)).toEqual([]);
+  }, 60_000 + KILLS * 10_000);
+});
