@@ -60,7 +60,7 @@ describe('restore, then sync --last-key, then the library reads its tapes', () =
     const files = readdirSync(backups);
     const app = files.find((f) => f.startsWith('QKMApp'))!;
     const data = files.find((f) => f.startsWith('QKMData'))!;
-    const restored = qkmcmds(['--data-dir', dir, 'restore', path.join(backups, app), path.join(backups, data)], {}, `${TEST_PASSPHRASE}\n`);
+    const restored = qkmcmds(['--data-dir', dir, 'restore', '--yes', path.join(backups, app), path.join(backups, data)], {}, `${TEST_PASSPHRASE}\n`);
     expect(restored.code, restored.stderr).toBe(0);
     const sync = await qkmcmdsOk(['--data-dir', dir, 'sync', '--last-key', given[2]!.uid]);
     qkmd = await startQkmdKeyServer({ dataDir: dir });

@@ -194,7 +194,7 @@ it('restores a format 1 backup (master key in clear) written before backups were
   await tar.x({ file: appFile!, cwd: work });
   const clear = readFileSync(path.join(work, 'master.key'));
   removeDir(work);
-  const r = await restoreBackup({ dataDir: dir, appFile: appFile!, dataFile: dataFile!, serial: SETTINGS.serial, world, allowOtherServer: true, unlock: unlockWith() });
+  const r = await restoreBackup({ dataDir: dir, appFile: appFile!, dataFile: dataFile!, serial: SETTINGS.serial, world, allowOtherServer: true, unlock: unlockWith(), confirmOlder: () => true });
   expect(r).toMatchObject({ keys: 8, libraries: ['LIB1'], backupSerial: 'SIMA4873355B3', sealedTo: undefined });
   expect(masterKey().equals(clear)).toBe(true);
 });

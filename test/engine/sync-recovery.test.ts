@@ -69,7 +69,7 @@ describe('sync after restore', () => {
     objects.activate('LIB1', given[0]!.uid);
     engine.store.close();
 
-    await restoreBackup({ dataDir: dir, appFile: backup.appFile, dataFile: backup.dataFile, serial: SETTINGS.serial, world, unlock: unlockWith() });
+    await restoreBackup({ dataDir: dir, appFile: backup.appFile, dataFile: backup.dataFile, serial: SETTINGS.serial, world, unlock: unlockWith(), confirmOlder: () => true });
     reopen();
     world.advance(60_000);
     const synced = engine.sync(given[2]!.uid);
