@@ -1,9 +1,11 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeResponseMessage, encodeRequestMessage } from '../../src/kmip/messages/index.js';
 import { ResultStatus } from '../../src/kmip/ttlv/index.js';
+import { QKMD } from '../helpers/cli.js';
 import { removeDir, tempDir } from '../helpers/engine.js';
 import { closedPattern, openIdleConnections, type IdleConnection } from '../helpers/idle-connections.js';
 import { prepareLibrary, qkmcmdsOk, startQkmdKeyServer, type LibraryFiles, type QkmdKeyServer } from '../helpers/qkmd-kmip.js';
@@ -81,4 +83,18 @@ describe('qkmd under a flood of connections that never authenticate', () => {
     expect(refused.length).toBeGreaterThan(0);
     expect(refused.length).toBeLessThanOrEqual(5);
   }, 60_000);
+});
+
+describe('the connection bounds in the config', () => {
+  it('refuses bounds that would leave no room for libraries, in one sentence', () => {
+    const r = spawnSync(process.execPath, [QKMD, '--data-dir', path.join(dir, 'other')], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '', QKM_KMIP_PORT: '0', QKM_KMIP_MAX_CONNECTIONS: '100', QKM_KMIP_MAX_UNAUTHENTICATED: '100' },
+      timeout: 30_000,
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(
+      'qkmd: kmip.max_unauthenticated is 100, but it must be less than kmip.max_connections (100) so that libraries always find room; lower it or raise max_connections.\n',
+    );
+  });
 });
