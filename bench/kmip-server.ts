@@ -15,16 +15,12 @@
  * BENCH_ROUNDS sets how many slices each phase is cut into (default 4).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer as createNetServer, connect as netConnect } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
-import { connect as tlsConnect, createServer as createTlsServer, type TLSSocket } from 'node:tls';
-import { fileURLToPath } from 'node:url';
-import { extract } from 'tar';
-import { PACKAGE_ROOT } from '../src/config/config.js';
-import { decodeResponseMessage, encodeRequestMessage, encodeResponseMessage } from '../src/kmip/messages/index.js';
+import { createServer as createTlsServer } from 'node:tls';
+import { decodeResponseMessage, encodeResponseMessage } from '../src/kmip/messages/index.js';
 import { keyServerTlsOptions } from '../src/kmip/tls/tls-policy.js';
 import {
   CryptographicAlgorithm,
@@ -39,8 +35,20 @@ import {
   integer,
   structure,
   textString,
-  type TtlvItem,
 } from '../src/kmip/ttlv/index.js';
+import { CREATE, Frames, VERSION_1_2, connectMany, exchange, explain, getRequest, statusOf } from './kmip-client.js';
+import {
+  cpuSeconds,
+  deadline,
+  groups,
+  rssMiB,
+  settled,
+  sleep,
+  startBare,
+  startQkmdWithLibrary,
+  stopChild,
+  type Target,
+} from './processes.js';
 import { PYKMIP_MAKE_CERTS, PYKMIP_SERVER_CONF } from './pykmip-fixtures.js';
 import { report } from './report.js';
 
@@ -57,50 +65,9 @@ const IDLE_HOLD_MS = 3000;
 const LIBRARY = 'bench-lib';
 /** Enough keys that no Create phase runs the set dry (generation runs at ~30,000 keys a second). */
 const SET_SIZE = 150_000;
-const VERSION_1_2 = { major: 1, minor: 2 };
-const QKMD = path.join(PACKAGE_ROOT, 'bin', 'qkmd.js');
-const QKMCMDS = path.join(PACKAGE_ROOT, 'bin', 'qkmcmds.js');
 const PYKMIP_SERVER = '/usr/bin/pykmip-server';
 
-interface ClientTls {
-  ca: string;
-  cert: string;
-  key: string;
-}
-
-interface Target {
-  name: string;
-  port: number;
-  tls: ClientTls;
-  pid: number;
-}
-
 // ---- requests and responses --------------------------------------------------------------
-
-function attribute(name: string, value: TtlvItem): TtlvItem {
-  return structure(Tag.Attribute, [textString(Tag.AttributeName, name), value]);
-}
-
-function request(operation: number, payload: TtlvItem[]): Buffer {
-  return Buffer.from(
-    encodeRequestMessage({
-      header: { protocolVersion: VERSION_1_2, batchCount: 1 },
-      batchItems: [{ operation, payload: structure(Tag.RequestPayload, payload) }],
-    }),
-  );
-}
-
-/** A plain KMIP 1.2 Create of an AES-256 key, as PyKMIP's client sends it. */
-const CREATE = request(Operation.Create, [
-  enumeration(Tag.ObjectType, ObjectType.SymmetricKey),
-  structure(Tag.TemplateAttribute, [
-    attribute('Cryptographic Algorithm', enumeration(Tag.AttributeValue, CryptographicAlgorithm.AES)),
-    attribute('Cryptographic Length', integer(Tag.AttributeValue, 256)),
-    attribute('Cryptographic Usage Mask', integer(Tag.AttributeValue, 12)),
-  ]),
-]);
-
-const getRequest = (uid: string): Buffer => request(Operation.Get, [textString(Tag.UniqueIdentifier, uid)]);
 
 /** What the bare server answers to everything: a Get response of a real Get's size. */
 function cannedGetResponse(): Buffer {
@@ -129,94 +96,7 @@ function cannedGetResponse(): Buffer {
   );
 }
 
-/** Result Status, Enumeration, length 4: found by bytes so checking costs the client little. */
-const RESULT_STATUS = Buffer.from([0x42, 0x00, 0x7f, 0x05, 0, 0, 0, 4]);
-
-function statusOf(buf: Buffer, start: number, end: number): number {
-  const at = buf.indexOf(RESULT_STATUS, start);
-  return at < 0 || at + 12 > end ? -1 : buf.readUInt32BE(at + 8);
-}
-
-function explain(frame: Buffer): string {
-  try {
-    const item = decodeResponseMessage(frame).batchItems[0];
-    return `status ${item?.resultStatus}, reason ${item?.resultReason}: ${item?.resultMessage ?? ''}`;
-  } catch (e) {
-    return `undecodable response (${(e as Error).message})`;
-  }
-}
-
 // ---- a pipelining client ---------------------------------------------------------------------
-
-/** Splits a TLS stream into TTLV frames (header: tag 3, type 1, length 4). */
-class Frames {
-  private rest: Buffer = Buffer.alloc(0);
-  constructor(private readonly onFrames: (buf: Buffer, starts: number[], ends: number[]) => void) {}
-  push(chunk: Buffer): void {
-    const buf = this.rest.length > 0 ? Buffer.concat([this.rest, chunk]) : chunk;
-    const starts: number[] = [];
-    const ends: number[] = [];
-    let off = 0;
-    while (buf.length - off >= 8) {
-      const end = off + 8 + buf.readUInt32BE(off + 4);
-      if (end > buf.length) break;
-      starts.push(off);
-      ends.push(end);
-      off = end;
-    }
-    this.rest = off < buf.length ? Buffer.from(buf.subarray(off)) : Buffer.alloc(0);
-    if (starts.length > 0) this.onFrames(buf, starts, ends);
-  }
-}
-
-function connectTo(target: Pick<Target, 'port' | 'tls'>): Promise<TLSSocket> {
-  return new Promise((resolve, reject) => {
-    const socket = tlsConnect({
-      host: '127.0.0.1',
-      port: target.port,
-      ca: target.tls.ca,
-      cert: target.tls.cert,
-      key: target.tls.key,
-      // PyKMIP's client speaks TLS 1.2 only; every server is measured the way it is used.
-      minVersion: 'TLSv1.2',
-      maxVersion: 'TLSv1.2',
-      // The chain is verified; the name is not (the PyKMIP certificate names 127.0.0.1 only by IP SAN).
-      checkServerIdentity: () => undefined,
-    });
-    socket.setNoDelay(true);
-    socket.once('secureConnect', () => {
-      socket.removeListener('error', reject);
-      resolve(socket);
-    });
-    socket.once('error', reject);
-  });
-}
-
-async function connectMany(target: Pick<Target, 'port' | 'tls'>, n: number, parallel = 64): Promise<TLSSocket[]> {
-  const sockets: TLSSocket[] = [];
-  for (let i = 0; i < n; i += parallel) {
-    const batch = await Promise.all(Array.from({ length: Math.min(parallel, n - i) }, () => connectTo(target)));
-    sockets.push(...batch);
-  }
-  for (const s of sockets) s.on('error', () => {});
-  return sockets;
-}
-
-/** One request/response over a fresh connection, decoded; for setup. */
-async function exchange(target: Pick<Target, 'port' | 'tls'>, req: Buffer): Promise<Buffer> {
-  const socket = await connectTo(target);
-  try {
-    return await new Promise<Buffer>((resolve, reject) => {
-      const frames = new Frames((buf, starts, ends) => resolve(Buffer.from(buf.subarray(starts[0], ends[0]))));
-      socket.on('data', (d: Buffer) => frames.push(d));
-      socket.once('error', reject);
-      socket.once('close', () => reject(new Error('closed before answering')));
-      socket.write(req);
-    });
-  } finally {
-    socket.destroy();
-  }
-}
 
 /** What one slice of a phase saw on one server; slices add up. */
 interface Slice {
@@ -342,10 +222,6 @@ async function measurePhase(targets: Target[], reqFor: (t: Target) => Buffer, co
 
 // ---- processes ----------------------------------------------------------------------------------
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-/** A deadline for Promise.race that does not keep the process alive once the race is won. */
-const deadline = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
-
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createNetServer();
@@ -377,115 +253,10 @@ function waitForPort(port: number, child: ChildProcess, timeoutMs: number, what:
   });
 }
 
-/** Resolves with the first match of `pattern` in the child's stdout or stderr. */
-function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number, what: string): Promise<RegExpExecArray> {
-  let seen = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} did not print ${pattern} within ${timeoutMs} ms:\n${seen}`)), timeoutMs);
-    const look = (d: Buffer) => {
-      seen += d.toString();
-      const m = pattern.exec(seen);
-      if (m) {
-        clearTimeout(timer);
-        // Keep draining the pipes (a child blocked on a full pipe would stall), but stop keeping what comes.
-        child.stdout?.off('data', look).resume();
-        child.stderr?.off('data', look).resume();
-        resolve(m);
-      }
-    };
-    child.stdout?.on('data', look);
-    child.stderr?.on('data', look);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${what} exited with ${code}:\n${seen}`));
-    });
-  });
-}
-
-/** SIGTERM, then SIGKILL after `graceMs`; to the whole group when the child leads one (PyKMIP). */
-async function stopChild(child: ChildProcess, graceMs = 5000): Promise<void> {
-  const group = groups.has(child);
-  const signal = (sig: NodeJS.Signals) => {
-    try {
-      if (group) process.kill(-child.pid!, sig);
-      else child.kill(sig);
-    } catch {
-      // already gone
-    }
-  };
-  if (child.exitCode === null && child.signalCode === null) {
-    const exited = new Promise<void>((r) => child.once('exit', () => r()));
-    signal('SIGTERM');
-    const timer = setTimeout(() => signal('SIGKILL'), graceMs);
-    await exited;
-    clearTimeout(timer);
-  }
-  // The leader may be gone while its helpers linger.
-  if (group) signal('SIGKILL');
-}
-
-/** Children started as process-group leaders. */
-const groups = new WeakSet<ChildProcess>();
-
-/** Resolves once `pid` uses (next to) no CPU: at most one 10 ms tick in 200 ms, or after 20 s. */
-async function settled(pid: number): Promise<void> {
-  const until = performance.now() + 20_000;
-  let before = cpuSeconds(pid);
-  while (performance.now() < until) {
-    await sleep(200);
-    const now = cpuSeconds(pid);
-    if (now - before <= 0.01) return;
-    before = now;
-  }
-}
-
-/** A process's CPU time so far, user + system, from /proc (10 ms ticks: read over seconds, not milliseconds). */
-function cpuSeconds(pid: number): number {
-  // The fields after the command name, which is in parentheses and may hold spaces.
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-function rssMiB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? NaN);
-  return kb / 1024;
-}
-
-function qkmcmds(args: string[], env: NodeJS.ProcessEnv): string {
-  const r = spawnSync(process.execPath, [QKMCMDS, ...args], { env, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`qkmcmds ${args.join(' ')} exited with ${r.status}: ${r.stderr}${r.stdout}`);
-  return r.stdout;
-}
-
-/** qkmd on a free port with a fresh data dir, a generated set, and the library's bundle unpacked. */
+/** qkmd with the benchmark's library and a set big enough for every Create phase. */
 async function startQkmd(dir: string, children: ChildProcess[]): Promise<{ target: Target; child: ChildProcess }> {
-  const dataDir = path.join(dir, 'qkmd');
-  await mkdir(dataDir);
-  const env = {
-    PATH: process.env.PATH ?? '',
-    QKM_KMIP_PORT: '0',
-    QKM_KEYS_REQUIRE_BACKUP: 'false',
-    QKM_KEYS_I2000: String(SET_SIZE),
-    QKM_LOG_LEVEL: 'warn',
-  };
-  // e.g. QKMD_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to see where qkmd's time goes under this load
-  const nodeArgs = process.env.QKMD_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...nodeArgs, QKMD, '--data-dir', dataDir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  const m = await waitForLine(child, /key server listening on (\S+):(\d+)/, 30_000, 'qkmd');
-  qkmcmds(['--data-dir', dataDir, 'keys', 'generate', '--library', LIBRARY, '--class', 'i2000'], env);
-  const bundleDir = path.join(dir, 'bundle');
-  await mkdir(bundleDir);
-  const bundle = path.join(bundleDir, `${LIBRARY}.tgz`);
-  qkmcmds(['--data-dir', dataDir, 'certs', 'library-bundle', '--library', LIBRARY, '--out', bundle], env);
-  await extract({ file: bundle, cwd: bundleDir });
-  const tls = {
-    ca: await readFile(path.join(bundleDir, 'ca.pem'), 'utf8'),
-    cert: await readFile(path.join(bundleDir, 'client.pem'), 'utf8'),
-    key: await readFile(path.join(bundleDir, 'client.key'), 'utf8'),
-  };
-  return { target: { name: 'qkmd', port: Number(m[2]), tls, pid: child.pid! }, child };
+  const { target, child } = await startQkmdWithLibrary(dir, children, { library: LIBRARY, setSize: SET_SIZE });
+  return { target: { ...target, name: 'qkmd' }, child };
 }
 
 /** PyKMIP's server from the project's template, certificates from make-certs.sh in our temp dir. */
@@ -515,17 +286,6 @@ async function startPykmip(dir: string, children: ChildProcess[]): Promise<{ tar
     key: await readFile(path.join(certDir, 'client.key'), 'utf8'),
   };
   return { target: { name: 'PyKMIP', port, tls, pid: child.pid! }, child };
-}
-
-/** The bare ceiling, in its own process like the other two servers, with qkmd's certificate. */
-async function startBare(qkmdDataDir: string, clientTls: ClientTls, children: ChildProcess[]): Promise<{ target: Target; child: ChildProcess }> {
-  // The IPC channel lets the bare server notice when this process goes away, however it goes.
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--bare-server', path.join(qkmdDataDir, 'tls')], {
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-  });
-  children.push(child);
-  const m = await waitForLine(child, /bare listening on (\d+)/, 15_000, 'bare TLS server');
-  return { target: { name: 'bare TLS', port: Number(m[1]), tls: clientTls, pid: child.pid! }, child };
 }
 
 /** `--bare-server TLSDIR`: a TLS server with our policy that answers every frame at once. */

@@ -1,6 +1,7 @@
 import { ensureServerCredentials, removeBundleLeftovers } from '../kmip/certs/index.js';
 import { KmipTlsServer, type FrameHandler, type FramesHandler, type OversizeHandler } from '../kmip/tls/index.js';
-import { QkmError } from '../errors.js';
+import type { QkmConfig } from '../config/config.js';
+import { ConfigError, QkmError } from '../errors.js';
 import type { Context } from './context.js';
 import { tlsDirOf } from './cert-commands.js';
 import { libraryRevocation } from './library-revocation.js';
@@ -23,6 +24,7 @@ export async function startKeyService(
 ): Promise<KeyService> {
   const { hostname } = ctx.config.server;
   const { host, port } = ctx.config.kmip;
+  const limits = connectionLimits(ctx.config.kmip);
   const altNames = ['localhost', '127.0.0.1', '::1', ...(host !== '0.0.0.0' && host !== '::' ? [host] : [])];
   const creds = await ensureServerCredentials(tlsDirOf(ctx), { hostname, altNames, now: new Date(ctx.world.now()) });
   if (creds.caCreated) ctx.log.info({ tlsDir: tlsDirOf(ctx) }, 'appliance CA created');
@@ -32,7 +34,7 @@ export async function startKeyService(
   const revocation = libraryRevocation(ctx, tlsDirOf(ctx));
   const guarded = revocation.guard(handlers);
   const server = new KmipTlsServer({
-    host, port, handler: guarded.frame, onFrames: guarded.frames, onOversize: guarded.oversize, authorize: revocation.authorize, logger: ctx.log,
+    host, port, ...limits, handler: guarded.frame, onFrames: guarded.frames, onOversize: guarded.oversize, authorize: revocation.authorize, logger: ctx.log,
     tls: { caCertPem: creds.caCertPem, serverCertPem: creds.serverCertPem, serverKeyPem: creds.serverKeyPem },
   });
   let bound: { host: string; port: number };
@@ -45,4 +47,16 @@ export async function startKeyService(
   }
   ctx.log.info(bound, 'key server listening');
   return { host: bound.host, port: bound.port, server, stop: () => server.stop() };
+}
+
+/** The [kmip] connection bounds, checked against each other (each alone is checked on load). */
+function connectionLimits(kmip: QkmConfig['kmip']): { maxConnections: number; maxUnauthenticated: number; maxUnauthenticatedPerAddress: number } {
+  const { max_connections: total, max_unauthenticated: unauthenticated, max_unauthenticated_per_address: perAddress } = kmip;
+  if (unauthenticated >= total) {
+    throw new ConfigError('CONFIG_KMIP_LIMITS', `kmip.max_unauthenticated is ${unauthenticated}, but it must be less than kmip.max_connections (${total}) so that libraries always find room; lower it or raise max_connections.`);
+  }
+  if (perAddress > unauthenticated) {
+    throw new ConfigError('CONFIG_KMIP_LIMITS', `kmip.max_unauthenticated_per_address is ${perAddress}, but it must be at most kmip.max_unauthenticated (${unauthenticated}); lower it.`);
+  }
+  return { maxConnections: total, maxUnauthenticated: unauthenticated, maxUnauthenticatedPerAddress: perAddress };
 }

@@ -8,7 +8,7 @@ import { SETTINGS, type Setting, describeAllowed, envName } from './schema.js';
 export interface QkmConfig {
   paths: { data_dir: string };
   server: { serial: string; hostname: string };
-  kmip: { host: string; port: number };
+  kmip: { host: string; port: number; max_connections: number; max_unauthenticated: number; max_unauthenticated_per_address: number };
   keys: { i500: number; i2000: number; depletion_percent: number; require_backup: boolean };
   pair: { role: 'standalone' | 'primary' | 'secondary'; peer: string };
   hardware: {

@@ -31,6 +31,11 @@ export const SETTINGS: readonly Setting[] = [
   { section: 'kmip', key: 'host', type: { kind: 'string', pattern: hostPattern, describe: 'an IP address or host name' }, default: '127.0.0.1' },
   // 0 asks the system for any free port (tests); the appliance always uses 6000.
   { section: 'kmip', key: 'port', type: { kind: 'int', min: 0, max: 65535 }, default: 6000 },
+  // Connections the key server holds at once; those not yet authenticated have a smaller
+  // share (below), so that libraries with a valid certificate always find room.
+  { section: 'kmip', key: 'max_connections', type: { kind: 'int', min: 2, max: 65_536 }, default: 2048 },
+  { section: 'kmip', key: 'max_unauthenticated', type: { kind: 'int', min: 1, max: 65_535 }, default: 256 },
+  { section: 'kmip', key: 'max_unauthenticated_per_address', type: { kind: 'int', min: 1, max: 65_535 }, default: 32 },
   { section: 'keys', key: 'i500', type: { kind: 'int', min: 1, max: 1_000_000 }, default: 1024 },
   { section: 'keys', key: 'i2000', type: { kind: 'int', min: 1, max: 1_000_000 }, default: 4096 },
   { section: 'keys', key: 'depletion_percent', type: { kind: 'int', min: 1, max: 99 }, default: 80 },

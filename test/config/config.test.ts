@@ -65,7 +65,7 @@ describe('load order', () => {
 describe('every value is validated with one sentence naming key, file and line', () => {
   it('an unknown key', () => {
     const f = file('[kmip]\nhost = "0.0.0.0"\nprot = 6000\n');
-    expect(fails({ configFile: f })).toBe(`Unknown key kmip.prot in ${f} line 3; [kmip] allows host, port.`);
+    expect(fails({ configFile: f })).toBe(`Unknown key kmip.prot in ${f} line 3; [kmip] allows host, port, max_connections, max_unauthenticated, max_unauthenticated_per_address.`);
   });
   it('an unknown section', () => {
     const f = file('\n[kmipp]\nport = 1\n');

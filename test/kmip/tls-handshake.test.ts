@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ConnectionInfo } from '../../src/kmip/tls/index.js';
+import { REFUSAL_LOG_LIMITS, type ConnectionInfo } from '../../src/kmip/tls/index.js';
 import {
   echoHandler,
   exchangeOnce,
@@ -17,6 +17,8 @@ const seen: ConnectionInfo[] = [];
 beforeAll(async () => {
   fx = await makeTlsFixture('lib-alpha');
   ({ server, log } = await startServer(fx, {
+    // Every refusal here comes from 127.0.0.1 within a minute, and each one is checked.
+    refusalLog: { ...REFUSAL_LOG_LIMITS, linesPerAddress: 1000 },
     handler: async (conn, frame) => {
       seen.push(conn);
       return echoHandler(conn, frame);

@@ -1,4 +1,5 @@
 import { connect as connectTcp, type Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   connectClient,
@@ -156,8 +157,17 @@ describe('pause, resume, stop and the connection bound', () => {
   });
 
   it('refuses connections beyond maxConnections, logging the burst once', async () => {
-    const { server, log } = await startServer(fx, { maxConnections: 3, handler: echoHandler });
-    const held = await Promise.all([1, 2, 3].map(() => connectClient(fx, server.port, fx.good)));
+    const { server, log } = await startServer(fx, { maxConnections: 3, maxUnauthenticated: 2, maxUnauthenticatedPerAddress: 2, handler: echoHandler });
+    const held: TLSSocket[] = [];
+    for (let i = 0; i < 3; i++) {
+      // One at a time, each answered once: the server has accepted its certificate, so
+      // it is no longer an unauthenticated connection that a newcomer could displace.
+      const socket = await connectClient(fx, server.port, fx.good);
+      const replies = new FrameCollector(socket);
+      socket.write(ttlvFrame(8));
+      await replies.waitFor(1);
+      held.push(socket);
+    }
     for (let i = 0; i < 3; i++) {
       expect((await exchangeOnce(fx, server.port, fx.good)).outcome).not.toBe('answered');
     }

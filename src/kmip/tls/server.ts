@@ -1,10 +1,13 @@
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
+import { SystemClock, type Clock } from '../../../drivers/clock.js';
 import { KmipConnection, type FrameHandler, type FramesHandler, type OversizeHandler } from './connection.js';
 import { DEFAULT_MAX_FRAME_BYTES } from './frame-reader.js';
 import { authorized, describeHandshakeFailure, identityFromCertificate, type Authorize } from './identity.js';
 import type { TransportLogger } from './logger.js';
+import { RefusalLog, type Refusal, type RefusalLogLimits } from './refusal-log.js';
 import { keyServerTlsOptions, type ServerTlsMaterial } from './tls-policy.js';
+import { UnauthenticatedConnections, type ShedReason } from './unauthenticated.js';
 
 export const KMIP_PORT = 6000;
 
@@ -26,7 +29,14 @@ export interface KmipTlsServerOptions {
   idleTimeoutMs?: number;
   frameTimeoutMs?: number;
   maxConnections?: number;
+  /** Connections not yet through the handshake with a valid certificate; below maxConnections. */
+  maxUnauthenticated?: number;
+  maxUnauthenticatedPerAddress?: number;
   maxQueuedFrames?: number;
+  /** Times the refusal log's one-minute summaries. */
+  clock?: Clock;
+  /** How many refusals are logged one by one (see RefusalLog); REFUSAL_LOG_LIMITS by default. */
+  refusalLog?: RefusalLogLimits;
 }
 
 export const TRANSPORT_DEFAULTS = {
@@ -36,6 +46,10 @@ export const TRANSPORT_DEFAULTS = {
   idleTimeoutMs: 5 * 60_000,
   frameTimeoutMs: 10_000,
   maxConnections: 2048,
+  // A library needs one handshake at a time per connection it opens; these leave room
+  // for hundreds of libraries connecting at once, and for 1,792 authenticated connections.
+  maxUnauthenticated: 256,
+  maxUnauthenticatedPerAddress: 32,
   maxQueuedFrames: 32,
 } as const;
 
@@ -49,6 +63,12 @@ interface Tracked {
   /** Set once the refusal has been logged, so each refused connection is logged once. */
   refusalLogged: boolean;
 }
+
+const SHED_REASONS: Record<ShedReason | 'connections', string> = {
+  address: 'too many unauthenticated connections from this address; the oldest is closed',
+  total: 'too many unauthenticated connections; the oldest is closed',
+  connections: 'connection limit reached; the oldest unauthenticated connection is closed',
+};
 
 /**
  * Node gives no public link from a TLSSocket back to the TCP socket it wraps, and a socket
@@ -65,7 +85,7 @@ function rawSocketOf(tlsSocket: TLSSocket): Socket | undefined {
  * nothing of KMIP semantics: every complete message goes to the injected handler.
  */
 export class KmipTlsServer {
-  private readonly opts: Required<Omit<KmipTlsServerOptions, 'onOversize' | 'onFrames' | 'authorize'>> & Pick<KmipTlsServerOptions, 'onOversize' | 'onFrames' | 'authorize'>;
+  private readonly opts: Required<Omit<KmipTlsServerOptions, 'onOversize' | 'onFrames' | 'authorize' | 'clock' | 'refusalLog'>> & Pick<KmipTlsServerOptions, 'onOversize' | 'onFrames' | 'authorize'>;
   private readonly net: NetServer;
   private readonly tls: TlsServer;
   /** Live TCP connections, for the connection bound, pause() and stop(). */
@@ -75,6 +95,8 @@ export class KmipTlsServer {
    * certificate after the TCP socket has closed, and the log line still needs its address.
    */
   private readonly records = new WeakMap<Socket, Tracked>();
+  private readonly unauthenticated: UnauthenticatedConnections<Tracked>;
+  private readonly refusals: RefusalLog;
   private nextId = 1;
   private boundPort: number | undefined;
   private isPaused = false;
@@ -83,6 +105,11 @@ export class KmipTlsServer {
 
   constructor(options: KmipTlsServerOptions) {
     this.opts = { ...TRANSPORT_DEFAULTS, ...stripUndefined(options) } as typeof this.opts;
+    if (!(this.opts.maxUnauthenticatedPerAddress <= this.opts.maxUnauthenticated && this.opts.maxUnauthenticated < this.opts.maxConnections)) {
+      throw new RangeError('KmipTlsServer needs maxUnauthenticatedPerAddress <= maxUnauthenticated < maxConnections');
+    }
+    this.unauthenticated = new UnauthenticatedConnections(this.opts);
+    this.refusals = new RefusalLog(this.opts.logger, options.clock ?? new SystemClock(), options.refusalLog);
     // The TLS server never listens itself: we accept TCP first, so that paused or
     // over-limit connections are dropped before any TLS work, and each handshake can be
     // given an absolute deadline (Node's handshakeTimeout is reset by every byte).
@@ -128,6 +155,7 @@ export class KmipTlsServer {
     const closed = new Promise<void>((resolve) => this.net.close(() => resolve()));
     this.closeAll();
     await closed;
+    this.refusals.flush();
     this.opts.logger.info({ port: this.boundPort }, 'key server stopped');
   }
 
@@ -161,6 +189,11 @@ export class KmipTlsServer {
       return;
     }
     if (this.tracked.size >= this.opts.maxConnections) {
+      // Authenticated libraries hold the rest: a newcomer may still take an unauthenticated one's place.
+      const oldest = this.unauthenticated.takeOldest();
+      if (oldest) this.shed(oldest, 'connections');
+    }
+    if (this.tracked.size >= this.opts.maxConnections) {
       // Log the first refusal of a burst, and the count when there is room again.
       if (this.refusedOverLimit++ === 0) {
         this.opts.logger.warn({ maxConnections: this.opts.maxConnections, remoteAddress: raw.remoteAddress }, 'connection limit reached; refusing new connections');
@@ -174,6 +207,7 @@ export class KmipTlsServer {
       remotePort: raw.remotePort ?? 0,
       refusalLogged: false,
     };
+    for (const { conn, reason } of this.unauthenticated.admit(tracked)) this.shed(conn, reason);
     this.tracked.set(raw, tracked);
     this.records.set(raw, tracked);
     raw.on('close', () => this.onTcpClose(tracked));
@@ -185,11 +219,26 @@ export class KmipTlsServer {
       this.logRefusal(tracked, 'handshake timeout');
       raw.destroy();
     }, this.opts.handshakeTimeoutMs);
-    this.tls.emit('connection', raw);
+    // TLS starts with the client's first bytes: a connection that says nothing costs a
+    // TCP socket, not a TLS session (the TLS socket replays what was read meanwhile).
+    raw.once('readable', () => {
+      if (raw.destroyed) return;
+      if (raw.readableLength > 0) return this.tls.emit('connection', raw);
+      this.logRefusal(tracked, 'client closed the connection before the handshake');
+      raw.destroy();
+    });
+  }
+
+  /** Closes an unauthenticated connection to make room for a newer one. */
+  private shed(tracked: Tracked, reason: ShedReason | 'connections'): void {
+    this.logRefusal(tracked, SHED_REASONS[reason]);
+    this.tracked.delete(tracked.raw);
+    tracked.raw.destroy();
   }
 
   private onTcpClose(tracked: Tracked): void {
     clearTimeout(tracked.handshakeTimer);
+    this.unauthenticated.remove(tracked);
     this.tracked.delete(tracked.raw);
     if (this.refusedOverLimit > 0 && this.tracked.size < this.opts.maxConnections) {
       this.opts.logger.info({ refused: this.refusedOverLimit }, 'below the connection limit again');
@@ -200,10 +249,8 @@ export class KmipTlsServer {
   private logRefusal(tracked: Tracked | undefined, reason: string): void {
     if (tracked?.refusalLogged) return;
     if (tracked) tracked.refusalLogged = true;
-    this.opts.logger.warn(
-      { remoteAddress: tracked?.remoteAddress, remotePort: tracked?.remotePort, reason },
-      'refused a key server client during the TLS handshake',
-    );
+    const refusal: Refusal = { remoteAddress: tracked?.remoteAddress, remotePort: tracked?.remotePort, reason };
+    this.refusals.refused(refusal, 'refused a key server client during the TLS handshake');
   }
 
   private onHandshakeError(err: NodeJS.ErrnoException, socket: TLSSocket): void {
@@ -232,6 +279,7 @@ export class KmipTlsServer {
       socket.destroy();
       return;
     }
+    if (tracked) this.unauthenticated.remove(tracked);
     const info = { id: this.nextId++, identity: result.identity, remoteAddress, remotePort };
     const handlers = { frame: this.opts.handler, frames: this.opts.onFrames, oversize: this.opts.onOversize };
     const connection = new KmipConnection(info, socket, handlers, this.opts, this.opts.logger);
