@@ -2,13 +2,15 @@ import { Command } from 'commander';
 import { startHardware } from '../agent/hardware.js';
 import { hardwareHandler } from '../control/handlers.js';
 import { withKeyService } from '../control/key-service-handler.js';
+import { fittingSocketPath } from '../control/protocol.js';
 import { startControlServer } from '../control/server.js';
 import { GroupCommit } from '../engine/group-commit.js';
 import { ManagedObjects } from '../engine/objects.js';
+import { realWorld } from '../engine/world.js';
 import { KmipRequestHandler } from '../kmip/server-handler.js';
 import { type Context, type GlobalOptions, VERSION, loadContext, openEngine, runCommand } from './context.js';
 import { type KeyService, startKeyService } from './key-service.js';
-import { claimDataDir } from './pidfile.js';
+import { claimDataDir } from './data-dir-lock.js';
 
 const PROGRAM = 'qkmd';
 const ref: { ctx?: Context } = {};
@@ -30,7 +32,10 @@ await runCommand(PROGRAM, ref, async () => {
   // (a half-started qkmd must not linger holding its socket).
   const stops: (() => unknown)[] = [];
   try {
-    const ctx = (ref.ctx = loadContext(PROGRAM, program.opts<GlobalOptions>()));
+    const ctx = (ref.ctx = loadContext(PROGRAM, program.opts<GlobalOptions>(), realWorld, {
+      createDataDir: true,
+      check: (config) => void fittingSocketPath(config.paths.data_dir),
+    }));
     stops.push(claimDataDir(ctx.config.paths.data_dir));
     const engine = openEngine(ctx, true);
     stops.push(() => engine.store.close());
@@ -71,6 +76,9 @@ await runCommand(PROGRAM, ref, async () => {
     await stopAll(stops);
   }
 });
+
+// A failed start ends here even if some part of qkmd, half started, would keep Node alive.
+if (process.exitCode) process.exit();
 
 async function stopAll(stops: (() => unknown)[]): Promise<void> {
   while (stops.length > 0) {

@@ -1,0 +1,47 @@
+import { statfsSync } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * What a failure says about the disk under it, as one sentence for the user: a full disk,
+ * a used-up quota, a read-only file system or an I/O error. Undefined when it is none of
+ * these. SQLite reports some of them only as "disk I/O error", so that code is told apart
+ * from a full disk by asking the file system how much space is left.
+ */
+export function diskTroubleSentence(e: unknown, fallbackPath: string | undefined): string | undefined {
+  const codes = new Set<string>();
+  let where: string | undefined;
+  for (let c: unknown = e, depth = 0; c && typeof c === 'object' && depth < 8; c = (c as { cause?: unknown }).cause, depth++) {
+    const { code, path } = c as { code?: unknown; path?: unknown };
+    if (typeof code === 'string') codes.add(code);
+    if (where === undefined && typeof path === 'string') where = path;
+  }
+  where ??= fallbackPath;
+  const at = where ?? 'this data';
+  const has = (...names: string[]) => names.some((n) => codes.has(n));
+  if (has('ENOSPC', 'SQLITE_FULL') || (ioError(codes) && nearlyFull(where))) {
+    return `The disk holding ${at} is full; free some space there and try again.`;
+  }
+  if (has('EDQUOT')) return `The disk quota for ${at} is used up; free some space there or raise the quota, and try again.`;
+  if (has('EROFS')) return `${at} is on a read-only file system; remount it read-write (or use another place) and try again.`;
+  if (ioError(codes)) {
+    return `The disk holding ${at} reported an input/output error; check the disks (qkmcmds hw status) and the system log before you try again.`;
+  }
+  return undefined;
+}
+
+function ioError(codes: Set<string>): boolean {
+  return codes.has('EIO') || [...codes].some((c) => c.startsWith('SQLITE_IOERR'));
+}
+
+/** Under 1 MiB free for this user: SQLite's shared-memory file and journal need more. */
+function nearlyFull(where: string | undefined): boolean {
+  if (!where) return false;
+  for (let p = path.resolve(where); ; p = path.dirname(p)) {
+    try {
+      const s = statfsSync(p);
+      return s.bavail * s.bsize < 1024 * 1024;
+    } catch {
+      if (p === path.dirname(p)) return false; // a path not made yet: ask its parent
+    }
+  }
+}
