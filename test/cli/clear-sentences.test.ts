@@ -90,7 +90,7 @@ describe('mistakes around the data directory and the configuration', () => {
     const base = tempDir('qkm-long-');
     try {
       const long = path.join(base, 'd'.repeat(120 - base.length));
-      const r = spawnSync(process.execPath, [QKMD, '--data-dir', long], { encoding: 'utf8', timeout: 30_000, env: { PATH: process.env.PATH ?? '', QKM_KMIP_PORT: '0' } });
+      const r = spawnSync(process.execPath, [QKMD, '--data-dir', long], { encoding: 'utf8', timeout: 20_000, killSignal: 'SIGKILL', env: { PATH: process.env.PATH ?? '', QKM_KMIP_PORT: '0' } });
       expectOneSentence({ code: r.status, stderr: r.stderr },
         /^qkmd: The data directory path .* is too long for qkmd's control socket \(1\d\d bytes with \/qkmd\.sock, at most 107\); use a data directory with a path at most 97 bytes long\.$/);
       expect(readdirSync(base)).toEqual([]);

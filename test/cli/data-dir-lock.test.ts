@@ -83,9 +83,13 @@ describe('the data directory lock', () => {
     const [app, data] = await backupPair(env);
     const restore = spawn(process.execPath, [QKMCMDS, '--data-dir', dir, 'restore', app, data], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: 'ignore' });
     children.push(restore);
-    const exited = new Promise((resolve) => restore.on('exit', resolve));
+    let done = false;
+    const exited = new Promise((resolve) => restore.on('exit', resolve)).then(() => (done = true));
     const info = path.join(dir, 'qkmcmds.pid');
-    while (!existsSync(info) || !readFileSync(info, 'utf8').includes('restore')) await new Promise((r) => setTimeout(r, 2));
+    while (!existsSync(info) || !readFileSync(info, 'utf8').includes('restore')) {
+      if (done) throw new Error('the restore ended without ever saying it holds the data directory');
+      await new Promise((r) => setTimeout(r, 2));
+    }
     restore.kill('SIGSTOP'); // frozen mid-way, still holding the lock
 
     expect(await refusedStart()).toMatch(new RegExp(`qkmd: qkmcmds restore is running \\(pid ${restore.pid}\\) on ${dir}; wait for it to finish before you start qkmd\\.`));
