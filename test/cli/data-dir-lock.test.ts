@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { chmodSync, cpSync, existsSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { QKMCMDS, qkmcmds, startQkmd } from '../helpers/cli.js';
+import { claimDataDir } from '../../src/cli/data-dir-lock.js';
 import { removeDir, tempDir } from '../helpers/engine.js';
 
 let dir: string;
@@ -99,5 +101,37 @@ describe('the data directory lock', () => {
     children.push(d.child);
     d.child.kill('SIGTERM');
     expect(await d.exited).toBe(0);
+  });
+
+  it('a keystore upgrade waits for no one: refused while the data directory is held, done once it is free', () => {
+    // A keystore of the previous schema, as an older qkm left it.
+    const fixture = path.resolve(import.meta.dirname, '..', 'fixtures', 'keystore-schema2');
+    const ks = path.join(dir, 'keystore-schema2');
+    cpSync(fixture, ks, { recursive: true });
+    chmodSync(path.join(ks, 'master.key'), 0o600);
+    symlinkSync('keystore-schema2', path.join(dir, 'keystore'));
+    const env = { QKM_SERVER_SERIAL: (JSON.parse(readFileSync(path.join(fixture, 'expected.json'), 'utf8')) as { serial: string }).serial };
+    const schema = () => {
+      const db = new Database(path.join(ks, 'keystore.db'), { readonly: true });
+      try {
+        return db.pragma('user_version', { simple: true });
+      } finally {
+        db.close();
+      }
+    };
+
+    // This test process holds the lock as a running qkmd (of the older software) would.
+    const release = claimDataDir(dir);
+    try {
+      expectOneSentence(qkmcmds(['--data-dir', dir, 'keys', 'status'], env),
+        new RegExp(`^qkmcmds: qkmd is running \\(pid ${process.pid}\\) on ${dir}; stop it before you upgrade the keystore to schema version \\d+\\.$`));
+      expect(schema()).toBe(2);
+    } finally {
+      release();
+    }
+    const r = qkmcmds(['--data-dir', dir, 'keys', 'status'], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^Upgrading the keystore from schema version 2 to \d+/);
+    expect(schema()).toBeGreaterThan(2);
   });
 });
