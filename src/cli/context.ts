@@ -4,9 +4,12 @@ import { PACKAGE_ROOT, type QkmConfig, loadConfig } from '../config/config.js';
 import { KeyEngine } from '../engine/key-engine.js';
 import { Keystore } from '../engine/keystore.js';
 import { type World, realWorld } from '../engine/world.js';
-import { isQkmError } from '../errors.js';
+import { KeystoreError, isQkmError } from '../errors.js';
 import { type Logger, logFile, openLog } from '../logs/logger.js';
+import { claimDataDir } from './data-dir-lock.js';
+import { checkDataDir } from './data-dir-check.js';
 import { resolveSerial } from './serial.js';
+import { diskTroubleSentence } from '../util/disk-errors.js';
 
 export interface GlobalOptions {
   config?: string;
@@ -23,29 +26,55 @@ export interface Context {
 
 export const VERSION: string = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
+export interface ContextOptions {
+  /** qkmd and restore make the data directory (and mint the simulator's serial); other commands need one. */
+  createDataDir?: boolean;
+  /** Refuses a configuration before anything is written (qkmd: a data directory path too long for its socket). */
+  check?: (config: QkmConfig) => void;
+}
+
 /** Config, serial and log: what every command needs before it touches the keystore. */
-export function loadContext(program: string, opts: GlobalOptions, world: World = realWorld): Context {
+export function loadContext(program: string, opts: GlobalOptions, world: World = realWorld, o: ContextOptions = {}): Context {
   const config = loadConfig({ configFile: opts.config, dataDir: opts.dataDir });
+  const create = o.createDataDir === true;
+  o.check?.(config);
+  // Before the log opens: a mistyped --data-dir must not become a directory.
+  checkDataDir(config.paths.data_dir, create);
   const log = openLog(config.paths.data_dir, program, config.log.level, {
     maxFileBytes: config.log.max_file_kib * 1024,
     maxTotalBytes: config.log.max_total_kib * 1024,
     // A command that fails for a full disk says so in its own one sentence; qkmd has no other voice.
     announceFailure: program === 'qkmd',
   });
-  const serial = resolveSerial(config, world);
-  return { config, serial, world, log, program };
+  let serial: string | undefined;
+  // Resolved when first used: the hardware commands only talk to qkmd and never need it.
+  return { config, world, log, program, get serial() { return (serial ??= resolveSerial(config, world, { mint: create })); } };
 }
 
 export function openEngine(ctx: Context, create = false): KeyEngine {
-  const store = Keystore.open(ctx.config.paths.data_dir, ctx.world, {
-    create,
-    serial: ctx.serial,
-    onUpgrade: ({ from, to, keys }) => {
-      ctx.log.info({ from, to, keys }, 'upgrading the keystore schema');
-      // On stderr, so that a command's own output stays as scripts expect it.
-      process.stderr.write(`Upgrading the keystore from schema version ${from} to ${to} (${keys} keys, about a minute per million; if stopped, it starts over next time).\n`);
-    },
-  });
+  const dataDir = ctx.config.paths.data_dir;
+  let releaseUpgrade: (() => void) | undefined;
+  let store: Keystore;
+  try {
+    store = Keystore.open(dataDir, ctx.world, {
+      create,
+      serial: ctx.serial,
+      onUpgrade: ({ from, to, keys }) => {
+        // Nobody else may use the keystore while its schema changes (qkmd already holds this).
+        try {
+          releaseUpgrade = claimDataDir(dataDir, { program: ctx.program, task: 'keystore upgrade' }, `upgrade the keystore to schema version ${to}`);
+        } catch (e) {
+          // The keystore passes its own errors through as they are; anything else it calls unreadable.
+          throw isQkmError(e) ? new KeystoreError(e.code, e.message, { cause: e }) : e;
+        }
+        ctx.log.info({ from, to, keys }, 'upgrading the keystore schema');
+        // On stderr, so that a command's own output stays as scripts expect it.
+        process.stderr.write(`Upgrading the keystore from schema version ${from} to ${to} (${keys} keys, about a minute per million; if stopped, it starts over next time).\n`);
+      },
+    });
+  } finally {
+    releaseUpgrade?.();
+  }
   const k = ctx.config.keys;
   return new KeyEngine(store, {
     serial: ctx.serial,
@@ -57,23 +86,66 @@ export function openEngine(ctx: Context, create = false): KeyEngine {
 
 /**
  * Runs a command body: a QkmError becomes its one sentence on stderr (detail in the
- * log); anything else is our bug, reported as such with the log's path, never a trace.
+ * log), and so does a disk that is full, read-only or failing, even when the log itself
+ * cannot be written; anything else is our bug, reported as such with the log's path,
+ * never a trace.
  */
 export async function runCommand(program: string, ctxRef: { ctx?: Context }, body: () => Promise<number | void> | number | void): Promise<void> {
+  quietBrokenPipes(program);
   try {
     const code = await body();
     process.exitCode = code ?? 0;
   } catch (e) {
-    const log = ctxRef.ctx?.log;
-    log?.error({ err: e }, 'command failed');
-    if (isQkmError(e)) {
-      process.stderr.write(`${program}: ${e.message}\n`);
+    const ctx = ctxRef.ctx;
+    const logged = logFailure(ctx?.log, e);
+    const sentence = isQkmError(e) ? e.message : diskTroubleSentence(e, ctx?.config.paths.data_dir);
+    if (sentence) {
+      say(`${program}: ${sentence}`);
       process.exitCode = 1;
     } else {
-      const where = ctxRef.ctx ? ` details are in ${logFile(ctxRef.ctx.config.paths.data_dir, program)}` : '';
-      if (!log) process.stderr.write(`${String((e as Error)?.stack ?? e)}\n`);
-      process.stderr.write(`${program}: internal error (${(e as Error)?.message ?? e});${where || ' please report it'}.\n`);
+      const where = ctx && logged ? ` details are in ${logFile(ctx.config.paths.data_dir, program)}` : '';
+      if (!logged) say(String((e as Error)?.stack ?? e));
+      say(`${program}: internal error (${(e as Error)?.message ?? e});${where || ' please report it'}.`);
       process.exitCode = 70;
     }
+  }
+}
+
+/** The failure in the log, if the log can still be written (a full disk may refuse it). */
+function logFailure(log: Logger | undefined, e: unknown): boolean {
+  if (!log) return false;
+  try {
+    log.error({ err: e }, 'command failed');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function say(line: string): void {
+  try {
+    process.stderr.write(line + '\n');
+  } catch {
+    // stderr is gone too: the exit status still tells
+  }
+}
+
+let pipesQuiet = false;
+
+/**
+ * Output piped into a program that exits (`qkmcmds keys status | head -1`) is not an
+ * error of ours: the rest of the output is dropped and the command finishes its work
+ * (a key operation is never cut short by a reader leaving). Any other failure to write
+ * the output is one sentence and exit status 1.
+ */
+function quietBrokenPipes(program: string): void {
+  if (pipesQuiet) return;
+  pipesQuiet = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE' || stream === process.stderr) return;
+      say(`${program}: ${diskTroubleSentence(e, 'the output file') ?? `its output cannot be written (${e.code ?? e.message}).`}`);
+      process.exitCode = 1;
+    });
   }
 }

@@ -7,12 +7,13 @@ import { checkKeystore } from '../engine/integrity.js';
 import { LIBRARY_CLASSES, type LibraryClass } from '../engine/key-engine.js';
 import { listKeptKeystores, removeKeptKeystore } from '../engine/kept-keystores.js';
 import { olderText, restoreBackup } from '../engine/restore.js';
+import { realWorld } from '../engine/world.js';
 import { type Context, type GlobalOptions, VERSION, loadContext, openEngine, runCommand } from './context.js';
 import { addBackupKeyCommands } from './backup-key-commands.js';
 import { addCertCommands } from './cert-commands.js';
 import { addHwCommands } from './hw-commands.js';
 import { addKeyServiceCommands } from './key-service-commands.js';
-import { assertQkmdStopped } from './pidfile.js';
+import { assertQkmdStopped, claimDataDir } from './data-dir-lock.js';
 import { progressBar } from './progress.js';
 import { askBackupSecret } from './secret-input.js';
 import { formatTable } from './table.js';
@@ -29,8 +30,9 @@ const program = new Command(PROGRAM)
   .showHelpAfterError('(run qkmcmds --help for the commands)')
   .exitOverride();
 
-function context(): Context {
-  ref.ctx ??= loadContext(PROGRAM, program.opts<GlobalOptions>());
+/** `createDataDir`: only a restore may make a data directory; every other command needs one. */
+function context(o: { createDataDir?: boolean } = {}): Context {
+  ref.ctx ??= loadContext(PROGRAM, program.opts<GlobalOptions>(), realWorld, o);
   return ref.ctx;
 }
 
@@ -134,15 +136,22 @@ program
   .option('--allow-other-server', "restore another server's backup (when replacing that server)")
   .option('--yes', 'restore even a backup with fewer keys or fewer handed out than the keystore it replaces')
   .action(action(async (app: string, data: string, o: { allowOtherServer?: boolean; yes?: boolean }) => {
-    const ctx = context();
+    const ctx = context({ createDataDir: true });
     const dataDir = ctx.config.paths.data_dir;
+    // Held to the end, so that no qkmd starts on the keystore half-way through.
+    const release = claimDataDir(dataDir, { program: PROGRAM, task: 'restore' }, 'restore a backup');
     const bar = progressBar('verifying');
-    const r = await restoreBackup({
-      dataDir, appFile: path.resolve(app), dataFile: path.resolve(data), serial: ctx.serial, world: ctx.world,
-      allowOtherServer: o.allowOtherServer, onProgress: bar.update, unlock: askBackupSecret,
-      assertNotInUse: () => assertQkmdStopped(dataDir, 'restore a backup'),
-      confirmOlder: o.yes ? () => true : process.stdin.isTTY ? (c) => askYes(`${olderText(c)}. Restore it all the same? [y/N] `) : undefined,
-    });
+    let r;
+    try {
+      r = await restoreBackup({
+        dataDir, appFile: path.resolve(app), dataFile: path.resolve(data), serial: ctx.serial, world: ctx.world,
+        allowOtherServer: o.allowOtherServer, onProgress: bar.update, unlock: askBackupSecret,
+        assertNotInUse: () => assertQkmdStopped(dataDir, 'restore a backup'),
+        confirmOlder: o.yes ? () => true : process.stdin.isTTY ? (c) => askYes(`${olderText(c)}. Restore it all the same? [y/N] `) : undefined,
+      });
+    } finally {
+      release();
+    }
     bar.stop();
     ctx.log.info({ restore: r }, 'keystore restored');
     out(`Restored ${r.keys} keys of server ${r.backupSerial} from the backup of ${r.backupCreatedAt}.`);
@@ -197,12 +206,19 @@ program
   .description("after a restore: make every key up to the last one a library used that library's again (readable, never handed out again)")
   .requiredOption('--last-key <name>', 'the name of the last key the library used')
   .action(action((o: { lastKey: string }) => {
-    const engine = openEngine(context());
+    const ctx = context();
+    // A running qkmd would hand out keys that this sync is about to mark used.
+    const release = claimDataDir(ctx.config.paths.data_dir, { program: PROGRAM, task: 'sync' }, 'synchronise a library');
     try {
-      const r = engine.sync(o.lastKey);
-      out(`Library ${r.library} is synchronised: ${r.recovered} key(s) it was given after the backup, up to ${o.lastKey}, recovered as readable objects (their barcodes and key identifiers are unknown until the library sends them); new keys start after it.`);
+      const engine = openEngine(ctx);
+      try {
+        const r = engine.sync(o.lastKey);
+        out(`Library ${r.library} is synchronised: ${r.recovered} key(s) it was given after the backup, up to ${o.lastKey}, recovered as readable objects (their barcodes and key identifiers are unknown until the library sends them); new keys start after it.`);
+      } finally {
+        engine.store.close();
+      }
     } finally {
-      engine.store.close();
+      release();
     }
   }));
 

@@ -2,14 +2,16 @@ import { Command } from 'commander';
 import { startHardware } from '../agent/hardware.js';
 import { hardwareHandler } from '../control/handlers.js';
 import { withKeyService } from '../control/key-service-handler.js';
+import { fittingSocketPath } from '../control/protocol.js';
 import { startControlServer } from '../control/server.js';
 import { GroupCommit } from '../engine/group-commit.js';
 import { cleanLeftovers } from '../engine/leftovers.js';
 import { ManagedObjects } from '../engine/objects.js';
+import { realWorld } from '../engine/world.js';
 import { KmipRequestHandler } from '../kmip/server-handler.js';
 import { type Context, type GlobalOptions, VERSION, loadContext, openEngine, runCommand } from './context.js';
 import { type KeyService, startKeyService } from './key-service.js';
-import { claimDataDir } from './pidfile.js';
+import { claimDataDir } from './data-dir-lock.js';
 
 const PROGRAM = 'qkmd';
 const ref: { ctx?: Context } = {};
@@ -31,7 +33,10 @@ await runCommand(PROGRAM, ref, async () => {
   // (a half-started qkmd must not linger holding its socket).
   const stops: (() => unknown)[] = [];
   try {
-    const ctx = (ref.ctx = loadContext(PROGRAM, program.opts<GlobalOptions>()));
+    const ctx = (ref.ctx = loadContext(PROGRAM, program.opts<GlobalOptions>(), realWorld, {
+      createDataDir: true,
+      check: (config) => void fittingSocketPath(config.paths.data_dir),
+    }));
     stops.push(claimDataDir(ctx.config.paths.data_dir));
     const cleaned = cleanLeftovers(ctx.config.paths.data_dir);
     if (cleaned.length > 0) ctx.log.info({ cleaned }, 'removed what killed backups and restores left');
@@ -74,6 +79,9 @@ await runCommand(PROGRAM, ref, async () => {
     await stopAll(stops);
   }
 });
+
+// A failed start ends here even if some part of qkmd, half started, would keep Node alive.
+if (process.exitCode) process.exit();
 
 async function stopAll(stops: (() => unknown)[]): Promise<void> {
   while (stops.length > 0) {

@@ -11,11 +11,15 @@ const SERIAL = /^[A-Z0-9]{4,20}$/;
  * The server's serial number: the config's if set; on the simulator one minted on first
  * start and kept in the data directory; on the appliance the one in its DMI table.
  */
-export function resolveSerial(config: QkmConfig, world: World): string {
+export function resolveSerial(config: QkmConfig, world: World, o: { mint: boolean } = { mint: true }): string {
   if (config.server.serial) return config.server.serial;
   if (config.hardware.profile === 'sim') {
     const file = path.join(config.paths.data_dir, 'serial');
     if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+    // Only qkmd and restore set a data directory up; another command here has the wrong one.
+    if (!o.mint) {
+      throw new ConfigError('NOT_A_DATA_DIR', `${config.paths.data_dir} is not a qkm data directory (it has no serial file); check --data-dir (or [paths] data_dir), or start qkmd once to set it up.`);
+    }
     const minted = `SIM${world.randomBytes(5).toString('hex').toUpperCase()}`;
     writeFileDurable(file, minted + '\n');
     return minted;

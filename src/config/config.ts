@@ -80,6 +80,7 @@ export function loadConfig(opts: LoadOptions = {}): QkmConfig {
     applyFile(file, path.dirname(file), values, origins);
     sources.push(file);
   }
+  refuseUnknownEnv(env);
   for (const s of SETTINGS) {
     const name = envName(s);
     const raw = env[name];
@@ -133,13 +134,13 @@ function applyFile(file: string, baseDir: string, values: Values, origins: Recor
       if (!setting) {
         throw new ConfigError('CONFIG_UNKNOWN_KEY', `Unknown key ${section}.${key} in ${where}; [${section}] allows ${known.map((s) => s.key).join(', ')}.`);
       }
-      values[section]![key] = checkValue(setting, value, where);
+      values[section]![key] = checkValue(setting, value, where, typeof value === 'string' ? show(value) : writtenAt(text, section, key) ?? show(value));
       origins[`${section}.${key}`] = { where, dir: baseDir };
     }
   }
 }
 
-function checkValue(s: Setting, value: unknown, where: string): string | number | boolean {
+function checkValue(s: Setting, value: unknown, where: string, written: string = show(value)): string | number | boolean {
   const t = s.type;
   const ok =
     (t.kind === 'string' && typeof value === 'string' && (!t.pattern || t.pattern.test(value))) ||
@@ -147,19 +148,63 @@ function checkValue(s: Setting, value: unknown, where: string): string | number 
     (t.kind === 'bool' && typeof value === 'boolean') ||
     (t.kind === 'enum' && typeof value === 'string' && t.values.includes(value));
   if (!ok) {
-    throw new ConfigError('CONFIG_BAD_VALUE', `${s.section}.${s.key} in ${where} is ${JSON.stringify(value)}, but it must be ${describeAllowed(t)}.`);
+    throw new ConfigError('CONFIG_BAD_VALUE', `${s.section}.${s.key} in ${where} is ${written}, but it must be ${describeAllowed(t)}.`);
   }
   return value as string | number | boolean;
 }
 
+/** A value as the user wrote it, near enough: TOML gives integers past 2^53 as BigInt and 1e400 as Infinity. */
+function show(value: unknown): string {
+  if (typeof value === 'bigint' || typeof value === 'number') return String(value);
+  if (value instanceof Date) return value.toISOString();
+  const text = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
 function parseEnv(s: Setting, raw: string, name: string): string | number | boolean {
   const where = `environment variable ${name}`;
-  if (s.type.kind === 'int') return checkValue(s, /^-?\d+$/.test(raw.trim()) ? Number(raw.trim()) : raw, where);
+  const written = /^-?\d+$/.test(raw.trim()) ? raw.trim() : show(raw);
+  if (s.type.kind === 'int') return checkValue(s, /^-?\d+$/.test(raw.trim()) ? Number(raw.trim()) : raw, where, written);
   if (s.type.kind === 'bool') {
     const v = raw.trim().toLowerCase();
-    return checkValue(s, ['true', '1', 'yes', 'on'].includes(v) ? true : ['false', '0', 'no', 'off'].includes(v) ? false : raw, where);
+    return checkValue(s, ['true', '1', 'yes', 'on'].includes(v) ? true : ['false', '0', 'no', 'off'].includes(v) ? false : raw, where, written);
   }
-  return checkValue(s, raw, where);
+  return checkValue(s, raw, where, written);
+}
+
+/**
+ * A QKM_ variable that names no setting is refused as an unknown key in a file is: a
+ * misspelt QKM_KMIP_PROT would otherwise be ignored without a word. Variables of the
+ * test harness (QKM_REQUIRE_TOOLS, QKM_STRESS_SECONDS, ...) start with no section name
+ * and are left alone, unless they are one letter or two away from a setting's name.
+ */
+function refuseUnknownEnv(env: NodeJS.ProcessEnv): void {
+  const known = SETTINGS.map(envName);
+  const sections = [...new Set(SETTINGS.map((s) => `QKM_${s.section.toUpperCase()}_`))];
+  for (const name of Object.keys(env).sort()) {
+    if (!name.startsWith('QKM_') || known.includes(name)) continue;
+    const nearest = known.map((k) => ({ k, d: editDistance(name, k) })).sort((a, b) => a.d - b.d)[0]!;
+    if (nearest.d > 2 && !sections.some((p) => name.startsWith(p))) continue;
+    const hint = nearest.d <= 3 ? `did you mean ${nearest.k}?` : 'see config/qkm.toml for the settings (QKM_<SECTION>_<KEY>).';
+    throw new ConfigError('CONFIG_UNKNOWN_ENV', `Unknown environment variable ${name}: no setting has that name; ${hint} Unset it or correct it.`);
+  }
+}
+
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length]!;
+}
+
+/** The text of a key's value as written (the parser wraps integers past 64 bits, so its value may not be). */
+function writtenAt(text: string, section: string, key: string): string | undefined {
+  const line = text.split(/\r?\n/)[lineOf(text, section, key) - 1] ?? '';
+  const m = /=\s*([^#]*?)\s*(#.*)?$/.exec(line);
+  return m?.[1] || undefined;
 }
 
 /** The 1-based line of `[section]` or of `key =` inside it; TOML parsers do not report positions of valid keys. */

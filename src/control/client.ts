@@ -1,13 +1,18 @@
 import net from 'node:net';
 import { QkmError } from '../errors.js';
-import { socketPath, type ControlReply, type ControlRequest } from './protocol.js';
+import { fittingSocketPath, type ControlReply, type ControlRequest } from './protocol.js';
 
 /**
  * Sends one request to the qkmd of `dataDir` and returns its result. Every way of not
  * reaching it becomes one sentence: qkmd is not running, or it did not answer.
  */
 export function controlRequest(dataDir: string, req: ControlRequest, timeoutMs = 15_000): Promise<unknown> {
-  const file = socketPath(dataDir);
+  let file: string;
+  try {
+    file = fittingSocketPath(dataDir); // a cut path could reach another program's socket
+  } catch (e) {
+    return Promise.reject(e);
+  }
   return new Promise((resolve, reject) => {
     const c = net.connect(file);
     let buf = '';

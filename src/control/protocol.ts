@@ -4,6 +4,7 @@
  * no authentication beyond the file's permissions.
  */
 import path from 'node:path';
+import { QkmError } from '../errors.js';
 
 export const SOCKET_NAME = 'qkmd.sock';
 /** A request line longer than this is refused (nothing legitimate comes near it). */
@@ -11,6 +12,22 @@ export const MAX_LINE = 64 * 1024;
 
 export function socketPath(dataDir: string): string {
   return path.join(dataDir, SOCKET_NAME);
+}
+
+/**
+ * Linux keeps a Unix socket's path in 108 bytes with its terminating NUL, and Node cuts a
+ * longer one short without a word: a socket at the cut path, outside the data directory.
+ */
+export const MAX_SOCKET_PATH_BYTES = 107;
+
+/** The data directory's control socket path, refused in one sentence if it cannot be a socket's. */
+export function fittingSocketPath(dataDir: string): string {
+  const file = socketPath(dataDir);
+  const bytes = Buffer.byteLength(file);
+  if (bytes > MAX_SOCKET_PATH_BYTES) {
+    throw new QkmError('DATA_DIR_PATH_TOO_LONG', `The data directory path ${dataDir} is too long for qkmd's control socket (${bytes} bytes with /${SOCKET_NAME}, at most ${MAX_SOCKET_PATH_BYTES}); use a data directory with a path at most ${MAX_SOCKET_PATH_BYTES - SOCKET_NAME.length - 1} bytes long.`);
+  }
+  return file;
 }
 
 export type SimAction = 'pull-disk' | 'insert-disk' | 'fail-disk' | 'power-loss' | 'insert-cd' | 'eject-cd' | 'read-cd';

@@ -2,7 +2,7 @@ import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import { QkmError } from '../errors.js';
 import type { Logger } from '../logs/logger.js';
-import { MAX_LINE, parseRequest, socketPath, type ControlReply, type ControlRequest } from './protocol.js';
+import { MAX_LINE, fittingSocketPath, parseRequest, type ControlReply, type ControlRequest } from './protocol.js';
 
 /** What a handler returns: the reply, and optionally something to do once it is sent. */
 export interface Handled {
@@ -50,7 +50,7 @@ async function clearStale(file: string): Promise<void> {
  * so it is never, even for an instant, open to others; chmod afterwards is belt and braces.
  */
 export async function startControlServer(dataDir: string, handle: ControlHandler, log: Logger): Promise<ControlServer> {
-  const file = socketPath(dataDir);
+  const file = fittingSocketPath(dataDir);
   await clearStale(file);
   const conns = new Set<net.Socket>();
   const server = net.createServer((c) => serve(c, handle, log, conns));
@@ -69,7 +69,12 @@ export async function startControlServer(dataDir: string, handle: ControlHandler
   } finally {
     process.umask(old);
   }
-  chmodSync(file, 0o600);
+  try {
+    chmodSync(file, 0o600);
+  } catch (e) {
+    server.close(); // a listening server would keep qkmd alive after a failed start
+    throw e;
+  }
   log.info({ socket: file }, 'control socket listening');
   return {
     path: file,

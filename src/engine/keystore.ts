@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { chmodSync, existsSync, mkdirSync, readlinkSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { KeystoreError } from '../errors.js';
+import { diskTroubleSentence } from '../util/disk-errors.js';
 import { fsyncDir } from '../util/durable-file.js';
 import { MASTER_KEY_FILE, type MasterKeys, createMasterKey, deriveKeys, readMasterKey, sameCheckValue } from './master-key.js';
 import { RecordSealer } from './record-crypto.js';
@@ -64,6 +65,9 @@ export class Keystore {
       migrate(db, dbFile, keys, world, onUpgrade);
     } catch (e) {
       if (e instanceof KeystoreError) throw e;
+      // A full or failing disk is not a damaged keystore: say which, not "restore from a backup".
+      const disk = diskTroubleSentence(e, dir);
+      if (disk) throw new KeystoreError('KEYSTORE_DISK', disk, { cause: e });
       throw new KeystoreError('KEYSTORE_UNREADABLE', `The keystore database ${dbFile} cannot be opened (${(e as Error).message}); run qkmcmds check, or restore from a backup.`, { cause: e });
     }
     const stored = db.prepare('SELECT v FROM meta WHERE k = ?').pluck().get('master_check') as string | undefined;

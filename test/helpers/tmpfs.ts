@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -50,4 +50,31 @@ export function fillDisk(dir: string): string {
     closeSync(fd);
   }
   return file;
+}
+
+export interface Tmpfs {
+  dir: string;
+  remount(options: string): void;
+  unmount(): void;
+}
+
+/**
+ * A small tmpfs of `bytes` in a fresh temporary folder, with a way to remount it (read-only,
+ * say) and to take it away; or the reason it cannot be mounted here, for a skip.
+ */
+export function freshTmpfs(bytes: number): Tmpfs | { skip: string } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'qkm-tmpfs-'));
+  const problem = mountTmpfs(dir, bytes);
+  if (problem) {
+    rmSync(dir, { recursive: true, force: true });
+    return { skip: `${problem}; run the tests as root to test a full or read-only disk` };
+  }
+  return {
+    dir,
+    remount: (options) => execFileSync('mount', ['-o', `remount,${options}`, dir], { stdio: 'pipe' }),
+    unmount: () => {
+      unmount(dir);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
