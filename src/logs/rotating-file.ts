@@ -1,5 +1,6 @@
 import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { describeFileError, isDiskFailure } from '../util/file-errors.js';
 
 export interface RotationLimits {
   /** A log file is closed and a new one begun before it would grow past this. */
@@ -194,7 +195,7 @@ export class RotatingLogFile {
       this.failing.lost++;
       return;
     }
-    const reason = describeFailure(e);
+    const reason = describeFileError(e);
     const now = Date.now();
     this.failing = { since: now, reason, lost: 1 };
     // Not a full disk but a file gone wrong (removed, replaced): open it anew next time.
@@ -226,19 +227,3 @@ function olderIndex(base: string, name: string): number | undefined {
   return /^[1-9]\d{0,5}$/.test(rest) ? Number(rest) : undefined;
 }
 
-const DISK_FAILURES: Record<string, string> = {
-  ENOSPC: 'no space left on the disk',
-  EDQUOT: 'the disk quota is used up',
-  EIO: 'an input/output error on the disk',
-  EFBIG: 'the file is too large',
-  EROFS: 'the file system is read-only',
-};
-
-function isDiskFailure(e: unknown): boolean {
-  return (e as NodeJS.ErrnoException)?.code !== undefined && (e as NodeJS.ErrnoException).code! in DISK_FAILURES;
-}
-
-function describeFailure(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException)?.code;
-  return (code && DISK_FAILURES[code]) ?? (code ? `${code}` : String((e as Error)?.message ?? e));
-}

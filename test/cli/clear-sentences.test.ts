@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { QKMCMDS, QKMD, qkmcmds, startQkmd } from '../helpers/cli.js';
 import { removeDir, tempDir } from '../helpers/engine.js';
 import { type Tmpfs, freshTmpfs } from '../helpers/tmpfs.js';
+import { initBackupKey } from '../helpers/backup-key.js';
 
 /** One sentence on stderr, exit status 1, no trace. */
 function expectOneSentence(r: { code: number | null; stderr: string }, re: RegExp) {
@@ -114,6 +115,7 @@ describe('a full or read-only disk', () => {
     if ('skip' in fs) return ctx.skip(fs.skip);
     dataDir = path.join(fs.dir, 'data');
     await setUp(dataDir);
+    initBackupKey(dataDir);
     const env = { QKM_KEYS_I2000: '40000', QKM_KEYS_I500: '20' };
     const run = (...args: string[]) => qkmcmds(['--data-dir', dataDir, ...args], env);
     // A set bigger than the disk: the disk fills while it is written.

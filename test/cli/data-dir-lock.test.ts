@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { QKMCMDS, qkmcmds, startQkmd } from '../helpers/cli.js';
 import { claimDataDir } from '../../src/cli/data-dir-lock.js';
+import { TEST_PASSPHRASE, initBackupKey } from '../helpers/backup-key.js';
 import { removeDir, tempDir } from '../helpers/engine.js';
 
 let dir: string;
@@ -12,6 +13,7 @@ let children: { kill(signal: NodeJS.Signals): boolean }[];
 const ENV = { QKM_KEYS_I500: '200' };
 const run = (...args: string[]) => qkmcmds(['--data-dir', dir, ...args], ENV);
 const start = () => startQkmd(['--data-dir', dir], ENV);
+const restoreWithPassphrase = (app: string, data: string) => qkmcmds(['--data-dir', dir, 'restore', app, data], ENV, `${TEST_PASSPHRASE}\n`);
 const pidFile = () => path.join(dir, 'qkmd.pid');
 const refusedStart = () => start().then((d) => { children.push(d.child); return 'started'; }, (e: Error) => e.message);
 
@@ -28,6 +30,7 @@ async function backupPair(env: Record<string, string>): Promise<[string, string]
   expect(await d.exited).toBe(0);
   expect(qkmcmds(['--data-dir', dir, 'keys', 'generate', '--library', 'LIB1', '--class', 'i500'], env).code).toBe(0);
   const to = path.join(dir, 'offsite');
+  initBackupKey(dir);
   expect(qkmcmds(['--data-dir', dir, 'backup', '--to', to], env).code).toBe(0);
   const [app, data] = readdirSync(to).sort().map((f) => path.join(to, f));
   return [app!, data!];
@@ -67,7 +70,7 @@ describe('the data directory lock', () => {
     children.push(d.child);
     rmSync(pidFile());
     const keystoreBefore = readlinkSync(path.join(dir, 'keystore'));
-    expectOneSentence(run('restore', app, data), /^qkmcmds: Another process holds .*qkm\.lock \(a qkmd, or a qkmcmds restore, sync or keystore upgrade\); wait for it to finish or stop it before you restore a backup\.$/);
+    expectOneSentence(restoreWithPassphrase(app, data), /^qkmcmds: Another process holds .*qkm\.lock \(a qkmd, or a qkmcmds restore, sync or keystore upgrade\); wait for it to finish or stop it before you restore a backup\.$/);
     expect(readlinkSync(path.join(dir, 'keystore'))).toBe(keystoreBefore);
     expect(readdirSync(dir).filter((f) => f.startsWith('keystore-'))).toHaveLength(1);
 
@@ -76,14 +79,15 @@ describe('the data directory lock', () => {
     expectOneSentence(run('sync', '--last-key', 'ANY'), new RegExp(`^qkmcmds: qkmd is running \\(pid ${d.child.pid}\\) on ${dir}; stop it before you synchronise a library\\.$`));
     d.child.kill('SIGTERM');
     expect(await d.exited).toBe(0);
-    expect(run('restore', app, data).code).toBe(0);
+    expect(restoreWithPassphrase(app, data).code).toBe(0);
   });
 
   it('qkmd does not start while a restore holds the lock, and starts once the restore is killed', async () => {
     // Large enough that the restore is still checking its keys when it is frozen below.
     const env = { QKM_KEYS_I500: '20000' };
     const [app, data] = await backupPair(env);
-    const restore = spawn(process.execPath, [QKMCMDS, '--data-dir', dir, 'restore', app, data], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: 'ignore' });
+    const restore = spawn(process.execPath, [QKMCMDS, '--data-dir', dir, 'restore', app, data], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['pipe', 'ignore', 'ignore'] });
+    restore.stdin.end(`${TEST_PASSPHRASE}\n`);
     children.push(restore);
     let done = false;
     const exited = new Promise((resolve) => restore.on('exit', resolve)).then(() => (done = true));

@@ -160,7 +160,7 @@ describe.skipIf(noTmpfs !== undefined)('a full disk under the logs (a small tmpf
     expect(s.child.exitCode).toBeNull();
     expect(s.child.signalCode).toBeNull();
     const said = s.output().stderr.split('\n').filter((l) => l.includes('cannot write its log'));
-    expect(said).toEqual([`qkmd: cannot write its log ${path.join(logsDir, 'qkmd.log')} (no space left on the disk); it keeps running without it and logs again as soon as it can.`]);
+    expect(said).toEqual([`qkmd: cannot write its log ${path.join(logsDir, 'qkmd.log')} (the disk is full); it keeps running without it and logs again as soon as it can.`]);
     const whileFull = allLines(dataDir); // throws on a half line
     expect(whileFull.some((l) => l.message === 'No key "NO-SUCH-KEY-9" is known to library LIB1.')).toBe(false);
 

@@ -15,6 +15,7 @@ import {
   type QkmdKeyServer,
 } from '../helpers/qkmd-kmip.js';
 import { V, op } from './operations-client.js';
+import { normalizeSerial } from '../../src/kmip/certs/register.js';
 
 /**
  * Revocation through real processes: qkmd serving KMIP on TLS on 127.0.0.1, qkmcmds issuing
@@ -28,7 +29,7 @@ let b: LibraryFiles;
 let secondBundleSaid: string;
 
 const query = () => encodeRequestMessage({ header: { protocolVersion: V['1.4'], batchCount: 1 }, batchItems: [op.query(1)] });
-const serialOf = (files: LibraryFiles) => new X509Certificate(readFileSync(files.cert)).serialNumber;
+const serialOf = (files: LibraryFiles) => normalizeSerial(new X509Certificate(readFileSync(files.cert)).serialNumber)!;
 const cmd = (...args: string[]) => runQkmcmds(['--data-dir', dir, ...args]);
 interface Listed { library: string | null; serial: string; issued: string | null; expires: string | null; state: string; revokedAt: string | null; registered: boolean }
 const listed = async (): Promise<Listed[]> => JSON.parse((await qkmcmdsOk(['--data-dir', dir, 'certs', 'list', '--json'])).stdout) as Listed[];

@@ -22,6 +22,9 @@ import {
 } from '../../src/kmip/certs/index.js';
 import { TEST_KEY_BITS } from '../helpers/tls-fixtures.js';
 
+/** A serial in the one form the register lists and revoke accepts (no leading zeros). */
+const sn = (c: { serialNumber: string }): string => normalizeSerial(c.serialNumber)!;
+
 const DAY_MS = 86_400_000;
 const NOW = new Date('2026-03-01T12:00:00Z');
 const OID_CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
@@ -189,21 +192,21 @@ describe('the certificate register', () => {
     const one = await writeLibraryBundle({ tlsDir, library: 'L', outFile: join(dir, 'one.tgz'), now: NOW, keyBits: TEST_KEY_BITS });
     const two = await writeLibraryBundle({ tlsDir, library: 'L', outFile: join(dir, 'two.tgz'), now: NOW, keyBits: TEST_KEY_BITS });
     // The expired one does not count as a certificate the library still has.
-    expect(two.alreadyValid.map((r) => r.serial)).toEqual([one.serialNumber]);
+    expect(two.alreadyValid.map((r) => r.serial)).toEqual([sn(one)]);
 
     const later = new Date(NOW.getTime() + DAY_MS);
     const first = revokeCertificates(tlsDir, { serial: one.serialNumber.toLowerCase() }, later);
-    expect(first.revoked.map((r) => r.serial)).toEqual([one.serialNumber]);
-    expect(revokeCertificates(tlsDir, { serial: one.serialNumber }, later)).toMatchObject({ revoked: [], already: [{ serial: one.serialNumber }] });
+    expect(first.revoked.map((r) => r.serial)).toEqual([sn(one)]);
+    expect(revokeCertificates(tlsDir, { serial: sn(one) }, later)).toMatchObject({ revoked: [], already: [{ serial: sn(one) }] });
 
     const states = Object.fromEntries(listCertificates(tlsDir).map((r) => [r.serial, [stateOf(r, later), r.issued?.getTime(), r.revokedAt?.getTime()]]));
     expect(states).toEqual({
-      [old.serialNumber]: ['expired', NOW.getTime() - 20 * DAY_MS, undefined],
-      [one.serialNumber]: ['revoked', NOW.getTime(), later.getTime()],
-      [two.serialNumber]: ['valid', NOW.getTime(), undefined],
+      [sn(old)]: ['expired', NOW.getTime() - 20 * DAY_MS, undefined],
+      [sn(one)]: ['revoked', NOW.getTime(), later.getTime()],
+      [sn(two)]: ['valid', NOW.getTime(), undefined],
     });
     const all = revokeCertificates(tlsDir, { library: 'L' }, later);
-    expect(all.revoked.map((r) => r.serial).sort()).toEqual([old.serialNumber, two.serialNumber].sort());
+    expect(all.revoked.map((r) => r.serial).sort()).toEqual([sn(old), sn(two)].sort());
   });
 });
 

@@ -6,7 +6,7 @@ import { removeDurableTemps, writeFileDurable } from '../../util/durable-file.js
 import { assertLibraryName, issueClientCertificate } from './authority.js';
 import { loadCa } from './ca-store.js';
 import { CertificateError } from './errors.js';
-import { describeFileError } from './file-errors.js';
+import { describeFileError } from '../../util/file-errors.js';
 import { forgetIssued, recordIssued, validCertificatesOf, type CertificateRecord } from './register.js';
 import { CERT_MODE, KEY_MODE, tlsPaths } from './tls-dir.js';
 

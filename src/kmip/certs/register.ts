@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { writeFileDurable } from '../../util/durable-file.js';
 import { CLOCK_SKEW_MS, assertLibraryName } from './authority.js';
 import { CertificateError } from './errors.js';
-import { describeFileError } from './file-errors.js';
+import { diskTroubleSentence } from '../../util/disk-errors.js';
+import { describeFileError } from '../../util/file-errors.js';
 import { CERT_MODE, tlsPaths } from './tls-dir.js';
 
 /**
@@ -78,7 +79,10 @@ export function recordIssued(tlsDir: string, library: string, cert: X509Certific
   try {
     writeFileDurable(file, cert.toString(), CERT_MODE);
   } catch (err) {
-    throw new CertificateError('CERT_REGISTER_WRITE', `Cannot record the new certificate in ${tlsPaths(tlsDir).issued}: ${describeFileError(err)}.`, { cause: err });
+    const where = tlsPaths(tlsDir).issued;
+    // Disk trouble is said as every command says it; nothing was issued, so "try again" holds.
+    const disk = diskTroubleSentence(err, where);
+    throw new CertificateError('CERT_REGISTER_WRITE', disk ?? `Cannot record the new certificate in ${where}: ${describeFileError(err)}.`, { cause: err });
   }
   return file;
 }
@@ -137,7 +141,8 @@ export function listCertificates(tlsDir: string): CertificateRecord[] {
     seen.add(key);
     records.push({
       library: commonNameOf(cert),
-      serial: cert.serialNumber,
+      // One form for every row (a certificate's own may carry a leading zero), as revoke accepts it.
+      serial: key,
       issued: new Date(new Date(cert.validFrom).getTime() + CLOCK_SKEW_MS),
       expires: new Date(cert.validTo),
       registered: true,

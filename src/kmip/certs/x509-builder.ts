@@ -30,7 +30,9 @@ export interface CertificateSpec {
  */
 export function randomSerialHex(): string {
   const bytes = randomBytes(16);
-  bytes[0] = (bytes[0]! & 0x7f) | 0x01;
+  // Positive (top bit clear) and with no leading zero digit, so every serial is written the
+  // same 32 digits by OpenSSL, Node and the register, whatever tool shows it.
+  bytes[0] = (bytes[0]! & 0x7f) | 0x10;
   return bytes.toString('hex');
 }
 
