@@ -20,7 +20,8 @@ export type DriverErrorCode =
   | 'BAY_EMPTY'
   | 'BAY_OCCUPIED'
   | 'UNKNOWN_BAY'
-  | 'CONFIG_INVALID';
+  | 'CONFIG_INVALID'
+  | 'DRIVER_UNAVAILABLE';
 
 export class DriverError extends Error {
   readonly code: DriverErrorCode;
