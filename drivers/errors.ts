@@ -21,7 +21,9 @@ export type DriverErrorCode =
   | 'BAY_OCCUPIED'
   | 'UNKNOWN_BAY'
   | 'CONFIG_INVALID'
-  | 'DRIVER_UNAVAILABLE';
+  | 'DRIVER_UNAVAILABLE'
+  | 'OUTPUT_TOO_LARGE'
+  | 'COMMAND_CANCELLED';
 
 export class DriverError extends Error {
   readonly code: DriverErrorCode;
