@@ -111,7 +111,6 @@ export class Agent {
         this.log.warn({ driver: f, err: e }, 'a hardware driver could not be started');
       }
     }
-    this.memory = initialMemory(this.d.disks?.bays().length ?? 0);
     this.kick();
     await this.settled();
   }
@@ -182,9 +181,9 @@ export class Agent {
     delete this.missing[f];
     const stop = this.listen(f);
     if (stop) this.unwatch[f] = stop;
-    if (f === 'disks' && this.started && this.memory.bays.length !== this.d.disks!.bays().length) {
-      this.memory = initialMemory(this.d.disks!.bays().length);
-    }
+    // The bays are the disk driver's to say; one made only at a restart (its device came back) sizes the memory then.
+    const bays = f === 'disks' ? this.d.disks!.bays().length : this.memory.bays.length;
+    if (bays !== this.memory.bays.length) this.memory = initialMemory(bays);
   }
 
   /** The families that say when they change, so the agent reacts at once rather than at the next poll. */
