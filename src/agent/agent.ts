@@ -1,5 +1,6 @@
 import type { CdStatus } from '../../drivers/cdrom/contract.js';
 import type { Clock } from '../../drivers/clock.js';
+import { isDriverError } from '../../drivers/errors.js';
 import type { DiskInfo } from '../../drivers/disks/contract.js';
 import { sameLedState, type LedId, type LedState } from '../../drivers/leds/contract.js';
 import type { RaidEvent, RaidStatus } from '../../drivers/raid/contract.js';
@@ -108,7 +109,8 @@ export class Agent {
       } catch (e) {
         // A driver that cannot be made (its device or its native addon missing) is a driver gone blind, not a dead agent.
         this.missing[f] = e;
-        this.log.warn({ driver: f, err: e }, 'a hardware driver could not be started');
+        // An unavailable driver was already announced, in one line, by whoever assembled the drivers.
+        if (!isDriverError(e, 'DRIVER_UNAVAILABLE')) this.log.warn({ driver: f, err: e }, 'a hardware driver could not be started');
       }
     }
     this.kick();

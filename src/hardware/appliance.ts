@@ -48,7 +48,8 @@ export async function applianceDrivers(s: ApplianceSettings, callTimeoutMs: numb
       const line = `The ${FAMILY_NAMES[f]} driver "${name}" is unavailable on this machine (${why}); the agent reports the ${FAMILY_NAMES[f]} family blind until it loads.`;
       unavailable.push({ family: f, backend: name, line });
       factory = () => {
-        throw new DriverError('DRIVER_UNAVAILABLE', line, { family: f, backend: name }, { cause: e });
+        // The line already says why; a cause would only repeat it in every log entry of this driver.
+        throw new DriverError('DRIVER_UNAVAILABLE', line, { family: f, backend: name });
       };
     }
     (drivers as Record<F, DriverFactory<F>>)[f] = factory;
