@@ -16,7 +16,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { SystemClock } from '../drivers/clock.js';
 import { Agent, type PassReport } from '../src/agent/agent.js';
-import { SimAppliance } from '../src/agent/sim-appliance.js';
+import { SimAppliance } from '../src/hardware/sim-appliance.js';
 import { KeyEngine } from '../src/engine/key-engine.js';
 import { Keystore } from '../src/engine/keystore.js';
 import { realWorld } from '../src/engine/world.js';

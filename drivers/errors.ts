@@ -20,7 +20,10 @@ export type DriverErrorCode =
   | 'BAY_EMPTY'
   | 'BAY_OCCUPIED'
   | 'UNKNOWN_BAY'
-  | 'CONFIG_INVALID';
+  | 'CONFIG_INVALID'
+  | 'DRIVER_UNAVAILABLE'
+  | 'OUTPUT_TOO_LARGE'
+  | 'COMMAND_CANCELLED';
 
 export class DriverError extends Error {
   readonly code: DriverErrorCode;

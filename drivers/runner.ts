@@ -1,7 +1,9 @@
 import { execFile } from 'node:child_process';
+import { streamCommand, type StreamOptions } from './command-stream.js';
 import { DriverError } from './errors.js';
 
 export { FileRoot } from './file-root.js';
+export type { StreamOptions } from './command-stream.js';
 
 /** What a command printed and how it ended. A non-zero exit is data, not an error:
  *  smartctl, for one, reports disk health in its exit-status bits. */
@@ -22,6 +24,12 @@ export interface CommandRunner {
   run(cmd: string, args: readonly string[], opts?: RunOptions): Promise<CommandResult>;
 }
 
+/** The binary, streaming door, for output read as it comes (a CD read, an audio capture). */
+export interface StreamRunner {
+  /** Standard output in chunks; see streamCommand for how it ends. `timeoutMs` defaults to the runner's. */
+  stream(cmd: string, args: readonly string[], opts: Omit<StreamOptions, 'timeoutMs'> & { timeoutMs?: number }): AsyncIterable<Buffer>;
+}
+
 /** The key a recorded command is stored under: the command line, space-joined. */
 export function commandLine(cmd: string, args: readonly string[]): string {
   return [cmd, ...args].join(' ');
@@ -36,27 +44,33 @@ export interface ExecFileRunnerOptions {
 }
 
 /** Runs real commands through child_process.execFile (no shell, so no quoting games). */
-export class ExecFileRunner implements CommandRunner {
+export class ExecFileRunner implements CommandRunner, StreamRunner {
   private readonly opts: Required<Omit<ExecFileRunnerOptions, 'allow'>> & { allow?: readonly string[] };
 
   constructor(opts: ExecFileRunnerOptions) {
     this.opts = { defaultTimeoutMs: 30_000, ...opts };
   }
 
+  /** Why this runner may not run `cmd`, or null when it may. */
+  private refusal(cmd: string, line: string): DriverError | null {
+    if (!this.opts.enabled) return new DriverError('RUNNER_DISABLED', 'Hardware commands are switched off in this configuration.', { command: line });
+    if (this.opts.allow && !this.opts.allow.includes(cmd)) {
+      return new DriverError('RUNNER_DISABLED', `The command ${cmd} is not on the list of allowed hardware tools.`, { command: line });
+    }
+    return null;
+  }
+
+  async *stream(cmd: string, args: readonly string[], opts: Omit<StreamOptions, 'timeoutMs'> & { timeoutMs?: number }): AsyncGenerator<Buffer, void, undefined> {
+    const line = commandLine(cmd, args);
+    const refused = this.refusal(cmd, line);
+    if (refused) throw refused;
+    yield* streamCommand(cmd, args, line, { ...opts, timeoutMs: opts.timeoutMs ?? this.opts.defaultTimeoutMs });
+  }
+
   run(cmd: string, args: readonly string[], opts: RunOptions = {}): Promise<CommandResult> {
     const line = commandLine(cmd, args);
-    if (!this.opts.enabled) {
-      return Promise.reject(
-        new DriverError('RUNNER_DISABLED', 'Hardware commands are switched off in this configuration.', { command: line }),
-      );
-    }
-    if (this.opts.allow && !this.opts.allow.includes(cmd)) {
-      return Promise.reject(
-        new DriverError('RUNNER_DISABLED', `The command ${cmd} is not on the list of allowed hardware tools.`, {
-          command: line,
-        }),
-      );
-    }
+    const refused = this.refusal(cmd, line);
+    if (refused) return Promise.reject(refused);
     const timeout = opts.timeoutMs ?? this.opts.defaultTimeoutMs;
     return new Promise((resolve, reject) => {
       const child = execFile(

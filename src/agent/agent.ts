@@ -1,10 +1,14 @@
-import type { CdromBackend, CdStatus } from '../../drivers/cdrom/contract.js';
+import type { CdStatus } from '../../drivers/cdrom/contract.js';
 import type { Clock } from '../../drivers/clock.js';
-import type { DiskBackend, DiskInfo } from '../../drivers/disks/contract.js';
-import { sameLedState, type LedBackend, type LedId, type LedState } from '../../drivers/leds/contract.js';
-import type { RaidBackend, RaidEvent, RaidStatus } from '../../drivers/raid/contract.js';
+import { isDriverError } from '../../drivers/errors.js';
+import type { DiskInfo } from '../../drivers/disks/contract.js';
+import { sameLedState, type LedId, type LedState } from '../../drivers/leds/contract.js';
+import type { RaidEvent, RaidStatus } from '../../drivers/raid/contract.js';
+import {
+  DRIVER_FAMILIES, FAMILY_NAMES, type DriverFactories, type DriverFactory, type DriverFamily, type FamilyContracts,
+} from '../hardware/contracts.js';
 import { DriverHealth, type BackoffPolicy } from './driver-health.js';
-import type { DriverFamily, Health } from './health.js';
+import type { Health } from './health.js';
 import type { LedPlan } from './led-plan.js';
 import { initialMemory, type AgentMemory } from './memory.js';
 import { reconcile, type ReconcileResult, type TicketStore } from './reconcile.js';
@@ -12,16 +16,11 @@ import { supervise } from './supervisor.js';
 import { TimerSet } from './timers.js';
 
 /**
- * How the agent gets its drivers: a factory per family, called at start and again to
- * restart a driver that keeps failing. The agent never closes a driver; whoever made it does.
+ * How the agent gets its drivers: a factory per family (src/hardware assembles them),
+ * called at start and again to restart a driver that keeps failing. RAID, disks and LEDs
+ * every box has (without one the agent is blind to it); a CD drive only some.
  */
-export interface AgentDrivers {
-  raid: () => RaidBackend;
-  disks: () => DiskBackend;
-  leds: () => LedBackend;
-  /** The CD drive; absent on a box (or profile) without one. */
-  cdrom?: () => CdromBackend;
-}
+export type AgentDrivers = DriverFactories;
 
 /** The slice of a pino logger the agent uses. */
 export interface AgentLog {
@@ -63,7 +62,6 @@ export interface PassReport {
 }
 
 const quiet: AgentLog = { info: () => {}, warn: () => {} };
-const FAMILIES: DriverFamily[] = ['raid', 'disks', 'leds', 'cdrom'];
 
 /**
  * The hardware agent: reads the drivers (on a poll timer and at once on a RAID event),
@@ -72,12 +70,10 @@ const FAMILIES: DriverFamily[] = ['raid', 'disks', 'leds', 'cdrom'];
  * driver and open a "blind" ticket, while the rest of the agent keeps working.
  */
 export class Agent {
-  private raid!: RaidBackend;
-  private disks!: DiskBackend;
-  private leds!: LedBackend;
-  private cdrom: CdromBackend | undefined;
-  private unsubscribe: (() => void) | undefined;
-  private unwatchCd: (() => void) | undefined;
+  private readonly d: Partial<FamilyContracts> = {};
+  /** Why a family's driver could not be made at start; its calls fail with this until a restart makes it. */
+  private readonly missing: Partial<Record<DriverFamily, unknown>> = {};
+  private readonly unwatch: Partial<Record<DriverFamily, () => void>> = {};
   private readonly timers: TimerSet;
   private readonly health: DriverHealth;
   private readonly log: AgentLog;
@@ -107,12 +103,16 @@ export class Agent {
   async start(): Promise<void> {
     if (this.started) throw new Error('the agent was already started');
     this.started = true;
-    this.raid = this.o.drivers.raid();
-    this.disks = this.o.drivers.disks();
-    this.leds = this.o.drivers.leds();
-    this.cdrom = this.o.drivers.cdrom?.();
-    this.memory = initialMemory(this.disks.bays().length);
-    this.listen();
+    for (const f of DRIVER_FAMILIES) {
+      try {
+        this.attach(f);
+      } catch (e) {
+        // A driver that cannot be made (its device or its native addon missing) is a driver gone blind, not a dead agent.
+        this.missing[f] = e;
+        // An unavailable driver was already announced, in one line, by whoever assembled the drivers.
+        if (!isDriverError(e, 'DRIVER_UNAVAILABLE')) this.log.warn({ driver: f, err: e }, 'a hardware driver could not be started');
+      }
+    }
     this.kick();
     await this.settled();
   }
@@ -121,10 +121,7 @@ export class Agent {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    this.unsubscribe?.();
-    this.unsubscribe = undefined;
-    this.unwatchCd?.();
-    this.unwatchCd = undefined;
+    for (const f of DRIVER_FAMILIES) this.unlisten(f);
     this.timers.clearAll('the hardware agent stopped');
     await this.loop;
     this.timers.clearAll('the hardware agent stopped');
@@ -160,7 +157,7 @@ export class Agent {
 
   snapshot(): AgentSnapshot {
     const drivers = Object.fromEntries(
-      FAMILIES.map((f) => {
+      DRIVER_FAMILIES.map((f) => {
         const s = this.health.get(f);
         return [f, { failures: s.failures, restarts: s.restarts, lastError: s.lastError }];
       }),
@@ -173,48 +170,62 @@ export class Agent {
 
   /** Timers and listeners the agent holds (zero after stop). */
   get holds(): number {
-    return this.timers.size + this.listeners.size + (this.unsubscribe ? 1 : 0) + (this.unwatchCd ? 1 : 0);
+    return this.timers.size + this.listeners.size + Object.keys(this.unwatch).length;
   }
 
-  private listen(): void {
+  /** Makes a fresh driver of family `f` (if the box has one) and listens to it; throws what its factory throws. */
+  private attach<F extends DriverFamily>(f: F): void {
+    const make = this.o.drivers[f] as DriverFactory<F> | undefined;
+    if (!make) return;
+    this.unlisten(f);
+    const driver = make();
+    this.d[f] = driver;
+    delete this.missing[f];
+    const stop = this.listen(f);
+    if (stop) this.unwatch[f] = stop;
+    // The bays are the disk driver's to say; one made only at a restart (its device came back) sizes the memory then.
+    const bays = f === 'disks' ? this.d.disks!.bays().length : this.memory.bays.length;
+    if (bays !== this.memory.bays.length) this.memory = initialMemory(bays);
+  }
+
+  /** The families that say when they change, so the agent reacts at once rather than at the next poll. */
+  private listen(f: DriverFamily): (() => void) | undefined {
     // The CD LED must light when a read starts, not at the next poll: the drive says when it changes.
-    this.unwatchCd?.();
-    this.unwatchCd = this.cdrom?.onChange(() => this.kick());
-    if (this.o.subscribeEvents === false) return;
-    this.unsubscribe = this.raid.subscribe((e) => {
+    if (f === 'cdrom') return this.d.cdrom!.onChange(() => this.kick());
+    if (f !== 'raid' || this.o.subscribeEvents === false) return undefined;
+    return this.d.raid!.subscribe((e) => {
       this.events.push(e);
       this.kick();
     });
   }
 
+  private unlisten(f: DriverFamily): void {
+    this.unwatch[f]?.();
+    delete this.unwatch[f];
+  }
+
+  /** The driver of family `f`; throws why it could not be made, so the call counts as that driver failing. */
+  private driver<F extends DriverFamily>(f: F): FamilyContracts[F] {
+    const d = this.d[f];
+    if (!d) throw this.missing[f] ?? new Error(`this box was given no ${FAMILY_NAMES[f]} driver`);
+    return d;
+  }
+
   private restart(f: DriverFamily): void {
     this.log.warn({ driver: f, restarts: this.health.get(f).restarts }, 'restarting a failing hardware driver');
     try {
-      if (f === 'raid') {
-        this.unsubscribe?.();
-        this.unsubscribe = undefined;
-        this.raid = this.o.drivers.raid();
-        this.listen();
-      } else if (f === 'disks') this.disks = this.o.drivers.disks();
-      else if (f === 'cdrom') {
-        this.unwatchCd?.();
-        this.unwatchCd = undefined;
-        this.cdrom = this.o.drivers.cdrom?.();
-        this.unwatchCd = this.cdrom?.onChange(() => this.kick());
-      } else {
-        this.leds = this.o.drivers.leds();
-        this.applied = {};
-      }
+      this.attach(f);
+      if (f === 'leds') this.applied = {};
     } catch (e) {
       this.log.warn({ driver: f, err: e }, 'the driver could not be restarted');
     }
   }
 
   /** One guarded driver call: null when the driver is backing off, failed or hung. */
-  private async call<T>(f: DriverFamily, what: string, fn: () => Promise<T>): Promise<T | null> {
+  private async call<T>(f: DriverFamily, fn: () => Promise<T>): Promise<T | null> {
     if (!this.health.due(f, this.o.clock.now())) return null;
     try {
-      const v = await this.timers.within(this.o.callTimeoutMs, what, fn);
+      const v = await this.timers.within(this.o.callTimeoutMs, `the ${FAMILY_NAMES[f]} driver`, fn);
       if (this.health.get(f).failures > 0) this.log.info({ driver: f }, 'hardware driver answers again');
       this.health.ok(f);
       return v;
@@ -228,15 +239,15 @@ export class Agent {
   }
 
   private async pass(): Promise<void> {
-    const raid = await this.call('raid', 'the RAID driver', () => this.raid.poll());
-    const disks = await this.call('disks', 'the disk driver', () => this.disks.readAll());
-    const cdrom = this.cdrom;
-    const cd = cdrom ? await this.call('cdrom', 'the CD driver', () => cdrom.status()) : null;
+    const raid = await this.call('raid', () => this.driver('raid').poll());
+    const disks = await this.call('disks', () => this.driver('disks').readAll());
+    const hasCd = this.o.drivers.cdrom !== undefined;
+    const cd = hasCd ? await this.call('cdrom', () => this.driver('cdrom').status()) : null;
     if (this.stopped) return;
     if (raid) this.lastRaid = raid;
     if (disks) this.lastDisks = disks;
     // A missed CD reading keeps the last tray and disc but not "busy": the LED goes dark rather than claim a read.
-    this.lastCd = cdrom ? cd ?? (this.lastCd && { ...this.lastCd, busy: false }) : null;
+    this.lastCd = hasCd ? cd ?? (this.lastCd && { ...this.lastCd, busy: false }) : null;
     const now = this.o.clock.now();
     const v = supervise(
       this.memory,
@@ -267,12 +278,16 @@ export class Agent {
   }
 
   private async applyLeds(plan: LedPlan): Promise<void> {
-    const backend = this.leds;
+    const backend = this.d.leds;
+    if (!backend) {
+      await this.call('leds', async () => this.driver('leds'));
+      return;
+    }
     const drives = new Set(backend.leds());
     if (drives.size === 0) return;
     const changes = (Object.entries(plan) as [LedId, LedState][]).filter(([led, s]) => drives.has(led) && !(this.applied[led] && sameLedState(this.applied[led]!, s)));
     if (changes.length === 0) return;
-    await this.call('leds', 'the LED driver', async () => {
+    await this.call('leds', async () => {
       for (const [led, s] of changes) {
         await backend.set(led, s);
         this.applied[led] = s;

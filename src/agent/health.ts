@@ -1,10 +1,10 @@
 import type { DiskInfo } from '../../drivers/disks/contract.js';
 import type { ArrayState, RaidStatus } from '../../drivers/raid/contract.js';
+import type { DriverFamily } from '../hardware/contracts.js';
 import { BAY_EMPTY_MAX_MS, NEW_DISK_MS, REBUILD_FINISHED_NOTICE_MS } from './manual.js';
 import type { AgentMemory } from './memory.js';
 
-/** The driver families the agent reads or drives; one that keeps failing makes it blind. */
-export type DriverFamily = 'raid' | 'disks' | 'leds' | 'cdrom';
+export type { DriverFamily };
 
 /**
  * What a bay is doing, in the manual's terms:

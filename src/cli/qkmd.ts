@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { startHardware } from '../agent/hardware.js';
+import { startHardware } from '../hardware/start.js';
 import { hardwareHandler } from '../control/handlers.js';
 import { withKeyService } from '../control/key-service-handler.js';
 import { fittingSocketPath } from '../control/protocol.js';

@@ -1,5 +1,5 @@
 import { isDriverError } from '../../drivers/errors.js';
-import type { HardwareHost } from '../agent/hardware.js';
+import type { HardwareHost } from '../hardware/start.js';
 import type { TicketStore } from '../agent/reconcile.js';
 import type { ControlRequest } from './protocol.js';
 import type { ControlHandler, Handled } from './server.js';

@@ -1,7 +1,7 @@
 import { NO_DRIVE } from '../../drivers/cdrom/contract.js';
 import type { DiskInfo } from '../../drivers/disks/contract.js';
 import type { LedState } from '../../drivers/leds/contract.js';
-import type { HardwareHost } from '../agent/hardware.js';
+import type { HardwareHost } from '../hardware/start.js';
 import type { BayCondition } from '../agent/health.js';
 import { HW_PREFIX } from '../agent/desired-tickets.js';
 import type { TicketStore } from '../agent/reconcile.js';

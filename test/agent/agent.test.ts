@@ -60,6 +60,23 @@ describe('the agent runtime', () => {
     expect(h.engine.tickets.list().find((t) => t.condition === 'hw:driver-blind:disks')!.open).toBe(false);
   });
 
+  it('starts without a driver that cannot be made (its device missing): that family is blind, and a restart that finds it recovers', async () => {
+    let missing = true;
+    h = agentHarness({ raidMissing: () => missing });
+    await h.agent.start();
+    expect(h.agent.snapshot().drivers.raid).toMatchObject({ failures: 1, lastError: '/dev/md0 is not there' });
+    await h.advance(1_000); // the retry fails too: blind, and the restart cannot make it either
+    expect(h.open()).toEqual(['hw:driver-blind:raid']);
+    expect(h.panel().serverError).toBe('on');
+    missing = false;
+    await h.advance(2_000); // the next retry fails, and the restart after it finds the device
+    expect(h.agent.snapshot().drivers.raid).toMatchObject({ failures: 3, restarts: 2 });
+    await h.advance(4_000); // the retry after that reads it
+    expect(h.open()).toEqual([]);
+    expect(h.agent.snapshot().raid?.state).toBe('clean');
+    expect(h.liveSubscriptions()).toBe(1);
+  });
+
   it('survives a driver that hangs: times out, goes blind, and stop() abandons the hung call', async () => {
     let hang = false;
     const hanging = (r: RaidBackend): RaidBackend => ({ ...r, kind: 'hanging', poll: () => (hang ? new Promise(() => {}) : r.poll()), subscribe: (l) => r.subscribe(l), status: () => r.status(), close: () => r.close() });

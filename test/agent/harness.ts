@@ -30,7 +30,16 @@ export function countingRaid(inner: RaidBackend) {
 }
 
 /** An agent on a simulated appliance and a ManualClock, with a real keystore for tickets. */
-export function agentHarness(opts: { rebuildMs?: number; startDelayMs?: number; disks?: (d: DiskBackend) => DiskBackend; raid?: (r: RaidBackend) => RaidBackend } & Partial<AgentOptions> = {}) {
+export function agentHarness(
+  opts: {
+    rebuildMs?: number;
+    startDelayMs?: number;
+    disks?: (d: DiskBackend) => DiskBackend;
+    raid?: (r: RaidBackend) => RaidBackend;
+    /** While this says so, making the RAID driver fails, as when its device is missing. */
+    raidMissing?: () => boolean;
+  } & Partial<AgentOptions> = {},
+) {
   const w = simWorld(opts);
   const dir = tempDir('qkm-agent-');
   const engine: KeyEngine = openEngine(dir, {}, { now: () => w.clock.now(), randomBytes });
@@ -38,7 +47,12 @@ export function agentHarness(opts: { rebuildMs?: number; startDelayMs?: number; 
   const counted = countingRaid(opts.raid ? opts.raid(w.raid) : w.raid);
   const disks = opts.disks ? opts.disks(w.disks) : w.disks;
   const agent = new Agent({
-    drivers: { raid: () => counted.raid, disks: () => disks, leds: () => leds },
+    drivers: {
+      raid: () => {
+        if (opts.raidMissing?.()) throw new Error('/dev/md0 is not there');
+        return counted.raid;
+      },
+      disks: () => disks, leds: () => leds },
     tickets: engine.tickets,
     clock: w.clock,
     pollMs: 10_000,

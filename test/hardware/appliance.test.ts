@@ -5,8 +5,8 @@ import { isDriverError } from '../../drivers/errors.js';
 import { FixtureRunner } from '../../drivers/runner.js';
 import { MdReAdder } from '../../drivers/raid/md-readd.js';
 import type { PassReport } from '../../src/agent/agent.js';
-import { applianceDrivers } from '../../src/agent/appliance.js';
-import { applianceSettings, applianceTools } from '../../src/agent/appliance-settings.js';
+import { applianceDrivers } from '../../src/hardware/appliance.js';
+import { applianceSettings, applianceTools } from '../../src/hardware/appliance-settings.js';
 import { ReplacementWatcher, waitingBays } from '../../src/agent/replacement.js';
 import { loadConfig, PACKAGE_ROOT } from '../../src/config/config.js';
 import type { Ticket } from '../../src/ras/tickets.js';
@@ -73,10 +73,10 @@ describe('[hardware] and [leds] for the appliance profile', () => {
 describe('the appliance drivers', () => {
   it('with run_commands off, no tool runs: every command is refused', async () => {
     const s = applianceSettings(config({ QKM_HARDWARE_RUN_COMMANDS: 'false', QKM_HARDWARE_ROOT: dir }));
-    const { drivers, readder } = applianceDrivers(s, 5_000);
+    const { drivers, readder } = await applianceDrivers(s, 5_000);
     expect(readder).toBeNull();
-    await expect(drivers.disks().readAll()).rejects.toSatisfy((e) => isDriverError(e, 'RUNNER_DISABLED'));
-    await expect(drivers.leds().set('bay0.status', { state: 'on' })).rejects.toSatisfy((e) => isDriverError(e, 'RUNNER_DISABLED'));
+    await expect(drivers.disks!().readAll()).rejects.toSatisfy((e) => isDriverError(e, 'RUNNER_DISABLED'));
+    await expect(drivers.leds!().set('bay0.status', { state: 'on' })).rejects.toSatisfy((e) => isDriverError(e, 'RUNNER_DISABLED'));
   });
 });
 

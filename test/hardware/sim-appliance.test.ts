@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { ManualClock } from '../../drivers/clock.js';
-import { SimAppliance } from '../../src/agent/sim-appliance.js';
+import { SimAppliance } from '../../src/hardware/sim-appliance.js';
 import { removeDir, tempDir } from '../helpers/engine.js';
 
 let dir: string;

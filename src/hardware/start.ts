@@ -2,12 +2,14 @@ import path from 'node:path';
 import { SystemClock } from '../../drivers/clock.js';
 import type { QkmConfig } from '../config/config.js';
 import type { Logger } from '../logs/logger.js';
-import { Agent, type AgentDrivers } from './agent.js';
+import { Agent } from '../agent/agent.js';
+import type { TicketStore } from '../agent/reconcile.js';
+import { ReplacementWatcher } from '../agent/replacement.js';
+import { agentSettings, simSettings } from '../agent/settings.js';
 import { applianceDrivers } from './appliance.js';
 import { applianceSettings } from './appliance-settings.js';
-import { ReplacementWatcher } from './replacement.js';
-import type { TicketStore } from './reconcile.js';
-import { agentSettings, simSettings } from './settings.js';
+import { DRIVER_FAMILIES, type DriverFactories, type DriverFamily } from './contracts.js';
+import { FAMILIES, type FamilyRegistry } from './families.js';
 import { SimAppliance } from './sim-appliance.js';
 
 /** What qkmd hosts for the hardware: the agent and, on the sim profile, the simulated appliance. */
@@ -25,14 +27,26 @@ export function simWorldFile(dataDir: string): string {
 }
 
 /**
- * Builds the drivers for the configured profile and starts the agent on them. This is
- * the one place the agent meets a concrete backend; the agent itself sees contracts only.
+ * Builds the drivers for the configured profile from the registry of device families and
+ * starts the agent on them. This is the one place the agent meets a concrete backend; the
+ * agent itself sees contracts only. `families` is the registry (tests give their own).
  */
-export async function startHardware(config: QkmConfig, tickets: TicketStore, log: Logger): Promise<HardwareHost> {
-  return config.hardware.profile === 'sim' ? startSim(config, tickets, log) : startAppliance(config, tickets, log);
+export async function startHardware(config: QkmConfig, tickets: TicketStore, log: Logger, families: FamilyRegistry = FAMILIES): Promise<HardwareHost> {
+  return config.hardware.profile === 'sim' ? startSim(config, tickets, log, families) : startAppliance(config, tickets, log, families);
 }
 
-function newAgent(config: QkmConfig, drivers: AgentDrivers, tickets: TicketStore, clock: SystemClock, log: Logger): Agent {
+/** The simulated appliance's device of each family, as factories (the simulator outlives a driver restart). */
+function simDrivers(sim: SimAppliance, families: FamilyRegistry): DriverFactories {
+  const drivers: DriverFactories = {};
+  const add = <F extends DriverFamily>(f: F): void => {
+    const device = families[f].sim(sim);
+    if (device) (drivers as Record<F, () => typeof device>)[f] = () => device;
+  };
+  for (const f of DRIVER_FAMILIES) add(f);
+  return drivers;
+}
+
+function newAgent(config: QkmConfig, drivers: DriverFactories, tickets: TicketStore, clock: SystemClock, log: Logger): Agent {
   const a = agentSettings(config);
   return new Agent({
     drivers,
@@ -47,10 +61,10 @@ function newAgent(config: QkmConfig, drivers: AgentDrivers, tickets: TicketStore
   });
 }
 
-async function startSim(config: QkmConfig, tickets: TicketStore, log: Logger): Promise<HardwareHost> {
+async function startSim(config: QkmConfig, tickets: TicketStore, log: Logger, families: FamilyRegistry): Promise<HardwareHost> {
   const clock = new SystemClock();
   const sim = new SimAppliance({ clock, ...simSettings(config), stateFile: simWorldFile(config.paths.data_dir) });
-  const agent = newAgent(config, { raid: () => sim.raid, disks: () => sim.disks, leds: () => sim.leds, cdrom: () => sim.cdrom }, tickets, clock, log);
+  const agent = newAgent(config, simDrivers(sim, families), tickets, clock, log);
   await agent.start();
   log.info({ profile: 'sim' }, 'hardware agent started');
   return {
@@ -72,10 +86,11 @@ async function startSim(config: QkmConfig, tickets: TicketStore, log: Logger): P
  * the same events at the next poll ([agent] poll_seconds, 10 s), which the manual's
  * seconds-scale LED sequence tolerates. The distribution's own mdmonitor keeps mailing.
  */
-async function startAppliance(config: QkmConfig, tickets: TicketStore, log: Logger): Promise<HardwareHost> {
+async function startAppliance(config: QkmConfig, tickets: TicketStore, log: Logger, families: FamilyRegistry): Promise<HardwareHost> {
   const s = applianceSettings(config);
   const hwLog = log.child({ component: 'hardware' });
-  const { drivers, readder } = applianceDrivers(s, agentSettings(config).callTimeoutMs);
+  const { drivers, readder, unavailable } = await applianceDrivers(s, agentSettings(config).callTimeoutMs, families);
+  for (const u of unavailable) hwLog.warn({ driver: u.family, backend: u.backend }, u.line);
   const clock = new SystemClock();
   const agent = newAgent(config, drivers, tickets, clock, log);
   const watcher = new ReplacementWatcher(

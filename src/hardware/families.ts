@@ -1,0 +1,90 @@
+import type { FileRoot } from '../../drivers/file-root.js';
+import type { LedBackend } from '../../drivers/leds/contract.js';
+import type { CommandRunner } from '../../drivers/runner.js';
+import type { ApplianceSettings } from './appliance-settings.js';
+import type { DriverFactory, DriverFamily, FamilyContracts } from './contracts.js';
+import type { SimAppliance } from './sim-appliance.js';
+
+/** What every backend of the appliance profile is built from. */
+export interface BackendContext {
+  settings: ApplianceSettings;
+  /** The one runner every command goes through (enabled and limited by the configuration). */
+  runner: CommandRunner;
+  root: FileRoot;
+  /** Tool time-out, just under the agent's own, so a hung tool is killed, not only abandoned. */
+  timeoutMs: number;
+}
+
+/**
+ * Imports a backend's module and returns its factory. The import happens only here, when
+ * the configuration selects the backend, so a native addon (serialport's binding,
+ * node-usb) is loaded only on a box configured to use it; a failed import makes that
+ * driver unavailable, not qkmd.
+ */
+export type BackendLoader<F extends DriverFamily> = (ctx: BackendContext) => Promise<DriverFactory<F>>;
+
+/** One device family: its backends by name, the one this configuration selects, and its simulator. */
+export interface FamilyRegistration<F extends DriverFamily> {
+  backends: Readonly<Record<string, BackendLoader<F>>>;
+  /** The backend the appliance profile's settings select; null when this box has no such device. */
+  select(s: ApplianceSettings): string | null;
+  /** The simulated appliance's device of this family; null when the simulator has none. */
+  sim(sim: SimAppliance): FamilyContracts[F] | null;
+}
+
+export type FamilyRegistry = { readonly [F in DriverFamily]: FamilyRegistration<F> };
+
+/** Every device family qkm drives. A new family is one entry here, its contract in contracts.ts, and its rules in src/agent. */
+export const FAMILIES: FamilyRegistry = {
+  raid: {
+    backends: {
+      md: async ({ settings: s, root, runner, timeoutMs }) => {
+        const { MdRaid } = await import('../../drivers/raid/md.js');
+        return () => new MdRaid({ root, bays: s.bays, array: s.mdName, runner, timeoutMs });
+      },
+      storcli: async ({ settings: s, runner, timeoutMs }) => {
+        const { StorcliRaid } = await import('../../drivers/raid/storcli.js');
+        return () => new StorcliRaid({ runner, command: s.storcli.command, controller: s.storcli.controller, slotBays: s.storcli.slotBays, timeoutMs });
+      },
+    },
+    select: (s) => s.raid,
+    sim: (sim) => sim.raid,
+  },
+  disks: {
+    backends: {
+      smartctl: async ({ settings: s, runner, timeoutMs }) => {
+        const { SmartctlDisks } = await import('../../drivers/disks/smartctl.js');
+        return () => new SmartctlDisks({ runner, bays: s.bays, timeoutMs });
+      },
+    },
+    select: () => 'smartctl',
+    sim: (sim) => sim.disks,
+  },
+  leds: {
+    backends: {
+      // The panel's LEDs come from several backends at once (LED class in sysfs, ledctl), joined by a router.
+      panel: async ({ settings: s, root, runner, timeoutMs }) => {
+        const { LedRouter } = await import('../../drivers/leds/router.js');
+        const sysfs = Object.keys(s.sysfsLeds).length > 0 ? (await import('../../drivers/leds/sysfs.js')).SysfsLeds : null;
+        const ledctl = Object.keys(s.ledctlLeds).length > 0 ? (await import('../../drivers/leds/ledctl.js')).LedctlLeds : null;
+        return () => {
+          const parts: LedBackend[] = [];
+          if (sysfs) parts.push(new sysfs({ root, names: s.sysfsLeds }));
+          if (ledctl) parts.push(new ledctl({ runner, devices: s.ledctlLeds, timeoutMs }));
+          return new LedRouter(
+            Object.fromEntries(parts.flatMap((b) => b.leds().map((led) => [led, b.kind]))),
+            Object.fromEntries(parts.map((b) => [b.kind, b])),
+          );
+        };
+      },
+    },
+    select: () => 'panel',
+    sim: (sim) => sim.leds,
+  },
+  cdrom: {
+    // No real backend yet: the appliance profile has no CD drive until one is written.
+    backends: {},
+    select: () => null,
+    sim: (sim) => sim.cdrom,
+  },
+};
