@@ -16,7 +16,7 @@ echo "== SIGKILL loops over qkmcmds backup and restore, then the next run or qkm
 QKM_BACKUP_KILLS=$QKM_BACKUP_KILLS timeout "$(left)" npx vitest run test/cli/backup-leftovers.test.ts
 
 echo "== SIGKILL loop over certs library-bundle (${QKM_BUNDLE_KILLS:=60} kills): no private key left in the data dir"
-QKM_BUNDLE_KILLS=$QKM_BUNDLE_KILLS timeout "$(left)" npx vitest run test/kmip/certs-bundle-cli.test.ts
+QKM_BUNDLE_KILLS=$QKM_BUNDLE_KILLS timeout "$(left)" npx vitest run test/pki/certs-bundle-cli.test.ts
 
 echo "== TTLV decoder fuzzing (1,000,000 random and mutated messages)"
 timeout "$(left)" node dist/bench/ttlv-fuzz.js 1000000

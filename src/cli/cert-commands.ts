@@ -7,7 +7,7 @@ import {
   stateOf,
   writeLibraryBundle,
   type CertificateRecord,
-} from '../kmip/certs/index.js';
+} from '../pki/index.js';
 import type { Context } from './context.js';
 import type { HwCommandDeps } from './hw-commands.js';
 import { formatTable } from './table.js';

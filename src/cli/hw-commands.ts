@@ -1,9 +1,9 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { controlRequest } from '../control/client.js';
-import { renderPanel } from '../control/panel.js';
+import { renderPanel } from './panel.js';
 import type { ControlRequest, SimAction } from '../control/protocol.js';
-import type { HwStatus } from '../control/status.js';
+import type { HwStatus } from '../status/hardware.js';
 import { QkmError } from '../errors.js';
 import type { Context } from './context.js';
 

@@ -1,4 +1,4 @@
-import { ensureServerCredentials, removeBundleLeftovers } from '../kmip/certs/index.js';
+import { ensureServerCredentials, removeBundleLeftovers } from '../pki/index.js';
 import { KmipTlsServer, type FrameHandler, type FramesHandler, type OversizeHandler } from '../kmip/tls/index.js';
 import type { QkmConfig } from '../config/config.js';
 import { ConfigError, QkmError } from '../errors.js';

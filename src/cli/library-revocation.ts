@@ -1,4 +1,4 @@
-import { RevocationWatch, tlsPaths } from '../kmip/certs/index.js';
+import { RevocationWatch, tlsPaths } from '../pki/index.js';
 import type { ClientIdentity, ConnectionInfo, FrameHandler, FramesHandler, OversizeHandler } from '../kmip/tls/index.js';
 import type { Context } from './context.js';
 

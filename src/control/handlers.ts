@@ -3,7 +3,7 @@ import type { HardwareHost } from '../hardware/start.js';
 import type { TicketStore } from '../agent/reconcile.js';
 import type { ControlRequest } from './protocol.js';
 import type { ControlHandler, Handled } from './server.js';
-import { hwStatus } from './status.js';
+import { hwStatus } from '../status/hardware.js';
 
 export interface HandlerOptions {
   /** What power loss does to this process; qkmd dies at once, as a machine without power would. */

@@ -10,7 +10,7 @@ import {
   tlsPaths,
   type CertifiedKey,
   type ServerCredentials,
-} from '../../src/kmip/certs/index.js';
+} from '../../src/pki/index.js';
 import { KmipTlsServer, type KmipTlsServerOptions, type TransportLogger } from '../../src/kmip/tls/index.js';
 
 const DAY_MS = 86_400_000;

@@ -1,11 +1,11 @@
 import { X509Certificate } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileDurable } from '../../util/durable-file.js';
+import { writeFileDurable } from '../util/durable-file.js';
 import { CLOCK_SKEW_MS, assertLibraryName } from './authority.js';
 import { CertificateError } from './errors.js';
-import { diskTroubleSentence } from '../../util/disk-errors.js';
-import { describeFileError } from '../../util/file-errors.js';
+import { diskTroubleSentence } from '../util/disk-errors.js';
+import { describeFileError } from '../util/file-errors.js';
 import { CERT_MODE, tlsPaths } from './tls-dir.js';
 
 /**

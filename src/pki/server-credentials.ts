@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { writeFileDurable } from '../../util/durable-file.js';
+import { writeFileDurable } from '../util/durable-file.js';
 import { issueServerCertificate } from './authority.js';
 import { loadOrCreateCa, readIfPresent } from './ca-store.js';
 import { coversNames, isSignedBy, isValidAt, keyMatchesCertificate, parseCertificate, remainingMs } from './inspect.js';

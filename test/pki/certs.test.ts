@@ -19,7 +19,7 @@ import {
   stateOf,
   tlsPaths,
   writeLibraryBundle,
-} from '../../src/kmip/certs/index.js';
+} from '../../src/pki/index.js';
 import { TEST_KEY_BITS } from '../helpers/tls-fixtures.js';
 
 /** A serial in the one form the register lists and revoke accepts (no leading zeros). */

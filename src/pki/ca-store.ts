@@ -1,6 +1,6 @@
 import { readFile, rm } from 'node:fs/promises';
 import { createCertificateAuthority, type CertifiedKey } from './authority.js';
-import { writeFileDurable } from '../../util/durable-file.js';
+import { writeFileDurable } from '../util/durable-file.js';
 import { CertificateError } from './errors.js';
 import { keyMatchesCertificate, parseCertificate } from './inspect.js';
 import { CERT_MODE, KEY_MODE, type TlsPaths } from './tls-dir.js';

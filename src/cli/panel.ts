@@ -1,5 +1,5 @@
 import type { LedState } from '../../drivers/leds/contract.js';
-import type { HwStatus } from './status.js';
+import type { HwStatus } from '../status/hardware.js';
 
 /**
  * The front panel drawn in a terminal: what a field engineer would see standing in

@@ -1,4 +1,4 @@
-import { QkmError } from '../../errors.js';
+import { QkmError } from '../errors.js';
 
 /**
  * The appliance's TLS credentials (CA, server or library certificate) cannot be created,

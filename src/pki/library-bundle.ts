@@ -2,11 +2,11 @@ import { X509Certificate } from 'node:crypto';
 import { accessSync, constants, readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Header, Pack, ReadEntry } from 'tar';
-import { removeDurableTemps, writeFileDurable } from '../../util/durable-file.js';
+import { removeDurableTemps, writeFileDurable } from '../util/durable-file.js';
 import { assertLibraryName, issueClientCertificate } from './authority.js';
 import { loadCa } from './ca-store.js';
 import { CertificateError } from './errors.js';
-import { describeFileError } from '../../util/file-errors.js';
+import { describeFileError } from '../util/file-errors.js';
 import { forgetIssued, recordIssued, validCertificatesOf, type CertificateRecord } from './register.js';
 import { CERT_MODE, KEY_MODE, tlsPaths } from './tls-dir.js';
 

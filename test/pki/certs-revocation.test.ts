@@ -14,8 +14,8 @@ import {
   type LibraryFiles,
   type QkmdKeyServer,
 } from '../helpers/qkmd-kmip.js';
-import { V, op } from './operations-client.js';
-import { normalizeSerial } from '../../src/kmip/certs/register.js';
+import { V, op } from '../kmip/operations-client.js';
+import { normalizeSerial } from '../../src/pki/register.js';
 
 /**
  * Revocation through real processes: qkmd serving KMIP on TLS on 127.0.0.1, qkmcmds issuing

@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { lstatSync, watch, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureServerCredentials } from '../../src/kmip/certs/index.js';
+import { ensureServerCredentials } from '../../src/pki/index.js';
 import { QKMCMDS, qkmcmds } from '../helpers/cli.js';
 import { removeDir, tempDir } from '../helpers/engine.js';
 import { TEST_KEY_BITS } from '../helpers/tls-fixtures.js';
