@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { mkdirSync } from 'node:fs';
-import { type BackupKey, createPassphraseKey, createShareKey, loadBackupKey, saveBackupKey } from '../engine/backup-seal.js';
-import { parseShareSpec } from '../engine/backup-shares.js';
+import { type BackupKey, createPassphraseKey, createShareKey, loadBackupKey, saveBackupKey, parseShareSpec } from '../engine/index.js';
 import { BackupError } from '../errors.js';
 import type { HwCommandDeps } from './hw-commands.js';
 import { readNewPassphrase } from './secret-input.js';

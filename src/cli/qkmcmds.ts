@@ -1,13 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { takeBackup } from '../engine/backup.js';
-import { loadBackupKey, requireBackupKey, saveBackupKey } from '../engine/backup-seal.js';
-import { checkKeystore } from '../engine/integrity.js';
-import { LIBRARY_CLASSES, type LibraryClass } from '../engine/key-engine.js';
-import { listKeptKeystores, removeKeptKeystore } from '../engine/kept-keystores.js';
-import { olderText, restoreBackup } from '../engine/restore.js';
-import { realWorld } from '../engine/world.js';
+import { takeBackup, loadBackupKey, requireBackupKey, saveBackupKey, checkKeystore, LIBRARY_CLASSES, type LibraryClass, listKeptKeystores, removeKeptKeystore, olderText, restoreBackup, realWorld } from '../engine/index.js';
 import { type Context, type GlobalOptions, VERSION, loadContext, openEngine, runCommand } from './context.js';
 import { addBackupKeyCommands } from './backup-key-commands.js';
 import { addCertCommands } from './cert-commands.js';
