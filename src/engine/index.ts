@@ -12,19 +12,11 @@ export { Keystore } from './keystore.js';
 export { KeyEngine, LIBRARY_CLASSES, type LibraryClass, type LibraryStatus, type GenerateResult, type Progress } from './key-engine.js';
 export { GroupCommit } from './group-commit.js';
 export { cleanLeftovers } from './leftovers.js';
-export { checkKeystore, type CheckReport, type Problem } from './integrity.js';
+export { checkKeystore, type CheckReport } from './integrity.js';
 
 // Keys as KMIP managed objects, and the object model the protocol layer encodes.
-export { ManagedObjects, type CreateRequest, type RegisterRequest, type RevokeRequest, type Instances } from './objects.js';
-export {
-  AES,
-  KEY_BITS,
-  isDestroyedState,
-  type AttributeValue,
-  type ManagedObject,
-  type NewAttribute,
-  type ObjectAttribute,
-} from './object-model.js';
+export { ManagedObjects, type Instances } from './objects.js';
+export { AES, KEY_BITS, isDestroyedState, type NewAttribute, type ObjectAttribute } from './object-model.js';
 export { DEFAULT_USAGE_MASK, isKnownName, isMultiValued } from './attributes.js';
 export { LIBRARY_NAME_PATTERN } from './names.js';
 /** Which of a Create's attributes names the tape (the Tape Library Profile's rule). */
@@ -43,5 +35,5 @@ export {
 } from './backup-seal.js';
 export { parseShareSpec, type ShareSpec } from './backup-shares.js';
 export { takeBackup, type BackupResult } from './backup.js';
-export { olderText, restoreBackup, type OlderBackup, type RestoreOptions, type RestoreResult } from './restore.js';
+export { olderText, restoreBackup, type RestoreOptions, type RestoreResult } from './restore.js';
 export { listKeptKeystores, removeKeptKeystore, type KeptKeystore } from './kept-keystores.js';
