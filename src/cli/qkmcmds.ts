@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { backUp } from '../admin/backup.js';
+import type { OpenEngine } from '../admin/engine-session.js';
 import { checkKeys } from '../admin/check.js';
 import { generateKeys, keyStatus } from '../admin/keys.js';
 import { listKeptKeystores, removeKeptKeystore } from '../admin/keystores.js';
@@ -38,7 +39,7 @@ function context(o: { createDataDir?: boolean } = {}): Context {
 }
 
 /** Opens the keystore of the command's data directory (admin operations close it). */
-const engine = (): ReturnType<typeof openEngine> => openEngine(context());
+const engine: OpenEngine = () => openEngine(context());
 
 /** Wraps an action: errors become one sentence, and the keystore is always closed. */
 function action<A extends unknown[]>(body: (...args: A) => Promise<number | void> | number | void) {
