@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
-import { mkdirSync } from 'node:fs';
-import { type BackupKey, createPassphraseKey, createShareKey, loadBackupKey, saveBackupKey } from '../engine/backup-seal.js';
-import { parseShareSpec } from '../engine/backup-shares.js';
+import { backupKeyHow, backupKeyStatus, describeBackupKey, setUpBackupKey } from '../admin/backup-key.js';
 import { BackupError } from '../errors.js';
 import type { HwCommandDeps } from './hw-commands.js';
 import { readNewPassphrase } from './secret-input.js';
@@ -17,11 +15,6 @@ function showOnce(lines: string[]): Promise<void> {
   });
 }
 
-export function describeBackupKey(k: BackupKey): string {
-  const how = k.kind === 'passphrase' ? 'a passphrase' : `recovery shares, any ${k.shares!.threshold} of ${k.shares!.count}`;
-  return `backup key ${k.id} (${how}; set up ${k.createdAt})`;
-}
-
 /** `qkmcmds backup-key ...`: the key backups are sealed to, held by the administrator. */
 export function addBackupKeyCommands(program: Command, deps: HwCommandDeps): void {
   const bk = program.command('backup-key').description('the key every backup seals the master key to (its secret stays with you)');
@@ -32,33 +25,19 @@ export function addBackupKeyCommands(program: Command, deps: HwCommandDeps): voi
     .option('--shares <M-of-N>', 'N recovery shares, any M of which restore a backup (printed once, kept nowhere)')
     .option('--replace', 'replace the backup key already set up (older backups stay sealed to the old one)')
     .action(deps.action(async (o: { passphrase?: boolean; shares?: string; replace?: boolean }) => {
-      if (!o.passphrase === !o.shares) {
-        throw new BackupError('BACKUP_KEY_HOW', 'Say how the backup key is held: --shares M-of-N (recovery shares, for example 2-of-3) or --passphrase, not both.');
-      }
-      const spec = o.shares === undefined ? undefined : parseShareSpec(o.shares);
+      const how = backupKeyHow(o);
       const ctx = deps.context();
-      const dataDir = ctx.config.paths.data_dir;
-      const old = loadBackupKey(dataDir);
-      if (old && !o.replace) {
-        throw new BackupError('BACKUP_KEY_EXISTS', `A ${describeBackupKey(old)} is already set up; add --replace to set up a new one (backups made before stay sealed to the old key).`);
-      }
-      let key: BackupKey;
-      if (spec) {
-        const made = await createShareKey(spec, ctx.world);
-        key = made.key;
-        // Shown before the key is kept: a key whose shares nobody saw would seal backups no one can open.
-        await showOnce([
-          `Backup key ${key.id}: ${spec.count} recovery shares, any ${spec.threshold} of which restore a backup.`,
-          `They are shown this once and kept nowhere: write each down or print it, and give them to ${spec.count} different people to keep apart, off this server.`,
+      const { key, spec, replaced: old } = await setUpBackupKey({
+        dataDir: ctx.config.paths.data_dir, world: ctx.world, how, ...(o.replace && { replace: true }),
+        askPassphrase: readNewPassphrase,
+        showShares: (k, sp, shares) => showOnce([
+          `Backup key ${k.id}: ${sp.count} recovery shares, any ${sp.threshold} of which restore a backup.`,
+          `They are shown this once and kept nowhere: write each down or print it, and give them to ${sp.count} different people to keep apart, off this server.`,
           '',
-          ...made.shares.map((s, i) => `  share ${i + 1} of ${spec.count}: ${s}`),
+          ...shares.map((s, i) => `  share ${i + 1} of ${sp.count}: ${s}`),
           '',
-        ]);
-      } else {
-        key = await createPassphraseKey(await readNewPassphrase(), ctx.world);
-      }
-      mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-      saveBackupKey(dataDir, key);
+        ]),
+      });
       ctx.log.info({ backupKey: { id: key.id, kind: key.kind, shares: key.shares, replaced: old?.id } }, 'backup key set up');
       out(spec ? `Backup key ${key.id} is set up.` : `Backup key ${key.id} is set up from your passphrase; keep the passphrase off this server, because no backup can be restored without it.`);
       out(`Backups are sealed to it from now on; restore asks for ${spec ? `${spec.threshold} shares` : 'the passphrase'}.`);
@@ -68,7 +47,7 @@ export function addBackupKeyCommands(program: Command, deps: HwCommandDeps): voi
   bk.command('status')
     .description('the backup key backups are sealed to (never its secret)')
     .action(deps.action(() => {
-      const key = loadBackupKey(deps.context().config.paths.data_dir);
+      const key = backupKeyStatus(deps.context().config.paths.data_dir);
       out(key ? `Backups are sealed to ${describeBackupKey(key)}.` : 'No backup key is set up, so backups are refused; set one up with: qkmcmds backup-key init --shares 2-of-3 (or --passphrase)');
     }));
 }

@@ -1,9 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PACKAGE_ROOT, type QkmConfig, loadConfig } from '../config/config.js';
-import { KeyEngine } from '../engine/key-engine.js';
-import { Keystore } from '../engine/keystore.js';
-import { type World, realWorld } from '../engine/world.js';
+import { KeyEngine, Keystore, type World, realWorld } from '../engine/index.js';
 import { KeystoreError, isQkmError } from '../errors.js';
 import { type Logger, logFile, openLog } from '../logs/logger.js';
 import { claimDataDir } from './data-dir-lock.js';

@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
-import { controlRequest } from '../control/client.js';
-import type { KeyServiceStatus } from '../control/key-service-handler.js';
-import type { KeyServiceAction } from '../control/protocol.js';
+import { type KeyServiceAction, type KeyServiceStatus, keyService } from '../admin/key-service.js';
 import type { HwCommandDeps } from './hw-commands.js';
 
 /** `qkmcmds key-service stop|start|status`: the running qkmd's key server, over the control socket. */
@@ -19,7 +17,7 @@ export function addKeyServiceCommands(program: Command, deps: HwCommandDeps): vo
   };
   for (const action of ['stop', 'start', 'status'] as const) {
     ks.command(action).description(descriptions[action]).action(deps.action(async () => {
-      const s = (await controlRequest(deps.context().config.paths.data_dir, { op: 'key-service', action })) as KeyServiceStatus;
+      const s = await keyService(deps.context().config.paths.data_dir, action);
       process.stdout.write(say[action](s) + '\n');
     }));
   }

@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import type { Progress } from '../engine/key-engine.js';
+import type { Progress } from '../engine/index.js';
 
 /**
  * A progress bar on a terminal; nothing at all when stderr is piped or redirected,

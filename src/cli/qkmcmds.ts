@@ -1,13 +1,15 @@
 import { Command, CommanderError } from 'commander';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { takeBackup } from '../engine/backup.js';
-import { loadBackupKey, requireBackupKey, saveBackupKey } from '../engine/backup-seal.js';
-import { checkKeystore } from '../engine/integrity.js';
-import { LIBRARY_CLASSES, type LibraryClass } from '../engine/key-engine.js';
-import { listKeptKeystores, removeKeptKeystore } from '../engine/kept-keystores.js';
-import { olderText, restoreBackup } from '../engine/restore.js';
-import { realWorld } from '../engine/world.js';
+import { backUp } from '../admin/backup.js';
+import type { OpenEngine } from '../admin/engine-session.js';
+import { checkKeys } from '../admin/check.js';
+import { generateKeys, keyStatus } from '../admin/keys.js';
+import { listKeptKeystores, removeKeptKeystore } from '../admin/keystores.js';
+import { restoreKeystore } from '../admin/restore.js';
+import { syncLibrary } from '../admin/sync.js';
+import { listTickets } from '../admin/tickets.js';
+import { LIBRARY_CLASSES, type LibraryClass, olderText, realWorld } from '../engine/index.js';
 import { type Context, type GlobalOptions, VERSION, loadContext, openEngine, runCommand } from './context.js';
 import { addBackupKeyCommands } from './backup-key-commands.js';
 import { addCertCommands } from './cert-commands.js';
@@ -36,6 +38,9 @@ function context(o: { createDataDir?: boolean } = {}): Context {
   return ref.ctx;
 }
 
+/** Opens the keystore of the command's data directory (admin operations close it). */
+const engine: OpenEngine = () => openEngine(context());
+
 /** Wraps an action: errors become one sentence, and the keystore is always closed. */
 function action<A extends unknown[]>(body: (...args: A) => Promise<number | void> | number | void) {
   return (...args: A) => runCommand(PROGRAM, ref, () => body(...args));
@@ -49,38 +54,28 @@ keys
   .requiredOption('--library <name>', 'the tape library (its certificate name)')
   .requiredOption('--class <class>', `library class: ${LIBRARY_CLASSES.join(' or ')}`)
   .action(action(async (o: { library: string; class: LibraryClass }) => {
-    const engine = openEngine(context());
     const bar = progressBar(`generating ${o.library}`);
-    try {
-      const r = await engine.generateInParallel(o.library, o.class, bar.update);
-      bar.stop();
-      if (!r.generated) {
-        out(`Library ${r.library} has enough unused keys (${r.unused}; a new set is generated below ${r.needed}); no keys generated.`);
-        return;
-      }
-      out(`Generated ${r.count} keys for library ${r.library} (${r.class}): ${r.firstKey} .. ${r.lastKey}.`);
-      if (engine.settings.requireBackup) out('Back up the keystore now (qkmcmds backup): these keys are not handed out until a backup holds them.');
-    } finally {
-      engine.store.close();
+    const r = await generateKeys(engine, { library: o.library, cls: o.class, onProgress: bar.update });
+    bar.stop();
+    if (!r.generated) {
+      out(`Library ${r.library} has enough unused keys (${r.unused}; a new set is generated below ${r.needed}); no keys generated.`);
+      return;
     }
+    out(`Generated ${r.count} keys for library ${r.library} (${r.class}): ${r.firstKey} .. ${r.lastKey}.`);
+    if (r.backupFirst) out('Back up the keystore now (qkmcmds backup): these keys are not handed out until a backup holds them.');
   }));
 
 keys
   .command('status')
   .description('per library: keys total, used, pending backup, percent used')
   .option('--json', 'machine-readable output')
-  .action(action((o: { json?: boolean }) => {
-    const engine = openEngine(context());
-    try {
-      const rows = engine.status();
-      if (o.json) return out(JSON.stringify(rows, null, 2));
-      if (rows.length === 0) return out('No key sets yet; generate one with: qkmcmds keys generate --library NAME --class i500|i2000');
-      const table = [['LIBRARY', 'CLASS', 'TOTAL', 'USED', 'UNUSED', 'PENDING BACKUP', 'USED %', 'SYNC'],
-        ...rows.map((r) => [r.library, r.class, r.total, r.used, r.unused, r.pendingBackup, r.percentUsed.toFixed(1), r.needsSync ? 'needed' : 'ok'].map(String))];
-      for (const line of formatTable(table)) out(line);
-    } finally {
-      engine.store.close();
-    }
+  .action(action(async (o: { json?: boolean }) => {
+    const rows = await keyStatus(engine);
+    if (o.json) return out(JSON.stringify(rows, null, 2));
+    if (rows.length === 0) return out('No key sets yet; generate one with: qkmcmds keys generate --library NAME --class i500|i2000');
+    const table = [['LIBRARY', 'CLASS', 'TOTAL', 'USED', 'UNUSED', 'PENDING BACKUP', 'USED %', 'SYNC'],
+      ...rows.map((r) => [r.library, r.class, r.total, r.used, r.unused, r.pendingBackup, r.percentUsed.toFixed(1), r.needsSync ? 'needed' : 'ok'].map(String))];
+    for (const line of formatTable(table)) out(line);
   }));
 
 program
@@ -88,19 +83,14 @@ program
   .description('RAS tickets (open ones; --all for history)')
   .option('--all', 'include closed tickets')
   .option('--json', 'machine-readable output')
-  .action(action((o: { all?: boolean; json?: boolean }) => {
-    const engine = openEngine(context());
-    try {
-      const list = engine.tickets.list({ openOnly: !o.all });
-      if (o.json) return out(JSON.stringify(list, null, 2));
-      if (list.length === 0) return out(o.all ? 'No tickets.' : 'No open tickets.');
-      for (const t of list) {
-        const when = new Date(t.openedAt).toISOString();
-        out(`#${t.id} ${t.severity.toUpperCase()} ${t.open ? 'open' : `closed ${new Date(t.closedAt!).toISOString()}`} since ${when} [${t.condition}]`);
-        out(`    ${t.text}`);
-      }
-    } finally {
-      engine.store.close();
+  .action(action(async (o: { all?: boolean; json?: boolean }) => {
+    const list = await listTickets(engine, { all: o.all === true });
+    if (o.json) return out(JSON.stringify(list, null, 2));
+    if (list.length === 0) return out(o.all ? 'No tickets.' : 'No open tickets.');
+    for (const t of list) {
+      const when = new Date(t.openedAt).toISOString();
+      out(`#${t.id} ${t.severity.toUpperCase()} ${t.open ? 'open' : `closed ${new Date(t.closedAt!).toISOString()}`} since ${when} [${t.condition}]`);
+      out(`    ${t.text}`);
     }
   }));
 
@@ -110,22 +100,15 @@ program
   .option('--to <dir>', 'where to write the two files (default: <data_dir>/backups)')
   .action(action(async (o: { to?: string }) => {
     const ctx = context();
-    const backupKey = requireBackupKey(ctx.config.paths.data_dir);
-    const to = path.resolve(o.to ?? path.join(ctx.config.paths.data_dir, 'backups'));
-    const engine = openEngine(ctx);
     const bar = progressBar('backing up');
-    try {
-      const r = await takeBackup(engine, ctx.world, { toDir: to, backupKey, onProgress: bar.update });
-      bar.stop();
-      ctx.log.info({ backup: r, backupKey: backupKey.id }, 'backup taken');
-      out(`Backed up ${r.keys} keys (master key sealed to backup key ${backupKey.id}) to:`);
-      out(`  ${r.appFile}`);
-      out(`  ${r.dataFile}`);
-      if (r.setsNowUsable > 0) out(`${r.setsNowUsable} new key set(s) may now be used.`);
-      out('Copy both files off this server and keep them together.');
-    } finally {
-      engine.store.close();
-    }
+    const { backupKeyId, ...r } = await backUp(engine, { dataDir: ctx.config.paths.data_dir, world: ctx.world, toDir: o.to, onProgress: bar.update });
+    bar.stop();
+    ctx.log.info({ backup: r, backupKey: backupKeyId }, 'backup taken');
+    out(`Backed up ${r.keys} keys (master key sealed to backup key ${backupKeyId}) to:`);
+    out(`  ${r.appFile}`);
+    out(`  ${r.dataFile}`);
+    if (r.setsNowUsable > 0) out(`${r.setsNowUsable} new key set(s) may now be used.`);
+    out('Copy both files off this server and keep them together.');
   }));
 
 program
@@ -138,30 +121,22 @@ program
   .action(action(async (app: string, data: string, o: { allowOtherServer?: boolean; yes?: boolean }) => {
     const ctx = context({ createDataDir: true });
     const dataDir = ctx.config.paths.data_dir;
-    // Held to the end, so that no qkmd starts on the keystore half-way through.
-    const release = claimDataDir(dataDir, { program: PROGRAM, task: 'restore' }, 'restore a backup');
     const bar = progressBar('verifying');
-    let r;
-    try {
-      r = await restoreBackup({
-        dataDir, appFile: path.resolve(app), dataFile: path.resolve(data), serial: ctx.serial, world: ctx.world,
-        allowOtherServer: o.allowOtherServer, onProgress: bar.update, unlock: askBackupSecret,
-        assertNotInUse: () => assertQkmdStopped(dataDir, 'restore a backup'),
-        confirmOlder: o.yes ? () => true : process.stdin.isTTY ? (c) => askYes(`${olderText(c)}. Restore it all the same? [y/N] `) : undefined,
-      });
-    } finally {
-      release();
-    }
+    const { backupKey, ...r } = await restoreKeystore({
+      dataDir, appFile: path.resolve(app), dataFile: path.resolve(data), serial: ctx.serial, world: ctx.world,
+      allowOtherServer: o.allowOtherServer, onProgress: bar.update, unlock: askBackupSecret,
+      hold: () => claimDataDir(dataDir, { program: PROGRAM, task: 'restore' }, 'restore a backup'),
+      assertNotInUse: () => assertQkmdStopped(dataDir, 'restore a backup'),
+      confirmOlder: o.yes ? () => true : process.stdin.isTTY ? (c) => askYes(`${olderText(c)}. Restore it all the same? [y/N] `) : undefined,
+    });
     bar.stop();
     ctx.log.info({ restore: r }, 'keystore restored');
     out(`Restored ${r.keys} keys of server ${r.backupSerial} from the backup of ${r.backupCreatedAt}.`);
     if (r.previous) out(`The replaced keystore is kept in ${r.previous} (qkmcmds keystores lists the copies kept aside).`);
-    if (!r.sealedTo) {
+    if (backupKey === 'unsealed') {
       out('This backup was made before backups were sealed and holds its master key in clear: take a new backup now and destroy every copy of the old one.');
-    } else if (!loadBackupKey(dataDir)) {
-      // A replacement server: go on sealing to the key the administrator just proved to hold.
-      saveBackupKey(dataDir, r.sealedTo);
-      out(`New backups will be sealed to the same backup key as this one (${r.sealedTo.id}).`);
+    } else if (backupKey === 'adopted') {
+      out(`New backups will be sealed to the same backup key as this one (${r.sealedTo!.id}).`);
     }
     out(`Before new keys are handed out, synchronise each library (${r.libraries.join(', ') || 'none yet'}): qkmcmds sync --last-key NAME`);
   }));
@@ -205,42 +180,29 @@ program
   .command('sync')
   .description("after a restore: make every key up to the last one a library used that library's again (readable, never handed out again)")
   .requiredOption('--last-key <name>', 'the name of the last key the library used')
-  .action(action((o: { lastKey: string }) => {
+  .action(action(async (o: { lastKey: string }) => {
     const ctx = context();
-    // A running qkmd would hand out keys that this sync is about to mark used.
-    const release = claimDataDir(ctx.config.paths.data_dir, { program: PROGRAM, task: 'sync' }, 'synchronise a library');
-    try {
-      const engine = openEngine(ctx);
-      try {
-        const r = engine.sync(o.lastKey);
-        out(`Library ${r.library} is synchronised: ${r.recovered} key(s) it was given after the backup, up to ${o.lastKey}, recovered as readable objects (their barcodes and key identifiers are unknown until the library sends them); new keys start after it.`);
-      } finally {
-        engine.store.close();
-      }
-    } finally {
-      release();
-    }
+    const r = await syncLibrary(engine, {
+      lastKey: o.lastKey,
+      hold: () => claimDataDir(ctx.config.paths.data_dir, { program: PROGRAM, task: 'sync' }, 'synchronise a library'),
+    });
+    out(`Library ${r.library} is synchronised: ${r.recovered} key(s) it was given after the backup, up to ${o.lastKey}, recovered as readable objects (their barcodes and key identifiers are unknown until the library sends them); new keys start after it.`);
   }));
 
 program
   .command('check')
   .description('the Config Test: verify every key record and the keystore')
   .action(action(async () => {
-    const engine = openEngine(context());
     const bar = progressBar('checking');
-    try {
-      const r = await checkKeystore(engine.store, bar.update);
-      bar.stop();
-      if (r.problems.length === 0) {
-        out(`Keystore OK: ${r.keysChecked} keys checked.`);
-        return 0;
-      }
-      for (const p of r.problems) out(`BAD ${p.subject}: ${p.problem}`);
-      out(`Keystore check FAILED: ${r.problems.length} problem(s) in ${r.keysChecked} keys; restore from the latest good backup (qkmcmds restore).`);
-      return 1;
-    } finally {
-      engine.store.close();
+    const r = await checkKeys(engine, { onProgress: bar.update });
+    bar.stop();
+    if (r.problems.length === 0) {
+      out(`Keystore OK: ${r.keysChecked} keys checked.`);
+      return 0;
     }
+    for (const p of r.problems) out(`BAD ${p.subject}: ${p.problem}`);
+    out(`Keystore check FAILED: ${r.problems.length} problem(s) in ${r.keysChecked} keys; restore from the latest good backup (qkmcmds restore).`);
+    return 1;
   }));
 
 addHwCommands(program, { context, action });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isatty } from 'node:tty';
-import type { BackupKey, BackupSecret } from '../engine/backup-seal.js';
+import type { BackupKey, BackupSecret } from '../engine/index.js';
 import { BackupError } from '../errors.js';
 
 /**

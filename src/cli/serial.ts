@@ -3,7 +3,7 @@ import path from 'node:path';
 import { ConfigError } from '../errors.js';
 import type { QkmConfig } from '../config/config.js';
 import { writeFileDurable } from '../util/durable-file.js';
-import type { World } from '../engine/world.js';
+import type { World } from '../engine/index.js';
 
 const SERIAL = /^[A-Z0-9]{4,20}$/;
 

@@ -3,20 +3,12 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Keystore } from './keystore.js';
 import type { Progress } from './key-engine.js';
+import type { CheckReport, Problem } from './check-report.js';
 import { checkObjects } from './object-integrity.js';
 import { type ScanResult, scanRecords } from './record-scan.js';
 import type { ScanJob } from './record-scan-worker.js';
 
-export interface Problem {
-  /** The key name, set or library the problem is in. */
-  subject: string;
-  problem: string;
-}
-
-export interface CheckReport {
-  keysChecked: number;
-  problems: Problem[];
-}
+export type { CheckReport, Problem } from './check-report.js';
 
 /** Below this many keys one thread is quicker than starting workers. */
 const PARALLEL_FROM_KEYS = 20_000;

@@ -1,4 +1,4 @@
-import type { Statement } from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { KeyEngineError, KeystoreError } from '../errors.js';
 import { Tickets } from '../ras/tickets.js';
 import type { Keystore } from './keystore.js';
@@ -67,37 +67,14 @@ const INSERT_CHUNK = 64;
  */
 export class KeyEngine {
   readonly tickets: Tickets;
-  private readonly q: Record<string, Statement>;
+  private readonly q: Statements;
   private readonly objects: ObjectWriter;
 
   constructor(readonly store: Keystore, readonly settings: EngineSettings, readonly world: World) {
     const db = store.db;
     this.tickets = new Tickets(db, () => world.now());
     this.objects = new ObjectWriter(db);
-    this.q = {
-      library: db.prepare('SELECT * FROM libraries WHERE name = ?'),
-      addLibrary: db.prepare('INSERT INTO libraries (name, class, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET class = excluded.class'),
-      addSet: db.prepare("INSERT INTO key_sets (library_id, origin, class, size, nonce, created_at, backed_up_at) VALUES (?, 'local', ?, ?, ?, ?, ?)"),
-      addKey: db.prepare(`INSERT INTO keys (name, library_id, set_id, origin, state, sealed) VALUES ${NEW_KEY_ROW}`),
-      // Many rows per statement: a set's inserts cost half as much as one statement per key.
-      addKeys: db.prepare(`INSERT INTO keys (name, library_id, set_id, origin, state, sealed) VALUES ${Array(INSERT_CHUNK).fill(NEW_KEY_ROW).join(', ')}`),
-      grow: db.prepare('UPDATE libraries SET local_total = local_total + ? WHERE id = ?'),
-      useUp: db.prepare('UPDATE libraries SET local_used = local_used + ? WHERE id = ?'),
-      nextUnused: db.prepare(
-        "SELECT k.seq, k.name, k.sealed, s.backed_up_at FROM keys k JOIN key_sets s ON s.id = k.set_id WHERE k.library_id = ? AND k.state = 'unused' AND k.origin = 'local' ORDER BY k.seq LIMIT 1",
-      ),
-      markAllocated: db.prepare("UPDATE keys SET state = 'allocated', sealed = ?, tape = ?, drive = ?, allocated_at = ? WHERE seq = ? AND state = 'unused'"),
-      byName: db.prepare('SELECT k.*, l.name AS library FROM keys k JOIN libraries l ON l.id = k.library_id WHERE k.name = ?'),
-      unusedUpTo: db.prepare("SELECT seq, name, sealed FROM keys WHERE library_id = ? AND state = 'unused' AND origin = 'local' AND seq <= ? ORDER BY seq"),
-      // Tape, drive and time stay NULL: the restored keystore never saw this allocation.
-      markRecovered: db.prepare("UPDATE keys SET state = 'allocated', sealed = ? WHERE seq = ? AND state = 'unused'"),
-      synced: db.prepare('UPDATE libraries SET needs_sync = 0 WHERE id = ?'),
-      pendingCount: db.prepare(
-        "SELECT COUNT(*) FROM keys k JOIN key_sets s ON s.id = k.set_id WHERE k.library_id = ? AND s.backed_up_at IS NULL AND k.origin = 'local' AND k.state = 'unused'",
-      ),
-      anyPending: db.prepare("SELECT COUNT(*) FROM key_sets WHERE backed_up_at IS NULL AND origin = 'local'"),
-      allLibraries: db.prepare('SELECT * FROM libraries ORDER BY name'),
-    };
+    this.q = statementsOf(db);
   }
 
   /** Generates a set for `library` if its unused keys are insufficient; otherwise says there are enough. */
@@ -156,7 +133,7 @@ export class KeyEngine {
   }
 
   private enoughKeys(library: string, needed: number): GenerateResult | undefined {
-    const lib = this.q.library!.get(library) as LibraryRow | undefined;
+    const lib = this.q.library.get(library) as LibraryRow | undefined;
     const unused = lib ? lib.local_total - lib.local_used : 0;
     return lib && unused >= needed ? { generated: false, library, unused, needed } : undefined;
   }
@@ -170,22 +147,22 @@ export class KeyEngine {
       const answer = this.enoughKeys(library, plan.needed); // another process may have generated meanwhile
       if (answer) return answer;
       const now = this.world.now();
-      this.q.addLibrary!.run(library, cls, now);
-      const lib = this.q.library!.get(library) as LibraryRow;
-      const setId = Number(this.q.addSet!.run(lib.id, cls, size, nonce, now, this.settings.requireBackup ? null : now).lastInsertRowid);
+      this.q.addLibrary.run(library, cls, now);
+      const lib = this.q.library.get(library) as LibraryRow;
+      const setId = Number(this.q.addSet.run(lib.id, cls, size, nonce, now, this.settings.requireBackup ? null : now).lastInsertRowid);
       let i = 0;
       for (; i + INSERT_CHUNK <= size; i += INSERT_CHUNK) {
         const args: unknown[] = [];
         for (let j = i; j < i + INSERT_CHUNK; j++) args.push(name(j), lib.id, setId, record(j));
-        this.q.addKeys!.run(args);
+        this.q.addKeys.run(args);
       }
-      for (; i < size; i++) this.q.addKey!.run(name(i), lib.id, setId, record(i));
-      this.q.grow!.run(size, lib.id);
+      for (; i < size; i++) this.q.addKey.run(name(i), lib.id, setId, record(i));
+      this.q.grow.run(size, lib.id);
       if (this.settings.requireBackup) {
         this.tickets.open('backup-needed', 'warning',
           `New keys were generated for library ${library} and no backup holds them yet; run "qkmcmds backup" and copy both files off the server before the keys can be used.`);
       }
-      this.updateDepletionTickets(this.q.library!.get(library) as LibraryRow);
+      this.updateDepletionTickets(this.q.library.get(library) as LibraryRow);
       return { generated: true, library, class: cls, count: size, setId, firstKey: name(0), lastKey: name(size - 1) };
     }).immediate();
   }
@@ -215,7 +192,7 @@ export class KeyEngine {
     if (req.drive !== undefined && !TAPE_PATTERN.test(req.drive)) {
       return new KeyEngineError('BAD_DRIVE', `Drive ${quoteClientValue(req.drive)} is not a valid drive identifier; use 1 to 32 printable characters without spaces.`);
     }
-    const lib = this.q.library!.get(req.library) as LibraryRow | undefined;
+    const lib = this.q.library.get(req.library) as LibraryRow | undefined;
     if (!lib) {
       return new KeyEngineError('NO_KEY_SET', `Library ${req.library} has no key set on this server; generate one with "qkmcmds keys generate --library ${req.library} --class i500|i2000", then take a backup.`);
     }
@@ -223,7 +200,7 @@ export class KeyEngine {
       this.tickets.open(`sync-needed:${lib.name}`, 'error', syncText(lib.name));
       return new KeyEngineError('NEEDS_SYNC', `Library ${lib.name} must be synchronised after the restore before new keys are handed out; run "qkmcmds sync --last-key NAME" with the last key the library used.`);
     }
-    const next = this.q.nextUnused!.get(lib.id) as { seq: number; name: string; sealed: Buffer; backed_up_at: number | null } | undefined;
+    const next = this.q.nextUnused.get(lib.id) as { seq: number; name: string; sealed: Buffer; backed_up_at: number | null } | undefined;
     if (!next) {
       this.updateDepletionTickets(lib);
       return new KeyEngineError('KEYS_EXHAUSTED', `Library ${lib.name} has no unused keys left on this server; generate a new set with "qkmcmds keys generate --library ${lib.name} --class ${lib.class}", then take a backup.`);
@@ -234,9 +211,9 @@ export class KeyEngine {
     const now = this.world.now();
     const fields = { name: next.name, library: lib.name, origin: 'local' };
     const material = this.open({ ...fields, state: 'unused' }, next.sealed);
-    const changed = this.q.markAllocated!.run(this.store.sealer.retag({ ...fields, state: 'allocated' }, next.sealed), req.tape, req.drive ?? null, now, next.seq).changes;
+    const changed = this.q.markAllocated.run(this.store.sealer.retag({ ...fields, state: 'allocated' }, next.sealed), req.tape, req.drive ?? null, now, next.seq).changes;
     if (changed !== 1) throw new Error(`allocation of ${next.name} raced: ${changed} rows changed`);
-    this.q.useUp!.run(1, lib.id);
+    this.q.useUp.run(1, lib.id);
     // Using keys only ever opens depletion tickets; generate and sync are what close them.
     if (isDepleted(lib.local_used + 1, lib.local_total, this.settings.depletionPercent)) {
       this.updateDepletionTickets({ ...lib, local_used: lib.local_used + 1 });
@@ -246,7 +223,7 @@ export class KeyEngine {
 
   /** The key with this name, for reading (or appending to) a tape. Verifies its MAC first. */
   lookup(name: string): StoredKey {
-    const row = this.q.byName!.get(name) as
+    const row = this.q.byName.get(name) as
       | { name: string; library: string; origin: StoredKey['origin']; state: StoredKey['state']; sealed: Buffer; tape: string | null; drive: string | null; allocated_at: number | null }
       | undefined;
     if (!row) throw new KeyEngineError('KEY_NOT_FOUND', `No key named ${quoteClientValue(name)} is in this keystore; check the name, or restore the backup that holds it.`);
@@ -266,34 +243,34 @@ export class KeyEngine {
    */
   sync(lastKey: string): { library: string; recovered: number } {
     return this.store.db.transaction(() => {
-      const key = this.q.byName!.get(lastKey) as { seq: number; library_id: number; library: string; origin: string } | undefined;
+      const key = this.q.byName.get(lastKey) as { seq: number; library_id: number; library: string; origin: string } | undefined;
       if (!key) throw new KeyEngineError('KEY_NOT_FOUND', `No key named ${quoteClientValue(lastKey)} is in this keystore; give the name of the last key the library used.`);
       if (key.origin !== 'local') {
         throw new KeyEngineError('PEER_KEY', `Key ${lastKey} was not generated by this server (it is ${key.origin === 'peer' ? "a copy of the peer server's key" : 'an imported key'}); synchronise with a key this server generated.`);
       }
-      const rows = this.q.unusedUpTo!.all(key.library_id, key.seq) as { seq: number; name: string; sealed: Buffer }[];
+      const rows = this.q.unusedUpTo.all(key.library_id, key.seq) as { seq: number; name: string; sealed: Buffer }[];
       for (const r of rows) {
         const fields = { name: r.name, library: key.library, origin: 'local' };
         this.verify({ ...fields, state: 'unused' }, r.sealed);
-        this.q.markRecovered!.run(this.store.sealer.retag({ ...fields, state: 'allocated' }, r.sealed), r.seq);
+        this.q.markRecovered.run(this.store.sealer.retag({ ...fields, state: 'allocated' }, r.sealed), r.seq);
       }
       recoverObjects(this.objects, rows.map((r) => ({ seq: r.seq, library_id: key.library_id, name: r.name })), this.world.now());
-      this.q.useUp!.run(rows.length, key.library_id);
-      this.q.synced!.run(key.library_id);
+      this.q.useUp.run(rows.length, key.library_id);
+      this.q.synced.run(key.library_id);
       this.tickets.close(`sync-needed:${key.library}`);
-      this.updateDepletionTickets(this.q.library!.get(key.library) as LibraryRow);
+      this.updateDepletionTickets(this.q.library.get(key.library) as LibraryRow);
       return { library: key.library, recovered: rows.length };
     }).immediate();
   }
 
   status(): LibraryStatus[] {
-    return (this.q.allLibraries!.all() as LibraryRow[]).map((l) => ({
+    return (this.q.allLibraries.all() as LibraryRow[]).map((l) => ({
       library: l.name,
       class: l.class,
       total: l.local_total,
       used: l.local_used,
       unused: l.local_total - l.local_used,
-      pendingBackup: this.q.pendingCount!.pluck().get(l.id) as number,
+      pendingBackup: this.q.pendingCount.pluck().get(l.id) as number,
       percentUsed: l.local_total === 0 ? 0 : Math.round((1000 * l.local_used) / l.local_total) / 10,
       needsSync: l.needs_sync === 1,
     }));
@@ -304,7 +281,7 @@ export class KeyEngine {
     const mark = this.store.db.prepare('UPDATE key_sets SET backed_up_at = ? WHERE id = ? AND backed_up_at IS NULL');
     this.store.db.transaction(() => {
       for (const id of setIds) mark.run(at, id);
-      if ((this.q.anyPending!.pluck().get() as number) === 0) this.tickets.close('backup-needed');
+      if ((this.q.anyPending.pluck().get() as number) === 0) this.tickets.close('backup-needed');
     }).immediate();
   }
 
@@ -357,3 +334,33 @@ function badLibrary(library: string): KeyEngineError {
 function checkLibraryName(library: string): void {
   if (!LIBRARY_NAME_PATTERN.test(library)) throw badLibrary(library);
 }
+
+/** The prepared statements, by name: a misspelt name does not compile. */
+function statementsOf(db: Database.Database) {
+  return {
+    library: db.prepare('SELECT * FROM libraries WHERE name = ?'),
+    addLibrary: db.prepare('INSERT INTO libraries (name, class, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET class = excluded.class'),
+    addSet: db.prepare("INSERT INTO key_sets (library_id, origin, class, size, nonce, created_at, backed_up_at) VALUES (?, 'local', ?, ?, ?, ?, ?)"),
+    addKey: db.prepare(`INSERT INTO keys (name, library_id, set_id, origin, state, sealed) VALUES ${NEW_KEY_ROW}`),
+    // Many rows per statement: a set's inserts cost half as much as one statement per key.
+    addKeys: db.prepare(`INSERT INTO keys (name, library_id, set_id, origin, state, sealed) VALUES ${Array(INSERT_CHUNK).fill(NEW_KEY_ROW).join(', ')}`),
+    grow: db.prepare('UPDATE libraries SET local_total = local_total + ? WHERE id = ?'),
+    useUp: db.prepare('UPDATE libraries SET local_used = local_used + ? WHERE id = ?'),
+    nextUnused: db.prepare(
+      "SELECT k.seq, k.name, k.sealed, s.backed_up_at FROM keys k JOIN key_sets s ON s.id = k.set_id WHERE k.library_id = ? AND k.state = 'unused' AND k.origin = 'local' ORDER BY k.seq LIMIT 1",
+    ),
+    markAllocated: db.prepare("UPDATE keys SET state = 'allocated', sealed = ?, tape = ?, drive = ?, allocated_at = ? WHERE seq = ? AND state = 'unused'"),
+    byName: db.prepare('SELECT k.*, l.name AS library FROM keys k JOIN libraries l ON l.id = k.library_id WHERE k.name = ?'),
+    unusedUpTo: db.prepare("SELECT seq, name, sealed FROM keys WHERE library_id = ? AND state = 'unused' AND origin = 'local' AND seq <= ? ORDER BY seq"),
+    // Tape, drive and time stay NULL: the restored keystore never saw this allocation.
+    markRecovered: db.prepare("UPDATE keys SET state = 'allocated', sealed = ? WHERE seq = ? AND state = 'unused'"),
+    synced: db.prepare('UPDATE libraries SET needs_sync = 0 WHERE id = ?'),
+    pendingCount: db.prepare(
+      "SELECT COUNT(*) FROM keys k JOIN key_sets s ON s.id = k.set_id WHERE k.library_id = ? AND s.backed_up_at IS NULL AND k.origin = 'local' AND k.state = 'unused'",
+    ),
+    anyPending: db.prepare("SELECT COUNT(*) FROM key_sets WHERE backed_up_at IS NULL AND origin = 'local'"),
+    allLibraries: db.prepare('SELECT * FROM libraries ORDER BY name'),
+  };
+}
+
+type Statements = ReturnType<typeof statementsOf>;

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { isDestroyedState } from './object-model.js';
-import type { Problem } from './integrity.js';
+import type { Problem } from './check-report.js';
 
 /**
  * The check's view of KMIP objects: each belongs to the library its key belongs to, is a

@@ -14,7 +14,7 @@
  * library's object is "not found", never "forbidden", so its existence is not confirmed.
  * Each mutation is one transaction (a savepoint when the KMIP layer runs a batch in one).
  */
-import type { Statement } from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { KeyEngineError, KeystoreError } from '../errors.js';
 import { encodeValue, sameValue } from './attribute-codec.js';
 import {
@@ -48,6 +48,7 @@ import { IV_BYTES, type RecordSealer } from './record-crypto.js';
 import { RECOVERED_ATTRIBUTE } from './recovered-objects.js';
 import { UNKNOWN_TAPE, isTapeAttribute, tapeFor } from './tape.js';
 import { quoteClientValue } from '../util/bounded-text.js';
+import type { Ticket } from '../ras/tickets.js';
 
 export interface CreateRequest {
   /** The tape the key is for (barcode or the best identifier the library gave). */
@@ -80,6 +81,8 @@ const REFUSAL_TICKETS: Record<string, (library: string) => string> = {
   KEYS_EXHAUSTED: (l) => `keys-exhausted:${l}`,
 };
 
+/** What an allocation refusal's ticket says, to raise it again after a rollback. */
+type RefusalTicket = Pick<Ticket, 'condition' | 'severity' | 'text'>;
 
 interface Prepared {
   stored: NewAttribute[];
@@ -90,31 +93,17 @@ export class ManagedObjects {
   private readonly rows: ObjectRows;
   private readonly locator: Locator;
   private readonly writer: ObjectWriter;
-  private readonly q: Record<string, Statement>;
+  private readonly q: Statements;
+  /** Nesting of transaction(), and the refusal tickets raised inside the outermost one. */
+  private depth = 0;
+  private readonly refused: RefusalTicket[] = [];
 
   constructor(readonly engine: KeyEngine) {
     const db = engine.store.db;
     this.rows = new ObjectRows(db);
     this.locator = new Locator(db, this.rows);
     this.writer = new ObjectWriter(db);
-    this.q = {
-      keyByName: db.prepare('SELECT seq, library_id FROM keys WHERE name = ?'),
-      setAttribute: db.prepare('UPDATE attributes SET type = ?, value = ?, search = ? WHERE key_seq = ? AND name = ? AND idx = ?'),
-      dropAttribute: db.prepare('DELETE FROM attributes WHERE key_seq = ? AND name = ? AND idx = ?'),
-      countAttributes: db.prepare('SELECT COUNT(*) FROM attributes WHERE key_seq = ?').pluck(),
-      touch: db.prepare('UPDATE objects SET last_change_date = ? WHERE key_seq = ?'),
-      setState: db.prepare(
-        `UPDATE objects SET state = ?, activation_date = coalesce(?, activation_date), deactivation_date = coalesce(?, deactivation_date),
-           compromise_date = coalesce(?, compromise_date), compromise_occurrence_date = coalesce(?, compromise_occurrence_date),
-           destroy_date = coalesce(?, destroy_date), revocation_reason = coalesce(?, revocation_reason),
-           revocation_message = coalesce(?, revocation_message), last_change_date = ? WHERE key_seq = ?`,
-      ),
-      reseal: db.prepare('UPDATE keys SET sealed = ? WHERE seq = ?'),
-      setTape: db.prepare("UPDATE keys SET tape = ? WHERE seq = ? AND state = 'allocated'"),
-      addLibrary: db.prepare("INSERT INTO libraries (name, class, created_at) VALUES (?, 'i500', ?) ON CONFLICT (name) DO NOTHING"),
-      addRegistered: db.prepare("INSERT INTO keys (name, library_id, set_id, origin, state, sealed) VALUES (?, ?, NULL, 'registered', 'unused', ?)"),
-      openTicket: db.prepare('SELECT id FROM tickets WHERE condition = ? AND closed_at IS NULL').pluck(),
-    };
+    this.q = statementsOf(db);
   }
 
   private get db() {
@@ -125,9 +114,35 @@ export class ManagedObjects {
     return this.engine.world.now();
   }
 
-  /** Runs `fn` as one transaction (the KMIP layer's batch); nested calls become savepoints. */
+  /**
+   * Runs `fn` as one transaction (the KMIP layer's batch); nested calls become savepoints.
+   * A rollback does not take the ticket of an allocation refusal with it: the
+   * administrator must still hear that the library has no usable key, whatever the
+   * caller undid (a failed batch item, a batch undone as a whole).
+   */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+    const mark = this.refused.length;
+    this.depth++;
+    try {
+      return this.db.transaction(fn).immediate();
+    } catch (e) {
+      this.raiseAgain(this.refused.slice(mark));
+      throw e;
+    } finally {
+      if (--this.depth === 0) this.refused.length = 0;
+    }
+  }
+
+  /** Opens again, after a rollback, the tickets of the refusals it undid. */
+  private raiseAgain(tickets: readonly RefusalTicket[]): void {
+    if (tickets.length === 0) return;
+    try {
+      this.db.transaction(() => {
+        for (const t of tickets) this.engine.tickets.open(t.condition, t.severity, t.text);
+      }).immediate();
+    } catch {
+      // The keystore itself is failing: the caller's own error says more than this one would.
+    }
   }
 
   /**
@@ -138,38 +153,36 @@ export class ManagedObjects {
    */
   create(library: string, req: CreateRequest): ManagedObject {
     const prepared = prepare(req.attributes);
-    const outcome = this.db.transaction((): ObjectRow | KeyEngineError => {
+    const row = this.transaction((): ObjectRow => {
       let name: string;
       try {
         name = this.engine.allocate({ library, tape: req.tape, ...(req.drive !== undefined && { drive: req.drive }) }).name;
       } catch (e) {
-        if (e instanceof KeyEngineError && REFUSAL_TICKETS[e.code]) return this.refusal(library, e);
+        if (e instanceof KeyEngineError && REFUSAL_TICKETS[e.code]) throw this.refusal(library, e);
         throw e;
       }
-      const key = this.q.keyByName!.get(name) as { seq: number; library_id: number };
+      const key = this.q.keyByName.get(name) as { seq: number; library_id: number };
       this.insertObject(key, prepared);
       this.engine.tickets.close(`no-key-set:${library}`);
       return this.rows.atSeq(key.seq)!;
-    }).immediate();
-    if (outcome instanceof KeyEngineError) throw outcome;
-    return toManagedObject(outcome);
+    });
+    return toManagedObject(row);
   }
 
-  /** True for the engine's allocation refusals, whose tickets must outlive a rolled-back batch. */
-  static isRefusal(e: unknown): e is KeyEngineError {
-    return e instanceof KeyEngineError && REFUSAL_TICKETS[e.code] !== undefined;
-  }
-
-  /** Opens (or keeps) the ticket of an allocation refusal and says which it is in the message. */
-  refusal(library: string, e: KeyEngineError): KeyEngineError {
+  /**
+   * Opens (or keeps) the ticket of an allocation refusal, remembers it so that a rollback
+   * raises it again (see transaction), and says which ticket it is in the message.
+   */
+  private refusal(library: string, e: KeyEngineError): KeyEngineError {
     const condition = REFUSAL_TICKETS[e.code]!(library);
     if (e.code === 'NO_KEY_SET') {
       this.engine.tickets.open(condition, 'error', `Library ${library} asked for a key to write a tape, but has no key set on this server; generate one with "qkmcmds keys generate --library ${library} --class i500|i2000", then take a backup.`);
     } else if (e.code === 'KEYS_PENDING_BACKUP') {
       this.engine.tickets.open(condition, 'warning', `Library ${library} is waiting for keys that no backup holds yet; run "qkmcmds backup" and copy both files off the server.`);
     }
-    const ticket = this.q.openTicket!.get(condition) as number | undefined;
-    const message = ticket === undefined ? e.message : `${e.message} (ticket ${ticket})`;
+    const ticket = this.q.openTicket.get(condition) as RefusalTicket & { id: number } | undefined;
+    if (ticket) this.refused.push({ condition, severity: ticket.severity, text: ticket.text });
+    const message = ticket === undefined ? e.message : `${e.message} (ticket ${ticket.id})`;
     return new KeyEngineError(e.code, message, { cause: e });
   }
 
@@ -185,12 +198,12 @@ export class ManagedObjects {
     const row = this.db.transaction((): ObjectRow => {
       const now = this.now();
       // A library may hold imported keys before it has a set; generate sets its real class.
-      this.q.addLibrary!.run(library, now);
+      this.q.addLibrary.run(library, now);
       const libraryId = this.rows.libraryIdOf(library)!;
       // Same shape as a generated name, with a fresh 64-bit nonce no set uses: unique for the same reasons.
       const name = keyName(this.engine.settings.serial, this.engine.world.randomBytes(8).toString('hex'), 0);
       const sealed = this.sealer.seal({ name, library, origin: 'registered', state: 'unused' }, req.material, this.engine.world.randomBytes(IV_BYTES));
-      const seq = Number(this.q.addRegistered!.run(name, libraryId, sealed).lastInsertRowid);
+      const seq = Number(this.q.addRegistered.run(name, libraryId, sealed).lastInsertRowid);
       this.insertObject({ seq, library_id: libraryId }, prepared);
       return this.rows.atSeq(seq)!;
     }).immediate();
@@ -217,7 +230,7 @@ export class ManagedObjects {
     if (!TAPE_PATTERN.test(tape)) {
       throw new ObjectError('ATTRIBUTE_INVALID', `Tape ${JSON.stringify(tape)} is not a valid barcode; use 1 to 32 printable characters without spaces.`);
     }
-    this.q.setTape!.run(tape, row.seq);
+    this.q.setTape.run(tape, row.seq);
   }
 
   /** The object, whatever its state. */
@@ -252,13 +265,13 @@ export class ManagedObjects {
       if (existing.length > 0 && !isMultiValued(a.name)) {
         throw new ObjectError('ATTRIBUTE_SINGLE_VALUED', `The key ${uid} already has a "${a.name}", which takes one value; modify it instead.`);
       }
-      if ((this.q.countAttributes!.get(row.seq) as number) >= MAX_STORED_ATTRIBUTES) {
+      if ((this.q.countAttributes.get(row.seq) as number) >= MAX_STORED_ATTRIBUTES) {
         throw new ObjectError('ATTRIBUTE_LIMIT', `The key ${uid} already has ${MAX_STORED_ATTRIBUTES} attributes, the most this server keeps for one key.`);
       }
       const idx = existing.reduce((m, r) => Math.max(m, r.idx + 1), 0);
       this.writer.attribute(row, a.name, idx, a.value);
       this.retape(row, a.name);
-      this.q.touch!.run(this.now(), row.seq);
+      this.q.touch.run(this.now(), row.seq);
       return { name: a.name, index: idx, value: a.value };
     }).immediate();
   }
@@ -281,9 +294,9 @@ export class ManagedObjects {
       if (target.value.type !== a.value.type) {
         throw new ObjectError('ATTRIBUTE_INVALID', `"${a.name}" of key ${uid} holds a ${target.value.type}; a ${a.value.type} cannot replace it (delete it and add it again).`);
       }
-      this.q.setAttribute!.run(a.value.type, encodeValue(a.value), searchKey(a.name, a.value), row.seq, a.name, target.index);
+      this.q.setAttribute.run(a.value.type, encodeValue(a.value), searchKey(a.name, a.value), row.seq, a.name, target.index);
       this.retape(row, a.name);
-      this.q.touch!.run(this.now(), row.seq);
+      this.q.touch.run(this.now(), row.seq);
       return { name: a.name, index: target.index, value: a.value };
     }).immediate();
   }
@@ -300,9 +313,9 @@ export class ManagedObjects {
         : 'value' in which ? instances.filter((i) => sameValue(i.value, which.value))
           : instances.filter((i) => i.index === which.index);
       if (doomed.length === 0) throw new ObjectError('ATTRIBUTE_NOT_FOUND', `The key ${uid} has no such ${quoteClientValue(name)} to delete.`);
-      for (const d of doomed) this.q.dropAttribute!.run(row.seq, name, d.index);
+      for (const d of doomed) this.q.dropAttribute.run(row.seq, name, d.index);
       this.retape(row, name);
-      this.q.touch!.run(this.now(), row.seq);
+      this.q.touch.run(this.now(), row.seq);
       return doomed;
     }).immediate();
   }
@@ -352,7 +365,7 @@ export class ManagedObjects {
       if (isDestroyedState(row.state)) throw new ObjectError('OBJECT_DESTROYED', `The key ${uid} is already destroyed.`);
       if (row.state === ObjectState.Active) throw wrongState(row, 'destroyed', 'revoke it first: an Active key cannot be');
       const fields = { name: row.uid, library: row.library, origin: row.origin, state: row.alloc };
-      this.q.reseal!.run(this.sealer.tombstone(fields), row.seq);
+      this.q.reseal.run(this.sealer.tombstone(fields), row.seq);
       const state = row.state === ObjectState.Compromised ? ObjectState.DestroyedCompromised : ObjectState.Destroyed;
       return { state, destroy: now };
     });
@@ -369,7 +382,7 @@ export class ManagedObjects {
       const now = this.now();
       const c = decide(current, now);
       if (c === null) return current;
-      this.q.setState!.run(
+      this.q.setState.run(
         c.state, c.activation ?? null, c.deactivation ?? null, c.compromise ?? null, c.occurrence ?? null, c.destroy ?? null,
         c.revocation?.reason ?? null, c.revocation?.message ?? null, now, current.seq,
       );
@@ -437,3 +450,27 @@ function prepare(attrs: NewAttribute[]): Prepared {
   }
   return { stored, activationDate };
 }
+
+/** The prepared statements, by name: a misspelt name does not compile. */
+function statementsOf(db: Database.Database) {
+  return {
+    keyByName: db.prepare('SELECT seq, library_id FROM keys WHERE name = ?'),
+    setAttribute: db.prepare('UPDATE attributes SET type = ?, value = ?, search = ? WHERE key_seq = ? AND name = ? AND idx = ?'),
+    dropAttribute: db.prepare('DELETE FROM attributes WHERE key_seq = ? AND name = ? AND idx = ?'),
+    countAttributes: db.prepare('SELECT COUNT(*) FROM attributes WHERE key_seq = ?').pluck(),
+    touch: db.prepare('UPDATE objects SET last_change_date = ? WHERE key_seq = ?'),
+    setState: db.prepare(
+      `UPDATE objects SET state = ?, activation_date = coalesce(?, activation_date), deactivation_date = coalesce(?, deactivation_date),
+         compromise_date = coalesce(?, compromise_date), compromise_occurrence_date = coalesce(?, compromise_occurrence_date),
+         destroy_date = coalesce(?, destroy_date), revocation_reason = coalesce(?, revocation_reason),
+         revocation_message = coalesce(?, revocation_message), last_change_date = ? WHERE key_seq = ?`,
+    ),
+    reseal: db.prepare('UPDATE keys SET sealed = ? WHERE seq = ?'),
+    setTape: db.prepare("UPDATE keys SET tape = ? WHERE seq = ? AND state = 'allocated'"),
+    addLibrary: db.prepare("INSERT INTO libraries (name, class, created_at) VALUES (?, 'i500', ?) ON CONFLICT (name) DO NOTHING"),
+    addRegistered: db.prepare("INSERT INTO keys (name, library_id, set_id, origin, state, sealed) VALUES (?, ?, NULL, 'registered', 'unused', ?)"),
+    openTicket: db.prepare('SELECT id, condition, severity, text FROM tickets WHERE condition = ? AND closed_at IS NULL'),
+  };
+}
+
+type Statements = ReturnType<typeof statementsOf>;

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { Problem } from './integrity.js';
+import type { Problem } from './check-report.js';
 import { type RecordKeys, RecordSealer, isTombstone } from './record-crypto.js';
 
 export interface ScanResult {

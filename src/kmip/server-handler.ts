@@ -9,7 +9,7 @@
  * version when its header can be read. Bytes that are not a KMIP request at all get no
  * answer: the connection is closed.
  */
-import type { ManagedObjects } from '../engine/objects.js';
+import type { ManagedObjects } from '../engine/index.js';
 import {
   KmipMessageError,
   SUPPORTED_VERSIONS,

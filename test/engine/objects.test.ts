@@ -56,6 +56,22 @@ describe('create: the next key of the set becomes a Pre-Active object', () => {
     expect((err as Error).message).toContain(`(ticket ${ticket!.id})`);
   });
 
+  it('a caller that rolls back its transaction undoes its work but not the ticket of a refusal inside it', async () => {
+    const undo = new Error('the caller undoes everything');
+    expect(() => objects.transaction(() => {
+      objects.create('LIB1', { tape: 'T1', attributes: [] });
+      // A savepoint of the caller's own, rolled back too: the ticket survives both.
+      objects.transaction(() => {
+        try { objects.create('LIB9', { tape: 'T2', attributes: [] }); } catch { /* refused, as expected */ }
+        throw undo;
+      });
+    })).toThrow(undo);
+    expect(engine.status().find((s) => s.library === 'LIB1')!.used).toBe(0);
+    const open = engine.tickets.list({ openOnly: true }).filter((t) => t.condition === 'no-key-set:LIB9');
+    expect(open).toHaveLength(1);
+    expect(open[0]!.text).toContain('has no key set on this server');
+  });
+
   it('refuses keys still pending backup, with the backup ticket', async () => {
     const d = tempDir();
     const e2 = openEngine(d, { requireBackup: true });

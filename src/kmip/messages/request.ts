@@ -22,6 +22,7 @@ import {
   type TtlvStructure,
 } from '../ttlv/index.js';
 import { KmipMessageError } from './errors.js';
+import type { RequestBatchItem, RequestHeader, RequestMessage } from './request-model.js';
 import { decodeSingleIdRequest } from './single-id-request.js';
 import { invalidMessage, optionalDate, optionalField, readProtocolVersion, requiredField, type FieldContext } from './fields.js';
 import {
@@ -33,42 +34,7 @@ import {
   type ProtocolVersion,
 } from './version.js';
 
-export interface RequestHeader {
-  protocolVersion: ProtocolVersion;
-  maximumResponseSize?: number;
-  /** 1.4 */
-  clientCorrelationValue?: string;
-  /** 1.4 */
-  serverCorrelationValue?: string;
-  asynchronousIndicator?: boolean;
-  /**
-   * Accepted and kept, never checked here: on the appliance the TLS client
-   * certificate is what authenticates a library.
-   */
-  authentication?: TtlvItem;
-  /** Absent means Stop (Batch Error Continuation Option enumeration). */
-  batchErrorContinuationOption?: number;
-  /** Absent means true: items run in order. */
-  batchOrderOption?: boolean;
-  timeStamp?: Date;
-  batchCount: number;
-}
-
-export interface RequestBatchItem {
-  /** The Operation enumeration value, unchecked: unknown ones become Operation Not Supported upstream. */
-  operation: number;
-  /** 2.x */
-  ephemeral?: boolean;
-  /** Echoed in the response item; required by the spec when Batch Count > 1, tolerated when missing. */
-  uniqueBatchItemId?: Uint8Array;
-  payload: TtlvStructure;
-  messageExtensions?: TtlvItem[];
-}
-
-export interface RequestMessage {
-  header: RequestHeader;
-  batchItems: RequestBatchItem[];
-}
+export type { RequestBatchItem, RequestHeader, RequestMessage } from './request-model.js';
 
 export interface RequestLimits extends Partial<TtlvLimits> {
   /** Most batch items accepted in one request; default 32. */

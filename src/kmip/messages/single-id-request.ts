@@ -14,7 +14,7 @@
  */
 import { Tag, textString, structure, type TtlvLimits } from '../ttlv/index.js';
 import { resolveLimits } from '../ttlv/limits.js';
-import type { RequestMessage } from './request.js';
+import type { RequestMessage } from './request-model.js';
 import { sniffVersion } from './request-prefix.js';
 import { sameVersion, type ProtocolVersion } from './version.js';
 

@@ -1,5 +1,5 @@
 /** Reading the one attribute an Add/Modify/Delete Attribute item carries, in either version's form. */
-import type { NewAttribute } from '../../engine/object-model.js';
+import type { NewAttribute } from '../../engine/index.js';
 import { attributeFromV1, attributeFromV2 } from '../messages/index.js';
 import { Tag, findChildren, type TtlvStructure } from '../ttlv/index.js';
 import type { OperationContext } from './context.js';

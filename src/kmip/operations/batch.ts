@@ -11,7 +11,7 @@
 import { enumName } from '../ttlv/enums.js';
 import { echoOf, formatVersion, type RequestBatchItem, type RequestMessage, type ResponseBatchItem } from '../messages/index.js';
 import { BatchErrorContinuationOption, Operation, ResultReason, ResultStatus } from '../ttlv/index.js';
-import { ManagedObjects } from '../../engine/objects.js';
+import type { ManagedObjects } from '../../engine/index.js';
 import { BatchIds, OperationContext, type OperationSpec, type ServerInfo } from './context.js';
 import { OperationError, failureOf } from './errors.js';
 import { OPERATIONS, operationFor } from './table.js';
@@ -57,11 +57,11 @@ export function runBatch(request: RequestMessage, library: string, deps: BatchDe
   if (!mutating) {
     runAll();
   } else {
+    // An undone batch leaves the tickets of its refused Creates open: the engine sees to that.
     try {
       deps.objects.transaction(runAll);
     } catch (e) {
       if (!(e instanceof UndoBatch)) throw e;
-      keepRefusalTicket(outcomes, deps.objects, library);
     }
   }
   if (option === BatchErrorContinuationOption.Undo && outcomes.some((o) => o.error !== undefined)) {
@@ -76,8 +76,7 @@ function runItem(item: RequestBatchItem, ctx: OperationContext, deps: BatchDeps,
   const spec = operationFor(item.operation, ctx.version);
   try {
     if (!spec) throw notSupported(item.operation, ctx);
-    const result = spec.mutates ? deps.objects.transaction(() => keepingRefusals(() => spec.run(item.payload, ctx))) : spec.run(item.payload, ctx);
-    if (result instanceof Refused) throw result.error;
+    const result = spec.mutates ? deps.objects.transaction(() => spec.run(item.payload, ctx)) : spec.run(item.payload, ctx);
     if (result.produced !== undefined) ctx.ids.produced(item.operation, result.produced);
     return { item: { ...echoOf(item), resultStatus: ResultStatus.Success, payload: result.payload } };
   } catch (e) {
@@ -90,20 +89,6 @@ function runItem(item: RequestBatchItem, ctx: OperationContext, deps: BatchDeps,
       item: { ...echoOf(item), resultStatus: ResultStatus.OperationFailed, resultReason: failure.resultReason, resultMessage: failure.resultMessage },
       error: e,
     };
-  }
-}
-
-/** An allocation refusal travels out of its savepoint as a value, so the ticket it opened is committed. */
-class Refused {
-  constructor(readonly error: unknown) {}
-}
-
-function keepingRefusals<T>(run: () => T): T | Refused {
-  try {
-    return run();
-  } catch (e) {
-    if (ManagedObjects.isRefusal(e)) return new Refused(e);
-    throw e;
   }
 }
 
@@ -122,16 +107,4 @@ function operationName(operation: number): string {
 /** The echo fields of a response item, to rebuild it as undone. */
 function requestOf(item: ResponseBatchItem): Pick<RequestBatchItem, 'operation' | 'uniqueBatchItemId'> {
   return item.uniqueBatchItemId === undefined ? { operation: item.operation! } : { operation: item.operation!, uniqueBatchItemId: item.uniqueBatchItemId };
-}
-
-/**
- * An Undo rolls back the ticket a refused Create opened with everything else; the
- * administrator must still hear that the library has no usable key, so it is opened again.
- */
-function keepRefusalTicket(outcomes: Outcome[], objects: ManagedObjects, library: string): void {
-  const refused = outcomes.find((o) => ManagedObjects.isRefusal(o.error));
-  if (!refused) return;
-  const e = refused.error as Error;
-  const original = ManagedObjects.isRefusal(e.cause) ? e.cause : e;
-  if (ManagedObjects.isRefusal(original)) objects.transaction(() => objects.refusal(library, original));
 }

@@ -3,8 +3,7 @@
  * have its material, and allow every use named in a Cryptographic Usage Mask. Usage
  * limits and leases are not kept by this server, so those checks always pass.
  */
-import { DEFAULT_USAGE_MASK } from '../../engine/attributes.js';
-import { isDestroyedState } from '../../engine/object-model.js';
+import { DEFAULT_USAGE_MASK, isDestroyedState } from '../../engine/index.js';
 import { Operation, Tag } from '../ttlv/index.js';
 import type { OperationSpec } from './context.js';
 import { OperationError } from './errors.js';

@@ -3,8 +3,7 @@
  * Payload, calls the object store for the calling library, and returns the children of
  * its Response Payload; it never sees bytes, sockets or the batch around it.
  */
-import type { ManagedObjects } from '../../engine/objects.js';
-import { LIBRARY_NAME_PATTERN } from '../../engine/names.js';
+import { type ManagedObjects, LIBRARY_NAME_PATTERN } from '../../engine/index.js';
 import type { ProtocolVersion } from '../messages/index.js';
 import { Tag, UniqueIdentifierEnum, countChildren, findChild, type TtlvItem, type TtlvStructure } from '../ttlv/index.js';
 import { OperationError } from './errors.js';

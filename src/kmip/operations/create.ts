@@ -7,7 +7,7 @@ import { Operation, ObjectType, Tag, enumeration } from '../ttlv/index.js';
 import type { OperationSpec } from './context.js';
 import { OperationError } from './errors.js';
 import { requestAttributes, requiredField, uidItem } from './payload.js';
-import { tapeFor } from '../../engine/tape.js';
+import { tapeFor } from '../../engine/index.js';
 
 export const create: OperationSpec = {
   operation: Operation.Create,

@@ -3,7 +3,7 @@
  * gets it back; 2.x names one instance by its Current Attribute, or every instance by
  * an Attribute Reference.
  */
-import type { Instances } from '../../engine/objects.js';
+import type { Instances } from '../../engine/index.js';
 import { attributeReferenceToName } from '../messages/index.js';
 import { Operation, Tag, findChild } from '../ttlv/index.js';
 import type { OperationSpec } from './context.js';

@@ -1,5 +1,5 @@
 /** Get: the key itself, for a tape being read or written; Raw (default) or Transparent Symmetric Key. */
-import { AES, KEY_BITS } from '../../engine/object-model.js';
+import { AES, KEY_BITS } from '../../engine/index.js';
 import { KeyFormatType, Operation, ObjectType, Tag, byteString, enumeration, findChild, integer, structure, type TtlvItem } from '../ttlv/index.js';
 import type { OperationSpec } from './context.js';
 import { OperationError } from './errors.js';

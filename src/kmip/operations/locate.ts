@@ -3,7 +3,7 @@
  * key of a tape being read by its key identifier (Application Specific Information) or
  * its barcode (Alternative Name); an index answers either.
  */
-import { LOCATE_CAP } from '../../engine/object-locate.js';
+import { LOCATE_CAP } from '../../engine/index.js';
 import { Operation, StorageStatusMask, Tag, integer } from '../ttlv/index.js';
 import type { OperationSpec } from './context.js';
 import { field, invalidField, requestAttributes, uidItem } from './payload.js';

@@ -1,6 +1,5 @@
 /** Reading request payload fields and writing response payload fields, the same way in every operation. */
-import { isMultiValued, isKnownName } from '../../engine/attributes.js';
-import type { NewAttribute, ObjectAttribute } from '../../engine/object-model.js';
+import { isMultiValued, isKnownName, type NewAttribute, type ObjectAttribute } from '../../engine/index.js';
 import { attributesForVersion, attributesInPayload, type KmipAttribute, type ProtocolVersion } from '../messages/index.js';
 import { Tag, countChildren, findChild, tagName, textString, type ItemTypeName, type TtlvItem, type ValueByType } from '../ttlv/index.js';
 import { OperationError } from './errors.js';

@@ -1,5 +1,5 @@
 /** Register: a 256-bit AES key imported for the calling library (stored sealed, never allocated to a tape). */
-import type { NewAttribute } from '../../engine/object-model.js';
+import type { NewAttribute } from '../../engine/index.js';
 import { KeyFormatType, Operation, ObjectType, Tag, findChild } from '../ttlv/index.js';
 import type { OperationSpec } from './context.js';
 import { OperationError } from './errors.js';
