@@ -142,10 +142,10 @@ export async function startQkmdWithLibrary(
   return { target: { name: 'qkmd', port: qkmd.port, tls, pid: qkmd.pid }, child, dataDir };
 }
 
-/** kmip-server's bare TLS server (canned answers, no limits), in its own process, with qkmd's certificate. */
+/** The bare TLS server (bench/bare-tls-server.ts: canned answers, no limits), in its own process, with qkmd's certificate. */
 export async function startBare(qkmdDataDir: string, clientTls: ClientTls, children: ChildProcess[]): Promise<{ target: Target; child: ChildProcess }> {
   // The IPC channel lets the bare server notice when this process goes away, however it goes.
-  const child = spawn(process.execPath, [path.join(here, 'kmip-server.js'), '--bare-server', path.join(qkmdDataDir, 'tls')], {
+  const child = spawn(process.execPath, [path.join(here, 'bare-tls-server.js'), path.join(qkmdDataDir, 'tls')], {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   children.push(child);
