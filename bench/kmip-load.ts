@@ -163,7 +163,7 @@ export async function idleConnections(target: Target, get: Buffer, count: number
   await sleep(holdMs);
   const rssBefore = rssMiB(target.pid);
   const t0 = performance.now();
-  const sockets = await connectMany(target, count, 50);
+  const sockets = await connectMany(target, count);
   const connectSeconds = (performance.now() - t0) / 1000;
   let closed = 0;
   for (const s of sockets) s.once('close', () => closed++);
