@@ -4,6 +4,7 @@
  * library (PyKMIP's client) makes them.
  */
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { SCHEMA } from '../src/config/schema.js';
 import { decodeResponseMessage, encodeRequestMessage } from '../src/kmip/messages/index.js';
 import {
   CryptographicAlgorithm,
@@ -106,7 +107,11 @@ export function connectTo(target: Pick<Target, 'port' | 'tls'>): Promise<TLSSock
   });
 }
 
-export async function connectMany(target: Pick<Target, 'port' | 'tls'>, n: number, parallel = 64): Promise<TLSSocket[]> {
+/**
+ * `n` connections, no more handshakes at once than qkmd lets one address hold
+ * unauthenticated (it refuses the rest, and the whole client is on 127.0.0.1).
+ */
+export async function connectMany(target: Pick<Target, 'port' | 'tls'>, n: number, parallel = SCHEMA.kmip.max_unauthenticated_per_address.default): Promise<TLSSocket[]> {
   const sockets: TLSSocket[] = [];
   for (let i = 0; i < n; i += parallel) {
     const batch = await Promise.all(Array.from({ length: Math.min(parallel, n - i) }, () => connectTo(target)));

@@ -9,11 +9,9 @@ import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { extract } from 'tar';
-import { PACKAGE_ROOT } from '../src/config/config.js';
+import { QKMCMDS, startQkmdProcess } from '../harness/qkmd.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const QKMD = path.join(PACKAGE_ROOT, 'bin', 'qkmd.js');
-const QKMCMDS = path.join(PACKAGE_ROOT, 'bin', 'qkmcmds.js');
 
 export interface ClientTls {
   ca: string;
@@ -107,8 +105,8 @@ export function rssMiB(pid: number): number {
   return kb / 1024;
 }
 
-export function qkmcmds(args: string[], env: NodeJS.ProcessEnv): string {
-  const r = spawnSync(process.execPath, [QKMCMDS, ...args], { env, encoding: 'utf8' });
+export function qkmcmds(args: string[], env: Record<string, string>): string {
+  const r = spawnSync(process.execPath, [QKMCMDS, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`qkmcmds ${args.join(' ')} exited with ${r.status}: ${r.stderr}${r.stdout}`);
   return r.stdout;
 }
@@ -124,18 +122,12 @@ export async function startQkmdWithLibrary(
 ): Promise<{ target: Target; child: ChildProcess; dataDir: string }> {
   const dataDir = path.join(dir, 'qkmd');
   await mkdir(dataDir);
-  const env = {
-    PATH: process.env.PATH ?? '',
-    QKM_KMIP_PORT: '0',
-    QKM_KEYS_REQUIRE_BACKUP: 'false',
-    QKM_KEYS_I2000: String(opts.setSize),
-    QKM_LOG_LEVEL: 'warn',
-  };
+  const env = { QKM_KEYS_REQUIRE_BACKUP: 'false', QKM_KEYS_I2000: String(opts.setSize), QKM_LOG_LEVEL: 'warn' };
   // e.g. QKMD_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to see where qkmd's time goes under this load
   const nodeArgs = process.env.QKMD_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...nodeArgs, QKMD, '--data-dir', dataDir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const qkmd = await startQkmdProcess({ args: ['--data-dir', dataDir], env, nodeArgs, timeoutMs: 30_000, keepOutput: false });
+  const child = qkmd.child;
   children.push(child);
-  const m = await waitForLine(child, /key server listening on (\S+):(\d+)/, 30_000, 'qkmd');
   qkmcmds(['--data-dir', dataDir, 'keys', 'generate', '--library', opts.library, '--class', 'i2000'], env);
   const bundleDir = path.join(dir, 'bundle');
   await mkdir(bundleDir);
@@ -147,13 +139,13 @@ export async function startQkmdWithLibrary(
     cert: await readFile(path.join(bundleDir, 'client.pem'), 'utf8'),
     key: await readFile(path.join(bundleDir, 'client.key'), 'utf8'),
   };
-  return { target: { name: 'qkmd', port: Number(m[2]), tls, pid: child.pid! }, child, dataDir };
+  return { target: { name: 'qkmd', port: qkmd.port, tls, pid: qkmd.pid }, child, dataDir };
 }
 
-/** kmip-server's bare TLS server (canned answers, no limits), in its own process, with qkmd's certificate. */
+/** The bare TLS server (bench/bare-tls-server.ts: canned answers, no limits), in its own process, with qkmd's certificate. */
 export async function startBare(qkmdDataDir: string, clientTls: ClientTls, children: ChildProcess[]): Promise<{ target: Target; child: ChildProcess }> {
   // The IPC channel lets the bare server notice when this process goes away, however it goes.
-  const child = spawn(process.execPath, [path.join(here, 'kmip-server.js'), '--bare-server', path.join(qkmdDataDir, 'tls')], {
+  const child = spawn(process.execPath, [path.join(here, 'bare-tls-server.js'), path.join(qkmdDataDir, 'tls')], {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   children.push(child);

@@ -3,42 +3,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import TOML from '@iarna/toml';
 import { ConfigError } from '../errors.js';
-import { SETTINGS, type Setting, describeAllowed, envName } from './schema.js';
+import { SETTINGS, type Setting, type Settings, describeAllowed, envName } from './schema.js';
 
-export interface QkmConfig {
-  paths: { data_dir: string };
-  server: { serial: string; hostname: string };
-  kmip: { host: string; port: number; max_connections: number; max_unauthenticated: number; max_unauthenticated_per_address: number };
-  keys: { i500: number; i2000: number; depletion_percent: number; require_backup: boolean };
-  pair: { role: 'standalone' | 'primary' | 'secondary'; peer: string };
-  hardware: {
-    profile: 'sim' | 'appliance';
-    root: string;
-    run_commands: boolean;
-    raid: 'md' | 'storcli';
-    md_array: string;
-    md_partition: number;
-    bay0_disk: string;
-    bay1_disk: string;
-    readd_blank_disks: boolean;
-    storcli_command: 'storcli' | 'storcli64' | 'perccli' | 'perccli64';
-    storcli_controller: number;
-    storcli_slots: string;
-  };
-  /** LED class names under /sys/class/leds; "" = none; bay status may be "ledctl". */
-  leds: {
-    power: string;
-    hdd_activity: string;
-    server_error: string;
-    cd_activity: string;
-    bay0_activity: string;
-    bay1_activity: string;
-    bay0_status: string;
-    bay1_status: string;
-  };
-  agent: { poll_seconds: number; raid_events: boolean; driver_timeout_seconds: number; retry_max_seconds: number; disk_temp_max_c: number };
-  sim: { rebuild_seconds: number; rebuild_start_seconds: number; cd_read_kibps: number };
-  log: { level: 'error' | 'warn' | 'info' | 'debug' | 'trace'; max_file_kib: number; max_total_kib: number };
+/** The settings as `SCHEMA` in ./schema.ts types them, and where they came from. */
+export interface QkmConfig extends Settings {
   /** Where the config came from, for messages and for `qkmcmds config`. */
   sources: string[];
 }
@@ -97,7 +65,8 @@ export function loadConfig(opts: LoadOptions = {}): QkmConfig {
   // A relative data_dir is relative to where it was written (see above); a flag's or a variable's is the cwd.
   const dataOrigin = origins['paths.data_dir'] ?? { where: 'built-in default', dir: PACKAGE_ROOT };
   values.paths!.data_dir = path.resolve(dataOrigin.dir, values.paths!.data_dir as string);
-  return { ...(values as unknown as Omit<QkmConfig, 'sources'>), sources };
+  // Every SETTINGS row has been set and checked against its rule above: the shape is Settings by construction.
+  return { ...(values as Settings), sources };
 }
 
 /** Walks up from here to the folder with package.json: the same from src/ (tests) and dist/src/ (built). */
@@ -149,6 +118,9 @@ function checkValue(s: Setting, value: unknown, where: string, written: string =
     (t.kind === 'enum' && typeof value === 'string' && t.values.includes(value));
   if (!ok) {
     throw new ConfigError('CONFIG_BAD_VALUE', `${s.section}.${s.key} in ${where} is ${written}, but it must be ${describeAllowed(t)}.`);
+  }
+  if (s.unavailable !== undefined && value !== s.default) {
+    throw new ConfigError('CONFIG_UNAVAILABLE', `${s.section}.${s.key} in ${where} is ${written}, but ${s.unavailable}.`);
   }
   return value as string | number | boolean;
 }

@@ -1,7 +1,8 @@
 /**
- * Every setting qkm knows, in one table. The section/key names are an interface that
- * operators' scripts use; never rename one. Each row also yields its environment
- * variable (QKM_<SECTION>_<KEY>) so there is exactly one list to keep.
+ * Every setting qkm knows, in one typed table: the parser reads its rules and `QkmConfig`
+ * is inferred from it, so there is exactly one list to keep. The section/key names are an
+ * interface that operators' scripts use; never rename one. Each row also yields its
+ * environment variable (QKM_<SECTION>_<KEY>).
  */
 export type SettingType =
   | { kind: 'string'; pattern?: RegExp; describe: string }
@@ -9,12 +10,19 @@ export type SettingType =
   | { kind: 'bool' }
   | { kind: 'enum'; values: readonly string[] };
 
-export interface Setting {
-  section: string;
-  key: string;
-  type: SettingType;
-  default: string | number | boolean;
-}
+/** One key's rule and default; `unavailable` marks a setting nothing implements yet. */
+type Rule<T> = SettingType & {
+  default: T;
+  /** Why a value other than the default is refused, said after "but": what is missing and what to do. */
+  unavailable?: string;
+};
+
+const text = (pattern: RegExp, describe: string, dflt: string, unavailable?: string) =>
+  ({ kind: 'string', pattern, describe, default: dflt, ...(unavailable !== undefined && { unavailable }) }) satisfies Rule<string>;
+const int = (min: number, max: number, dflt: number) => ({ kind: 'int', min, max, default: dflt }) satisfies Rule<number>;
+const bool = (dflt: boolean) => ({ kind: 'bool', default: dflt }) satisfies Rule<boolean>;
+const oneOf = <const V extends string>(values: readonly V[], dflt: NoInfer<V>, unavailable?: string) =>
+  ({ kind: 'enum', values, default: dflt, ...(unavailable !== undefined && { unavailable }) }) satisfies Rule<V>;
 
 const hostPattern = /^[A-Za-z0-9.:_-]{1,253}$/;
 const diskPattern = /^\/dev\/(sd[a-z]{1,3}|vd[a-z]{1,3}|hd[a-z]|nvme\d{1,3}n\d{1,3}|mmcblk\d{1,3})$/;
@@ -22,69 +30,112 @@ const diskWords = 'a whole-disk kernel device such as /dev/sda or /dev/nvme0n1';
 // No "/" and no leading dot: a name from a config file must not walk out of /sys/class/leds.
 const ledPattern = /^([A-Za-z0-9:_+-][A-Za-z0-9:_.+-]{0,99})?$/;
 const ledWords = 'empty, or an LED name under /sys/class/leds such as "qkm:green:power"';
+const led = (dflt = '') => text(ledPattern, dflt === 'ledctl' ? `"ledctl", or ${ledWords}` : ledWords, dflt);
+const noPairYet = 'the server pair is not available yet';
 
-export const SETTINGS: readonly Setting[] = [
-  { section: 'paths', key: 'data_dir', type: { kind: 'string', pattern: /^.{1,4096}$/, describe: 'a directory path' }, default: './var' },
-  // Empty serial: the hardware profile supplies one (the simulator mints one on first start).
-  { section: 'server', key: 'serial', type: { kind: 'string', pattern: /^([A-Z0-9]{4,20})?$/, describe: 'empty, or 4 to 20 upper-case letters and digits' }, default: '' },
-  { section: 'server', key: 'hostname', type: { kind: 'string', pattern: /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/, describe: 'a host name of 1 to 63 letters, digits and inner hyphens' }, default: 'qkmserver' },
-  { section: 'kmip', key: 'host', type: { kind: 'string', pattern: hostPattern, describe: 'an IP address or host name' }, default: '127.0.0.1' },
-  // 0 asks the system for any free port (tests); the appliance always uses 6000.
-  { section: 'kmip', key: 'port', type: { kind: 'int', min: 0, max: 65535 }, default: 6000 },
-  // Connections the key server holds at once; those not yet authenticated have a smaller
-  // share (below), so that libraries with a valid certificate always find room.
-  { section: 'kmip', key: 'max_connections', type: { kind: 'int', min: 2, max: 65_536 }, default: 2048 },
-  { section: 'kmip', key: 'max_unauthenticated', type: { kind: 'int', min: 1, max: 65_535 }, default: 256 },
-  { section: 'kmip', key: 'max_unauthenticated_per_address', type: { kind: 'int', min: 1, max: 65_535 }, default: 32 },
-  { section: 'keys', key: 'i500', type: { kind: 'int', min: 1, max: 1_000_000 }, default: 1024 },
-  { section: 'keys', key: 'i2000', type: { kind: 'int', min: 1, max: 1_000_000 }, default: 4096 },
-  { section: 'keys', key: 'depletion_percent', type: { kind: 'int', min: 1, max: 99 }, default: 80 },
-  { section: 'keys', key: 'require_backup', type: { kind: 'bool' }, default: true },
-  { section: 'pair', key: 'role', type: { kind: 'enum', values: ['standalone', 'primary', 'secondary'] }, default: 'standalone' },
-  { section: 'pair', key: 'peer', type: { kind: 'string', pattern: /^([A-Za-z0-9.:_\[\]-]{1,253})?$/, describe: 'empty, or host:port of the other server' }, default: '' },
-  { section: 'hardware', key: 'profile', type: { kind: 'enum', values: ['sim', 'appliance'] }, default: 'sim' },
-  // The appliance profile's drivers. Files (/proc/mdstat, /sys/class/leds) are read under
-  // `root`, so a test or a bench points them at a copy of a machine's tree.
-  { section: 'hardware', key: 'root', type: { kind: 'string', pattern: /^\/.{0,4095}$/, describe: 'an absolute directory path' }, default: '/' },
-  // Off by default: nothing runs mdadm, smartctl or ledctl unless a config says this box is the appliance.
-  { section: 'hardware', key: 'run_commands', type: { kind: 'bool' }, default: false },
-  { section: 'hardware', key: 'raid', type: { kind: 'enum', values: ['md', 'storcli'] }, default: 'md' },
-  // Kernel names only: /proc/mdstat names members by kernel name, which is how a member finds its bay.
-  { section: 'hardware', key: 'md_array', type: { kind: 'string', pattern: /^\/dev\/md\d{1,3}$/, describe: 'an md device such as /dev/md0' }, default: '/dev/md0' },
-  { section: 'hardware', key: 'md_partition', type: { kind: 'int', min: 1, max: 128 }, default: 1 },
-  { section: 'hardware', key: 'bay0_disk', type: { kind: 'string', pattern: diskPattern, describe: diskWords }, default: '/dev/sda' },
-  { section: 'hardware', key: 'bay1_disk', type: { kind: 'string', pattern: diskPattern, describe: diskWords }, default: '/dev/sdb' },
-  // Writing to a disk is never a default: a person switches this on for the appliance's own bays.
-  { section: 'hardware', key: 'readd_blank_disks', type: { kind: 'bool' }, default: false },
-  // An allow-list rather than a path: this names a binary qkmd runs as root.
-  { section: 'hardware', key: 'storcli_command', type: { kind: 'enum', values: ['storcli', 'storcli64', 'perccli', 'perccli64'] }, default: 'storcli64' },
-  { section: 'hardware', key: 'storcli_controller', type: { kind: 'int', min: 0, max: 15 }, default: 0 },
-  { section: 'hardware', key: 'storcli_slots', type: { kind: 'string', pattern: /^(\d{1,3}:\d{1,3},\d{1,3}:\d{1,3})?$/, describe: 'empty, or the enclosure:slot of bay 0 and of bay 1, such as "252:0,252:1"' }, default: '' },
+export const SCHEMA = {
+  paths: { data_dir: text(/^.{1,4096}$/, 'a directory path', './var') },
+  server: {
+    // Empty serial: the hardware profile supplies one (the simulator mints one on first start).
+    serial: text(/^([A-Z0-9]{4,20})?$/, 'empty, or 4 to 20 upper-case letters and digits', ''),
+    hostname: text(/^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/, 'a host name of 1 to 63 letters, digits and inner hyphens', 'qkmserver'),
+  },
+  kmip: {
+    host: text(hostPattern, 'an IP address or host name', '127.0.0.1'),
+    // 0 asks the system for any free port (tests); the appliance always uses 6000.
+    port: int(0, 65535, 6000),
+    // Connections the key server holds at once; those not yet authenticated have a smaller
+    // share (below), so that libraries with a valid certificate always find room.
+    max_connections: int(2, 65_536, 2048),
+    max_unauthenticated: int(1, 65_535, 256),
+    max_unauthenticated_per_address: int(1, 65_535, 32),
+  },
+  keys: {
+    i500: int(1, 1_000_000, 1024),
+    i2000: int(1, 1_000_000, 4096),
+    depletion_percent: int(1, 99, 80),
+    require_backup: bool(true),
+  },
+  // Read and checked so that a config written for the pair fails loudly instead of running
+  // a lone server that the operator believes is replicated.
+  pair: {
+    role: oneOf(['standalone', 'primary', 'secondary'], 'standalone', `${noPairYet}; leave it "standalone"`),
+    peer: text(/^([A-Za-z0-9.:_\[\]-]{1,253})?$/, 'empty, or host:port of the other server', '', `${noPairYet}; leave it empty`),
+  },
+  hardware: {
+    profile: oneOf(['sim', 'appliance'], 'sim'),
+    // The appliance profile's drivers. Files (/proc/mdstat, /sys/class/leds) are read under
+    // `root`, so a test or a bench points them at a copy of a machine's tree.
+    root: text(/^\/.{0,4095}$/, 'an absolute directory path', '/'),
+    // Off by default: nothing runs mdadm, smartctl or ledctl unless a config says this box is the appliance.
+    run_commands: bool(false),
+    raid: oneOf(['md', 'storcli'], 'md'),
+    // Kernel names only: /proc/mdstat names members by kernel name, which is how a member finds its bay.
+    md_array: text(/^\/dev\/md\d{1,3}$/, 'an md device such as /dev/md0', '/dev/md0'),
+    md_partition: int(1, 128, 1),
+    bay0_disk: text(diskPattern, diskWords, '/dev/sda'),
+    bay1_disk: text(diskPattern, diskWords, '/dev/sdb'),
+    // Writing to a disk is never a default: a person switches this on for the appliance's own bays.
+    readd_blank_disks: bool(false),
+    // An allow-list rather than a path: this names a binary qkmd runs as root.
+    storcli_command: oneOf(['storcli', 'storcli64', 'perccli', 'perccli64'], 'storcli64'),
+    storcli_controller: int(0, 15, 0),
+    storcli_slots: text(/^(\d{1,3}:\d{1,3},\d{1,3}:\d{1,3})?$/, 'empty, or the enclosure:slot of bay 0 and of bay 1, such as "252:0,252:1"', ''),
+  },
   // Front-panel LEDs of the appliance profile: Linux LED class names (/sys/class/leds/<name>);
   // empty means the box has no such LED for qkm to drive. Bay status LEDs may be "ledctl".
-  ...(['power', 'hdd_activity', 'server_error', 'cd_activity', 'bay0_activity', 'bay1_activity'] as const).map((key) => ({
-    section: 'leds', key, type: { kind: 'string' as const, pattern: ledPattern, describe: ledWords }, default: '',
-  })),
-  ...(['bay0_status', 'bay1_status'] as const).map((key) => ({
-    section: 'leds', key, type: { kind: 'string' as const, pattern: ledPattern, describe: `"ledctl", or ${ledWords}` }, default: 'ledctl',
-  })),
+  leds: {
+    power: led(),
+    hdd_activity: led(),
+    server_error: led(),
+    cd_activity: led(),
+    bay0_activity: led(),
+    bay1_activity: led(),
+    bay0_status: led('ledctl'),
+    bay1_status: led('ledctl'),
+  },
   // The hardware agent: how often it reads the drivers, how long one driver call may take.
-  { section: 'agent', key: 'poll_seconds', type: { kind: 'int', min: 1, max: 3600 }, default: 10 },
-  { section: 'agent', key: 'raid_events', type: { kind: 'bool' }, default: true },
-  { section: 'agent', key: 'driver_timeout_seconds', type: { kind: 'int', min: 1, max: 600 }, default: 15 },
-  { section: 'agent', key: 'retry_max_seconds', type: { kind: 'int', min: 1, max: 3600 }, default: 300 },
-  { section: 'agent', key: 'disk_temp_max_c', type: { kind: 'int', min: 30, max: 90 }, default: 55 },
+  agent: {
+    poll_seconds: int(1, 3600, 10),
+    raid_events: bool(true),
+    driver_timeout_seconds: int(1, 600, 15),
+    retry_max_seconds: int(1, 3600, 300),
+    disk_temp_max_c: int(30, 90, 55),
+  },
   // The simulated appliance's timings, so a test can run a whole disk replacement in seconds.
-  { section: 'sim', key: 'rebuild_seconds', type: { kind: 'int', min: 1, max: 86_400 }, default: 2700 },
-  { section: 'sim', key: 'rebuild_start_seconds', type: { kind: 'int', min: 0, max: 600 }, default: 5 },
-  // KiB/s, a whole number because settings have no fractions: 24 × 150 KiB/s ≈ 3.6 MB/s, a 24x drive.
-  { section: 'sim', key: 'cd_read_kibps', type: { kind: 'int', min: 1, max: 10_000_000 }, default: 3600 },
-  { section: 'log', key: 'level', type: { kind: 'enum', values: ['error', 'warn', 'info', 'debug', 'trace'] }, default: 'info' },
-  // Each program's log (qkmd.log, qkmcmds.log) rotates at max_file_kib; its files together stay
-  // within max_total_kib, the oldest removed first. KiB so that a test can rotate in seconds.
-  { section: 'log', key: 'max_file_kib', type: { kind: 'int', min: 16, max: 1_048_576 }, default: 10_240 },
-  { section: 'log', key: 'max_total_kib', type: { kind: 'int', min: 32, max: 16_777_216 }, default: 51_200 },
-];
+  sim: {
+    rebuild_seconds: int(1, 86_400, 2700),
+    rebuild_start_seconds: int(0, 600, 5),
+    // KiB/s, a whole number because settings have no fractions: 24 × 150 KiB/s ≈ 3.6 MB/s, a 24x drive.
+    cd_read_kibps: int(1, 10_000_000, 3600),
+  },
+  log: {
+    level: oneOf(['error', 'warn', 'info', 'debug', 'trace'], 'info'),
+    // Each program's log (qkmd.log, qkmcmds.log) rotates at max_file_kib; its files together stay
+    // within max_total_kib, the oldest removed first. KiB so that a test can rotate in seconds.
+    max_file_kib: int(16, 1_048_576, 10_240),
+    max_total_kib: int(32, 16_777_216, 51_200),
+  },
+} as const satisfies Record<string, Record<string, Rule<string | number | boolean>>>;
+
+type Schema = typeof SCHEMA;
+/** The value a rule admits: its enum's words, or the type of its default. */
+type ValueOf<R> = R extends { kind: 'enum'; values: readonly (infer V)[] } ? V : R extends { default: infer D } ? (D extends string ? string : D extends number ? number : boolean) : never;
+/** Every setting's value, by section and key, as the parser returns them. */
+export type Settings = { -readonly [S in keyof Schema]: { -readonly [K in keyof Schema[S]]: ValueOf<Schema[S][K]> } };
+
+export interface Setting {
+  section: string;
+  key: string;
+  type: SettingType;
+  default: string | number | boolean;
+  unavailable?: string;
+}
+
+/** The table as rows, in the order written: what the parser, the environment and the docs walk. */
+export const SETTINGS: readonly Setting[] = Object.entries(SCHEMA).flatMap(([section, keys]) =>
+  Object.entries(keys as Record<string, Rule<string | number | boolean>>).map(([key, rule]) => ({ section, key, type: rule, default: rule.default, ...(rule.unavailable !== undefined && { unavailable: rule.unavailable }) })),
+);
 
 export function envName(s: Pick<Setting, 'section' | 'key'>): string {
   return `QKM_${s.section}_${s.key}`.toUpperCase();

@@ -83,6 +83,14 @@ describe('every value is validated with one sentence naming key, file and line',
     const f = file('[pair]\nrole = "master"\n');
     expect(fails({ configFile: f })).toMatch(/pair\.role in .* line 2 is "master", but it must be one of "standalone", "primary", "secondary"\./);
   });
+  it('a pair role while the server pair does not exist', () => {
+    const f = file('[pair]\nrole = "primary"\n');
+    expect(fails({ configFile: f })).toBe(`pair.role in ${f} line 2 is "primary", but the server pair is not available yet; leave it "standalone".`);
+    expect(loadConfig({ configFile: file('[pair]\nrole = "standalone"\n'), env: {} }).pair.role).toBe('standalone');
+  });
+  it('a pair peer while the server pair does not exist', () => {
+    expect(fails({ env: { QKM_PAIR_PEER: '10.0.0.2:6000' } })).toBe('pair.peer in environment variable QKM_PAIR_PEER is "10.0.0.2:6000", but the server pair is not available yet; leave it empty.');
+  });
   it('bad TOML', () => {
     const f = file('[kmip]\nport = \n');
     expect(fails({ configFile: f })).toBe(`The config file ${f} line 2 is not valid TOML; fix the syntax there.`);

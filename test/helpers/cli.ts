@@ -1,9 +1,7 @@
-import { spawn, spawnSync } from 'node:child_process';
-import path from 'node:path';
-import { REPO } from './worker.js';
+import { spawnSync } from 'node:child_process';
+import { QKMCMDS, startQkmdProcess } from '../../harness/qkmd.js';
 
-export const QKMCMDS = path.join(REPO, 'bin', 'qkmcmds.js');
-export const QKMD = path.join(REPO, 'bin', 'qkmd.js');
+export { QKMCMDS, QKMD } from '../../harness/qkmd.js';
 
 export interface CliResult { code: number | null; stdout: string; stderr: string }
 
@@ -16,20 +14,7 @@ export function qkmcmds(args: string[], env: Record<string, string> = {}, input?
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** Starts qkmd and resolves once it says it is running. */
-export async function startQkmd(args: string[], env: Record<string, string> = {}) {
-  // Port 0: every test's qkmd gets its own free port; 6000 belongs to a real key server.
-  const child = spawn(process.execPath, [QKMD, ...args], { env: { PATH: process.env.PATH ?? '', QKM_KMIP_PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-      if (stdout.includes('running;')) resolve();
-    });
-    void exited.then((code) => reject(new Error(`qkmd exited with ${code}: ${stderr}`)));
-  });
-  return { child, exited, output: () => ({ stdout, stderr }) };
+/** Starts qkmd (on a free port unless `env` says otherwise) and resolves once it says it is running. */
+export function startQkmd(args: string[], env: Record<string, string> = {}) {
+  return startQkmdProcess({ args, env });
 }

@@ -2,29 +2,21 @@
  * A real qkmd with its key server on a free port, the qkmcmds steps that prepare a library
  * (key set, certificate bundle), and PyKMIP runs of several operations over one connection.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdir, readFile } from 'node:fs/promises';
 import tls from 'node:tls';
 import { join } from 'node:path';
 import { extract } from 'tar';
-import { QKMCMDS, QKMD } from './cli.js';
+import { QKMCMDS, type RunningQkmd, startQkmdProcess } from '../../harness/qkmd.js';
 import { exchangeFrame } from './kmip-tls.js';
 import { SYSTEM_PYTHON, pykmipConnectionArgs } from './pykmip.js';
 
 export type KmipVersionName = '1.0' | '1.1' | '1.2' | '1.3' | '1.4' | '2.0';
 
-/** How qkmd says its TLS listener is up: `key server listening on <host>:<port>`. */
-export const LISTENING_LINE = /key server listening on (\S+):(\d+)/;
+export { LISTENING_LINE } from '../../harness/qkmd.js';
 
-export interface QkmdKeyServer {
-  child: ChildProcess;
-  pid: number;
-  host: string;
-  port: number;
+export interface QkmdKeyServer extends RunningQkmd {
   dataDir: string;
-  output(): { stdout: string; stderr: string };
-  /** SIGTERM, then SIGKILL if it has not exited within `graceMs`; resolves with the exit code. */
-  stop(graceMs?: number): Promise<number | null>;
 }
 
 /** Only PATH and the QKM_* variables given: the caller's environment must not leak in. */
@@ -34,59 +26,15 @@ function cleanEnv(env: Record<string, string>): NodeJS.ProcessEnv {
 
 /**
  * Starts qkmd on `dataDir` with QKM_KMIP_PORT=0 (unless `env` says otherwise) and resolves
- * once it prints its listening line. Rejects with qkmd's output if it exits or stays silent.
+ * once its key server listens. Rejects with qkmd's output if it exits or stays silent.
  */
 export async function startQkmdKeyServer(opts: {
   dataDir: string;
   env?: Record<string, string>;
   timeoutMs?: number;
 }): Promise<QkmdKeyServer> {
-  const env = cleanEnv({ QKM_KMIP_PORT: '0', ...opts.env });
-  const child = spawn(process.execPath, [QKMD, '--data-dir', opts.dataDir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  const address = await new Promise<{ host: string; port: number }>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`qkmd did not print "key server listening on HOST:PORT" within ${opts.timeoutMs ?? 30_000} ms.\nstdout: ${stdout}\nstderr: ${stderr}`));
-    }, opts.timeoutMs ?? 30_000);
-    const look = () => {
-      const m = LISTENING_LINE.exec(stdout) ?? LISTENING_LINE.exec(stderr);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ host: m[1]!, port: Number(m[2]) });
-      }
-    };
-    child.stdout!.on('data', (d: Buffer) => {
-      stdout += d.toString();
-      look();
-    });
-    child.stderr!.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      look();
-    });
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`qkmd exited with ${code} before its key server listened.\nstdout: ${stdout}\nstderr: ${stderr}`));
-    });
-  });
-  return {
-    child,
-    pid: child.pid!,
-    host: address.host,
-    port: address.port,
-    dataDir: opts.dataDir,
-    output: () => ({ stdout, stderr }),
-    async stop(graceMs = 10_000) {
-      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-      const code = await exited;
-      clearTimeout(timer);
-      return code;
-    },
-  };
+  const qkmd = await startQkmdProcess({ args: ['--data-dir', opts.dataDir], env: opts.env ?? {}, timeoutMs: opts.timeoutMs ?? 30_000 });
+  return { ...qkmd, dataDir: opts.dataDir };
 }
 
 export interface CommandResult {
