@@ -20,7 +20,7 @@ import { formatTable } from './table.js';
 
 const PROGRAM = 'qkmcmds';
 const ref: { ctx?: Context } = {};
-const out = (line = ''): void => void process.stdout.write(line + '\n');
+const out = (line = ''): void => void process.stdout.write(`${line}\n`);
 
 const program = new Command(PROGRAM)
   .description('Administer the qkm key-manager appliance.')
@@ -141,7 +141,7 @@ program
     // Held to the end, so that no qkmd starts on the keystore half-way through.
     const release = claimDataDir(dataDir, { program: PROGRAM, task: 'restore' }, 'restore a backup');
     const bar = progressBar('verifying');
-    let r;
+    let r: Awaited<ReturnType<typeof restoreBackup>>;
     try {
       r = await restoreBackup({
         dataDir, appFile: path.resolve(app), dataFile: path.resolve(data), serial: ctx.serial, world: ctx.world,

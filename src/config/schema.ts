@@ -41,7 +41,7 @@ export const SETTINGS: readonly Setting[] = [
   { section: 'keys', key: 'depletion_percent', type: { kind: 'int', min: 1, max: 99 }, default: 80 },
   { section: 'keys', key: 'require_backup', type: { kind: 'bool' }, default: true },
   { section: 'pair', key: 'role', type: { kind: 'enum', values: ['standalone', 'primary', 'secondary'] }, default: 'standalone' },
-  { section: 'pair', key: 'peer', type: { kind: 'string', pattern: /^([A-Za-z0-9.:_\[\]-]{1,253})?$/, describe: 'empty, or host:port of the other server' }, default: '' },
+  { section: 'pair', key: 'peer', type: { kind: 'string', pattern: /^([A-Za-z0-9.:_[\]-]{1,253})?$/, describe: 'empty, or host:port of the other server' }, default: '' },
   { section: 'hardware', key: 'profile', type: { kind: 'enum', values: ['sim', 'appliance'] }, default: 'sim' },
   // The appliance profile's drivers. Files (/proc/mdstat, /sys/class/leds) are read under
   // `root`, so a test or a bench points them at a copy of a machine's tree.
