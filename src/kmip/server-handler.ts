@@ -25,7 +25,7 @@ import {
   type RequestMessage,
   type ResponseMessage,
 } from './messages/index.js';
-import { ResultReason, ResultStatus, } from './ttlv/index.js';
+import { ResultReason, ResultStatus } from './ttlv/index.js';
 import { looksLikeRequest, sniffVersion } from './messages/request-prefix.js';
 import { runBatch, type BatchDeps, type BatchLogger } from './operations/batch.js';
 import type { ServerInfo } from './operations/context.js';
