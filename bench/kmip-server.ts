@@ -16,7 +16,7 @@
  * the phases whose label contains it (e.g. "1 at a time") and skips the idle connections;
  * BENCH_ROUNDS sets how many slices each phase is cut into (default 4).
  */
-import { type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';

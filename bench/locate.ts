@@ -22,7 +22,7 @@ import { Keystore } from '../src/engine/keystore.js';
 import { realWorld } from '../src/engine/world.js';
 import { attributesForVersion, decodeResponseMessage, encodeRequestMessage } from '../src/kmip/messages/index.js';
 import { KmipRequestHandler } from '../src/kmip/server-handler.js';
-import { Operation, Tag, findChildren, structure, textString } from '../src/kmip/ttlv/index.js';
+import { Operation, Tag, findChildren, structure } from '../src/kmip/ttlv/index.js';
 import { median, percentile, report } from './report.js';
 
 const { values: args } = parseArgs({

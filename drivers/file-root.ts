@@ -17,7 +17,7 @@ export class FileRoot {
 
   /** The real path of `absPath` (written as on the appliance, e.g. `/proc/mdstat`). */
   resolve(absPath: string): string {
-    const joined = path.resolve(this.root, '.' + path.posix.resolve('/', absPath));
+    const joined = path.resolve(this.root, `.${path.posix.resolve('/', absPath)}`);
     const rel = path.relative(this.root, joined);
     if (rel.startsWith('..') || path.isAbsolute(rel)) {
       throw new DriverError('PATH_OUTSIDE_ROOT', `The path ${absPath} lies outside the driver's file root.`, {

@@ -1,6 +1,6 @@
 import type { CommandRunner } from '../runner.js';
 import { DriverError } from '../errors.js';
-import { type LedBackend, type LedId, type LedState } from './contract.js';
+import type { LedBackend, LedId, LedState } from './contract.js';
 import { unknownLed, unsupportedState } from './unknown-led.js';
 
 /** The IBPI patterns ledctl (Debian package ledmon) can show on a drive bay. */

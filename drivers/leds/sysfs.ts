@@ -1,6 +1,6 @@
 import type { FileRoot } from '../file-root.js';
 import { DriverError } from '../errors.js';
-import { type LedBackend, type LedId, type LedState } from './contract.js';
+import type { LedBackend, LedId, LedState } from './contract.js';
 import { unknownLed } from './unknown-led.js';
 
 export interface SysfsLedOptions {

@@ -55,11 +55,11 @@ export function parseStorcliShowAll(json: string, opts: Pick<StorcliRaidOptions,
     throw new DriverError('PARSE_FAILED', 'storcli did not answer with JSON.', { head: json.slice(0, 200) }, { cause });
   }
   const ctrl = doc.Controllers?.[0];
-  const cmdStatus = ctrl?.['Command Status']?.['Status'];
+  const cmdStatus = ctrl?.['Command Status']?.Status;
   if (!ctrl || cmdStatus !== 'Success') {
     throw new DriverError('COMMAND_FAILED', 'The RAID controller did not answer the status query.', {
       status: cmdStatus,
-      description: ctrl?.['Command Status']?.['Description'],
+      description: ctrl?.['Command Status']?.Description,
     });
   }
   const data = ctrl['Response Data'] ?? {};
@@ -68,31 +68,31 @@ export function parseStorcliShowAll(json: string, opts: Pick<StorcliRaidOptions,
   if (!vd) throw new DriverError('ARRAY_NOT_FOUND', 'The RAID controller has no such virtual drive.', { wanted: opts.virtualDrive });
   const dg = String(vd['DG/VD']).split('/')[0];
 
-  const drives = ((data['TOPOLOGY'] as Row[] | undefined) ?? []).filter(
-    (t) => t['Type'] === 'DRIVE' && String(t['DG']) === dg,
+  const drives = ((data.TOPOLOGY as Row[] | undefined) ?? []).filter(
+    (t) => t.Type === 'DRIVE' && String(t.DG) === dg,
   );
   const members: RaidMember[] = drives.map((t) => {
     const slot = String(t['EID:Slot'] ?? '-');
-    const state = memberState(String(t['State']));
+    const state = memberState(String(t.State));
     return {
       bay: slot !== '-' ? (opts.slotBays?.[slot] ?? null) : null,
       device: slot !== '-' ? slot : '',
       state,
-      slot: typeof t['Row'] === 'number' ? t['Row'] : null,
+      slot: typeof t.Row === 'number' ? t.Row : null,
     };
   });
   // Hot spares dedicated to this drive group are listed in the PD LIST only.
   for (const pd of (data['PD LIST'] as Row[] | undefined) ?? []) {
     const slot = String(pd['EID:Slt']);
-    if (String(pd['DG']) === dg && !members.some((m) => m.device === slot)) {
-      members.push({ bay: opts.slotBays?.[slot] ?? null, device: slot, state: memberState(String(pd['State'])), slot: null });
+    if (String(pd.DG) === dg && !members.some((m) => m.device === slot)) {
+      members.push({ bay: opts.slotBays?.[slot] ?? null, device: slot, state: memberState(String(pd.State)), slot: null });
     }
   }
   const inArray = members.filter((m) => m.state !== 'spare');
-  const state = vdState(String(vd['State']), members);
+  const state = vdState(String(vd.State), members);
   return {
     array: String(vd['DG/VD']),
-    level: String(vd['TYPE'] ?? 'unknown').toLowerCase(),
+    level: String(vd.TYPE ?? 'unknown').toLowerCase(),
     state,
     devicesTotal: inArray.length,
     devicesInSync: members.filter((m) => m.state === 'active').length,

@@ -132,7 +132,7 @@ export class Agent {
   kick(): void {
     if (this.stopped || !this.started) return;
     this.queued = true;
-    if (this.loop) return;
+    if (this.loop !== null) return;
     this.loop = Promise.resolve().then(async () => {
       try {
         while (this.queued && !this.stopped) {
@@ -147,7 +147,7 @@ export class Agent {
 
   /** Resolves once no pass runs or waits (tests and the bench use it after moving the clock). */
   async settled(): Promise<void> {
-    while (this.loop) await this.loop;
+    while (this.loop !== null) await this.loop;
   }
 
   onPass(listener: (r: PassReport) => void): () => void {

@@ -1,4 +1,4 @@
-import { FRONT_PANEL_LEDS, LED_FLICKER, LED_OFF, LED_ON, bayLed, ledBlink, type LedId, type LedState } from '../../drivers/leds/contract.js';
+import { type FRONT_PANEL_LEDS, LED_FLICKER, LED_OFF, LED_ON, bayLed, ledBlink, type LedId, type LedState } from '../../drivers/leds/contract.js';
 import type { BayHealth, Health } from './health.js';
 import { ACCESS_BLINK_MS, IDLE_BLINK_MS, REBUILD_STATUS_BLINK_MS } from './manual.js';
 

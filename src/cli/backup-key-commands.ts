@@ -4,12 +4,12 @@ import { BackupError } from '../errors.js';
 import type { HwCommandDeps } from './hw-commands.js';
 import { readNewPassphrase } from './secret-input.js';
 
-const out = (line = ''): void => void process.stdout.write(line + '\n');
+const out = (line = ''): void => void process.stdout.write(`${line}\n`);
 
 /** Writes lines to stdout and waits until they are written, or says why they could not be. */
 function showOnce(lines: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    process.stdout.write(lines.join('\n') + '\n', (e) => (e
+    process.stdout.write(`${lines.join('\n')}\n`, (e) => (e
       ? reject(new BackupError('SHARES_NOT_SHOWN', 'The recovery shares could not be shown in full (standard output was closed), so no backup key was set up; run the command again with its output on a terminal or into a file.', { cause: e }))
       : resolve()));
   });

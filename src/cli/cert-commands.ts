@@ -14,7 +14,7 @@ import { formatTable } from './table.js';
 
 export const tlsDirOf = (ctx: Context): string => path.join(ctx.config.paths.data_dir, 'tls');
 
-const out = (line = ''): void => void process.stdout.write(line + '\n');
+const out = (line = ''): void => void process.stdout.write(`${line}\n`);
 /** ISO 8601 to the second: what an administrator compares with a library's display. */
 const when = (d: Date | undefined): string => (d ? d.toISOString().replace(/\.\d{3}Z$/, 'Z') : 'unknown');
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;

@@ -122,7 +122,7 @@ function logFailure(log: Logger | undefined, e: unknown): boolean {
 
 function say(line: string): void {
   try {
-    process.stderr.write(line + '\n');
+    process.stderr.write(`${line}\n`);
   } catch {
     // stderr is gone too: the exit status still tells
   }

@@ -13,7 +13,7 @@ export interface HwCommandDeps {
   action: <A extends unknown[]>(body: (...args: A) => Promise<number | void> | number | void) => (...args: A) => Promise<void>;
 }
 
-const out = (text: string): void => void process.stdout.write(text.endsWith('\n') ? text : text + '\n');
+const out = (text: string): void => void process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 
 function bayNumber(raw: string): number {
   if (!/^\d+$/.test(raw)) throw new QkmError('BAD_BAY', `"${raw}" is not a bay number; bays are numbered from 0 as on the front panel.`);

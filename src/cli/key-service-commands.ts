@@ -18,7 +18,7 @@ export function addKeyServiceCommands(program: Command, deps: HwCommandDeps): vo
   for (const action of ['stop', 'start', 'status'] as const) {
     ks.command(action).description(descriptions[action]).action(deps.action(async () => {
       const s = await keyService(deps.context().config.paths.data_dir, action);
-      process.stdout.write(say[action](s) + '\n');
+      process.stdout.write(`${say[action](s)}\n`);
     }));
   }
 }

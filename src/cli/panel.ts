@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from 'node:util';
 import type { LedState } from '../../drivers/leds/contract.js';
 import type { HwStatus } from '../status/hardware.js';
 
@@ -76,7 +77,7 @@ export function renderPanel(s: HwStatus, o: PanelOptions): string {
     const disk = s.disks.find((d) => d.bay === bay.bay);
     const what = disk?.present ? `${disk.serial ?? '?'} ${CONDITION_WORDS[disk.condition ?? 'unknown'] ?? ''}` : 'empty';
     const act = lamp(bay.activity, 'green', o);
-    const pad = ' '.repeat(Math.max(1, 28 - (act.replace(/\x1b\[[0-9;]*m/g, '').length)));
+    const pad = ' '.repeat(Math.max(1, 28 - stripVTControlCharacters(act).length));
     out.push(`  BAY ${bay.bay}  ${what.padEnd(26)} activity ${act}${pad}status ${lamp(bay.status, 'amber', o)}`);
   }
   out.push('');
@@ -95,5 +96,5 @@ export function renderPanel(s: HwStatus, o: PanelOptions): string {
     out.push(o.color && (t.severity === 'error' || t.severity === 'critical') ? `${SGR.red}${head}${SGR.reset}` : head);
     out.push(...wrap(t.text, width, '      '));
   }
-  return out.join('\n') + '\n';
+  return `${out.join('\n')}\n`;
 }

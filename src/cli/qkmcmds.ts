@@ -22,7 +22,7 @@ import { formatTable } from './table.js';
 
 const PROGRAM = 'qkmcmds';
 const ref: { ctx?: Context } = {};
-const out = (line = ''): void => void process.stdout.write(line + '\n');
+const out = (line = ''): void => void process.stdout.write(`${line}\n`);
 
 const program = new Command(PROGRAM)
   .description('Administer the qkm key-manager appliance.')

@@ -21,7 +21,7 @@ export function resolveSerial(config: QkmConfig, world: World, o: { mint: boolea
       throw new ConfigError('NOT_A_DATA_DIR', `${config.paths.data_dir} is not a qkm data directory (it has no serial file); check --data-dir (or [paths] data_dir), or start qkmd once to set it up.`);
     }
     const minted = `SIM${world.randomBytes(5).toString('hex').toUpperCase()}`;
-    writeFileDurable(file, minted + '\n');
+    writeFileDurable(file, `${minted}\n`);
     return minted;
   }
   // Under [hardware] root like every other device read, so tests never see this machine's serial.

@@ -60,7 +60,7 @@ export const SCHEMA = {
   // a lone server that the operator believes is replicated.
   pair: {
     role: oneOf(['standalone', 'primary', 'secondary'], 'standalone', `${noPairYet}; leave it "standalone"`),
-    peer: text(/^([A-Za-z0-9.:_\[\]-]{1,253})?$/, 'empty, or host:port of the other server', '', `${noPairYet}; leave it empty`),
+    peer: text(/^([A-Za-z0-9.:_[\]-]{1,253})?$/, 'empty, or host:port of the other server', '', `${noPairYet}; leave it empty`),
   },
   hardware: {
     profile: oneOf(['sim', 'appliance'], 'sim'),

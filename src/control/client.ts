@@ -30,7 +30,7 @@ export function controlRequest(dataDir: string, req: ControlRequest, timeoutMs =
       timeoutMs,
     );
     c.setEncoding('utf8');
-    c.on('connect', () => c.write(JSON.stringify(req) + '\n'));
+    c.on('connect', () => c.write(`${JSON.stringify(req)}\n`));
     c.on('data', (chunk: string) => {
       buf += chunk;
       const nl = buf.indexOf('\n');

@@ -1,4 +1,4 @@
-import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
+import { chmodSync, lstatSync, unlinkSync, type Stats } from 'node:fs';
 import net from 'node:net';
 import { QkmError } from '../errors.js';
 import type { Logger } from '../logs/logger.js';
@@ -30,7 +30,7 @@ function answers(file: string): Promise<boolean> {
 }
 
 async function clearStale(file: string): Promise<void> {
-  let st;
+  let st: Stats;
   try {
     st = lstatSync(file);
   } catch {
@@ -96,7 +96,7 @@ function serve(c: net.Socket, handle: ControlHandler, log: Logger, conns: Set<ne
   c.on('data', (chunk: string) => {
     buf += chunk;
     if (buf.length > MAX_LINE && !buf.includes('\n')) {
-      c.end(JSON.stringify({ ok: false, code: 'BAD_REQUEST', message: 'The request is too long.' }) + '\n');
+      c.end(`${JSON.stringify({ ok: false, code: 'BAD_REQUEST', message: 'The request is too long.' })}\n`);
       return;
     }
     let nl: number;
@@ -123,5 +123,5 @@ async function answer(c: net.Socket, line: string, handle: ControlHandler, log: 
     }
   }
   if (c.destroyed) return;
-  c.write(JSON.stringify(handled.reply) + '\n', () => handled.afterReply?.());
+  c.write(`${JSON.stringify(handled.reply)}\n`, () => handled.afterReply?.());
 }

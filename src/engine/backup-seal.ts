@@ -116,7 +116,7 @@ export function sealMasterKey(master: Buffer, key: BackupKey, world: World): str
     ephemeralPublicKey: ephemeralPublic.toString('base64'), iv: iv.toString('base64'),
     ciphertext: ciphertext.toString('base64'), tag: cipher.getAuthTag().toString('base64'),
   };
-  return JSON.stringify(sealed, null, 2) + '\n';
+  return `${JSON.stringify(sealed, null, 2)}\n`;
 }
 
 const SCRYPT_BOUNDS = { N: [2 ** 10, 2 ** 22], r: [1, 32], p: [1, 16] } as const;
@@ -208,7 +208,7 @@ export function requireBackupKey(dataDir: string): BackupKey {
 
 export function saveBackupKey(dataDir: string, key: BackupKey): string {
   const file = path.join(dataDir, BACKUP_KEY_FILE);
-  writeFileDurable(file, JSON.stringify(key, null, 2) + '\n', 0o600);
+  writeFileDurable(file, `${JSON.stringify(key, null, 2)}\n`, 0o600);
   return file;
 }
 

@@ -78,10 +78,10 @@ async function backupInto(engine: KeyEngine, world: World, dataDir: string, toDi
       const sealed = sealSnapshot(snapshot, now);
       // The one place the master key enters the app half: sealed, inside the locked work folder.
       writeSealedMasterKey(engine.store.dir, work.path, backupKey, world);
-      writeFileSync(path.join(work.path, 'settings.json'), JSON.stringify(keySettings(engine.settings), null, 2) + '\n');
+      writeFileSync(path.join(work.path, 'settings.json'), `${JSON.stringify(keySettings(engine.settings), null, 2)}\n`);
       // Written before the first byte lands in the target folder: a killed backup's
       // temporary files there are found through it.
-      writeFileDurable(path.join(work.path, PLAN), JSON.stringify(plan) + '\n', 0o600);
+      writeFileDurable(path.join(work.path, PLAN), `${JSON.stringify(plan)}\n`, 0o600);
       return sealed;
     });
     const backupId = world.randomBytes(16).toString('hex');
@@ -190,7 +190,7 @@ async function writeHalf(stage: string, part: Part, names: readonly string[], ma
     const file = path.join(dir, name);
     manifest.files.push({ name, size: statSync(file).size, sha256: await sha256File(file) });
   }
-  writeFileDurable(path.join(dir, MANIFEST), JSON.stringify(manifest, null, 2) + '\n', 0o600);
+  writeFileDurable(path.join(dir, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`, 0o600);
   // Created owner-only before tar writes into it: the app half carries the (sealed) master key.
   const fd = openSync(tmp, 'wx', 0o600);
   fchmodSync(fd, 0o600);

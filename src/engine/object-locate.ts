@@ -12,7 +12,7 @@ import type { Statement } from 'better-sqlite3';
 import { encodeValue } from './attribute-codec.js';
 import { applicationKey, derivedAttributes, isKnownName, ruleFor, satisfies, searchKey } from './attributes.js';
 import { FieldTag, isDestroyedState, type AttributeValue, type NewAttribute, type ObjectAttribute } from './object-model.js';
-import { ObjectRows, toManagedObject, type ObjectRow } from './object-rows.js';
+import { type ObjectRows, toManagedObject, type ObjectRow } from './object-rows.js';
 
 export interface LocateQuery {
   /** Every criterion must hold; several of one name must each be met by some instance. */
@@ -119,8 +119,7 @@ function groupByName(criteria: NewAttribute[]): Map<string, AttributeValue[]> {
 function meetsGroup(wanted: AttributeValue[], have: AttributeValue[]): boolean {
   const [a, b] = wanted;
   if (wanted.length === 2 && a?.type === 'DateTime' && b?.type === 'DateTime') {
-    const lo = a.value < b.value ? a.value : b.value;
-    const hi = a.value < b.value ? b.value : a.value;
+    const [lo, hi] = a.value < b.value ? [a.value, b.value] : [b.value, a.value];
     return have.some((h) => h.type === 'DateTime' && h.value >= lo && h.value <= hi);
   }
   return wanted.every((w) => have.some((h) => satisfies(w, h)));

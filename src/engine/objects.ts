@@ -15,7 +15,7 @@
  * Each mutation is one transaction (a savepoint when the KMIP layer runs a batch in one).
  */
 import type Database from 'better-sqlite3';
-import { KeyEngineError, KeystoreError } from '../errors.js';
+import { KeyEngineError } from '../errors.js';
 import { encodeValue, sameValue } from './attribute-codec.js';
 import {
   DEFAULT_USAGE_MASK,

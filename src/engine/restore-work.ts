@@ -8,7 +8,7 @@ export const RESTORE_WORK_PREFIX = '.restore-';
 const CANDIDATE = 'candidate';
 
 export function recordCandidate(workDir: string, name: string): void {
-  writeFileDurable(path.join(workDir, CANDIDATE), name + '\n', 0o600);
+  writeFileDurable(path.join(workDir, CANDIDATE), `${name}\n`, 0o600);
 }
 
 /** The candidate keystore a restore (running or killed) is building, if it got that far. */

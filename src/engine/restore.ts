@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import * as tar from 'tar';

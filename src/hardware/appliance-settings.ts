@@ -54,7 +54,9 @@ export function applianceSettings(config: QkmConfig): ApplianceSettings {
     throw refuse(`hardware.bay0_disk and hardware.bay1_disk are both ${h.bay0_disk}, but each bay needs its own disk; set one of them to the other bay's disk`);
   }
   const slotBays: Record<string, number> = {};
-  if (h.storcli_slots) h.storcli_slots.split(',').forEach((slot, bay) => (slotBays[slot] = bay));
+  if (h.storcli_slots) h.storcli_slots.split(',').forEach((slot, bay) => {
+    slotBays[slot] = bay;
+  });
   if (h.raid === 'storcli' && h.storcli_slots && Object.keys(slotBays).length !== 2) {
     throw refuse(`hardware.storcli_slots names the slot ${h.storcli_slots.split(',')[0]} for both bays; give each bay its own enclosure:slot`);
   }

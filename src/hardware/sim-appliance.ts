@@ -146,7 +146,7 @@ export class SimAppliance {
           return { spec: d.spec, failed: d.failed, blank: d.blank, inSync: member?.state === 'active' };
         }),
       };
-      writeFileDurable(file, JSON.stringify(world, null, 2) + '\n', 0o600);
+      writeFileDurable(file, `${JSON.stringify(world, null, 2)}\n`, 0o600);
     }).catch(() => {
       // A world file that cannot be written only costs the next start its memory of the bays.
     });

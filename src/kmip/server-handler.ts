@@ -25,7 +25,7 @@ import {
   type RequestMessage,
   type ResponseMessage,
 } from './messages/index.js';
-import { ResultReason, ResultStatus, Tag } from './ttlv/index.js';
+import { ResultReason, ResultStatus } from './ttlv/index.js';
 import { looksLikeRequest, sniffVersion } from './messages/request-prefix.js';
 import { runBatch, type BatchDeps, type BatchLogger } from './operations/batch.js';
 import type { ServerInfo } from './operations/context.js';
@@ -148,7 +148,7 @@ export class KmipRequestHandler {
   /** A decoded request to its response, in the request's protocol version. */
   handleRequest(request: RequestMessage, caller: CallerIdentity): ResponseMessage {
     const version = request.header.protocolVersion;
-    let batchItems;
+    let batchItems: ReturnType<typeof runBatch>;
     try {
       batchItems = runBatch(request, caller.library, this.batchDeps);
     } catch (e) {

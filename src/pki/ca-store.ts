@@ -23,7 +23,7 @@ export async function loadCa(paths: TlsPaths): Promise<CertifiedKey | undefined>
   const certPem = await readIfPresent(paths.caCert);
   if (certPem === undefined) return undefined;
   const cert = parseCertificate(certPem);
-  if (!cert || !cert.ca) {
+  if (!cert?.ca) {
     throw new CertificateError('CERT_CA_DAMAGED', `The appliance CA certificate ${paths.caCert} is damaged; restore the TLS folder from a backup.`);
   }
   const keyPem = await readIfPresent(paths.caKey);

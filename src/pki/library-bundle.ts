@@ -67,7 +67,7 @@ function assertWritableTarget(outFile: string): void {
   }
   const dir = dirname(outFile);
   const parent = statOrUndefined(dir);
-  if (!parent || !parent.isDirectory()) {
+  if (!parent?.isDirectory()) {
     throw new CertificateError('CERT_OUT_NO_FOLDER', `The folder ${dir} does not exist; create it, or give --out a file in an existing folder.`);
   }
   try {

@@ -176,7 +176,7 @@ function writeRevocation(tlsDir: string, rec: CertificateRecord, now: Date): Cer
   const body: RevocationFile = { serial: rec.serial, ...(rec.library !== undefined ? { library: rec.library } : {}), revokedAt: now.toISOString() };
   const dir = tlsPaths(tlsDir).revoked;
   try {
-    writeFileDurable(join(dir, `${serial}.json`), JSON.stringify(body) + '\n', CERT_MODE);
+    writeFileDurable(join(dir, `${serial}.json`), `${JSON.stringify(body)}\n`, CERT_MODE);
   } catch (err) {
     throw new CertificateError('CERT_REVOKE_WRITE', `Cannot record the revocation in ${dir}: ${describeFileError(err)}; nothing was revoked.`, { cause: err });
   }

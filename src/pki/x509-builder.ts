@@ -66,7 +66,7 @@ export function buildCertificate(spec: CertificateSpec): string {
   }
   cert.setExtensions(extensions);
 
-  const algorithmOid = pki.oids['sha256WithRSAEncryption']!;
+  const algorithmOid = pki.oids.sha256WithRSAEncryption!;
   cert.signatureOid = algorithmOid;
   cert.siginfo.algorithmOid = algorithmOid;
   const tbs = getTbsCertificate(cert);

@@ -153,7 +153,7 @@ describe('qkmcmds backup-key and sealed backups', () => {
     const [app2, data2] = backupPair(path.join(dir, 'offsite2'));
     const s = await onTerminal(['restore', app2, data2], [['Share 1 of 2:', shares[1]!], ['Share 2 of 2:', shares[0]!]]);
     expect(s.code, s.screen).toBe(0);
-    expect(s.screen).toMatch(/give 2 of its 3 recovery shares[^]*Restored 20 keys/);
+    expect(s.screen).toMatch(/give 2 of its 3 recovery shares[\s\S]*Restored 20 keys/);
     for (const share of shares) expect(s.screen).not.toContain(share);
   });
 

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noControlCharactersInRegex: this test looks for the colour escape codes (ESC [ ... m) themselves
 import { execFileSync } from 'node:child_process';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { QKMCMDS, qkmcmds, startQkmd } from '../helpers/cli.js';

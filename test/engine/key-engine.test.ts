@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { KeyEngine } from '../../src/engine/key-engine.js';
+import type { KeyEngine } from '../../src/engine/key-engine.js';
 import { KEY_NAME_PATTERN } from '../../src/engine/names.js';
 import { SCHEMA_VERSION } from '../../src/engine/schema.js';
 import { checkKeystore } from '../../src/engine/integrity.js';

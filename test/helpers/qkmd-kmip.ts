@@ -139,7 +139,7 @@ export function runPykmipSteps(opts: {
 }
 
 /** A step's value, or an error that says what the server answered instead. */
-export function valueOf(run: StepsRun, id: string): Record<string, unknown> {
+export function stepValue(run: StepsRun, id: string): Record<string, unknown> {
   const r = run.steps[id];
   if (r === undefined) throw new Error(`step ${id} did not run: ${run.raw || run.stderr.slice(-2000)}`);
   if (!r.ok) throw new Error(`step ${id} failed: ${JSON.stringify(r)}`);

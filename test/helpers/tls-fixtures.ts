@@ -1,5 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import type { TcpSocketConnectOpts } from 'node:net';
 import { join } from 'node:path';
 import { connect, type TLSSocket, type ConnectionOptions } from 'node:tls';
 import {
@@ -88,7 +89,8 @@ export function connectClient(
   fx: TlsFixture,
   port: number,
   cert: CertifiedKey | undefined,
-  extra: ConnectionOptions = {},
+  // tls.connect hands the TCP options (a client's localAddress) on to net.connect.
+  extra: ConnectionOptions & Pick<TcpSocketConnectOpts, 'localAddress'> = {},
 ): Promise<TLSSocket> {
   return new Promise((resolve, reject) => {
     const socket = connect({

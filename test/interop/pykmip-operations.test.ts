@@ -8,7 +8,7 @@ import {
   prepareLibrary,
   runPykmipSteps,
   startQkmdKeyServer,
-  valueOf,
+  stepValue,
   type KmipVersionName,
   type LibraryFiles,
   type PykmipStep,
@@ -138,7 +138,7 @@ describe.skipIf(unavailable !== undefined)('PyKMIP client against a running qkmd
 
     const port = qkmd.port;
     const first = await Promise.all(VERSIONS.map((v) => runPykmipSteps({ port, files, kmipVersion: v, steps: lifecycle(v) })));
-    VERSIONS.forEach((v, i) => runs.set(v, first[i]!));
+    for (const [i, v] of VERSIONS.entries()) runs.set(v, first[i]!);
     const second = await Promise.all(
       VERSIONS.map((v) =>
         runPykmipSteps({
@@ -153,9 +153,9 @@ describe.skipIf(unavailable !== undefined)('PyKMIP client against a running qkmd
         }),
       ),
     );
-    VERSIONS.forEach((v, i) => intruderRuns.set(v, second[i]!));
+    for (const [i, v] of VERSIONS.entries()) intruderRuns.set(v, second[i]!);
     const third = await Promise.all(VERSIONS.map((v) => runPykmipSteps({ port, files, kmipVersion: v, steps: aftermath(uidOf(runs.get(v), 'create2')) })));
-    VERSIONS.forEach((v, i) => afterRuns.set(v, third[i]!));
+    for (const [i, v] of VERSIONS.entries()) afterRuns.set(v, third[i]!);
   });
 
   afterAll(async () => {
@@ -172,7 +172,7 @@ describe.skipIf(unavailable !== undefined)('PyKMIP client against a running qkmd
     };
 
     it.skipIf(v === '1.0')('Discover Versions lists every version we speak, newest first', () => {
-      const dv = valueOf(run(), 'discover');
+      const dv = stepValue(run(), 'discover');
       expect(dv.result_status).toBe('SUCCESS');
       const listed = dv.protocol_versions as string[];
       expect(listed).toEqual(expect.arrayContaining(['2.0', '1.4', '1.3', '1.2', '1.1', '1.0']));
@@ -182,7 +182,7 @@ describe.skipIf(unavailable !== undefined)('PyKMIP client against a running qkmd
     });
 
     it('Query names the operations a library uses, symmetric keys, and the vendor', () => {
-      const q = valueOf(run(), 'query');
+      const q = stepValue(run(), 'query');
       expect(q.operations).toEqual(
         expect.arrayContaining([
           'CREATE', 'REGISTER', 'LOCATE', 'GET', 'GET_ATTRIBUTES', 'GET_ATTRIBUTE_LIST',
@@ -198,9 +198,9 @@ describe.skipIf(unavailable !== undefined)('PyKMIP client against a running qkmd
 
     it('Create gives an AES-256 key that Get returns, the same each time', () => {
       const r = run();
-      const uid = valueOf(r, 'create').uid as string;
+      const uid = stepValue(r, 'create').uid as string;
       expect(typeof uid === 'string' && uid.length > 0).toBe(true);
-      const got = valueOf(r, 'get');
+      const got = stepValue(r, 'get');
       expect(got).toMatchObject({
         uid,
         object_type: 'SYMMETRIC_KEY',
@@ -208,27 +208,27 @@ describe.skipIf(unavailable !== undefined)('PyKMIP client against a running qkmd
         cryptographic_length: 256,
         material_bytes: 32,
       });
-      expect(valueOf(r, 'getAgain')).toEqual(got);
+      expect(stepValue(r, 'getAgain')).toEqual(got);
     });
 
     it('a second Create gives a different key', () => {
       const r = run();
-      expect(valueOf(r, 'create2').uid).not.toBe(valueOf(r, 'create').uid);
-      expect(valueOf(r, 'get2')).toMatchObject({ uid: valueOf(r, 'create2').uid, material_bytes: 32 });
-      expect(valueOf(r, 'get2').material).not.toBe(valueOf(r, 'get').material);
+      expect(stepValue(r, 'create2').uid).not.toBe(stepValue(r, 'create').uid);
+      expect(stepValue(r, 'get2')).toMatchObject({ uid: stepValue(r, 'create2').uid, material_bytes: 32 });
+      expect(stepValue(r, 'get2').material).not.toBe(stepValue(r, 'get').material);
     });
 
     it('Locate by name finds the key it was created with, and nothing for an unknown name', () => {
       const r = run();
-      expect(valueOf(r, 'locate').uids).toEqual([valueOf(r, 'create').uid]);
-      expect(valueOf(r, 'locateUnknown').uids).toEqual([]);
+      expect(stepValue(r, 'locate').uids).toEqual([stepValue(r, 'create').uid]);
+      expect(stepValue(r, 'locateUnknown').uids).toEqual([]);
     });
 
     it('a created key is Pre-Active, and Active after Activate', () => {
       const r = run();
-      expect(valueOf(r, 'stateBefore').attributes).toEqual({ State: 'PRE_ACTIVE' });
-      expect(valueOf(r, 'activate').uid).toBe(valueOf(r, 'create').uid);
-      const attrs = valueOf(r, 'attributes').attributes as Record<string, unknown>;
+      expect(stepValue(r, 'stateBefore').attributes).toEqual({ State: 'PRE_ACTIVE' });
+      expect(stepValue(r, 'activate').uid).toBe(stepValue(r, 'create').uid);
+      const attrs = stepValue(r, 'attributes').attributes as Record<string, unknown>;
       expect(attrs).toMatchObject({
         State: 'ACTIVE',
         'Object Type': 'SYMMETRIC_KEY',
@@ -241,7 +241,7 @@ describe.skipIf(unavailable !== undefined)('PyKMIP client against a running qkmd
     });
 
     it('Get Attribute List names the attributes a key has', () => {
-      const names = valueOf(run(), 'attributeList').names as string[];
+      const names = stepValue(run(), 'attributeList').names as string[];
       expect(names).toEqual(
         expect.arrayContaining(['Cryptographic Algorithm', 'Cryptographic Length', 'Name', 'Object Type', 'State', 'Unique Identifier']),
       );
@@ -249,23 +249,23 @@ describe.skipIf(unavailable !== undefined)('PyKMIP client against a running qkmd
 
     it('Register stores a symmetric key that Get and Locate return', () => {
       const r = run();
-      const uid = valueOf(r, 'register').uid as string;
-      expect([valueOf(r, 'create').uid, valueOf(r, 'create2').uid]).not.toContain(uid);
-      expect(valueOf(r, 'getRegistered')).toMatchObject({
+      const uid = stepValue(r, 'register').uid as string;
+      expect([stepValue(r, 'create').uid, stepValue(r, 'create2').uid]).not.toContain(uid);
+      expect(stepValue(r, 'getRegistered')).toMatchObject({
         uid,
         object_type: 'SYMMETRIC_KEY',
         cryptographic_algorithm: 'AES',
         cryptographic_length: 256,
         material: registeredMaterial(v),
       });
-      expect(valueOf(r, 'locateRegistered').uids).toEqual([uid]);
+      expect(stepValue(r, 'locateRegistered').uids).toEqual([uid]);
     });
 
     it('Revoke deactivates the key; after Destroy, Get fails', () => {
       const r = run();
-      valueOf(r, 'revoke');
-      expect(valueOf(r, 'stateRevoked').attributes).toEqual({ State: 'DEACTIVATED' });
-      valueOf(r, 'destroy');
+      stepValue(r, 'revoke');
+      expect(stepValue(r, 'stateRevoked').attributes).toEqual({ State: 'DEACTIVATED' });
+      stepValue(r, 'destroy');
       // 2.0 has a reason of its own for this; 1.x says Item Not Found.
       expectFailure(r, 'getDestroyed', 'OPERATION_FAILED', v === '2.0' ? ['ITEM_NOT_FOUND', 'OBJECT_DESTROYED'] : ['ITEM_NOT_FOUND']);
     });
@@ -281,12 +281,12 @@ describe.skipIf(unavailable !== undefined)('PyKMIP client against a running qkmd
       for (const [id, uid] of [['get', 'create2'], ['getDestroyed', 'create']] as const) {
         expect((r.steps[id] as { message?: string }).message?.replace(uidOf(runs.get(v), uid), 'UID'), id).toBe(unknown);
       }
-      expect(valueOf(r, 'locate').uids).toEqual([]);
-      expect(valueOf(r, 'locateAll').uids).toEqual([]);
+      expect(stepValue(r, 'locate').uids).toEqual([]);
+      expect(stepValue(r, 'locateAll').uids).toEqual([]);
 
       const after = afterRuns.get(v)!;
-      expect(valueOf(after, 'get')).toEqual(valueOf(run(), 'get2'));
-      expect(valueOf(after, 'state').attributes).toEqual({ State: 'PRE_ACTIVE' });
+      expect(stepValue(after, 'get')).toEqual(stepValue(run(), 'get2'));
+      expect(stepValue(after, 'state').attributes).toEqual({ State: 'PRE_ACTIVE' });
     });
 
     it('a library without a key set gets Operation Failed on Create, with a message', () => {

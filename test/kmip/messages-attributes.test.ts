@@ -34,7 +34,7 @@ import {
   longInteger,
   structure,
   textString,
-  valueOf,
+  untaggedValue,
   type TtlvItem,
 } from '../../src/kmip/ttlv/index.js';
 import { toHex } from './ttlv-golden-vectors.js';
@@ -62,27 +62,27 @@ const applicationInfo: KmipAttribute = {
 
 // Custom attributes in every primitive type: each must come back with its own type.
 const customs: KmipAttribute[] = [
-  { name: 'x-barcode', value: valueOf(textString(0, 'A00001L8')) },
-  { name: 'x-slot', value: valueOf(integer(0, 17)) },
-  { name: 'x-written', value: valueOf(dateTime(0, new Date('2026-03-01T10:00:00Z'))) },
-  { name: 'x-bytes', value: valueOf(longInteger(0, 1n << 40n)) },
-  { name: 'x-modulus', value: valueOf(bigInteger(0, -(1n << 70n))) },
-  { name: 'x-mode', value: valueOf(enumeration(0, 3)) },
-  { name: 'x-worm', value: valueOf(boolean(0, true)) },
-  { name: 'x-cookie', value: valueOf(byteString(0, new Uint8Array([0xde, 0xad]))) },
-  { name: 'x-retention', value: valueOf(interval(0, 86400)) },
-  { name: 'y-server-note', value: valueOf(textString(0, 'kept by the server')) },
+  { name: 'x-barcode', value: untaggedValue(textString(0, 'A00001L8')) },
+  { name: 'x-slot', value: untaggedValue(integer(0, 17)) },
+  { name: 'x-written', value: untaggedValue(dateTime(0, new Date('2026-03-01T10:00:00Z'))) },
+  { name: 'x-bytes', value: untaggedValue(longInteger(0, 1n << 40n)) },
+  { name: 'x-modulus', value: untaggedValue(bigInteger(0, -(1n << 70n))) },
+  { name: 'x-mode', value: untaggedValue(enumeration(0, 3)) },
+  { name: 'x-worm', value: untaggedValue(boolean(0, true)) },
+  { name: 'x-cookie', value: untaggedValue(byteString(0, new Uint8Array([0xde, 0xad]))) },
+  { name: 'x-retention', value: untaggedValue(interval(0, 86400)) },
+  { name: 'y-server-note', value: untaggedValue(textString(0, 'kept by the server')) },
 ];
 
 const standard: KmipAttribute[] = [
-  { name: 'Cryptographic Algorithm', value: valueOf(enumeration(0, CryptographicAlgorithm.AES)) },
-  { name: 'Cryptographic Length', value: valueOf(integer(0, 256)) },
-  { name: 'Object Type', value: valueOf(enumeration(0, ObjectType.SymmetricKey)) },
-  { name: 'State', value: valueOf(enumeration(0, State.PreActive)) },
-  { name: 'Unique Identifier', value: valueOf(textString(0, '42')) },
-  { name: 'Initial Date', value: valueOf(dateTime(0, 1_700_000_000n)) },
-  { name: 'Last Change Date', value: valueOf(dateTime(0, 1_700_000_100n)) },
-  { name: 'Object Group', value: valueOf(textString(0, 'lib-A')) },
+  { name: 'Cryptographic Algorithm', value: untaggedValue(enumeration(0, CryptographicAlgorithm.AES)) },
+  { name: 'Cryptographic Length', value: untaggedValue(integer(0, 256)) },
+  { name: 'Object Type', value: untaggedValue(enumeration(0, ObjectType.SymmetricKey)) },
+  { name: 'State', value: untaggedValue(enumeration(0, State.PreActive)) },
+  { name: 'Unique Identifier', value: untaggedValue(textString(0, '42')) },
+  { name: 'Initial Date', value: untaggedValue(dateTime(0, 1_700_000_000n)) },
+  { name: 'Last Change Date', value: untaggedValue(dateTime(0, 1_700_000_100n)) },
+  { name: 'Object Group', value: untaggedValue(textString(0, 'lib-A')) },
   {
     name: 'Name',
     value: { type: 'Structure', value: [textString(Tag.NameValue, 'K-0001'), enumeration(Tag.NameType, NameType.UninterpretedTextString)] },
@@ -191,10 +191,10 @@ describe('attributes that cannot be converted', () => {
   };
 
   it('1.x-only attributes and unprefixed unknown names have no 2.x form', () => {
-    const policy: KmipAttribute = { name: 'Operation Policy Name', value: valueOf(textString(0, 'default')) };
+    const policy: KmipAttribute = { name: 'Operation Policy Name', value: untaggedValue(textString(0, 'default')) };
     expect(attributeFromV1(attributeToV1(policy))).toEqual(policy);
     expect(codeOf(() => attributeToV2(policy))).toEqual(['KMIP_UNSUPPORTED_ATTRIBUTE', 0x1f]);
-    expect(codeOf(() => attributeToV2({ name: 'Shoe Size', value: valueOf(integer(0, 9)) }))).toEqual(['KMIP_UNSUPPORTED_ATTRIBUTE', 0x1f]);
+    expect(codeOf(() => attributeToV2({ name: 'Shoe Size', value: untaggedValue(integer(0, 9)) }))).toEqual(['KMIP_UNSUPPORTED_ATTRIBUTE', 0x1f]);
     expect(codeOf(() => nameToAttributeReference('Shoe Size'))).toEqual(['KMIP_UNSUPPORTED_ATTRIBUTE', 0x1f]);
   });
 

@@ -151,7 +151,10 @@ describe('pipelined requests on one connection', () => {
     let ran = 0;
     const commit = <T>(work: () => T) => {
       queued.push(ran); // how many works had run when this one was queued
-      return group.run(() => (ran++, work()));
+      return group.run(() => {
+        ran++;
+        return work();
+      });
     };
     const creates = [1, 2, 3].map((i) => frame([op.create(V['1.2'], [attr.asi(`TAPE${i}`)])]));
     const locate = frame([op.locate(V['1.2'], [attr.asi('TAPE3')])]);

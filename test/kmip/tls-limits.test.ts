@@ -182,7 +182,7 @@ describe('pause, resume, stop and the connection bound', () => {
 
   it('serves 200 concurrent connections', async () => {
     const { server } = await startServer(fx, {
-      handler: async (conn, frame) => {
+      handler: async (_conn, frame) => {
         await sleep(5);
         return frame;
       },

@@ -141,7 +141,7 @@ describe('decode refuses malformed TTLV with a specific code', () => {
   });
 
   it('TTLV_TRAILING_BYTES: anything after the top-level item', () => {
-    expectCode(struct(raw(INT, 0x02, 4, '0000000100000000')) + '00', 'TTLV_TRAILING_BYTES');
+    expectCode(`${struct(raw(INT, 0x02, 4, '0000000100000000'))}00`, 'TTLV_TRAILING_BYTES');
   });
 
   it('framing: short headers, unknown types and non-structures', () => {

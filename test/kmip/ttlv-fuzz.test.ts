@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { makeCase, prng } from '../../bench/ttlv-fuzz.js';
-import { TtlvError, decodeTtlv, encodeTtlv } from '../../src/kmip/ttlv/index.js';
+import { TtlvError, decodeTtlv, encodeTtlv, type TtlvItem } from '../../src/kmip/ttlv/index.js';
 import { loadWireVectors } from './ttlv-golden-vectors.js';
 
 const CASES = 20_000;
@@ -13,7 +13,7 @@ describe('TTLV decoder under fuzzing', () => {
     let decoded = 0;
     for (let i = 0; i < CASES; i++) {
       const input = makeCase(seeds, rand);
-      let item;
+      let item: TtlvItem;
       try {
         item = decodeTtlv(input);
       } catch (e) {

@@ -15,7 +15,7 @@ import { realWorld } from '../../src/engine/world.js';
 const [dataDir, mode, name, countText] = process.argv.slice(2);
 const count = Number(countText);
 // writeSync: the acknowledgement is out of the process before the next change starts.
-const ack = (line: string) => writeSync(1, line + '\n');
+const ack = (line: string) => writeSync(1, `${line}\n`);
 if (mode === 'migrate') {
   // READY before opening: the kill lands while the schema migration runs.
   ack('READY');

@@ -19,7 +19,7 @@ import {
   textString,
   enumeration,
   tagName,
-  valueOf,
+  untaggedValue,
   withTag,
   type TtlvItem,
   type TtlvStructure,
@@ -56,7 +56,7 @@ export function attributeFromV1(item: TtlvItem, ctx: FieldContext = {}): KmipAtt
   const name = requiredField(item, Tag.AttributeName, 'TextString', ctx);
   const values = findChildren(item, Tag.AttributeValue);
   if (values.length !== 1) throw invalidAttribute(`attribute "${name}" needs exactly one Attribute Value`, ctx);
-  const attribute: KmipAttribute = { name, value: valueOf(values[0]!) };
+  const attribute: KmipAttribute = { name, value: untaggedValue(values[0]!) };
   const index = optionalField(item, Tag.AttributeIndex, 'Integer', ctx);
   if (index !== undefined) {
     if (index < 0) throw invalidAttribute(`attribute "${name}" has a negative index`, ctx);
@@ -86,7 +86,7 @@ export function attributeFromV2(item: TtlvItem, ctx: FieldContext = {}): KmipAtt
     const name = requiredField(item, Tag.AttributeName, 'TextString', ctx);
     const values = findChildren(item, Tag.AttributeValue);
     if (values.length !== 1) throw invalidAttribute(`vendor attribute "${name}" needs exactly one Attribute Value`, ctx);
-    return { name: `${vendor}-${name}`, value: valueOf(values[0]!) };
+    return { name: `${vendor}-${name}`, value: untaggedValue(values[0]!) };
   }
   const name = attributeNameForTagV2(item.tag);
   if (name === undefined) {
@@ -95,7 +95,7 @@ export function attributeFromV2(item: TtlvItem, ctx: FieldContext = {}): KmipAtt
       ...ctx,
     });
   }
-  return { name, value: valueOf(item) };
+  return { name, value: untaggedValue(item) };
 }
 
 /** Writes one attribute as a 2.x item; the index is dropped, 2.x has no place for it. */

@@ -19,7 +19,6 @@ import {
   textString,
   type TtlvItem,
   type TtlvLimits,
-  type TtlvStructure,
 } from '../ttlv/index.js';
 import { KmipMessageError } from './errors.js';
 import type { RequestBatchItem, RequestHeader, RequestMessage } from './request-model.js';

@@ -20,12 +20,12 @@ export type IdentityResult = { ok: true; identity: ClientIdentity } | { ok: fals
  * for a client (so the appliance's own server certificate cannot pose as a library).
  */
 export function identityFromCertificate(cert: PeerCertificate | undefined): IdentityResult {
-  if (!cert || !cert.fingerprint256) return { ok: false, reason: 'no client certificate' };
+  if (!cert?.fingerprint256) return { ok: false, reason: 'no client certificate' };
   const cn = cert.subject?.CN;
   const library = Array.isArray(cn) ? undefined : cn;
   if (!library) return { ok: false, reason: 'client certificate has no (single) subject CN' };
   const eku = (cert as PeerCertificate & { ext_key_usage?: string[] }).ext_key_usage;
-  if (!eku || !eku.includes(OID_CLIENT_AUTH)) {
+  if (!eku?.includes(OID_CLIENT_AUTH)) {
     return { ok: false, reason: `client certificate of "${library}" lacks extendedKeyUsage clientAuth` };
   }
   return {

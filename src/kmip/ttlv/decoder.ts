@@ -155,7 +155,7 @@ class Reader {
 function twosComplement(bytes: Uint8Array): bigint {
   let hex = '';
   for (const b of bytes) hex += b.toString(16).padStart(2, '0');
-  const unsigned = BigInt('0x' + hex);
+  const unsigned = BigInt(`0x${hex}`);
   return bytes[0]! & 0x80 ? unsigned - (1n << BigInt(bytes.length * 8)) : unsigned;
 }
 

@@ -6,7 +6,7 @@ export function formatTtlv(item: TtlvItem, indent = ''): string {
   const head = `${indent}${tagName(item.tag)} ${item.type}`;
   switch (item.type) {
     case 'Structure':
-      return [head, ...item.value.map((child) => formatTtlv(child, indent + '  '))].join('\n');
+      return [head, ...item.value.map((child) => formatTtlv(child, `${indent}  `))].join('\n');
     case 'TextString':
       return `${head} ${JSON.stringify(item.value)}`;
     case 'ByteString':

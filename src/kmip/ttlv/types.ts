@@ -116,6 +116,6 @@ export function withTag(tag: number, value: TtlvValue): TtlvItem {
 }
 
 /** Drops the tag, keeping only the typed value. */
-export function valueOf(item: TtlvItem): TtlvValue {
+export function untaggedValue(item: TtlvItem): TtlvValue {
   return { type: item.type, value: item.value } as TtlvValue;
 }
