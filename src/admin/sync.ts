@@ -6,10 +6,10 @@ import { withEngine } from './engine-session.js';
  * library's again. The data directory is held: a running qkmd would hand out keys this
  * is about to mark used.
  */
-export async function syncLibrary(open: OpenEngine, o: { lastKey: string; hold: HoldDataDir }): Promise<{ library: string; recovered: number }> {
+export async function syncLibrary(open: OpenEngine, o: ({ lastKey: string } | { noneUsed: string }) & { hold: HoldDataDir }): Promise<{ library: string; recovered: number }> {
   const release = o.hold();
   try {
-    return await withEngine(open, (engine) => engine.sync(o.lastKey));
+    return await withEngine(open, (engine) => ('lastKey' in o ? engine.sync(o.lastKey) : engine.syncNoneUsed(o.noneUsed)));
   } finally {
     release();
   }

@@ -10,6 +10,7 @@ import { restoreKeystore } from '../admin/restore.js';
 import { syncLibrary } from '../admin/sync.js';
 import { listTickets } from '../admin/tickets.js';
 import { LIBRARY_CLASSES, type LibraryClass, olderText, realWorld } from '../engine/index.js';
+import { QkmError } from '../errors.js';
 import { type Context, type GlobalOptions, VERSION, loadContext, openEngine, runCommand } from './context.js';
 import { addBackupKeyCommands } from './backup-key-commands.js';
 import { addCertCommands } from './cert-commands.js';
@@ -138,7 +139,7 @@ program
     } else if (backupKey === 'adopted') {
       out(`New backups will be sealed to the same backup key as this one (${r.sealedTo!.id}).`);
     }
-    out(`Before new keys are handed out, synchronise each library (${r.libraries.join(', ') || 'none yet'}): qkmcmds sync --last-key NAME`);
+    out(`Before new keys are handed out, synchronise each library (${r.libraries.join(', ') || 'none yet'}): qkmcmds sync --last-key NAME (or --none-used LIBRARY for one never handed a key)`);
   }));
 
 /** A yes/no question on the terminal (stderr, so stdout stays what scripts read). */
@@ -179,13 +180,19 @@ keystores
 program
   .command('sync')
   .description("after a restore: make every key up to the last one a library used that library's again (readable, never handed out again)")
-  .requiredOption('--last-key <name>', 'the name of the last key the library used')
-  .action(action(async (o: { lastKey: string }) => {
+  .option('--last-key <name>', 'the name of the last key the library used')
+  .option('--none-used <library>', 'for a library that has never been handed a key of this server')
+  .action(action(async (o: { lastKey?: string; noneUsed?: string }) => {
+    if ((o.lastKey === undefined) === (o.noneUsed === undefined)) {
+      throw new QkmError('USAGE', 'Give either --last-key NAME (the last key the library used) or --none-used LIBRARY (a library never handed a key of this server).');
+    }
     const ctx = context();
+    const which = o.lastKey !== undefined ? { lastKey: o.lastKey } : { noneUsed: o.noneUsed! };
     const r = await syncLibrary(engine, {
-      lastKey: o.lastKey,
+      ...which,
       hold: () => claimDataDir(ctx.config.paths.data_dir, { program: PROGRAM, task: 'sync' }, 'synchronise a library'),
     });
+    if ('noneUsed' in which) return out(`Library ${r.library} is synchronised: it was never handed a key of this server; new keys start with its first.`);
     out(`Library ${r.library} is synchronised: ${r.recovered} key(s) it was given after the backup, up to ${o.lastKey}, recovered as readable objects (their barcodes and key identifiers are unknown until the library sends them); new keys start after it.`);
   }));
 

@@ -263,6 +263,24 @@ export class KeyEngine {
     }).immediate();
   }
 
+  /**
+   * After a restore, for a library that was never handed a key of this server: nothing to
+   * recover, it may be given keys again. Refused when the keystore shows keys it used, since
+   * then the library has a last key, and only that key says how far it got after the backup.
+   */
+  syncNoneUsed(library: string): { library: string; recovered: number } {
+    return this.store.db.transaction(() => {
+      const lib = this.q.library.get(library) as LibraryRow | undefined;
+      if (!lib) throw new KeyEngineError('NO_KEY_SET', `Library ${quoteClientValue(library)} has no keys on this server, so there is nothing to synchronise.`);
+      if (lib.local_used > 0) {
+        throw new KeyEngineError('KEYS_USED', `Library ${lib.name} has used ${lib.local_used} key(s) of this server; give the last key it used with --last-key instead.`);
+      }
+      this.q.synced.run(lib.id);
+      this.tickets.close(`sync-needed:${lib.name}`);
+      return { library: lib.name, recovered: 0 };
+    }).immediate();
+  }
+
   status(): LibraryStatus[] {
     return (this.q.allLibraries.all() as LibraryRow[]).map((l) => ({
       library: l.name,

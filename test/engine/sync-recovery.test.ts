@@ -90,6 +90,12 @@ describe('sync after restore', () => {
       expect(objects.locate('LIB2', { criteria: [named(o.uid)] })).toEqual([]);
     }
     expect(synced).toEqual({ library: 'LIB1', recovered: 3 });
+    // LIB2 was never handed a key: it has no last key to give, and is synchronised as such.
+    expect(errorCode(() => objects.create('LIB2', { tape: 'B00001L8', attributes: [] }))).toBe('NEEDS_SYNC');
+    expect(errorCode(() => engine.syncNoneUsed('LIB1'))).toBe('KEYS_USED'); // it has a last key
+    expect(errorCode(() => engine.syncNoneUsed('NOPE'))).toBe('NO_KEY_SET');
+    expect(engine.syncNoneUsed('LIB2')).toEqual({ library: 'LIB2', recovered: 0 });
+    expect(objects.create('LIB2', { tape: 'B00001L8', attributes: [] }).uid).toMatch(/-000000$/);
     // The library may still send the Activate that followed its Create: done, nothing changes.
     expect(objects.activate('LIB1', given[1]!.uid)).toMatchObject({ state: ObjectState.Active, activationDate: world.now() });
     // Never handed out again: the next Create gets the key after the last one used.
