@@ -30,6 +30,7 @@ import { looksLikeRequest, sniffVersion } from './messages/request-prefix.js';
 import { runBatch, type BatchDeps, type BatchLogger } from './operations/batch.js';
 import type { ServerInfo } from './operations/context.js';
 import { operationFor } from './operations/table.js';
+import { isDiskFull } from '../util/disk-errors.js';
 
 export interface CallerIdentity {
   /** The library the client certificate names (its subject CN). */
@@ -115,7 +116,14 @@ export class KmipRequestHandler {
 
   /** The encoded response; the request runs inside `commit` when one is given. */
   private async answer(request: RequestMessage, caller: CallerIdentity, commit: Commit | undefined): Promise<Buffer> {
-    const response = commit ? await commit(() => this.handleRequest(request, caller)) : this.handleRequest(request, caller);
+    let response: ResponseMessage;
+    try {
+      response = commit ? await commit(() => this.handleRequest(request, caller)) : this.handleRequest(request, caller);
+    } catch (e) {
+      // The shared commit itself failed (a full disk, an I/O error): none of it happened, and
+      // the library is told so rather than left with a closed connection.
+      response = this.failedResponse(request, caller, e);
+    }
     return this.encode(request, response, caller);
   }
 
@@ -147,23 +155,32 @@ export class KmipRequestHandler {
 
   /** A decoded request to its response, in the request's protocol version. */
   handleRequest(request: RequestMessage, caller: CallerIdentity): ResponseMessage {
-    const version = request.header.protocolVersion;
-    let batchItems: ReturnType<typeof runBatch>;
     try {
-      batchItems = runBatch(request, caller.library, this.batchDeps);
+      return this.response(request, runBatch(request, caller.library, this.batchDeps));
     } catch (e) {
-      // The keystore itself failed (locked past its timeout, disk error): every item says so.
-      this.opts.logger?.error({ library: caller.library, err: e instanceof Error ? e.message : String(e) }, 'KMIP batch failed');
-      batchItems = request.batchItems.map((item) => ({
-        ...echoOf(item),
-        resultStatus: ResultStatus.OperationFailed,
-        resultReason: ResultReason.GeneralFailure,
-        resultMessage: 'The keystore could not carry out this request; nothing was changed. Try again; if it persists, the administrator will find the cause in the server log.',
-      }));
+      return this.failedResponse(request, caller, e);
     }
-    const response: ResponseMessage = { protocolVersion: version, timeStamp: new Date(this.now()), batchItems };
+  }
+
+  private response(request: RequestMessage, batchItems: ReturnType<typeof runBatch>): ResponseMessage {
+    const response: ResponseMessage = { protocolVersion: request.header.protocolVersion, timeStamp: new Date(this.now()), batchItems };
     if (request.header.clientCorrelationValue !== undefined) response.clientCorrelationValue = request.header.clientCorrelationValue;
     return response;
+  }
+
+  /** The keystore itself failed (locked past its timeout, a full disk, an I/O error): every item says so. */
+  private failedResponse(request: RequestMessage, caller: CallerIdentity, e: unknown): ResponseMessage {
+    this.opts.logger?.error({ library: caller.library, err: e instanceof Error ? e.message : String(e) }, 'KMIP batch failed');
+    const full = isDiskFull(e);
+    const resultMessage = full
+      ? "The key server's disk is full, so nothing was changed; keys already given can still be read. Try again once the administrator has freed space."
+      : 'The keystore could not carry out this request; nothing was changed. Try again; if it persists, the administrator will find the cause in the server log.';
+    return this.response(request, request.batchItems.map((item) => ({
+      ...echoOf(item),
+      resultStatus: ResultStatus.OperationFailed,
+      resultReason: ResultReason.GeneralFailure,
+      resultMessage,
+    })));
   }
 
   /**

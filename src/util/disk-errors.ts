@@ -8,14 +8,8 @@ import path from 'node:path';
  * from a full disk by asking the file system how much space is left.
  */
 export function diskTroubleSentence(e: unknown, fallbackPath: string | undefined): string | undefined {
-  const codes = new Set<string>();
-  let where: string | undefined;
-  for (let c: unknown = e, depth = 0; c && typeof c === 'object' && depth < 8; c = (c as { cause?: unknown }).cause, depth++) {
-    const { code, path } = c as { code?: unknown; path?: unknown };
-    if (typeof code === 'string') codes.add(code);
-    if (where === undefined && typeof path === 'string') where = path;
-  }
-  where ??= fallbackPath;
+  const { codes, path: found } = codesOf(e);
+  const where = found ?? fallbackPath;
   const at = where ?? 'this data';
   const has = (...names: string[]) => names.some((n) => codes.has(n));
   if (has('ENOSPC', 'SQLITE_FULL') || (ioError(codes) && nearlyFull(where))) {
@@ -27,6 +21,24 @@ export function diskTroubleSentence(e: unknown, fallbackPath: string | undefined
     return `The disk holding ${at} reported an input/output error; check the disks (qkmcmds hw status) and the system log before you try again.`;
   }
   return undefined;
+}
+
+/** True when a failure (or one it was caused by) is a full disk or a used-up quota. */
+export function isDiskFull(e: unknown): boolean {
+  const { codes } = codesOf(e);
+  return codes.has('ENOSPC') || codes.has('EDQUOT') || codes.has('SQLITE_FULL');
+}
+
+/** The error codes along a failure's cause chain, and the first path one of them names. */
+function codesOf(e: unknown): { codes: Set<string>; path: string | undefined } {
+  const codes = new Set<string>();
+  let where: string | undefined;
+  for (let c: unknown = e, depth = 0; c && typeof c === 'object' && depth < 8; c = (c as { cause?: unknown }).cause, depth++) {
+    const { code, path } = c as { code?: unknown; path?: unknown };
+    if (typeof code === 'string') codes.add(code);
+    if (where === undefined && typeof path === 'string') where = path;
+  }
+  return { codes, path: where };
 }
 
 function ioError(codes: Set<string>): boolean {
