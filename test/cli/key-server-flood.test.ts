@@ -1,16 +1,15 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeResponseMessage, encodeRequestMessage } from '../../src/kmip/messages/index.js';
 import { ResultStatus } from '../../src/kmip/ttlv/index.js';
 import { QKMD } from '../helpers/cli.js';
+import { initBackupKey } from '../helpers/backup-key.js';
 import { removeDir, tempDir } from '../helpers/engine.js';
+import { kmipBatch } from '../helpers/kmip-tls.js';
 import { closedPattern, openIdleConnections, type IdleConnection } from '../helpers/idle-connections.js';
 import { prepareLibrary, qkmcmdsOk, startQkmdKeyServer, type LibraryFiles, type QkmdKeyServer } from '../helpers/qkmd-kmip.js';
 import { V, keyMaterialOf, op } from '../kmip/operations-client.js';
-import { initBackupKey } from '../helpers/backup-key.js';
 
 /**
  * The attack as it was found: 2,100 plain TCP connections to a real qkmd (defaults: 2,048
@@ -40,35 +39,12 @@ afterAll(async () => {
 });
 
 /** A Create and a Get of the key it hands out, in one batch, as LIB1 over TLS from 127.0.0.1. */
-function createAndGet(): Promise<Buffer> {
-  const request = encodeRequestMessage({ header: { protocolVersion: V['1.2'], batchCount: 2 }, batchItems: [op.create(V['1.2']), op.get()] });
-  return new Promise((resolve, reject) => {
-    const socket = tls.connect({
-      host: '127.0.0.1',
-      port: qkmd.port,
-      servername: 'localhost',
-      ca: readFileSync(files.ca),
-      cert: readFileSync(files.cert),
-      key: readFileSync(files.key),
-    });
-    let got = Buffer.alloc(0);
-    socket.on('secureConnect', () => socket.write(request));
-    socket.on('data', (d: Buffer) => {
-      got = Buffer.concat([got, d]);
-      if (got.length >= 8 && got.length >= 8 + got.readUInt32BE(4)) {
-        socket.end();
-        resolve(got);
-      }
-    });
-    socket.on('error', reject);
-    socket.on('close', () => reject(new Error('the key server closed the connection without answering')));
-  });
-}
+const createAndGet = () => kmipBatch(qkmd, files, V['1.2'], [op.create(V['1.2']), op.get()]);
 
 describe('qkmd under a flood of connections that never authenticate', () => {
   it('still serves a library with a valid certificate, closing the oldest strangers', async () => {
     idle.push(...(await openIdleConnections(qkmd.port, FLOOD)));
-    const answer = decodeResponseMessage(await createAndGet());
+    const answer = await createAndGet();
     expect(answer.batchItems.map((b) => b.resultStatus)).toEqual([ResultStatus.Success, ResultStatus.Success]);
     expect(keyMaterialOf(answer.batchItems[1]!)).toHaveLength(32);
 

@@ -1,10 +1,11 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { lstatSync, watch, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, } from 'node:child_process';
+import { lstatSync, watch, mkdirSync, readdirSync, readFileSync, } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureServerCredentials } from '../../src/pki/index.js';
 import { QKMCMDS, qkmcmds } from '../helpers/cli.js';
 import { removeDir, tempDir } from '../helpers/engine.js';
+import { fillDisk, mountTmpfs, tmpfsUnavailable, unmount } from '../helpers/tmpfs.js';
 import { TEST_KEY_BITS } from '../helpers/tls-fixtures.js';
 
 /**
@@ -52,18 +53,7 @@ function privateKeysUnder(dir: string): string[] {
   return found;
 }
 
-/** Mounts a small tmpfs (root only); undefined where this machine does not allow it. */
-function mountTmpfs(dir: string, options: string): boolean {
-  mkdirSync(dir, { recursive: true });
-  return spawnSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir]).status === 0;
-}
-const unmount = (dir: string) => spawnSync('umount', [dir]);
-const canMount = (() => {
-  const probe = join(tempDir('qkm-mount-probe-'), 'm');
-  const ok = mountTmpfs(probe, 'size=64k');
-  if (ok) unmount(probe);
-  return ok;
-})();
+const cannotMount = tmpfsUnavailable();
 
 describe('certs library-bundle --out where it cannot write', () => {
   const refusedCleanly = (out: string, said: RegExp, parent: string) => {
@@ -89,25 +79,24 @@ describe('certs library-bundle --out where it cannot write', () => {
     expect(readdirSync(root)).not.toContain('no');
   });
 
-  it.skipIf(!canMount)('a read-only file system', () => {
+  it.skipIf(cannotMount !== undefined)('a read-only file system', () => {
     const ro = join(root, 'ro');
-    expect(mountTmpfs(ro, 'size=64k,ro')).toBe(true);
+    mkdirSync(ro);
+    expect(mountTmpfs(ro, 64 * 1024)).toBeUndefined();
     try {
+      execFileSync('mount', ['-o', 'remount,ro', ro]);
       refusedCleanly(join(ro, 'LIB1.tgz'), /^qkmcmds: Cannot write in \S+ \(the file system is read-only\)/, ro);
     } finally {
       unmount(ro);
     }
   });
 
-  it.skipIf(!canMount)('a full disk', () => {
+  it.skipIf(cannotMount !== undefined)('a full disk', () => {
     const full = join(root, 'full');
-    expect(mountTmpfs(full, 'size=8k')).toBe(true);
+    mkdirSync(full);
+    expect(mountTmpfs(full, 8 * 1024)).toBeUndefined();
     try {
-      try {
-        writeFileSync(join(full, 'filler'), Buffer.alloc(64 * 1024));
-      } catch {
-        // ENOSPC once the 8 KiB are taken: the point of the filler
-      }
+      fillDisk(full);
       refusedCleanly(join(full, 'LIB1.tgz'), /^qkmcmds: Cannot write \S+ \(the disk is full\); nothing was written/, full);
     } finally {
       unmount(full);
