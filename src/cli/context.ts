@@ -8,6 +8,7 @@ import { claimDataDir } from './data-dir-lock.js';
 import { checkDataDir } from './data-dir-check.js';
 import { resolveSerial } from './serial.js';
 import { diskTroubleSentence } from '../util/disk-errors.js';
+import { terminalSentence } from './words.js';
 
 export interface GlobalOptions {
   config?: string;
@@ -63,7 +64,7 @@ export function openEngine(ctx: Context, create = false): KeyEngine {
           releaseUpgrade = claimDataDir(dataDir, { program: ctx.program, task: 'keystore upgrade' }, `upgrade the keystore to schema version ${to}`);
         } catch (e) {
           // The keystore passes its own errors through as they are; anything else it calls unreadable.
-          throw isQkmError(e) ? new KeystoreError(e.code, e.message, { cause: e }) : e;
+          throw isQkmError(e) ? new KeystoreError(e.code, e.message, { cause: e, params: e.params }) : e;
         }
         ctx.log.info({ from, to, keys }, 'upgrading the keystore schema');
         // On stderr, so that a command's own output stays as scripts expect it.
@@ -96,7 +97,7 @@ export async function runCommand(program: string, ctxRef: { ctx?: Context }, bod
   } catch (e) {
     const ctx = ctxRef.ctx;
     const logged = logFailure(ctx?.log, e);
-    const sentence = isQkmError(e) ? e.message : diskTroubleSentence(e, ctx?.config.paths.data_dir);
+    const sentence = isQkmError(e) ? terminalSentence(e) : diskTroubleSentence(e, ctx?.config.paths.data_dir);
     if (sentence) {
       say(`${program}: ${sentence}`);
       process.exitCode = 1;

@@ -65,7 +65,7 @@ export function removeKeptKeystore(dataDir: string, name: string): KeptKeystore 
   }
   const kept = listKeptKeystores(dataDir).find((k) => k.name === base);
   if (!kept) {
-    throw new KeystoreError('KEYSTORE_NOT_KEPT', `There is no kept-aside keystore named ${base} in ${dataDir}; "qkmcmds keystores" lists them.`);
+    throw new KeystoreError('KEYSTORE_NOT_KEPT', `There is no kept-aside keystore named ${base} in ${dataDir}; the list of kept-aside keystores gives their names.`, { params: { name: base, dataDir } });
   }
   rmSync(kept.path, { recursive: true, force: true });
   fsyncDir(dataDir);

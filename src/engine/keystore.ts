@@ -68,7 +68,7 @@ export class Keystore {
       // A full or failing disk is not a damaged keystore: say which, not "restore from a backup".
       const disk = diskTroubleSentence(e, dir);
       if (disk) throw new KeystoreError('KEYSTORE_DISK', disk, { cause: e });
-      throw new KeystoreError('KEYSTORE_UNREADABLE', `The keystore database ${dbFile} cannot be opened (${(e as Error).message}); run qkmcmds check, or restore from a backup.`, { cause: e });
+      throw new KeystoreError('KEYSTORE_UNREADABLE', `The keystore database ${dbFile} cannot be opened (${(e as Error).message}); check the keystore, or restore from a backup.`, { cause: e, params: { file: dbFile, reason: (e as Error).message } });
     }
     const stored = db.prepare('SELECT v FROM meta WHERE k = ?').pluck().get('master_check') as string | undefined;
     if (stored === undefined || !sameCheckValue(stored, keys.checkValue)) {

@@ -35,7 +35,7 @@ export function createMasterKey(file: string, world: World): Buffer {
 
 export function readMasterKey(file: string): Buffer {
   if (!existsSync(file)) {
-    throw new KeystoreError('MASTER_KEY_MISSING', `The master key ${file} is missing; restore the keystore from a backup (qkmcmds restore).`);
+    throw new KeystoreError('MASTER_KEY_MISSING', `The master key ${file} is missing; restore the keystore from a backup.`, { params: { file } });
   }
   const mode = statSync(file).mode & 0o777;
   if (mode & 0o077) {

@@ -81,8 +81,8 @@ const REFUSAL_TICKETS: Record<string, (library: string) => string> = {
   KEYS_EXHAUSTED: (l) => `keys-exhausted:${l}`,
 };
 
-/** What an allocation refusal's ticket says, to raise it again after a rollback. */
-type RefusalTicket = Pick<Ticket, 'condition' | 'severity' | 'text'>;
+/** What an allocation refusal's ticket says, to raise it again after a rollback (its row as stored). */
+type RefusalTicket = Pick<Ticket, 'condition' | 'severity' | 'text' | 'kind'> & { params: string | null };
 
 interface Prepared {
   stored: NewAttribute[];
@@ -138,7 +138,9 @@ export class ManagedObjects {
     if (tickets.length === 0) return;
     try {
       this.db.transaction(() => {
-        for (const t of tickets) this.engine.tickets.open(t.condition, t.severity, t.text);
+        for (const t of tickets) {
+          this.engine.tickets.open(t.condition, t.severity, t.text, t.kind === null ? undefined : { kind: t.kind, params: JSON.parse(t.params ?? 'null') });
+        }
       }).immediate();
     } catch {
       // The keystore itself is failing: the caller's own error says more than this one would.
@@ -176,20 +178,20 @@ export class ManagedObjects {
   private refusal(library: string, e: KeyEngineError): KeyEngineError {
     const condition = REFUSAL_TICKETS[e.code]!(library);
     if (e.code === 'NO_KEY_SET') {
-      this.engine.tickets.open(condition, 'error', `Library ${library} asked for a key to write a tape, but has no key set on this server; generate one with "qkmcmds keys generate --library ${library} --class i500|i2000", then take a backup.`);
+      this.engine.tickets.raise('no-key-set', { library });
     } else if (e.code === 'KEYS_PENDING_BACKUP') {
-      this.engine.tickets.open(condition, 'warning', `Library ${library} is waiting for keys that no backup holds yet; run "qkmcmds backup" and copy both files off the server.`);
+      this.engine.tickets.raise('backup-needed', { library, waiting: true });
     }
     const ticket = this.q.openTicket.get(condition) as RefusalTicket & { id: number } | undefined;
-    if (ticket) this.refused.push({ condition, severity: ticket.severity, text: ticket.text });
+    if (ticket) this.refused.push({ condition, severity: ticket.severity, text: ticket.text, kind: ticket.kind, params: ticket.params });
     const message = ticket === undefined ? e.message : `${e.message} (ticket ${ticket.id})`;
-    return new KeyEngineError(e.code, message, { cause: e });
+    return new KeyEngineError(e.code, message, { cause: e, params: ticket === undefined ? e.params : { ...e.params, ticket: ticket.id } });
   }
 
   /** Register: a 256-bit AES key imported for this library; stored sealed, never allocated. */
   register(library: string, req: RegisterRequest): ManagedObject {
     if (!LIBRARY_NAME_PATTERN.test(library)) {
-      throw new KeyEngineError('BAD_LIBRARY', `Library name ${quoteClientValue(library)} is not valid; use 1 to 64 letters, digits, dots, dashes or underscores.`);
+      throw new KeyEngineError('BAD_LIBRARY', `Library name ${quoteClientValue(library)} is not valid; use 1 to 64 letters, digits, dots, dashes or underscores.`, { params: { library } });
     }
     if (!Buffer.isBuffer(req.material) || req.material.length !== KEY_BYTES) {
       throw new ObjectError('MATERIAL_INVALID', `This server keeps 256-bit AES keys only; the key given has ${req.material?.length ?? 0} bytes, not ${KEY_BYTES}.`);
@@ -469,7 +471,7 @@ function statementsOf(db: Database.Database) {
     setTape: db.prepare("UPDATE keys SET tape = ? WHERE seq = ? AND state = 'allocated'"),
     addLibrary: db.prepare("INSERT INTO libraries (name, class, created_at) VALUES (?, 'i500', ?) ON CONFLICT (name) DO NOTHING"),
     addRegistered: db.prepare("INSERT INTO keys (name, library_id, set_id, origin, state, sealed) VALUES (?, ?, NULL, 'registered', 'unused', ?)"),
-    openTicket: db.prepare('SELECT id, condition, severity, text FROM tickets WHERE condition = ? AND closed_at IS NULL'),
+    openTicket: db.prepare('SELECT id, condition, severity, text, kind, params FROM tickets WHERE condition = ? AND closed_at IS NULL'),
   };
 }
 

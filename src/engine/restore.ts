@@ -9,7 +9,6 @@ import { ACCEPTED_FILES, BACKUP_FORMAT, BACKUP_FORMAT_VERSION, MANIFEST, type Ma
 import { type BackupKey, type Unlock, readBackupMasterKey } from './backup-seal.js';
 import { checkKeystore } from './integrity.js';
 import type { Progress } from './key-engine.js';
-import { syncText } from './key-engine.js';
 import { type KeystoreCounts, countsOf, liveKeystoreName } from './kept-keystores.js';
 import { DB_FILE, Keystore, stamp, switchKeystore } from './keystore.js';
 import { MASTER_KEY_FILE } from './master-key.js';
@@ -156,7 +155,7 @@ async function proveAndMarkForSync(dir: string, o: RestoreOptions): Promise<stri
     return db.transaction(() => {
       db.prepare('UPDATE libraries SET needs_sync = 1').run();
       const names = db.prepare('SELECT name FROM libraries ORDER BY name').pluck().all() as string[];
-      for (const name of names) tickets.open(`sync-needed:${name}`, 'error', syncText(name));
+      for (const name of names) tickets.raise('sync-needed', { library: name });
       return names;
     }).immediate();
   } finally {
@@ -183,16 +182,16 @@ async function unpackHalf(file: string, part: Part, dir: string): Promise<Manife
       },
     });
   } catch (e) {
-    throw new BackupError('BACKUP_UNREADABLE', `${label} is damaged or not a qkm backup (it cannot be unpacked); copy the file again from where the backup is kept.`, { cause: e });
+    throw new BackupError('BACKUP_UNREADABLE', `${label} is damaged or not a qkm backup (it cannot be unpacked); copy the file again from where the backup is kept.`, { cause: e, params: { file: label } });
   }
   let m: Manifest;
   try {
     m = JSON.parse(readFileSync(path.join(dir, MANIFEST), 'utf8')) as Manifest;
   } catch (e) {
-    throw new BackupError('BACKUP_UNREADABLE', `${label} has no readable manifest, so it is not a qkm backup or it is damaged; copy the file again from where the backup is kept.`, { cause: e });
+    throw new BackupError('BACKUP_UNREADABLE', `${label} has no readable manifest, so it is not a qkm backup or it is damaged; copy the file again from where the backup is kept.`, { cause: e, params: { file: label } });
   }
   if (m.format !== BACKUP_FORMAT || typeof m.formatVersion !== 'number' || !Array.isArray(m.files)) {
-    throw new BackupError('BACKUP_UNREADABLE', `${label} is not a qkm backup; give the QKMApp and QKMData files written by "qkmcmds backup".`);
+    throw new BackupError('BACKUP_UNREADABLE', `${label} is not a qkm backup; give the QKMApp and QKMData files a backup of this key manager wrote.`, { params: { file: label, notQkm: true } });
   }
   if (m.formatVersion > BACKUP_FORMAT_VERSION || m.schemaVersion > SCHEMA_VERSION) {
     throw new BackupError('BACKUP_TOO_NEW', `${label} was written by a newer qkm (backup format ${m.formatVersion}, schema ${m.schemaVersion}); install that qkm version before restoring it.`);

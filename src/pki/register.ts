@@ -194,7 +194,7 @@ export function revokeCertificates(tlsDir: string, target: RevokeTarget, now: Da
   if ('serial' in target) {
     const serial = normalizeSerial(target.serial);
     if (!serial) {
-      throw new CertificateError('CERT_BAD_SERIAL', `"${target.serial}" is not a certificate serial: give the hexadecimal serial that "qkmcmds certs list" shows.`);
+      throw new CertificateError('CERT_BAD_SERIAL', `"${target.serial}" is not a certificate serial: give the hexadecimal serial that the list of certificates shows.`, { params: { serial: target.serial } });
     }
     chosen = all.filter((r) => normalizeSerial(r.serial) === serial);
     if (chosen.length === 0) chosen = [{ library: undefined, serial, issued: undefined, expires: undefined, registered: false, revokedAt: undefined }];
@@ -204,7 +204,8 @@ export function revokeCertificates(tlsDir: string, target: RevokeTarget, now: Da
     if (chosen.length === 0) {
       throw new CertificateError(
         'CERT_NONE_FOR_LIBRARY',
-        `The register holds no certificate of library ${target.library} ("qkmcmds certs list" shows those it holds); revoke an older one by its serial.`,
+        `The register holds no certificate of library ${target.library} (the list of certificates shows those it holds); revoke an older one by its serial.`,
+        { params: { library: target.library } },
       );
     }
   }
