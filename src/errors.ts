@@ -6,6 +6,8 @@
  * written from `params` (see ErrorWords). Detail for developers goes in `cause` and the log.
  */
 
+import type { DiskTrouble } from './util/disk-errors.js';
+
 /** No values beyond the sentence itself. */
 type NoParams = Record<never, never>;
 
@@ -53,7 +55,7 @@ export interface ErrorCatalogue {
   // --- keystore (src/engine/keystore.ts, master-key.ts, kept-keystores.ts) ---
   KEYSTORE_MISSING: NoParams;
   KEYSTORE_UNREADABLE: { file: string; reason: string };
-  KEYSTORE_DISK: NoParams;
+  KEYSTORE_DISK: DiskTrouble;
   KEYSTORE_TOO_NEW: NoParams;
   KEYSTORE_LIVE: NoParams;
   KEYSTORE_NOT_KEPT: { name: string; dataDir: string };
@@ -64,7 +66,7 @@ export interface ErrorCatalogue {
   MASTER_KEY_MISMATCH: NoParams;
   // --- backup and restore (src/engine/backup*.ts, restore.ts, src/admin/backup-key.ts) ---
   BACKUP_DAMAGED: NoParams;
-  BACKUP_DISK: NoParams;
+  BACKUP_DISK: DiskTrouble;
   BACKUP_EXISTS: NoParams;
   BACKUP_NOT_FOLDER: NoParams;
   BACKUP_NO_ACCESS: NoParams;
@@ -113,7 +115,8 @@ export interface ErrorCatalogue {
   CERT_OUT_UNREADABLE: NoParams;
   CERT_OUT_WRITE: NoParams;
   CERT_REGISTER_READ: NoParams;
-  CERT_REGISTER_WRITE: NoParams;
+  /** With the disk trouble, when that is what stopped it. */
+  CERT_REGISTER_WRITE: DiskTrouble | NoParams;
   CERT_REVOKE_TARGET: NoParams;
   CERT_REVOKE_WRITE: NoParams;
   // --- KMIP requests (src/kmip/messages, src/kmip/operations) ---

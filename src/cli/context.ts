@@ -7,8 +7,7 @@ import { type Logger, logFile, openLog } from '../logs/logger.js';
 import { claimDataDir } from './data-dir-lock.js';
 import { checkDataDir } from './data-dir-check.js';
 import { resolveSerial } from './serial.js';
-import { diskTroubleSentence } from '../util/disk-errors.js';
-import { terminalSentence } from './words.js';
+import { terminalDiskSentence, terminalSentence } from './words.js';
 
 export interface GlobalOptions {
   config?: string;
@@ -97,7 +96,7 @@ export async function runCommand(program: string, ctxRef: { ctx?: Context }, bod
   } catch (e) {
     const ctx = ctxRef.ctx;
     const logged = logFailure(ctx?.log, e);
-    const sentence = isQkmError(e) ? terminalSentence(e) : diskTroubleSentence(e, ctx?.config.paths.data_dir);
+    const sentence = isQkmError(e) ? terminalSentence(e) : terminalDiskSentence(e, ctx?.config.paths.data_dir);
     if (sentence) {
       say(`${program}: ${sentence}`);
       process.exitCode = 1;
@@ -143,7 +142,7 @@ function quietBrokenPipes(program: string): void {
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (e: NodeJS.ErrnoException) => {
       if (e.code === 'EPIPE' || stream === process.stderr) return;
-      say(`${program}: ${diskTroubleSentence(e, 'the output file') ?? `its output cannot be written (${e.code ?? e.message}).`}`);
+      say(`${program}: ${terminalDiskSentence(e, 'the output file') ?? `its output cannot be written (${e.code ?? e.message}).`}`);
       process.exitCode = 1;
     });
   }

@@ -6,6 +6,10 @@
 import { type ErrorWords, type QkmError, sentenceOf, withTicket } from '../errors.js';
 import { type TicketWords, ticketText } from '../ras/ticket-catalogue.js';
 import type { Ticket } from '../ras/tickets.js';
+import { diskTroubleOf, diskTroubleWords } from '../util/disk-errors.js';
+
+/** How the terminal's user checks the disks. */
+const CHECK_DISKS = 'qkmcmds hw status';
 
 const generate = (library: string, keyClass: string) => `"qkmcmds keys generate --library ${library} --class ${keyClass}"`;
 
@@ -27,6 +31,9 @@ const ERROR_WORDS: ErrorWords = {
     : neutral,
   BACKUP_KEY_DAMAGED: (p) => `${p.file} is damaged; restore it from a copy, or set up a new backup key with "qkmcmds backup-key init --replace".`,
   BACKUP_KEY_MISSING: () => 'No backup key is set up, and without one a backup would hold the master key in clear; set one up once with "qkmcmds backup-key init --shares 2-of-3" (or --passphrase), then back up again.',
+  KEYSTORE_DISK: (p) => diskTroubleWords(p, CHECK_DISKS),
+  BACKUP_DISK: (p) => diskTroubleWords(p, CHECK_DISKS),
+  CERT_REGISTER_WRITE: (p, neutral) => ('trouble' in p ? diskTroubleWords(p, CHECK_DISKS) : neutral),
   CERT_BAD_SERIAL: (p) => `"${p.serial}" is not a certificate serial: give the hexadecimal serial that "qkmcmds certs list" shows.`,
   CERT_NONE_FOR_LIBRARY: (p) => `The register holds no certificate of library ${p.library} ("qkmcmds certs list" shows those it holds); revoke an older one by its serial.`,
 };
@@ -44,6 +51,12 @@ const TICKET_WORDS: TicketWords = {
 /** The sentence the terminal prints for an error. */
 export function terminalSentence(e: QkmError): string {
   return sentenceOf(e, ERROR_WORDS);
+}
+
+/** The terminal's sentence for disk trouble under any failure (a full disk, an I/O error, ...), if there is some. */
+export function terminalDiskSentence(e: unknown, fallbackPath: string | undefined): string | undefined {
+  const t = diskTroubleOf(e, fallbackPath);
+  return t && diskTroubleWords(t, CHECK_DISKS);
 }
 
 /** A ticket as the terminal shows it (and `tickets --json` prints it): the terminal's words as its text, no kind or parameters. */

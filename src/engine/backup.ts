@@ -4,7 +4,7 @@ import path from 'node:path';
 import * as tar from 'tar';
 import { BackupError, QkmError } from '../errors.js';
 import { Tickets } from '../ras/tickets.js';
-import { diskTroubleSentence } from '../util/disk-errors.js';
+import { diskTroubleOf, diskTroubleWords } from '../util/disk-errors.js';
 import { fsyncDir, fsyncFile, writeFileDurable } from '../util/durable-file.js';
 import { APP_FILES, BACKUP_FORMAT, BACKUP_FORMAT_VERSION, DATA_FILES, MANIFEST, type Manifest, type Part, backupFileName, sha256File } from './backup-format.js';
 import type { EngineSettings, KeyEngine, Progress } from './key-engine.js';
@@ -238,8 +238,11 @@ function inFolder<T>(dir: string, step: () => T): T {
 function folderProblem(dir: string, e: unknown): unknown {
   if (e instanceof QkmError) return e;
   // Named by the folder the user gave, not by the temporary file that hit the problem.
-  const disk = diskTroubleSentence({ code: (e as { code?: unknown }).code }, dir);
-  if (disk) return new BackupError('BACKUP_DISK', disk.replace(/try again\.$/, 'run the backup again.'), { cause: e });
+  const found = diskTroubleOf({ code: (e as { code?: unknown }).code }, dir);
+  if (found) {
+    const disk = { ...found, retry: 'run the backup again' };
+    return new BackupError('BACKUP_DISK', diskTroubleWords(disk), { cause: e, params: disk });
+  }
   const code = (e as { code?: string }).code;
   if (code === 'EACCES' || code === 'EPERM') {
     return new BackupError('BACKUP_NO_ACCESS', `qkm may not write in ${dir} (permission denied); give a folder it may write in with --to.`, { cause: e });

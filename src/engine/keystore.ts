@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { chmodSync, existsSync, mkdirSync, readlinkSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { KeystoreError } from '../errors.js';
-import { diskTroubleSentence } from '../util/disk-errors.js';
+import { diskTroubleOf, diskTroubleWords } from '../util/disk-errors.js';
 import { fsyncDir } from '../util/durable-file.js';
 import { MASTER_KEY_FILE, type MasterKeys, createMasterKey, deriveKeys, readMasterKey, sameCheckValue } from './master-key.js';
 import { RecordSealer } from './record-crypto.js';
@@ -66,8 +66,8 @@ export class Keystore {
     } catch (e) {
       if (e instanceof KeystoreError) throw e;
       // A full or failing disk is not a damaged keystore: say which, not "restore from a backup".
-      const disk = diskTroubleSentence(e, dir);
-      if (disk) throw new KeystoreError('KEYSTORE_DISK', disk, { cause: e });
+      const disk = diskTroubleOf(e, dir);
+      if (disk) throw new KeystoreError('KEYSTORE_DISK', diskTroubleWords(disk), { cause: e, params: disk });
       throw new KeystoreError('KEYSTORE_UNREADABLE', `The keystore database ${dbFile} cannot be opened (${(e as Error).message}); check the keystore, or restore from a backup.`, { cause: e, params: { file: dbFile, reason: (e as Error).message } });
     }
     const stored = db.prepare('SELECT v FROM meta WHERE k = ?').pluck().get('master_check') as string | undefined;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { writeFileDurable } from '../util/durable-file.js';
 import { CLOCK_SKEW_MS, assertLibraryName } from './authority.js';
 import { CertificateError } from './errors.js';
-import { diskTroubleSentence } from '../util/disk-errors.js';
+import { diskTroubleOf, diskTroubleWords } from '../util/disk-errors.js';
 import { describeFileError } from '../util/file-errors.js';
 import { CERT_MODE, tlsPaths } from './tls-dir.js';
 
@@ -81,8 +81,8 @@ export function recordIssued(tlsDir: string, library: string, cert: X509Certific
   } catch (err) {
     const where = tlsPaths(tlsDir).issued;
     // Disk trouble is said as every command says it; nothing was issued, so "try again" holds.
-    const disk = diskTroubleSentence(err, where);
-    throw new CertificateError('CERT_REGISTER_WRITE', disk ?? `Cannot record the new certificate in ${where}: ${describeFileError(err)}.`, { cause: err });
+    const disk = diskTroubleOf(err, where);
+    throw new CertificateError('CERT_REGISTER_WRITE', disk ? diskTroubleWords(disk) : `Cannot record the new certificate in ${where}: ${describeFileError(err)}.`, { cause: err, params: disk ?? {} });
   }
   return file;
 }
