@@ -8,6 +8,12 @@
 
 import type { DiskTrouble } from './util/disk-errors.js';
 
+/** How many keys a keystore holds and has handed out. */
+interface KeystoreCounts {
+  keys: number;
+  handedOut: number;
+}
+
 /** No values beyond the sentence itself. */
 type NoParams = Record<never, never>;
 
@@ -24,6 +30,9 @@ export function withTicket(p: TicketRef, sentence: string): string {
 /**
  * Every code qkm raises, and the values its words may use. Adding an error is one line
  * here; raising a code not listed, or without the parameters it declares, does not compile.
+ * NoParams: a fixed sentence, a sentence of the terminal's own (raised in src/cli or on
+ * the control socket between qkmd and qkmcmds), or a KMIP request the client got wrong,
+ * whose detail is its own bytes.
  */
 export interface ErrorCatalogue {
   // --- key engine: a tape's key refused (src/engine/key-engine.ts, objects.ts) ---
@@ -35,90 +44,91 @@ export interface ErrorCatalogue {
   BAD_LIBRARY: { library: string };
   BAD_TAPE: { tape: string };
   BAD_DRIVE: { drive: string };
-  BAD_CLASS: NoParams;
+  BAD_CLASS: { keyClass: string };
   KEY_NOT_FOUND: { key: string };
-  KEY_DESTROYED: NoParams;
-  KEYS_USED: NoParams;
-  PEER_KEY: NoParams;
+  KEY_DESTROYED: { key: string };
+  KEYS_USED: { library: string; used: number };
+  PEER_KEY: { key: string; origin: string };
   ATTRIBUTE_STORE_DAMAGED: { type: string };
   // --- key engine: managed objects (src/engine/object-errors.ts) ---
-  OBJECT_NOT_FOUND: NoParams;
-  OBJECT_DESTROYED: NoParams;
-  WRONG_STATE: NoParams;
-  ATTRIBUTE_READ_ONLY: NoParams;
-  ATTRIBUTE_NOT_FOUND: NoParams;
-  ATTRIBUTE_SINGLE_VALUED: NoParams;
-  ATTRIBUTE_UNSUPPORTED: NoParams;
-  ATTRIBUTE_INVALID: NoParams;
-  ATTRIBUTE_LIMIT: NoParams;
-  MATERIAL_INVALID: NoParams;
+  OBJECT_NOT_FOUND: { uid: string; library: string };
+  OBJECT_DESTROYED: { uid: string };
+  WRONG_STATE: { uid: string; state: number };
+  ATTRIBUTE_READ_ONLY: { attribute: string };
+  ATTRIBUTE_NOT_FOUND: { attribute: string; uid: string };
+  ATTRIBUTE_SINGLE_VALUED: { attribute: string; uid?: string };
+  ATTRIBUTE_UNSUPPORTED: { attribute: string };
+  ATTRIBUTE_INVALID: { attribute: string; uid?: string };
+  ATTRIBUTE_LIMIT: { max: number; attribute?: string; uid?: string };
+  MATERIAL_INVALID: { bytes: number };
   // --- keystore (src/engine/keystore.ts, master-key.ts, kept-keystores.ts) ---
-  KEYSTORE_MISSING: NoParams;
+  KEYSTORE_MISSING: { dataDir: string } | { file: string };
   KEYSTORE_UNREADABLE: { file: string; reason: string };
   KEYSTORE_DISK: DiskTrouble;
-  KEYSTORE_TOO_NEW: NoParams;
-  KEYSTORE_LIVE: NoParams;
+  KEYSTORE_TOO_NEW: { file: string; version: number; understood: number };
+  KEYSTORE_LIVE: { name: string };
   KEYSTORE_NOT_KEPT: { name: string; dataDir: string };
   KEY_RECORD_DAMAGED: { key: string };
   MASTER_KEY_MISSING: { file: string };
-  MASTER_KEY_DAMAGED: NoParams;
-  MASTER_KEY_EXPOSED: NoParams;
-  MASTER_KEY_MISMATCH: NoParams;
+  MASTER_KEY_DAMAGED: { file: string; bytes: number };
+  MASTER_KEY_EXPOSED: { file: string; mode: string };
+  MASTER_KEY_MISMATCH: { dir: string };
   // --- backup and restore (src/engine/backup*.ts, restore.ts, src/admin/backup-key.ts) ---
-  BACKUP_DAMAGED: NoParams;
+  BACKUP_DAMAGED: { problems: number; subject: string; problem: string };
   BACKUP_DISK: DiskTrouble;
-  BACKUP_EXISTS: NoParams;
-  BACKUP_NOT_FOLDER: NoParams;
-  BACKUP_NO_ACCESS: NoParams;
-  BACKUP_NO_FOLDER: NoParams;
-  BACKUP_MISMATCH: NoParams;
-  BACKUP_NOT_FOUND: NoParams;
-  BACKUP_OLDER: NoParams;
-  BACKUP_OTHER_SERVER: NoParams;
-  BACKUP_TAMPERED: NoParams;
-  BACKUP_TOO_NEW: NoParams;
+  BACKUP_EXISTS: { file: string };
+  BACKUP_NOT_FOLDER: { folder: string };
+  BACKUP_NO_ACCESS: { folder: string };
+  BACKUP_NO_FOLDER: { folder: string };
+  BACKUP_MISMATCH: { appFile: string; dataFile: string };
+  BACKUP_NOT_FOUND: { file: string; part: 'app' | 'data' };
+  /** `asked`: the administrator was asked and said no (so nothing was changed). */
+  BACKUP_OLDER: { live: KeystoreCounts; backup: KeystoreCounts; backupCreatedAt: string; asked: boolean };
+  BACKUP_OTHER_SERVER: { backupSerial: string; serial: string };
+  BACKUP_TAMPERED: { file: string; member?: string };
+  BACKUP_TOO_NEW: { file: string; formatVersion: number; schemaVersion: number };
   /** `notQkm`: readable, but not a file a qkm backup writes. */
   BACKUP_UNREADABLE: { file: string; notQkm?: true };
-  BACKUP_UNUSABLE: NoParams;
-  BACKUP_WRONG_PART: NoParams;
+  BACKUP_UNUSABLE: { reason: string };
+  BACKUP_WRONG_PART: { file: string; part: string };
   BACKUP_SEALED: NoParams;
   BACKUP_KEY_MISSING: NoParams;
   BACKUP_KEY_DAMAGED: { file: string };
-  BACKUP_KEY_EXISTS: NoParams;
+  BACKUP_KEY_EXISTS: { existing: string };
   BACKUP_KEY_HOW: NoParams;
   /** `wrongPassphrase`: a passphrase was given, and it is not the key's. */
   BACKUP_KEY_WRONG: { keyId: string; wrongPassphrase?: true };
-  BAD_SHARE_SPEC: NoParams;
-  SHARES_TOO_FEW: NoParams;
-  SHARE_MALFORMED: NoParams;
-  SHARE_MISTYPED: NoParams;
-  SHARE_OTHER_KEY: NoParams;
-  SHARE_REPEATED: NoParams;
+  BAD_SHARE_SPEC: { spec: string; max: number };
+  SHARES_TOO_FEW: { keyId: string; threshold: number; count: number; given: number };
+  SHARE_MALFORMED: { position: number };
+  SHARE_MISTYPED: { position: number };
+  SHARE_OTHER_KEY: { position: number; shareKeyId: string; keyId: string };
+  SHARE_REPEATED: { position: number; sameAs: number; threshold: number };
   SHARES_NOT_SHOWN: NoParams;
-  PASSPHRASE_SHORT: NoParams;
+  PASSPHRASE_SHORT: { min: number };
   PASSPHRASE_MISMATCH: NoParams;
   SECRET_CANCELLED: NoParams;
   SECRET_MISSING: NoParams;
   // --- certificates (src/pki) ---
   CERT_BAD_SERIAL: { serial: string };
-  CERT_BAD_VALIDITY: NoParams;
-  CERT_BAD_LIBRARY_NAME: NoParams;
-  CERT_CA_KEY: NoParams;
-  CERT_NO_CA: NoParams;
-  CERT_CA_DAMAGED: NoParams;
-  CERT_READ: NoParams;
+  CERT_BAD_VALIDITY: { days: number };
+  CERT_BAD_LIBRARY_NAME: { library: string };
+  CERT_CA_KEY: { file: string };
+  CERT_NO_CA: { tlsDir: string };
+  CERT_CA_DAMAGED: { file: string };
+  CERT_READ: { file: string };
   CERT_NONE_FOR_LIBRARY: { library: string };
-  CERT_OUT_IS_FOLDER: NoParams;
-  CERT_OUT_NOT_FILE: NoParams;
-  CERT_OUT_NOT_WRITABLE: NoParams;
-  CERT_OUT_NO_FOLDER: NoParams;
-  CERT_OUT_UNREADABLE: NoParams;
-  CERT_OUT_WRITE: NoParams;
-  CERT_REGISTER_READ: NoParams;
+  CERT_OUT_IS_FOLDER: { file: string };
+  CERT_OUT_NOT_FILE: { file: string };
+  CERT_OUT_NOT_WRITABLE: { folder: string; reason: string };
+  CERT_OUT_NO_FOLDER: { folder: string };
+  CERT_OUT_UNREADABLE: { file: string; reason: string };
+  CERT_OUT_WRITE: { file: string; reason: string };
+  CERT_REGISTER_READ: { folder: string };
   /** With the disk trouble, when that is what stopped it. */
   CERT_REGISTER_WRITE: DiskTrouble | NoParams;
   CERT_REVOKE_TARGET: NoParams;
-  CERT_REVOKE_WRITE: NoParams;
+  CERT_REVOKE_WRITE: { folder: string; reason: string };
   // --- KMIP requests (src/kmip/messages, src/kmip/operations) ---
   KMIP_INVALID_MESSAGE: NoParams;
   KMIP_MESSAGE_TOO_LARGE: NoParams;
@@ -129,19 +139,19 @@ export interface ErrorCatalogue {
   KMIP_INVALID_ATTRIBUTE: NoParams;
   INVALID_FIELD: NoParams;
   NO_IDENTIFIER: NoParams;
-  OBJECT_TYPE: NoParams;
-  KEY_FORMAT: NoParams;
+  OBJECT_TYPE: { objectType: number };
+  KEY_FORMAT: { format: number };
   FEATURE: NoParams;
-  NOT_SUPPORTED: NoParams;
-  USAGE_MASK: NoParams;
+  NOT_SUPPORTED: { operation: string };
+  USAGE_MASK: { uid: string; wanted: number; allowed: number };
   // --- configuration and the data directory (src/config, src/cli) ---
-  CONFIG_BAD_VALUE: NoParams;
+  CONFIG_BAD_VALUE: { where: string; setting?: string };
   CONFIG_KMIP_LIMITS: NoParams;
-  CONFIG_SYNTAX: NoParams;
-  CONFIG_UNAVAILABLE: NoParams;
-  CONFIG_UNKNOWN_ENV: NoParams;
-  CONFIG_UNKNOWN_KEY: NoParams;
-  CONFIG_UNREADABLE: NoParams;
+  CONFIG_SYNTAX: { file: string; line?: number };
+  CONFIG_UNAVAILABLE: { setting: string; where: string };
+  CONFIG_UNKNOWN_ENV: { name: string };
+  CONFIG_UNKNOWN_KEY: { file: string; section: string; key?: string };
+  CONFIG_UNREADABLE: { file: string; reason: string };
   DATA_DIR_FORBIDDEN: NoParams;
   DATA_DIR_MISSING: NoParams;
   DATA_DIR_NOT_DIR: NoParams;

@@ -4,7 +4,7 @@
  * or the stored text of the ticket.
  */
 import { type ErrorWords, type QkmError, sentenceOf, withTicket } from '../errors.js';
-import { type TicketWords, ticketText } from '../ras/ticket-catalogue.js';
+import { type TicketWords, type Wordable, ticketText } from '../ras/ticket-catalogue.js';
 import type { Ticket } from '../ras/tickets.js';
 import { diskTroubleOf, diskTroubleWords } from '../util/disk-errors.js';
 
@@ -61,5 +61,10 @@ export function terminalDiskSentence(e: unknown, fallbackPath: string | undefine
 
 /** A ticket as the terminal shows it (and `tickets --json` prints it): the terminal's words as its text, no kind or parameters. */
 export function terminalTicket({ kind, params, ...shown }: Ticket): Omit<Ticket, 'kind' | 'params'> {
-  return { ...shown, text: ticketText({ text: shown.text, kind, params }, TICKET_WORDS) };
+  return { ...shown, text: terminalTicketText({ text: shown.text, kind, params }) };
+}
+
+/** The text the terminal shows for a ticket (of the keystore, or of `hw status`). */
+export function terminalTicketText(t: Wordable): string {
+  return ticketText(t, TICKET_WORDS);
 }

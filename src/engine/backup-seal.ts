@@ -80,7 +80,7 @@ function stretch(passphrase: string, p: ScryptParams): Promise<Buffer> {
 
 export async function createPassphraseKey(passphrase: string, world: World, params: Omit<ScryptParams, 'salt'> = DEFAULT_SCRYPT): Promise<BackupKey> {
   if ([...passphrase].length < MIN_PASSPHRASE_LENGTH) {
-    throw new BackupError('PASSPHRASE_SHORT', `The passphrase is shorter than ${MIN_PASSPHRASE_LENGTH} characters; choose a longer one (a few unrelated words).`);
+    throw new BackupError('PASSPHRASE_SHORT', `The passphrase is shorter than ${MIN_PASSPHRASE_LENGTH} characters; choose a longer one (a few unrelated words).`, { params: { min: MIN_PASSPHRASE_LENGTH } });
   }
   const scryptParams = { ...params, salt: world.randomBytes(16).toString('base64') };
   return publicHalf(await stretch(passphrase, scryptParams), world, { kind: 'passphrase', scrypt: scryptParams });
@@ -180,7 +180,7 @@ export async function unsealMasterKey(text: string, label: string, unlock: Unloc
   try {
     return { master: Buffer.concat([decipher.update(Buffer.from(s.ciphertext, 'base64')), decipher.final()]), backupKey: key };
   } catch (e) {
-    throw new BackupError('BACKUP_TAMPERED', `${label}'s sealed master key was altered (it fails its authentication); copy the file again from where the backup is kept.`, { cause: e });
+    throw new BackupError('BACKUP_TAMPERED', `${label}'s sealed master key was altered (it fails its authentication); copy the file again from where the backup is kept.`, { cause: e, params: { file: label } });
   }
 }
 

@@ -61,7 +61,7 @@ export function listKeptKeystores(dataDir: string): KeptKeystore[] {
 export function removeKeptKeystore(dataDir: string, name: string): KeptKeystore {
   const base = path.basename(name);
   if (base === liveKeystoreName(dataDir) || base === KEYSTORE_LINK) {
-    throw new KeystoreError('KEYSTORE_LIVE', `${base} is the live keystore, which qkmd uses; only a copy kept aside by a restore can be removed.`);
+    throw new KeystoreError('KEYSTORE_LIVE', `${base} is the live keystore, which qkmd uses; only a copy kept aside by a restore can be removed.`, { params: { name: base } });
   }
   const kept = listKeptKeystores(dataDir).find((k) => k.name === base);
   if (!kept) {

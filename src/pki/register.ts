@@ -69,7 +69,7 @@ function listDir(dir: string): string[] {
     return readdirSync(dir).filter((name) => !name.startsWith('.'));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new CertificateError('CERT_REGISTER_READ', `Cannot read the certificate register ${dir}; check the appliance's data disk.`, { cause: err });
+    throw new CertificateError('CERT_REGISTER_READ', `Cannot read the certificate register ${dir}; check the appliance's data disk.`, { cause: err, params: { folder: dir } });
   }
 }
 
@@ -178,7 +178,7 @@ function writeRevocation(tlsDir: string, rec: CertificateRecord, now: Date): Cer
   try {
     writeFileDurable(join(dir, `${serial}.json`), `${JSON.stringify(body)}\n`, CERT_MODE);
   } catch (err) {
-    throw new CertificateError('CERT_REVOKE_WRITE', `Cannot record the revocation in ${dir}: ${describeFileError(err)}; nothing was revoked.`, { cause: err });
+    throw new CertificateError('CERT_REVOKE_WRITE', `Cannot record the revocation in ${dir}: ${describeFileError(err)}; nothing was revoked.`, { cause: err, params: { folder: dir, reason: describeFileError(err) } });
   }
   return { ...rec, revokedAt: now };
 }

@@ -6,7 +6,10 @@ import type { Severity } from './tickets.js';
  * words it for its reader (see TicketWords); the neutral text serves the log and any
  * front end with no words of its own, and names no command line.
  */
-export interface TicketCatalogue {
+export interface TicketCatalogue extends EngineTickets, HardwareTickets {}
+
+/** The engine's tickets: raised by kind (Tickets.raise), with their neutral words here. */
+export interface EngineTickets {
   /** A library asked for a tape's key and has no key set here. */
   'no-key-set': { library: string };
   /** `waiting`: a library was refused keys for it (rather than keys were just generated). */
@@ -16,16 +19,46 @@ export interface TicketCatalogue {
   'keys-exhausted': { library: string; keyClass: string };
 }
 
-export type TicketKind = keyof TicketCatalogue;
+/**
+ * The hardware agent's tickets (src/agent/desired-tickets.ts, replacement.ts), whose
+ * neutral words are written where the agent decides them; `serial` is null when the
+ * disk did not say.
+ */
+export interface HardwareTickets {
+  'disk-failed': { bay: number; serial: string | null };
+  'rebuild-failed': { bay: number; serial: string | null };
+  'disk-missing': { bay: number; lastSerial: string | null };
+  'bay-empty-long': { bay: number };
+  'smart-failing': { bay: number; serial: string | null };
+  'temperature-high': { bay: number; serial: string | null; temperatureC: number | null };
+  'rebuild-started': { bay: number; serial: string | null };
+  'rebuild-progress': { bay: number; serial: string | null; percent: number };
+  'rebuild-finished': { bay: number; serial: string | null };
+  'disks-out': { count: number };
+  'degraded-at-boot': { array: string };
+  'driver-blind': { family: string };
+  /** `byHand`: the shell commands that add the disk by hand. */
+  'readd-waiting': { bay: number; serial: string | null; array: string; byHand: string };
+  'readd-not-blank': { bay: number; serial: string | null; found: string; disk: string };
+  'readd-failed': { bay: number; array: string; reason: string; byHand: string };
+}
 
-interface KindEntry<K extends TicketKind> {
+export type TicketKind = keyof TicketCatalogue;
+export type EngineTicketKind = keyof EngineTickets;
+
+/** A ticket's kind and parameters, checked against the catalogue, to store beside its text. */
+export function worded<K extends TicketKind>(kind: K, params: TicketCatalogue[K]): { kind: K; params: TicketCatalogue[K] } {
+  return { kind, params };
+}
+
+interface KindEntry<K extends EngineTicketKind> {
   severity: Severity;
   /** At most one ticket is open per condition. */
   condition: (p: TicketCatalogue[K]) => string;
   neutral: (p: TicketCatalogue[K]) => string;
 }
 
-export const TICKET_KINDS: { readonly [K in TicketKind]: KindEntry<K> } = {
+export const TICKET_KINDS: { readonly [K in EngineTicketKind]: KindEntry<K> } = {
   'no-key-set': {
     severity: 'error',
     condition: (p) => `no-key-set:${p.library}`,

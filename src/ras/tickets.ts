@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { TICKET_KINDS, type TicketCatalogue, type TicketKind } from './ticket-catalogue.js';
+import { type EngineTicketKind, TICKET_KINDS, type TicketCatalogue } from './ticket-catalogue.js';
 
 export type Severity = 'info' | 'warning' | 'error' | 'critical';
 
@@ -53,7 +53,7 @@ export class Tickets {
   }
 
   /** Opens the ticket of a kind the catalogue knows, unless its condition is open already. */
-  raise<K extends TicketKind>(kind: K, params: TicketCatalogue[K]): boolean {
+  raise<K extends EngineTicketKind>(kind: K, params: TicketCatalogue[K]): boolean {
     const k = TICKET_KINDS[kind];
     return this.open(k.condition(params), k.severity, k.neutral(params), { kind, params });
   }
