@@ -7,7 +7,7 @@ import { type Logger, logFile, openLog } from '../logs/logger.js';
 import { claimDataDir } from './data-dir-lock.js';
 import { checkDataDir } from './data-dir-check.js';
 import { resolveSerial } from './serial.js';
-import { diskTroubleSentence } from '../util/disk-errors.js';
+import { terminalDiskSentence, terminalSentence } from './words.js';
 
 export interface GlobalOptions {
   config?: string;
@@ -63,7 +63,7 @@ export function openEngine(ctx: Context, create = false): KeyEngine {
           releaseUpgrade = claimDataDir(dataDir, { program: ctx.program, task: 'keystore upgrade' }, `upgrade the keystore to schema version ${to}`);
         } catch (e) {
           // The keystore passes its own errors through as they are; anything else it calls unreadable.
-          throw isQkmError(e) ? new KeystoreError(e.code, e.message, { cause: e }) : e;
+          throw isQkmError(e) ? new KeystoreError(e.code, e.message, { cause: e, params: e.params }) : e;
         }
         ctx.log.info({ from, to, keys }, 'upgrading the keystore schema');
         // On stderr, so that a command's own output stays as scripts expect it.
@@ -96,7 +96,7 @@ export async function runCommand(program: string, ctxRef: { ctx?: Context }, bod
   } catch (e) {
     const ctx = ctxRef.ctx;
     const logged = logFailure(ctx?.log, e);
-    const sentence = isQkmError(e) ? e.message : diskTroubleSentence(e, ctx?.config.paths.data_dir);
+    const sentence = isQkmError(e) ? terminalSentence(e) : terminalDiskSentence(e, ctx?.config.paths.data_dir);
     if (sentence) {
       say(`${program}: ${sentence}`);
       process.exitCode = 1;
@@ -142,7 +142,7 @@ function quietBrokenPipes(program: string): void {
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (e: NodeJS.ErrnoException) => {
       if (e.code === 'EPIPE' || stream === process.stderr) return;
-      say(`${program}: ${diskTroubleSentence(e, 'the output file') ?? `its output cannot be written (${e.code ?? e.message}).`}`);
+      say(`${program}: ${terminalDiskSentence(e, 'the output file') ?? `its output cannot be written (${e.code ?? e.message}).`}`);
       process.exitCode = 1;
     });
   }

@@ -1,6 +1,7 @@
 import { stripVTControlCharacters } from 'node:util';
 import type { LedState } from '../../drivers/leds/contract.js';
 import type { HwStatus } from '../status/hardware.js';
+import { terminalTicketText } from './words.js';
 
 /**
  * The front panel drawn in a terminal: what a field engineer would see standing in
@@ -94,7 +95,7 @@ export function renderPanel(s: HwStatus, o: PanelOptions): string {
   for (const t of open) {
     const head = `  #${t.id} ${t.severity.toUpperCase()} [${t.condition}]`;
     out.push(o.color && (t.severity === 'error' || t.severity === 'critical') ? `${SGR.red}${head}${SGR.reset}` : head);
-    out.push(...wrap(t.text, width, '      '));
+    out.push(...wrap(terminalTicketText(t), width, '      '));
   }
   return `${out.join('\n')}\n`;
 }

@@ -20,6 +20,7 @@ import { assertQkmdStopped, claimDataDir } from './data-dir-lock.js';
 import { progressBar } from './progress.js';
 import { askBackupSecret } from './secret-input.js';
 import { formatTable } from './table.js';
+import { terminalTicket } from './words.js';
 
 const PROGRAM = 'qkmcmds';
 const ref: { ctx?: Context } = {};
@@ -85,7 +86,7 @@ program
   .option('--all', 'include closed tickets')
   .option('--json', 'machine-readable output')
   .action(action(async (o: { all?: boolean; json?: boolean }) => {
-    const list = await listTickets(engine, { all: o.all === true });
+    const list = (await listTickets(engine, { all: o.all === true })).map(terminalTicket);
     if (o.json) return out(JSON.stringify(list, null, 2));
     if (list.length === 0) return out(o.all ? 'No tickets.' : 'No open tickets.');
     for (const t of list) {

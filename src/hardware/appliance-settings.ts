@@ -48,7 +48,7 @@ export function applianceTools(s: ApplianceSettings): string[] {
 export function applianceSettings(config: QkmConfig): ApplianceSettings {
   const h = config.hardware;
   const where = config.sources.join(', ');
-  const refuse = (sentence: string) => new ConfigError('CONFIG_BAD_VALUE', `${sentence} (config from ${where}).`);
+  const refuse = (sentence: string) => new ConfigError('CONFIG_BAD_VALUE', `${sentence} (config from ${where}).`, { params: { where } });
 
   if (h.bay0_disk === h.bay1_disk) {
     throw refuse(`hardware.bay0_disk and hardware.bay1_disk are both ${h.bay0_disk}, but each bay needs its own disk; set one of them to the other bay's disk`);

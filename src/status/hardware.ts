@@ -13,7 +13,10 @@ export interface StatusTicket {
   condition: string;
   severity: string;
   open: boolean;
+  /** The agent's neutral words; a front end may word it from `kind` and `params` instead. */
   text: string;
+  kind: string | null;
+  params: unknown;
   openedAt: number;
   closedAt: number | null;
 }
@@ -79,7 +82,7 @@ export function hwStatus(host: HardwareHost, tickets: TicketStore): HwStatus {
     },
     disks: (snap?.disks ?? []).map((d) => ({ ...d, condition: snap?.health?.bays[d.bay]?.condition ?? null })),
     cd: snap?.cd ? { present: snap.cd.present, trayOpen: snap.cd.trayOpen, media: snap.cd.media, busy: snap.cd.busy } : { ...NO_DRIVE },
-    tickets: shown.map((t) => ({ id: t.id, condition: t.condition, severity: t.severity, open: t.open, text: t.text, openedAt: t.openedAt, closedAt: t.closedAt })),
+    tickets: shown.map((t) => ({ id: t.id, condition: t.condition, severity: t.severity, open: t.open, text: t.text, kind: t.kind, params: t.params, openedAt: t.openedAt, closedAt: t.closedAt })),
     agent: {
       profile: host.profile,
       running: host.agent !== null,
