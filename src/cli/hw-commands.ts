@@ -1,9 +1,8 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { controlRequest } from '../control/client.js';
+import { type SimRequest, hardwareStatus, simulate } from '../admin/hardware.js';
 import { renderPanel } from './panel.js';
-import type { ControlRequest, SimAction } from '../control/protocol.js';
-import type { HwStatus } from '../status/hardware.js';
+import type { SimAction } from '../control/protocol.js';
 import { QkmError } from '../errors.js';
 import type { Context } from './context.js';
 
@@ -22,24 +21,21 @@ function bayNumber(raw: string): number {
 
 /** `qkmcmds hw ...` and `qkmcmds sim ...`: both talk to the running qkmd over its control socket. */
 export function addHwCommands(program: Command, deps: HwCommandDeps): void {
-  const ask = (req: ControlRequest) => controlRequest(deps.context().config.paths.data_dir, req);
+  const dataDir = () => deps.context().config.paths.data_dir;
 
   const hw = program.command('hw').description('the appliance hardware as the running qkmd sees it');
   hw.command('status')
     .description('the front panel (LEDs), RAID state and rebuild progress, and open tickets')
     .option('--json', 'machine-readable output')
     .action(deps.action(async (o: { json?: boolean }) => {
-      const status = (await ask({ op: 'hw-status' })) as HwStatus;
+      const status = await hardwareStatus(dataDir());
       if (o.json) return out(JSON.stringify(status, null, 2));
       const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
       out(renderPanel(status, { color, width: Math.min(process.stdout.columns ?? 100, 120) }));
     }));
 
   const sim = program.command('sim').description('change the simulated appliance (sim profile only), as a field engineer would');
-  const world = (action: SimAction, extra: Partial<ControlRequest & { op: 'sim' }> = {}) => async () => {
-    const r = (await ask({ op: 'sim', action, ...extra })) as { message: string };
-    out(r.message);
-  };
+  const world = (action: SimAction, extra: Omit<SimRequest, 'action'> = {}) => async () => out(await simulate(dataDir(), { action, ...extra }));
   sim.command('pull-disk').argument('<bay>', 'bay number (0 or 1)').description('pull the disk out of a bay')
     .action(deps.action((bay: string) => world('pull-disk', { bay: bayNumber(bay) })()));
   sim.command('insert-disk').argument('<bay>', 'bay number (0 or 1)').description('insert a new blank disk into an empty bay')

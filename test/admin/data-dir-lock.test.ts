@@ -4,7 +4,7 @@ import { chmodSync, cpSync, existsSync, readFileSync, readdirSync, readlinkSync,
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { QKMCMDS, qkmcmds, startQkmd } from '../helpers/cli.js';
-import { claimDataDir } from '../../src/cli/data-dir-lock.js';
+import { claimDataDir } from '../../src/admin/data-dir-lock.js';
 import { TEST_PASSPHRASE, initBackupKey } from '../helpers/backup-key.js';
 import { removeDir, tempDir } from '../helpers/engine.js';
 

@@ -1,10 +1,8 @@
-import { ensureServerCredentials, removeBundleLeftovers } from '../pki/index.js';
+import { ensureServerCredentials, removeBundleLeftovers, tlsDirOf } from '../pki/index.js';
 import { KmipTlsServer, type FrameHandler, type FramesHandler, type OversizeHandler } from '../kmip/tls/index.js';
 import type { QkmConfig } from '../config/config.js';
 import { ConfigError, QkmError } from '../errors.js';
-import type { Context } from './context.js';
-import { tlsDirOf } from './cert-commands.js';
-import { libraryRevocation } from './library-revocation.js';
+import { type KeyServiceContext, libraryRevocation } from './library-revocation.js';
 
 export interface KeyService {
   host: string;
@@ -19,19 +17,20 @@ export interface KeyService {
  * What a message means is the handler's business; this module only puts it on a socket.
  */
 export async function startKeyService(
-  ctx: Context,
+  ctx: KeyServiceContext,
   handlers: { frame: FrameHandler; frames?: FramesHandler; oversize?: OversizeHandler },
 ): Promise<KeyService> {
   const { hostname } = ctx.config.server;
   const { host, port } = ctx.config.kmip;
+  const tlsDir = tlsDirOf(ctx.config.paths.data_dir);
   const limits = connectionLimits(ctx.config.kmip);
   const altNames = ['localhost', '127.0.0.1', '::1', ...(host !== '0.0.0.0' && host !== '::' ? [host] : [])];
-  const creds = await ensureServerCredentials(tlsDirOf(ctx), { hostname, altNames, now: new Date(ctx.world.now()) });
-  if (creds.caCreated) ctx.log.info({ tlsDir: tlsDirOf(ctx) }, 'appliance CA created');
+  const creds = await ensureServerCredentials(tlsDir, { hostname, altNames, now: new Date(ctx.world.now()) });
+  if (creds.caCreated) ctx.log.info({ tlsDir }, 'appliance CA created');
   if (creds.serverIssued) ctx.log.info({ reason: creds.serverIssued }, 'server certificate issued');
-  const leftovers = removeBundleLeftovers(tlsDirOf(ctx));
+  const leftovers = removeBundleLeftovers(tlsDir);
   if (leftovers > 0) ctx.log.warn({ removed: leftovers }, 'removed staging folders of killed library bundles (each held a private key)');
-  const revocation = libraryRevocation(ctx, tlsDirOf(ctx));
+  const revocation = libraryRevocation(ctx, tlsDir);
   const guarded = revocation.guard(handlers);
   const server = new KmipTlsServer({
     host, port, ...limits, handler: guarded.frame, onFrames: guarded.frames, onOversize: guarded.oversize, authorize: revocation.authorize, logger: ctx.log,

@@ -1,6 +1,15 @@
 import { RevocationWatch, tlsPaths } from '../pki/index.js';
 import type { ClientIdentity, ConnectionInfo, FrameHandler, FramesHandler, OversizeHandler } from '../kmip/tls/index.js';
-import type { Context } from './context.js';
+import type { QkmConfig } from '../config/config.js';
+import type { World } from '../engine/index.js';
+import type { Logger } from '../logs/logger.js';
+
+/** What the key server needs of the program that runs it: its settings, clock and log. */
+export interface KeyServiceContext {
+  config: QkmConfig;
+  world: World;
+  log: Logger;
+}
 
 /** A request on an open connection looks at the revocation folder at most this often. */
 const OPEN_CONNECTION_CHECK_MS = 250;
@@ -16,7 +25,7 @@ export interface KeyServerHandlers {
  * handshake (every handshake looks at the register), and a connection opened before the
  * revocation is closed at its next request, unanswered.
  */
-export function libraryRevocation(ctx: Context, tlsDir: string) {
+export function libraryRevocation(ctx: KeyServiceContext, tlsDir: string) {
   const watch = new RevocationWatch(tlsPaths(tlsDir).revoked, () => ctx.world.now(), (err) =>
     ctx.log.error({ err }, 'cannot read the certificate revocations; the ones known before stay in force'));
   const closed = new WeakSet<ConnectionInfo>();
