@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { type SimRequest, hardwareStatus, simulate } from '../admin/hardware.js';
 import { renderPanel } from './panel.js';
 import type { SimAction } from '../control/protocol.js';
+import { SIM_USB_KINDS, SIM_USB_PORTS, type SimUsbKind } from '../../drivers/usb/sim.js';
 import { QkmError } from '../errors.js';
 import type { Context } from './context.js';
 
@@ -17,6 +18,11 @@ const out = (text: string): void => void process.stdout.write(text.endsWith('\n'
 function bayNumber(raw: string): number {
   if (!/^\d+$/.test(raw)) throw new QkmError('BAD_BAY', `"${raw}" is not a bay number; bays are numbered from 0 as on the front panel.`);
   return Number(raw);
+}
+
+function usbKind(raw: string): SimUsbKind {
+  if (!SIM_USB_KINDS.includes(raw as SimUsbKind)) throw new QkmError('BAD_USB_DEVICE', `"${raw}" is not a device the simulator can plug in; give ${SIM_USB_KINDS.join(' or ')}.`);
+  return raw as SimUsbKind;
 }
 
 /** `qkmcmds hw ...` and `qkmcmds sim ...`: both talk to the running qkmd over its control socket. */
@@ -50,6 +56,12 @@ export function addHwCommands(program: Command, deps: HwCommandDeps): void {
     .action(deps.action(() => world('eject-cd')()));
   sim.command('read-cd').description('read the whole disc through the drive, as an update would (the CD activity LED lights meanwhile)')
     .action(deps.action(() => world('read-cd')()));
+  sim.command('plug-usb').argument('<device>', `what to plug in: ${SIM_USB_KINDS.join(' (an update source) or ')} (a console line)`)
+    .argument('[port]', `the USB port (${SIM_USB_PORTS.join(' or ')}); default the first free one`)
+    .description('plug a USB device into a port of the simulated appliance')
+    .action(deps.action((device: string, port?: string) => world('plug-usb', { device: usbKind(device), ...(port === undefined ? {} : { port }) })()));
+  sim.command('unplug-usb').argument('<port>', `the USB port (${SIM_USB_PORTS.join(' or ')})`).description('pull the device out of a USB port')
+    .action(deps.action((port: string) => world('unplug-usb', { port })()));
   sim.command('power-loss').description('cut the power: qkmd stops at once; the disks keep their state')
     .action(deps.action(() => world('power-loss')()));
 }
