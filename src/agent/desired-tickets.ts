@@ -23,6 +23,7 @@ const DRIVER_WORDS: Record<DriverFamily, string> = {
   disks: 'read the disks',
   leds: 'drive the front-panel LEDs',
   cdrom: 'read the CD drive',
+  usb: 'list the USB devices',
 };
 
 function bayTickets(b: BayHealth, h: Health): DesiredTicket[] {

@@ -63,6 +63,15 @@ function cdWords(cd: HwStatus['cd'] | undefined): string {
   return cd.trayOpen ? '   tray open' : '   no disc';
 }
 
+/** The USB ports: one line per device plugged in, saying what the box makes of it. */
+function usbLines(usb: HwStatus['usb'] | undefined, width: number): string[] {
+  const head = '  USB            ';
+  if (!usb) return [`${head}unknown (this qkmd does not report USB devices)`];
+  if (usb.unavailable !== null) return wrap(`cannot be listed on this machine: ${usb.unavailable}`, width, ' '.repeat(head.length)).map((l, i) => (i === 0 ? head + l.trimStart() : l));
+  if (usb.devices.length === 0) return [`${head}nothing plugged in`];
+  return usb.devices.map((d, i) => `${i === 0 ? head : ' '.repeat(head.length)}${d.line}`);
+}
+
 export function renderPanel(s: HwStatus, o: PanelOptions): string {
   const width = o.width ?? 100;
   const b = (t: string) => (o.color ? `${SGR.bold}${t}${SGR.reset}` : t);
@@ -89,6 +98,8 @@ export function renderPanel(s: HwStatus, o: PanelOptions): string {
     if (r.finishSec !== null) raidLine += r.finishSec < 120 ? `, about ${r.finishSec} s left` : `, about ${Math.round(r.finishSec / 60)} min left`;
   }
   out.push(r.state === 'clean' || !o.color ? raidLine : `${SGR.amber}${raidLine}${SGR.reset}`);
+  out.push('');
+  out.push(...usbLines(s.usb, width));
   out.push('');
   const open = s.tickets.filter((t) => t.open);
   out.push(b(open.length ? `Open tickets (${open.length}):` : 'No open tickets.'));

@@ -16,7 +16,7 @@ import { addBackupKeyCommands } from './backup-key-commands.js';
 import { addCertCommands } from './cert-commands.js';
 import { addHwCommands } from './hw-commands.js';
 import { addKeyServiceCommands } from './key-service-commands.js';
-import { assertQkmdStopped, claimDataDir } from './data-dir-lock.js';
+import { assertQkmdStopped, claimDataDir } from '../admin/data-dir-lock.js';
 import { progressBar } from './progress.js';
 import { askBackupSecret } from './secret-input.js';
 import { formatTable } from './table.js';
