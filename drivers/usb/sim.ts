@@ -17,7 +17,7 @@ const MODELS: Record<SimUsbKind, Omit<UsbDevice, 'busPath' | 'node'> & { nodePre
     nodePrefix: '/dev/ttyUSB', firstNode: 0,
   },
   'cd-dvd': {
-    // The recorded tree holds no manufacturer or product file; the SCSI inquiry's words stand in.
+    // As the sysfs backend names it: no USB strings were recorded, so the SCSI inquiry's words.
     vendorId: '19d2', productId: '2000', kind: 'cd-dvd', manufacturer: 'ONDA', product: 'USB SCSI CD-ROM', serial: null,
     interfaces: [],
     // sr0 is the appliance's own drive.

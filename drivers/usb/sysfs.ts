@@ -9,6 +9,12 @@ const DEVICE_NAME = /^\d+-\d+(\.\d+)*$/;
 /** How deep below an interface a block node sits: hostN/targetN:0:0/N:0:0:0/block/srN. */
 const BLOCK_DEPTH = 5;
 
+/** A device node under an interface, and for a CD-ROM the SCSI device above it (its vendor and model files). */
+interface FoundNode {
+  node: string;
+  scsiDir?: string;
+}
+
 /**
  * The USB devices as the kernel lists them in sysfs, read under the injected file root
  * (`/` on the appliance, a recorded tree in tests). It hears nothing by itself: the agent
@@ -47,22 +53,25 @@ export class SysfsUsb implements UsbBackend {
     const productId = await this.text(`${dir}/idProduct`);
     if (vendorId === null || productId === null) return null;
     const interfaces: UsbInterfaceClass[] = [];
-    let node: string | null = null;
+    let found: FoundNode | null = null;
     for (const i of interfaceNames.sort()) {
       const cls = await this.hexByte(`${DEVICES}/${i}/bInterfaceClass`);
       if (cls !== null) {
         interfaces.push({ cls, subclass: (await this.hexByte(`${DEVICES}/${i}/bInterfaceSubClass`)) ?? 0, protocol: (await this.hexByte(`${DEVICES}/${i}/bInterfaceProtocol`)) ?? 0 });
       }
-      node ??= await this.nodeBelow(`${DEVICES}/${i}`);
+      found ??= await this.nodeBelow(`${DEVICES}/${i}`);
     }
+    const node = found?.node ?? null;
+    // A drive that names itself only in its SCSI inquiry (no USB strings) is named by that.
+    const scsi = (file: string) => (found?.scsiDir ? this.text(`${found.scsiDir}/${file}`) : Promise.resolve(null));
     if (isHub((await this.hexByte(`${dir}/bDeviceClass`)) ?? 0, interfaces)) return null;
     return {
       busPath: name,
       vendorId: vendorId.toLowerCase(),
       productId: productId.toLowerCase(),
       kind: classify(vendorId.toLowerCase(), interfaces, node),
-      manufacturer: await this.text(`${dir}/manufacturer`),
-      product: await this.text(`${dir}/product`),
+      manufacturer: (await this.text(`${dir}/manufacturer`)) ?? (await scsi('vendor')),
+      product: (await this.text(`${dir}/product`)) ?? (await scsi('model')),
       serial: await this.text(`${dir}/serial`),
       node,
       interfaces,
@@ -73,8 +82,8 @@ export class SysfsUsb implements UsbBackend {
    * The /dev node a kernel driver made under an interface: a serial port (`ttyUSB0`
    * directly below it, or `tty/ttyACM0`) or a CD-ROM (`host6/.../block/sr1`).
    */
-  private async nodeBelow(interfaceDir: string): Promise<string | null> {
-    const walk = async (dir: string, depth: number): Promise<string | null> => {
+  private async nodeBelow(interfaceDir: string): Promise<FoundNode | null> {
+    const walk = async (dir: string, depth: number): Promise<FoundNode | null> => {
       let entries: string[];
       try {
         entries = await fs.readdir(this.o.root.resolve(dir));
@@ -82,7 +91,8 @@ export class SysfsUsb implements UsbBackend {
         return null;
       }
       for (const e of entries.sort()) {
-        if (/^ttyUSB\d+$/.test(e) || (/^ttyACM\d+$/.test(e) && dir.endsWith('/tty')) || (/^sr\d+$/.test(e) && dir.endsWith('/block'))) return `/dev/${e}`;
+        if (/^ttyUSB\d+$/.test(e) || (/^ttyACM\d+$/.test(e) && dir.endsWith('/tty'))) return { node: `/dev/${e}` };
+        if (/^sr\d+$/.test(e) && dir.endsWith('/block')) return { node: `/dev/${e}`, scsiDir: dir.slice(0, -'/block'.length) };
       }
       if (depth === 0) return null;
       for (const e of entries.sort()) {

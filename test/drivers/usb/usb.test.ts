@@ -65,9 +65,9 @@ describe('sysfs USB backend on recorded machines', () => {
     });
   });
 
-  it('a mobile broadband stick showing its CD-ROM: a CD/DVD drive at /dev/sr1, known by its sr node alone', async () => {
+  it('a mobile broadband stick showing its CD-ROM: a CD/DVD drive at /dev/sr1, known by its sr node and named by its SCSI inquiry', async () => {
     expect(await list('onda-virtual-cdrom')).toEqual([{
-      busPath: '1-4', vendorId: '19d2', productId: '2000', kind: 'cd-dvd', manufacturer: null, product: null, serial: null, node: '/dev/sr1', interfaces: [],
+      busPath: '1-4', vendorId: '19d2', productId: '2000', kind: 'cd-dvd', manufacturer: 'ONDA', product: 'USB SCSI CD-ROM', serial: null, node: '/dev/sr1', interfaces: [],
     }]);
   });
 
