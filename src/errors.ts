@@ -179,6 +179,7 @@ export interface ErrorCatalogue {
   // --- the command line ---
   USAGE: NoParams;
   BAD_BAY: NoParams;
+  BAD_USB_DEVICE: NoParams;
 }
 
 export type ErrorCode = keyof ErrorCatalogue;
