@@ -155,7 +155,7 @@ function refusal(dataDir: string, h: HeldBy, who: LockHolder, action: string): Q
       : new QkmError('QKMD_RUNNING', `qkmd is running (${pid}) on ${dataDir}; stop it before you ${action}.`);
   }
   if (h.program === 'unknown') {
-    return new QkmError('DATA_DIR_BUSY', `Another process holds ${path.join(dataDir, LOCK_FILE)} (a qkmd, or a qkmcmds restore, sync or keystore upgrade); wait for it to finish or stop it before you ${action}.`);
+    return new QkmError('DATA_DIR_BUSY', `Another process holds ${path.join(dataDir, LOCK_FILE)} (a qkmd, or a restore, sync or keystore upgrade); wait for it to finish or stop it before you ${action}.`);
   }
   const name = h.task ? `${h.program} ${h.task}` : h.program;
   return new QkmError('DATA_DIR_BUSY', `${name} is running (${pid}) on ${dataDir}; wait for it to finish before you ${action}.`);
