@@ -70,7 +70,7 @@ describe('the data directory lock', () => {
     children.push(d.child);
     rmSync(pidFile());
     const keystoreBefore = readlinkSync(path.join(dir, 'keystore'));
-    expectOneSentence(restoreWithPassphrase(app, data), /^qkmcmds: Another process holds .*qkm\.lock \(a qkmd, or a qkmcmds restore, sync or keystore upgrade\); wait for it to finish or stop it before you restore a backup\.$/);
+    expectOneSentence(restoreWithPassphrase(app, data), /^qkmcmds: Another process holds .*qkm\.lock \(a qkmd, or a restore, sync or keystore upgrade\); wait for it to finish or stop it before you restore a backup\.$/);
     expect(readlinkSync(path.join(dir, 'keystore'))).toBe(keystoreBefore);
     expect(readdirSync(dir).filter((f) => f.startsWith('keystore-'))).toHaveLength(1);
 
