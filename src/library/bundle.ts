@@ -1,0 +1,52 @@
+/**
+ * The certificate bundle a library imports (what `qkmcmds certs library-bundle` writes):
+ * the appliance CA to trust, and the library's client certificate and key. The library's
+ * name is its certificate's CN, since that is who the key server takes it for.
+ */
+import { X509Certificate } from 'node:crypto';
+import { t as listTar } from 'tar';
+import { BUNDLE_ENTRIES } from '../pki/index.js';
+import { describeFileError } from '../util/file-errors.js';
+import { LibraryError } from './errors.js';
+
+export interface LibraryCredentials {
+  /** The library, as its certificate names it. */
+  library: string;
+  ca: Buffer;
+  cert: Buffer;
+  key: Buffer;
+}
+
+export async function readBundle(file: string): Promise<LibraryCredentials> {
+  const entries = new Map<string, Buffer>();
+  try {
+    await listTar({
+      file,
+      onReadEntry: (entry) => {
+        const chunks: Buffer[] = [];
+        entry.on('data', (c: Buffer) => chunks.push(c));
+        entry.on('end', () => entries.set(entry.path, Buffer.concat(chunks)));
+      },
+    });
+  } catch (e) {
+    throw new LibraryError('LIBRARY_BUNDLE', `Cannot read the certificate bundle ${file} (${describeFileError(e)}); give bundle the .tgz from qkmcmds certs library-bundle.`, { cause: e });
+  }
+  const part = (name: string): Buffer => {
+    const data = entries.get(name);
+    if (data === undefined) {
+      throw new LibraryError('LIBRARY_BUNDLE', `The certificate bundle ${file} holds no ${name}; make a new one with qkmcmds certs library-bundle.`);
+    }
+    return data;
+  };
+  const ca = part(BUNDLE_ENTRIES.caCert);
+  const cert = part(BUNDLE_ENTRIES.clientCert);
+  const key = part(BUNDLE_ENTRIES.clientKey);
+  let library: string | undefined;
+  try {
+    library = new X509Certificate(cert).subject.split('\n').find((l) => l.startsWith('CN='))?.slice(3);
+  } catch (e) {
+    throw new LibraryError('LIBRARY_BUNDLE', `The client certificate in ${file} cannot be read; make a new bundle with qkmcmds certs library-bundle.`, { cause: e });
+  }
+  if (!library) throw new LibraryError('LIBRARY_BUNDLE', `The client certificate in ${file} names no library; make a new bundle with qkmcmds certs library-bundle.`);
+  return { library, ca, cert, key };
+}

@@ -1,0 +1,24 @@
+import { QkmError } from '../errors.js';
+
+export type LibraryErrorCode =
+  | 'LIBRARY_CONFIG'
+  | 'LIBRARY_BUNDLE'
+  | 'LIBRARY_STATE'
+  | 'SERVER_UNREACHABLE'
+  | 'SERVER_REFUSED'
+  | 'NO_SERVER'
+  | 'PARTITION_UNKNOWN'
+  | 'PARTITION_NOT_ENCRYPTED'
+  | 'DRIVES'
+  | 'TAPE_UNKNOWN'
+  | 'TAPE_UNREADABLE'
+  | 'GENERATION_FAILED'
+  | 'BAD_BARCODE';
+
+/** What the simulated tape library refuses or cannot do, in one sentence. */
+export class LibraryError extends QkmError {
+  declare readonly code: LibraryErrorCode;
+  constructor(code: LibraryErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
