@@ -12,7 +12,6 @@ import { type ServerDiagnosis, diagnose } from '../library/diagnose.js';
 import { LibraryError } from '../library/errors.js';
 import { describeServer } from '../library/kmip-connection.js';
 import { type GenerationOutcome, SimulatedLibrary } from '../library/library.js';
-import { LibraryState } from '../library/state.js';
 import { runWorkload, verifyTapes } from '../library/workload.js';
 import { type CommandContext, VERSION, runCommand } from './context.js';
 import { progressBar } from './progress.js';
@@ -43,8 +42,7 @@ function loadConfig() {
 
 async function withLibrary<T>(body: (lib: SimulatedLibrary) => Promise<T>): Promise<T> {
   const { config, log } = loadConfig();
-  const creds = await readBundle(config.bundle);
-  const lib = new SimulatedLibrary(config, creds, LibraryState.open(config.stateDir, realWorld), realWorld, log);
+  const lib = await SimulatedLibrary.open(config, realWorld, log);
   try {
     return await body(lib);
   } finally {

@@ -9,7 +9,7 @@
  */
 import { TAPE_PATTERN, type World } from '../engine/index.js';
 import { ResultStatus } from '../kmip/ttlv/index.js';
-import type { LibraryCredentials } from './bundle.js';
+import { type LibraryCredentials, readBundle } from './bundle.js';
 import type { LibraryConfig, ServerAddress } from './config.js';
 import { LibraryError } from './errors.js';
 import { describeServer, type KmipConnection } from './kmip-connection.js';
@@ -27,7 +27,7 @@ import {
   readUsage,
 } from './requests.js';
 import { ServerLinks, isUnreachable } from './server-links.js';
-import type { LibraryState, TapeRecord } from './state.js';
+import { LibraryState, type TapeRecord } from './state.js';
 import { readsBack, writeBlock } from './tape-block.js';
 
 /** The manual's depletion point: the library's ticket at this share of a server's keys used. */
@@ -43,6 +43,9 @@ export type GenerationOutcome =
   | { server: ServerAddress; ok: false; why: string };
 
 export interface WrittenTape { barcode: string; keyName: string; server: ServerAddress }
+
+const GENERATION_FAILED = 'generation-failed';
+const KEYS_GENERATED = 'keys-generated';
 
 /** The channel enabling, generation and diagnostics use, apart from the drives'. */
 const CONTROL = 'control';
@@ -63,6 +66,12 @@ export class SimulatedLibrary {
       this.state.openTicket(`failover:${e.from.role}`,
         `The library could not reach ${describeServer(e.from)} (${e.why}) and now asks ${describeServer(e.to)}; it goes back to the primary when the library restarts or the secondary fails.`);
     });
+  }
+
+  /** The library of `config`: its bundle read, its state opened. */
+  static async open(config: LibraryConfig, world: World, log: LibraryLog): Promise<SimulatedLibrary> {
+    const creds = await readBundle(config.bundle);
+    return new SimulatedLibrary(config, creds, LibraryState.open(config.stateDir, world), world, log);
   }
 
   get name(): string {
@@ -202,38 +211,47 @@ export class SimulatedLibrary {
     this.links.failOver(server, e.message);
   }
 
-  /** The manual's 80 % rule, checked after every key given. */
+  /**
+   * The manual's 80 % rule, checked after every key given. The i2000 then generates
+   * automatically, and while that keeps failing, tries again at every key request.
+   */
   private async afterKeyRequest(server: ServerAddress, usage: KeyUsage): Promise<void> {
     const condition = `keys-depleted:${server.role}`;
     this.state.closeTicket(`out-of-keys:${server.role}`);
     this.state.closeTicket(`key-refused:${server.role}`);
-    if (!(usage.total > 0 && usage.used * 100 >= usage.total * DEPLETION_PERCENT)) {
-      this.state.closeTicket(condition);
-      return;
+    const depleted = usage.total > 0 && usage.used * 100 >= usage.total * DEPLETION_PERCENT;
+    if (!depleted) this.state.closeTicket(condition);
+    else {
+      const reminder = this.config.class === 'i2000'
+        ? 'the library is generating more keys on both servers'
+        : 'schedule a time to generate more keys on both servers (disable and enable encryption on a partition) and back up both keystores';
+      this.state.openTicket(condition, `Library ${this.name} has used ${usage.used} of its ${usage.total} keys on ${describeServer(server)} (${DEPLETION_PERCENT} % or more); ${reminder}.`);
     }
-    const reminder = this.config.class === 'i2000'
-      ? 'the library is generating more keys on both servers'
-      : 'schedule a time to generate more keys on both servers (disable and enable encryption on a partition) and back up both keystores';
-    this.state.openTicket(condition, `Library ${this.name} has used ${usage.used} of its ${usage.total} keys on ${describeServer(server)} (${DEPLETION_PERCENT} % or more); ${reminder}.`);
     if (this.config.class !== 'i2000' || this.generating !== undefined) return;
+    if (!depleted && !this.state.isOpen(GENERATION_FAILED)) return;
     this.generating = this.generateAutomatically().finally(() => (this.generating = undefined));
     await this.generating;
   }
 
-  /** The i2000's automatic generation: done only when every server generated or had enough. */
+  /**
+   * The i2000's automatic generation, which succeeds only when every server answers.
+   * When every server still has enough unused keys (the servers count by set, the library
+   * by share used) nothing is made and the next key request asks again.
+   */
   private async generateAutomatically(): Promise<void> {
     const outcomes = await this.generateOnAll();
     const failed = outcomes.filter((o) => !o.ok);
     if (failed.length > 0) {
-      this.state.openTicket('generation-failed',
+      this.state.openTicket(GENERATION_FAILED,
         `Library ${this.name} failed to generate new keys (${failed.map((f) => f.why).join(' ')}); make sure both key servers run. It tries again at every key request.`);
       return;
     }
-    if (!outcomes.some((o) => o.ok && o.generated)) return; // the servers still have enough: ask again at the next key
+    const retried = this.state.isOpen(GENERATION_FAILED);
+    if (!retried && !outcomes.some((o) => o.ok && o.generated)) return;
     for (const s of this.config.servers) this.state.closeTicket(`keys-depleted:${s.role}`);
-    this.state.closeTicket('generation-failed');
-    this.state.closeTicket('keys-generated');
-    this.state.openTicket('keys-generated', `Library ${this.name} completed generating new keys on its key servers; back up both servers' keystores as soon as possible.`);
+    this.state.closeTicket(GENERATION_FAILED);
+    this.state.closeTicket(KEYS_GENERATED);
+    this.state.openTicket(KEYS_GENERATED, `Library ${this.name} completed generating new keys on its key servers; back up both servers' keystores as soon as possible.`);
   }
 
   private requirePartition(partition: string): void {

@@ -62,15 +62,24 @@ export class ServerLinks {
     this.connections.clear();
   }
 
-  private connection(server: ServerAddress, channel: string): Promise<KmipConnection> {
+  /** The channel's connection to the server; one that broke while idle (the server restarted) is opened again. */
+  private async connection(server: ServerAddress, channel: string): Promise<KmipConnection> {
     const key = `${server.role}/${channel}`;
-    let conn = this.connections.get(key);
-    if (!conn) {
-      conn = KmipConnection.open(server, this.creds, this.timeoutMs);
-      this.connections.set(key, conn);
-      conn.catch(() => this.connections.delete(key));
+    const cached = this.connections.get(key);
+    if (cached) {
+      const conn = await cached.catch(() => undefined);
+      if (conn?.open) return conn;
+      if (this.connections.get(key) === cached) this.connections.delete(key);
     }
-    return conn;
+    let opening = this.connections.get(key);
+    if (!opening) {
+      opening = KmipConnection.open(server, this.creds, this.timeoutMs);
+      this.connections.set(key, opening);
+      opening.catch(() => {
+        if (this.connections.get(key) === opening) this.connections.delete(key);
+      });
+    }
+    return opening;
   }
 
   private forget(server: ServerAddress, channel: string, conn: KmipConnection): void {
