@@ -127,7 +127,7 @@ export class SimulatedLibrary {
     const got = await this.firstAnswer(drive, `give a key for tape ${barcode}`, (conn) => this.newKey(conn, barcode, keyIdentifier));
     const block = writeBlock(got.key, this.world.randomBytes(12), barcode, keyIdentifier);
     got.key.fill(0);
-    this.state.recordTape({ barcode, keyName: got.name, keyIdentifier, server: got.server.role, drive, writtenAt: this.world.now(), ...block });
+    await this.state.recordTape({ barcode, keyName: got.name, keyIdentifier, server: got.server.role, drive, writtenAt: this.world.now(), ...block });
     await this.afterKeyRequest(got.server, got.usage);
     return { barcode, keyName: got.name, server: got.server };
   }

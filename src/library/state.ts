@@ -8,7 +8,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { World } from '../engine/index.js';
+import { GroupCommit, type World } from '../engine/index.js';
 import { describeFileError } from '../util/file-errors.js';
 import { LibraryError } from './errors.js';
 
@@ -52,7 +52,12 @@ interface TapeRow {
 }
 
 export class LibraryState {
-  private constructor(private readonly db: Database.Database, private readonly world: World) {}
+  /** Tapes written by several drives at once share one durable commit, as the server's keys do. */
+  private readonly group: GroupCommit;
+
+  private constructor(private readonly db: Database.Database, private readonly world: World) {
+    this.group = new GroupCommit(db);
+  }
 
   static open(stateDir: string, world: World): LibraryState {
     let db: Database.Database;
@@ -73,15 +78,15 @@ export class LibraryState {
     this.db.close();
   }
 
-  /** Records a written tape; a tape written again gets its new key. */
-  recordTape(t: TapeRecord): void {
+  /** Records a written tape, durably; a tape written again gets its new key. */
+  async recordTape(t: TapeRecord): Promise<void> {
     try {
-      this.db.prepare(`INSERT INTO tapes (barcode, key_name, key_identifier, server, drive, written_at, iv, data, tag)
+      await this.group.run(() => this.db.prepare(`INSERT INTO tapes (barcode, key_name, key_identifier, server, drive, written_at, iv, data, tag)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT(barcode) DO UPDATE SET key_name = excluded.key_name, key_identifier = excluded.key_identifier,
           server = excluded.server, drive = excluded.drive, written_at = excluded.written_at,
           iv = excluded.iv, data = excluded.data, tag = excluded.tag`)
-        .run(t.barcode, t.keyName, t.keyIdentifier, t.server, t.drive, t.writtenAt, t.iv, t.data, t.tag);
+        .run(t.barcode, t.keyName, t.keyIdentifier, t.server, t.drive, t.writtenAt, t.iv, t.data, t.tag));
     } catch (e) {
       if ((e as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
         const other = this.db.prepare('SELECT barcode FROM tapes WHERE key_name = ?').pluck().get(t.keyName) as string | undefined;

@@ -141,3 +141,10 @@ describe('qkm-library configuration', () => {
     }
   });
 });
+
+describe('config/library.example.toml', () => {
+  it('is a configuration the library accepts', () => {
+    const c = loadLibraryConfig(path.join(PACKAGE_ROOT, 'config', 'library.example.toml'));
+    expect(c).toMatchObject({ class: 'i2000', servers: [{ role: 'primary', port: 6000 }], partitions: [{ name: 'P1' }, { name: 'P2' }] });
+  });
+});
