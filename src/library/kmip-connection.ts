@@ -55,6 +55,8 @@ export class KmipConnection {
         key: creds.key,
         minVersion: 'TLSv1.2',
       });
+      // A request is one small write: sent at once, not held back for an acknowledgement.
+      socket.setNoDelay(true);
       const fail = (why: string, cause?: unknown) => {
         clearTimeout(timer);
         socket.destroy();

@@ -34,8 +34,7 @@ export const keyUsage: OperationSpec = {
   since: { major: 1, minor: 0 },
   mutates: false,
   run(_payload, ctx) {
-    const library = ctx.library;
-    const status = ctx.objects.engine.status().find((s) => s.library === library);
-    return { payload: [integer(QkmTag.KeysTotal, status?.total ?? 0), integer(QkmTag.KeysUsed, status?.used ?? 0)] };
+    const usage = ctx.objects.engine.usage(ctx.library);
+    return { payload: [integer(QkmTag.KeysTotal, usage.total), integer(QkmTag.KeysUsed, usage.used)] };
   },
 };
