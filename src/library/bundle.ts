@@ -6,8 +6,7 @@
 import { X509Certificate } from 'node:crypto';
 import { t as listTar } from 'tar';
 import { BUNDLE_ENTRIES } from '../pki/index.js';
-import { describeFileError } from '../util/file-errors.js';
-import { LibraryError } from './errors.js';
+import { LibraryError, unreadable } from './errors.js';
 
 export interface LibraryCredentials {
   /** The library, as its certificate names it. */
@@ -29,7 +28,7 @@ export async function readBundle(file: string): Promise<LibraryCredentials> {
       },
     });
   } catch (e) {
-    throw new LibraryError('LIBRARY_BUNDLE', `Cannot read the certificate bundle ${file} (${describeFileError(e)}); give bundle the .tgz from qkmcmds certs library-bundle.`, { cause: e });
+    throw new LibraryError('LIBRARY_BUNDLE', `Cannot read the certificate bundle ${file} (${unreadable(e)}); give bundle the .tgz from qkmcmds certs library-bundle.`, { cause: e });
   }
   const part = (name: string): Buffer => {
     const data = entries.get(name);

@@ -7,8 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import TOML from '@iarna/toml';
 import { LIBRARY_CLASSES, type LibraryClass } from '../engine/index.js';
-import { describeFileError } from '../util/file-errors.js';
-import { LibraryError } from './errors.js';
+import { LibraryError, unreadable } from './errors.js';
 
 export type ServerRole = 'primary' | 'secondary';
 
@@ -48,7 +47,7 @@ export function loadLibraryConfig(file: string): LibraryConfig {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new LibraryError('LIBRARY_CONFIG', `Cannot read the library configuration ${file} (${describeFileError(e)}); give --config an existing TOML file.`, { cause: e });
+    throw new LibraryError('LIBRARY_CONFIG', `Cannot read the library configuration ${file} (${unreadable(e)}); give --config an existing TOML file.`, { cause: e });
   }
   let doc: Record<string, unknown>;
   try {

@@ -1,4 +1,5 @@
 import { QkmError } from '../errors.js';
+import { describeFileError } from '../util/file-errors.js';
 
 export type LibraryErrorCode =
   | 'LIBRARY_CONFIG'
@@ -21,4 +22,9 @@ export class LibraryError extends QkmError {
   constructor(code: LibraryErrorCode, message: string, options?: { cause?: unknown }) {
     super(code, message, options);
   }
+}
+
+/** Why a file the library reads (its configuration, its bundle) could not be read, in a user's words. */
+export function unreadable(e: unknown): string {
+  return (e as NodeJS.ErrnoException)?.code === 'ENOENT' ? 'there is no such file' : describeFileError(e);
 }
