@@ -111,7 +111,7 @@ describe('qkm-library on one key server', () => {
 });
 
 describe('qkm-library on two key servers', () => {
-  it('fails over when the primary is killed mid-workload and stays on the secondary; every tape reads back once the primary is back', async () => {
+  it('fails over when the primary is killed mid-workload and stays on the secondary; every tape reads back once the primary is back; the secondary failing sends it back to the primary', async () => {
     const { env, config } = await setUp({ servers: 2, env: { QKM_KEYS_I500: '1024' } });
     const lib = await openLibrary(config);
     const enabled = await lib.enableEncryption('P1');
@@ -148,10 +148,17 @@ describe('qkm-library on two key servers', () => {
     expect(restarted.stdout + restarted.stderr).toContain('Read back 150 of 150 tapes.');
     expect(restarted.code).toBe(0);
 
+    // This library still asks the secondary; when the secondary fails in turn, it goes back to the primary.
+    expect(lib.links.currentServer.role).toBe('secondary');
+    servers[1]!.process.child.kill('SIGKILL');
+    await servers[1]!.process.exited;
+    expect((await lib.writeTape('D1', 'AFTER1L8')).server.role).toBe('primary');
+    expect(openConditions(lib)).toEqual(['failover:primary', 'failover:secondary']);
+
     const db = new Database(path.join(path.dirname(config), 'library', 'library.db'), { readonly: true });
     const distinct = db.prepare('SELECT COUNT(DISTINCT key_name) FROM tapes').pluck().get();
     db.close();
-    expect(distinct).toBe(150);
+    expect(distinct).toBe(151);
   });
 
   it('i500: at 80 % it only reminds; a server out of keys makes the library fail over and raise the out-of-keys ticket', async () => {
