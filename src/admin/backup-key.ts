@@ -39,7 +39,7 @@ export async function setUpBackupKey(o: BackupKeySetup): Promise<{ key: BackupKe
   const spec = 'shares' in o.how ? o.how.shares : undefined;
   const old = loadBackupKey(o.dataDir);
   if (old && !o.replace) {
-    throw new BackupError('BACKUP_KEY_EXISTS', `A ${describeBackupKey(old)} is already set up; add --replace to set up a new one (backups made before stay sealed to the old key).`);
+    throw new BackupError('BACKUP_KEY_EXISTS', `A ${describeBackupKey(old)} is already set up; add --replace to set up a new one (backups made before stay sealed to the old key).`, { params: { existing: describeBackupKey(old) } });
   }
   let key: BackupKey;
   if (spec) {

@@ -4,6 +4,7 @@ import { isDriverError } from '../../drivers/errors.js';
 import type { DiskInfo } from '../../drivers/disks/contract.js';
 import { sameLedState, type LedId, type LedState } from '../../drivers/leds/contract.js';
 import type { RaidEvent, RaidStatus } from '../../drivers/raid/contract.js';
+import { type UsbDevice, describeUsbDevice } from '../../drivers/usb/contract.js';
 import {
   DRIVER_FAMILIES, FAMILY_NAMES, type DriverFactories, type DriverFactory, type DriverFamily, type FamilyContracts,
 } from '../hardware/contracts.js';
@@ -48,6 +49,10 @@ export interface AgentSnapshot {
   disks: DiskInfo[] | null;
   /** The CD drive as last read; null when there is none or it was never read. */
   cd: CdStatus | null;
+  /** What is plugged into the USB ports, as last listed; null when the box lists none. */
+  usb: UsbDevice[] | null;
+  /** Why USB devices cannot be listed on this machine (its backend did not load); null when they can. */
+  usbUnavailable: string | null;
   health: Health | null;
   plan: LedPlan | null;
   /** What the agent last set on each LED successfully. */
@@ -83,6 +88,7 @@ export class Agent {
   private lastRaid: RaidStatus | null = null;
   private lastDisks: DiskInfo[] | null = null;
   private lastCd: CdStatus | null = null;
+  private lastUsb: UsbDevice[] | null = null;
   private lastHealth: Health | null = null;
   private lastPlan: LedPlan | null = null;
   private applied: Partial<Record<LedId, LedState>> = {};
@@ -163,7 +169,7 @@ export class Agent {
       }),
     ) as AgentSnapshot['drivers'];
     return {
-      at: this.o.clock.now(), raid: this.lastRaid, disks: this.lastDisks, cd: this.lastCd, health: this.lastHealth, plan: this.lastPlan,
+      at: this.o.clock.now(), raid: this.lastRaid, disks: this.lastDisks, cd: this.lastCd, usb: this.lastUsb, usbUnavailable: this.usbUnavailable(), health: this.lastHealth, plan: this.lastPlan,
       applied: { ...this.applied }, drivers, passes: this.passes,
     };
   }
@@ -192,6 +198,8 @@ export class Agent {
   private listen(f: DriverFamily): (() => void) | undefined {
     // The CD LED must light when a read starts, not at the next poll: the drive says when it changes.
     if (f === 'cdrom') return this.d.cdrom!.onChange(() => this.kick());
+    // A device plugged in shows at once where the backend hears it (node-usb, the simulator).
+    if (f === 'usb') return this.d.usb!.onChange(() => this.kick());
     if (f !== 'raid' || this.o.subscribeEvents === false) return undefined;
     return this.d.raid!.subscribe((e) => {
       this.events.push(e);
@@ -243,7 +251,11 @@ export class Agent {
     const disks = await this.call('disks', () => this.driver('disks').readAll());
     const hasCd = this.o.drivers.cdrom !== undefined;
     const cd = hasCd ? await this.call('cdrom', () => this.driver('cdrom').status()) : null;
+    // USB ports are optional: a backend that could not load was announced once and is not asked again.
+    const listsUsb = this.o.drivers.usb !== undefined && this.usbUnavailable() === null;
+    const usb = listsUsb ? await this.call('usb', () => this.driver('usb').list()) : null;
     if (this.stopped) return;
+    if (usb) this.notePlugging(usb);
     if (raid) this.lastRaid = raid;
     if (disks) this.lastDisks = disks;
     // A missed CD reading keeps the last tray and disc but not "busy": the LED goes dark rather than claim a read.
@@ -275,6 +287,24 @@ export class Agent {
     this.schedule(v.health);
     const snapshot = this.listeners.size ? this.snapshot() : (undefined as unknown as AgentSnapshot);
     for (const l of [...this.listeners]) l({ snapshot, tickets });
+  }
+
+  /** Why the box's USB backend could not be made (its one announcement's words), if that is why it has none. */
+  private usbUnavailable(): string | null {
+    const e = this.missing.usb;
+    return isDriverError(e, 'DRIVER_UNAVAILABLE') ? e.message : null;
+  }
+
+  /** Logs each device plugged in or pulled out since the last listing, and what it is to the box. */
+  private notePlugging(now: UsbDevice[]): void {
+    const key = (d: UsbDevice) => `${d.busPath} ${d.vendorId}:${d.productId}`;
+    const before = new Map((this.lastUsb ?? []).map((d) => [key(d), d]));
+    const after = new Map(now.map((d) => [key(d), d]));
+    // The first listing is what was plugged in before qkmd started: said as found, not as plugged.
+    const verb = this.lastUsb === null ? 'found' : 'plugged in';
+    for (const [k, d] of after) if (!before.has(k)) this.log.info({ usb: d }, `USB device ${verb}: ${describeUsbDevice(d)}`);
+    for (const [k, d] of before) if (!after.has(k)) this.log.info({ usb: d }, `USB device unplugged: ${describeUsbDevice(d)}`);
+    this.lastUsb = now;
   }
 
   private async applyLeds(plan: LedPlan): Promise<void> {

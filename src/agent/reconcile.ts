@@ -1,9 +1,9 @@
-import type { Severity, Ticket } from '../ras/tickets.js';
+import type { Severity, Ticket, TicketWording } from '../ras/tickets.js';
 import { HW_PREFIX, type DesiredTicket } from './desired-tickets.js';
 
 /** The part of the ticket store the agent needs (src/ras/tickets.ts's Tickets satisfies it). */
 export interface TicketStore {
-  open(condition: string, severity: Severity, text: string): boolean;
+  open(condition: string, severity: Severity, text: string, wording?: TicketWording): boolean;
   close(condition: string): boolean;
   list(opts?: { openOnly?: boolean }): Ticket[];
 }
@@ -27,6 +27,6 @@ export function reconcile(store: TicketStore, desired: readonly DesiredTicket[],
     // Close first, so a notice that gives way to the next one reads in order in the history.
     for (const c of open) if (!want.has(c) && store.close(c)) result.closed.push(c);
   }
-  for (const d of desired) if (!open.has(d.condition) && store.open(d.condition, d.severity, d.text)) result.opened.push(d.condition);
+  for (const d of desired) if (!open.has(d.condition) && store.open(d.condition, d.severity, d.text, d.wording)) result.opened.push(d.condition);
   return result;
 }

@@ -1,6 +1,7 @@
 import { isDriverError } from '../../drivers/errors.js';
 import type { RaidReAdder, RaidStatus } from '../../drivers/raid/contract.js';
 import type { AgentLog, AgentSnapshot, PassReport } from './agent.js';
+import { worded } from '../ras/ticket-catalogue.js';
 import type { TicketStore } from './reconcile.js';
 
 /**
@@ -98,6 +99,7 @@ export class ReplacementWatcher {
       'warning',
       `${what} in bay ${bay} is not in the mirror ${this.o.array}, and qkmd writes to no disk by itself ([hardware] readd_blank_disks = false); ` +
         `if the disk is blank, add it by hand (${this.byHand(bay)}), or set readd_blank_disks = true and restart qkmd.`,
+      worded('readd-waiting', { bay, serial, array: this.o.array, byHand: this.byHand(bay) }),
     );
   }
 
@@ -118,9 +120,11 @@ export class ReplacementWatcher {
           'warning',
           `The new ${serial ? `disk ${serial}` : 'disk'} in bay ${bay} is not blank (${found}), so qkmd wrote nothing to it; insert a blank disk, ` +
             `or, if this disk may be erased, wipe it (wipefs -a ${disk}), then pull it and insert it again.`,
+          worded('readd-not-blank', { bay, serial, found, disk }),
         );
       } else {
-        this.o.tickets.open(condition('failed', bay), 'error', `qkmd could not add the new disk in bay ${bay} to the mirror ${this.o.array} (${msg}); see qkmd's log, then add it by hand: ${this.byHand(bay)}.`);
+        this.o.tickets.open(condition('failed', bay), 'error', `qkmd could not add the new disk in bay ${bay} to the mirror ${this.o.array} (${msg}); see qkmd's log, then add it by hand: ${this.byHand(bay)}.`,
+          worded('readd-failed', { bay, array: this.o.array, reason: msg, byHand: this.byHand(bay) }));
       }
     }
   }

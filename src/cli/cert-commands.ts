@@ -1,37 +1,17 @@
 import type { Command } from 'commander';
 import path from 'node:path';
-import {
-  CertificateError,
-  listCertificates,
-  revokeCertificates,
-  stateOf,
-  writeLibraryBundle,
-  type CertificateRecord,
-} from '../pki/index.js';
+import { type CertsScope, issueLibraryBundle, libraryCertificates, revokeLibraryCertificates } from '../admin/certs.js';
+import { CertificateError, stateOf, type CertificateRecord } from '../pki/index.js';
 import type { Context } from './context.js';
 import type { HwCommandDeps } from './hw-commands.js';
 import { formatTable } from './table.js';
-
-export const tlsDirOf = (ctx: Context): string => path.join(ctx.config.paths.data_dir, 'tls');
 
 const out = (line = ''): void => void process.stdout.write(`${line}\n`);
 /** ISO 8601 to the second: what an administrator compares with a library's display. */
 const when = (d: Date | undefined): string => (d ? d.toISOString().replace(/\.\d{3}Z$/, 'Z') : 'unknown');
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 const describe = (r: CertificateRecord): string => `certificate ${r.serial}${r.library === undefined ? '' : ` of library ${r.library}`}`;
-
-function listRow(r: CertificateRecord, now: Date) {
-  return {
-    library: r.library ?? null,
-    serial: r.serial,
-    issued: r.issued?.toISOString() ?? null,
-    expires: r.expires?.toISOString() ?? null,
-    state: stateOf(r, now),
-    revokedAt: r.revokedAt?.toISOString() ?? null,
-    /** False when known only by its revocation (issued before the register kept copies). */
-    registered: r.registered,
-  };
-}
+const scopeOf = (ctx: Context): CertsScope => ({ dataDir: ctx.config.paths.data_dir, now: new Date(ctx.world.now()), log: ctx.log });
 
 /** `qkmcmds certs ...`: the appliance's "TLS certificates" for the tape libraries. */
 export function addCertCommands(program: Command, deps: HwCommandDeps): void {
@@ -42,10 +22,7 @@ export function addCertCommands(program: Command, deps: HwCommandDeps): void {
     .requiredOption('--library <name>', 'the library; its certificate names it, and its keys are its own')
     .requiredOption('--out <file>', 'where to write the .tgz (owner-only)')
     .action(deps.action(async (o: { library: string; out: string }) => {
-      const ctx = deps.context();
-      const b = await writeLibraryBundle({ tlsDir: tlsDirOf(ctx), library: o.library, outFile: path.resolve(o.out), now: new Date(ctx.world.now()) });
-      if (b.leftoversRemoved > 0) ctx.log.warn({ removed: b.leftoversRemoved }, 'removed leftovers of killed library bundles (each held a private key)');
-      ctx.log.info({ library: b.library, serial: b.serialNumber, fingerprint: b.fingerprint256, alreadyValid: b.alreadyValid.length }, 'library certificate issued');
+      const b = await issueLibraryBundle(scopeOf(deps.context()), { library: o.library, outFile: path.resolve(o.out) });
       out(`Wrote ${b.outFile} for library ${b.library} (certificate ${b.serialNumber}, fingerprint ${b.fingerprint256}, valid until ${when(b.notAfter)}).`);
       out('Import it on the library; the private key in it is not kept on this server.');
       if (b.alreadyValid.length === 0) {
@@ -62,10 +39,11 @@ export function addCertCommands(program: Command, deps: HwCommandDeps): void {
     .option('--library <name>', 'only this library')
     .option('--json', 'machine-readable output')
     .action(deps.action((o: { library?: string; json?: boolean }) => {
-      const ctx = deps.context();
-      const now = new Date(ctx.world.now());
-      const records = listCertificates(tlsDirOf(ctx)).filter((r) => o.library === undefined || r.library === o.library);
-      if (o.json) return out(JSON.stringify(records.map((r) => listRow(r, now)), null, 2));
+      const scope = scopeOf(deps.context());
+      const now = scope.now;
+      const found = libraryCertificates(scope, { library: o.library });
+      if (o.json) return out(JSON.stringify(found.map((c) => c.row), null, 2));
+      const records = found.map((c) => c.record);
       if (records.length === 0) {
         return out(`No library certificates${o.library ? ` for ${o.library}` : ''} yet; make one with: qkmcmds certs library-bundle --library NAME --out FILE`);
       }
@@ -83,11 +61,9 @@ export function addCertCommands(program: Command, deps: HwCommandDeps): void {
       if ((o.serial === undefined) === (o.library === undefined)) {
         throw new CertificateError('CERT_REVOKE_TARGET', 'Give either --serial SERIAL or --library NAME to say which certificates to revoke ("qkmcmds certs list" shows them).');
       }
-      const ctx = deps.context();
       const target = o.serial !== undefined ? { serial: o.serial } : { library: o.library! };
-      const r = revokeCertificates(tlsDirOf(ctx), target, new Date(ctx.world.now()));
+      const r = revokeLibraryCertificates(scopeOf(deps.context()), target);
       for (const c of r.revoked) {
-        ctx.log.warn({ library: c.library, serial: c.serial, registered: c.registered }, 'library certificate revoked');
         out(`Revoked ${describe(c)}: the key server refuses it from its next connection.`);
         if (!c.registered) out(`(Serial ${c.serial} is not in the register of issued certificates: it was issued before the register kept copies, or the serial is mistyped; check it with "qkmcmds certs list".)`);
       }

@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PACKAGE_ROOT, type QkmConfig, loadConfig } from '../config/config.js';
-import { KeyEngine, Keystore, type World, realWorld } from '../engine/index.js';
-import { KeystoreError, isQkmError } from '../errors.js';
+import { type KeyEngine, type World, realWorld } from '../engine/index.js';
+import { isQkmError } from '../errors.js';
 import { type Logger, logFile, openLog } from '../logs/logger.js';
-import { claimDataDir } from './data-dir-lock.js';
-import { checkDataDir } from './data-dir-check.js';
-import { resolveSerial } from './serial.js';
-import { diskTroubleSentence } from '../util/disk-errors.js';
+import { openKeyEngine } from '../admin/open-engine.js';
+import { checkDataDir } from '../admin/data-dir-check.js';
+import { resolveSerial } from '../admin/serial.js';
+import { terminalDiskSentence, terminalSentence } from './words.js';
 
 export interface GlobalOptions {
   config?: string;
@@ -55,37 +55,21 @@ export function loadContext(program: string, opts: GlobalOptions, world: World =
   return { config, world, log, program, get serial() { return (serial ??= resolveSerial(config, world, { mint: create })); } };
 }
 
+/** The key engine for this command, telling the administrator (on stderr) when the keystore's schema is upgraded first. */
 export function openEngine(ctx: Context, create = false): KeyEngine {
-  const dataDir = ctx.config.paths.data_dir;
-  let releaseUpgrade: (() => void) | undefined;
-  let store: Keystore;
-  try {
-    store = Keystore.open(dataDir, ctx.world, {
-      create,
-      serial: ctx.serial,
-      onUpgrade: ({ from, to, keys }) => {
-        // Nobody else may use the keystore while its schema changes (qkmd already holds this).
-        try {
-          releaseUpgrade = claimDataDir(dataDir, { program: ctx.program, task: 'keystore upgrade' }, `upgrade the keystore to schema version ${to}`);
-        } catch (e) {
-          // The keystore passes its own errors through as they are; anything else it calls unreadable.
-          throw isQkmError(e) ? new KeystoreError(e.code, e.message, { cause: e }) : e;
-        }
-        ctx.log.info({ from, to, keys }, 'upgrading the keystore schema');
-        // On stderr, so that a command's own output stays as scripts expect it.
-        process.stderr.write(`Upgrading the keystore from schema version ${from} to ${to} (${keys} keys, about a minute per million; if stopped, it starts over next time).\n`);
-      },
-    });
-  } finally {
-    releaseUpgrade?.();
-  }
-  const k = ctx.config.keys;
-  return new KeyEngine(store, {
+  return openKeyEngine({
+    dataDir: ctx.config.paths.data_dir,
     serial: ctx.serial,
-    setSizes: { i500: k.i500, i2000: k.i2000 },
-    depletionPercent: k.depletion_percent,
-    requireBackup: k.require_backup,
-  }, ctx.world);
+    world: ctx.world,
+    keys: ctx.config.keys,
+    program: ctx.program,
+    create,
+    onUpgrade: ({ from, to, keys }) => {
+      ctx.log.info({ from, to, keys }, 'upgrading the keystore schema');
+      // On stderr, so that a command's own output stays as scripts expect it.
+      process.stderr.write(`Upgrading the keystore from schema version ${from} to ${to} (${keys} keys, about a minute per million; if stopped, it starts over next time).\n`);
+    },
+  });
 }
 
 /**
@@ -102,7 +86,7 @@ export async function runCommand(program: string, ctxRef: { ctx?: CommandContext
   } catch (e) {
     const ctx = ctxRef.ctx;
     const logged = logFailure(ctx?.log, e);
-    const sentence = isQkmError(e) ? e.message : diskTroubleSentence(e, ctx?.config.paths.data_dir);
+    const sentence = isQkmError(e) ? terminalSentence(e) : terminalDiskSentence(e, ctx?.config.paths.data_dir);
     if (sentence) {
       say(`${program}: ${sentence}`);
       process.exitCode = 1;
@@ -148,7 +132,7 @@ function quietBrokenPipes(program: string): void {
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (e: NodeJS.ErrnoException) => {
       if (e.code === 'EPIPE' || stream === process.stderr) return;
-      say(`${program}: ${diskTroubleSentence(e, 'the output file') ?? `its output cannot be written (${e.code ?? e.message}).`}`);
+      say(`${program}: ${terminalDiskSentence(e, 'the output file') ?? `its output cannot be written (${e.code ?? e.message}).`}`);
       process.exitCode = 1;
     });
   }

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { controlRequest } from '../control/client.js';
+import { type SimRequest, hardwareStatus, simulate } from '../admin/hardware.js';
 import { renderPanel } from './panel.js';
-import type { ControlRequest, SimAction } from '../control/protocol.js';
-import type { HwStatus } from '../status/hardware.js';
+import type { SimAction } from '../control/protocol.js';
+import { SIM_USB_KINDS, SIM_USB_PORTS, type SimUsbKind } from '../../drivers/usb/sim.js';
 import { QkmError } from '../errors.js';
 import type { Context } from './context.js';
 
@@ -20,26 +20,28 @@ function bayNumber(raw: string): number {
   return Number(raw);
 }
 
+function usbKind(raw: string): SimUsbKind {
+  if (!SIM_USB_KINDS.includes(raw as SimUsbKind)) throw new QkmError('BAD_USB_DEVICE', `"${raw}" is not a device the simulator can plug in; give ${SIM_USB_KINDS.join(' or ')}.`);
+  return raw as SimUsbKind;
+}
+
 /** `qkmcmds hw ...` and `qkmcmds sim ...`: both talk to the running qkmd over its control socket. */
 export function addHwCommands(program: Command, deps: HwCommandDeps): void {
-  const ask = (req: ControlRequest) => controlRequest(deps.context().config.paths.data_dir, req);
+  const dataDir = () => deps.context().config.paths.data_dir;
 
   const hw = program.command('hw').description('the appliance hardware as the running qkmd sees it');
   hw.command('status')
     .description('the front panel (LEDs), RAID state and rebuild progress, and open tickets')
     .option('--json', 'machine-readable output')
     .action(deps.action(async (o: { json?: boolean }) => {
-      const status = (await ask({ op: 'hw-status' })) as HwStatus;
+      const status = await hardwareStatus(dataDir());
       if (o.json) return out(JSON.stringify(status, null, 2));
       const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
       out(renderPanel(status, { color, width: Math.min(process.stdout.columns ?? 100, 120) }));
     }));
 
   const sim = program.command('sim').description('change the simulated appliance (sim profile only), as a field engineer would');
-  const world = (action: SimAction, extra: Partial<ControlRequest & { op: 'sim' }> = {}) => async () => {
-    const r = (await ask({ op: 'sim', action, ...extra })) as { message: string };
-    out(r.message);
-  };
+  const world = (action: SimAction, extra: Omit<SimRequest, 'action'> = {}) => async () => out(await simulate(dataDir(), { action, ...extra }));
   sim.command('pull-disk').argument('<bay>', 'bay number (0 or 1)').description('pull the disk out of a bay')
     .action(deps.action((bay: string) => world('pull-disk', { bay: bayNumber(bay) })()));
   sim.command('insert-disk').argument('<bay>', 'bay number (0 or 1)').description('insert a new blank disk into an empty bay')
@@ -54,6 +56,12 @@ export function addHwCommands(program: Command, deps: HwCommandDeps): void {
     .action(deps.action(() => world('eject-cd')()));
   sim.command('read-cd').description('read the whole disc through the drive, as an update would (the CD activity LED lights meanwhile)')
     .action(deps.action(() => world('read-cd')()));
+  sim.command('plug-usb').argument('<device>', `what to plug in: ${SIM_USB_KINDS.join(' (an update source) or ')} (a console line)`)
+    .argument('[port]', `the USB port (${SIM_USB_PORTS.join(' or ')}); default the first free one`)
+    .description('plug a USB device into a port of the simulated appliance')
+    .action(deps.action((device: string, port?: string) => world('plug-usb', { device: usbKind(device), ...(port === undefined ? {} : { port }) })()));
+  sim.command('unplug-usb').argument('<port>', `the USB port (${SIM_USB_PORTS.join(' or ')})`).description('pull the device out of a USB port')
+    .action(deps.action((port: string) => world('unplug-usb', { port })()));
   sim.command('power-loss').description('cut the power: qkmd stops at once; the disks keep their state')
     .action(deps.action(() => world('power-loss')()));
 }

@@ -1,6 +1,7 @@
 import { stripVTControlCharacters } from 'node:util';
 import type { LedState } from '../../drivers/leds/contract.js';
 import type { HwStatus } from '../status/hardware.js';
+import { terminalTicketText } from './words.js';
 
 /**
  * The front panel drawn in a terminal: what a field engineer would see standing in
@@ -62,6 +63,15 @@ function cdWords(cd: HwStatus['cd'] | undefined): string {
   return cd.trayOpen ? '   tray open' : '   no disc';
 }
 
+/** The USB ports: one line per device plugged in, saying what the box makes of it. */
+function usbLines(usb: HwStatus['usb'] | undefined, width: number): string[] {
+  const head = '  USB            ';
+  if (!usb) return [`${head}unknown (this qkmd does not report USB devices)`];
+  if (usb.unavailable !== null) return wrap(`cannot be listed on this machine: ${usb.unavailable}`, width, ' '.repeat(head.length)).map((l, i) => (i === 0 ? head + l.trimStart() : l));
+  if (usb.devices.length === 0) return [`${head}nothing plugged in`];
+  return usb.devices.map((d, i) => `${i === 0 ? head : ' '.repeat(head.length)}${d.line}`);
+}
+
 export function renderPanel(s: HwStatus, o: PanelOptions): string {
   const width = o.width ?? 100;
   const b = (t: string) => (o.color ? `${SGR.bold}${t}${SGR.reset}` : t);
@@ -89,12 +99,14 @@ export function renderPanel(s: HwStatus, o: PanelOptions): string {
   }
   out.push(r.state === 'clean' || !o.color ? raidLine : `${SGR.amber}${raidLine}${SGR.reset}`);
   out.push('');
+  out.push(...usbLines(s.usb, width));
+  out.push('');
   const open = s.tickets.filter((t) => t.open);
   out.push(b(open.length ? `Open tickets (${open.length}):` : 'No open tickets.'));
   for (const t of open) {
     const head = `  #${t.id} ${t.severity.toUpperCase()} [${t.condition}]`;
     out.push(o.color && (t.severity === 'error' || t.severity === 'critical') ? `${SGR.red}${head}${SGR.reset}` : head);
-    out.push(...wrap(t.text, width, '      '));
+    out.push(...wrap(terminalTicketText(t), width, '      '));
   }
   return `${out.join('\n')}\n`;
 }

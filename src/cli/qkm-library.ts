@@ -33,7 +33,7 @@ const program = new Command(PROGRAM)
 /** The configuration and the state folder, with the log opened there. */
 function loadConfig() {
   const file = program.opts<{ config?: string }>().config;
-  if (file === undefined) throw new LibraryError('LIBRARY_CONFIG', "Give --config FILE, the library's configuration.");
+  if (file === undefined) throw new LibraryError('LIBRARY_CONFIG', "Give --config FILE, the library's configuration.", { params: { file: '' } });
   const config = loadLibraryConfig(file);
   const log = openLog(config.stateDir, PROGRAM);
   ref.ctx = { log, config: { paths: { data_dir: config.stateDir } } };
@@ -56,7 +56,7 @@ function action<A extends unknown[]>(body: (...args: A) => Promise<number | void
 
 function positive(name: string, value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 1_000_000) throw new LibraryError('DRIVES', `${name} must be a whole number from 1 to 1000000, not "${value}".`);
+  if (!Number.isInteger(n) || n < 1 || n > 1_000_000) throw new LibraryError('LIBRARY_DRIVES', `${name} must be a whole number from 1 to 1000000, not "${value}".`, { params: { value } });
   return n;
 }
 
@@ -80,7 +80,7 @@ program
     const outcomes = await lib.enableEncryption(o.partition);
     for (const line of outcomes.map(generationLine)) out(line);
     if (outcomes.some((x) => !x.ok)) {
-      throw new LibraryError('GENERATION_FAILED', `Encryption stays off on partition ${o.partition}, because not every key server could generate the library's keys; start them and enable it again.`);
+      throw new LibraryError('LIBRARY_GENERATION_FAILED', `Encryption stays off on partition ${o.partition}, because not every key server could generate the library's keys; start them and enable it again.`, { params: { partition: o.partition } });
     }
     out(`Library-managed encryption is on for partition ${o.partition}; back up both key servers' keystores before the new keys are used.`);
   })));

@@ -16,10 +16,11 @@ import { addBackupKeyCommands } from './backup-key-commands.js';
 import { addCertCommands } from './cert-commands.js';
 import { addHwCommands } from './hw-commands.js';
 import { addKeyServiceCommands } from './key-service-commands.js';
-import { assertQkmdStopped, claimDataDir } from './data-dir-lock.js';
+import { assertQkmdStopped, claimDataDir } from '../admin/data-dir-lock.js';
 import { progressBar } from './progress.js';
 import { askBackupSecret } from './secret-input.js';
 import { formatTable } from './table.js';
+import { terminalTicket } from './words.js';
 
 const PROGRAM = 'qkmcmds';
 const ref: { ctx?: Context } = {};
@@ -85,7 +86,7 @@ program
   .option('--all', 'include closed tickets')
   .option('--json', 'machine-readable output')
   .action(action(async (o: { all?: boolean; json?: boolean }) => {
-    const list = await listTickets(engine, { all: o.all === true });
+    const list = (await listTickets(engine, { all: o.all === true })).map(terminalTicket);
     if (o.json) return out(JSON.stringify(list, null, 2));
     if (list.length === 0) return out(o.all ? 'No tickets.' : 'No open tickets.');
     for (const t of list) {

@@ -7,8 +7,8 @@ import { startControlServer } from '../control/server.js';
 import { GroupCommit, cleanLeftovers, ManagedObjects, realWorld } from '../engine/index.js';
 import { KmipRequestHandler } from '../kmip/server-handler.js';
 import { type Context, type GlobalOptions, VERSION, loadContext, openEngine, runCommand } from './context.js';
-import { type KeyService, startKeyService } from './key-service.js';
-import { claimDataDir } from './data-dir-lock.js';
+import { type KeyService, startKeyService } from '../key-service/listener.js';
+import { claimDataDir } from '../admin/data-dir-lock.js';
 
 const PROGRAM = 'qkmd';
 const ref: { ctx?: Context } = {};

@@ -82,26 +82,26 @@ function applyFile(file: string, baseDir: string, values: Values, origins: Recor
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new ConfigError('CONFIG_UNREADABLE', `Cannot read the config file ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'}); check the path given to --config.`, { cause: e });
+    throw new ConfigError('CONFIG_UNREADABLE', `Cannot read the config file ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'}); check the path given to --config.`, { cause: e, params: { file, reason: (e as NodeJS.ErrnoException).code ?? 'error' } });
   }
   let doc: Record<string, unknown>;
   try {
     doc = TOML.parse(text) as Record<string, unknown>;
   } catch (e) {
     const line = typeof (e as { line?: number }).line === 'number' ? (e as { line: number }).line + 1 : undefined;
-    throw new ConfigError('CONFIG_SYNTAX', `The config file ${file}${line ? ` line ${line}` : ''} is not valid TOML; fix the syntax there.`, { cause: e });
+    throw new ConfigError('CONFIG_SYNTAX', `The config file ${file}${line ? ` line ${line}` : ''} is not valid TOML; fix the syntax there.`, { cause: e, params: line === undefined ? { file } : { file, line } });
   }
   for (const [section, table] of Object.entries(doc)) {
     const known = SETTINGS.filter((s) => s.section === section);
     if (known.length === 0 || typeof table !== 'object' || table === null || Array.isArray(table)) {
       const allowed = [...new Set(SETTINGS.map((s) => `[${s.section}]`))].join(', ');
-      throw new ConfigError('CONFIG_UNKNOWN_KEY', `Unknown section [${section}] in ${file} line ${lineOf(text, section)}; allowed sections are ${allowed}.`);
+      throw new ConfigError('CONFIG_UNKNOWN_KEY', `Unknown section [${section}] in ${file} line ${lineOf(text, section)}; allowed sections are ${allowed}.`, { params: { file, section } });
     }
     for (const [key, value] of Object.entries(table as Record<string, unknown>)) {
       const setting = known.find((s) => s.key === key);
       const where = `${file} line ${lineOf(text, section, key)}`;
       if (!setting) {
-        throw new ConfigError('CONFIG_UNKNOWN_KEY', `Unknown key ${section}.${key} in ${where}; [${section}] allows ${known.map((s) => s.key).join(', ')}.`);
+        throw new ConfigError('CONFIG_UNKNOWN_KEY', `Unknown key ${section}.${key} in ${where}; [${section}] allows ${known.map((s) => s.key).join(', ')}.`, { params: { file, section, key } });
       }
       values[section]![key] = checkValue(setting, value, where, typeof value === 'string' ? show(value) : writtenAt(text, section, key) ?? show(value));
       origins[`${section}.${key}`] = { where, dir: baseDir };
@@ -117,10 +117,10 @@ function checkValue(s: Setting, value: unknown, where: string, written: string =
     (t.kind === 'bool' && typeof value === 'boolean') ||
     (t.kind === 'enum' && typeof value === 'string' && t.values.includes(value));
   if (!ok) {
-    throw new ConfigError('CONFIG_BAD_VALUE', `${s.section}.${s.key} in ${where} is ${written}, but it must be ${describeAllowed(t)}.`);
+    throw new ConfigError('CONFIG_BAD_VALUE', `${s.section}.${s.key} in ${where} is ${written}, but it must be ${describeAllowed(t)}.`, { params: { setting: `${s.section}.${s.key}`, where } });
   }
   if (s.unavailable !== undefined && value !== s.default) {
-    throw new ConfigError('CONFIG_UNAVAILABLE', `${s.section}.${s.key} in ${where} is ${written}, but ${s.unavailable}.`);
+    throw new ConfigError('CONFIG_UNAVAILABLE', `${s.section}.${s.key} in ${where} is ${written}, but ${s.unavailable}.`, { params: { setting: `${s.section}.${s.key}`, where } });
   }
   return value as string | number | boolean;
 }
@@ -158,7 +158,7 @@ function refuseUnknownEnv(env: NodeJS.ProcessEnv): void {
     const nearest = known.map((k) => ({ k, d: editDistance(name, k) })).sort((a, b) => a.d - b.d)[0]!;
     if (nearest.d > 2 && !sections.some((p) => name.startsWith(p))) continue;
     const hint = nearest.d <= 3 ? `did you mean ${nearest.k}?` : 'see config/qkm.toml for the settings (QKM_<SECTION>_<KEY>).';
-    throw new ConfigError('CONFIG_UNKNOWN_ENV', `Unknown environment variable ${name}: no setting has that name; ${hint} Unset it or correct it.`);
+    throw new ConfigError('CONFIG_UNKNOWN_ENV', `Unknown environment variable ${name}: no setting has that name; ${hint} Unset it or correct it.`, { params: { name } });
   }
 }
 

@@ -80,6 +80,10 @@ export const SCHEMA = {
     // An allow-list rather than a path: this names a binary qkmd runs as root.
     storcli_command: oneOf(['storcli', 'storcli64', 'perccli', 'perccli64'], 'storcli64'),
     storcli_controller: int(0, 15, 0),
+    // What lists the USB devices (a CD/DVD drive for updates, a serial adapter for the console):
+    // sysfs (/sys/bus/usb/devices under root, polled; no native addon), node-usb (libusb, hears
+    // plugging at once), none.
+    usb: oneOf(['sysfs', 'node-usb', 'none'], 'sysfs'),
     storcli_slots: text(/^(\d{1,3}:\d{1,3},\d{1,3}:\d{1,3})?$/, 'empty, or the enclosure:slot of bay 0 and of bay 1, such as "252:0,252:1"', ''),
   },
   // Front-panel LEDs of the appliance profile: Linux LED class names (/sys/class/leds/<name>);

@@ -42,7 +42,7 @@ export function controlRequest(dataDir: string, req: ControlRequest, timeoutMs =
         return done(new QkmError('QKMD_BAD_ANSWER', 'qkmd answered something that is not JSON; check that qkmd and qkmcmds are the same version.'));
       }
       if (reply.ok) done(null, reply.result);
-      else done(new QkmError(reply.code, reply.message));
+      else done(new QkmError('QKMD_REFUSED', reply.message, { params: { code: reply.code } }));
     });
     c.on('error', (e: NodeJS.ErrnoException) => {
       if (e.code === 'ENOENT' || e.code === 'ECONNREFUSED') {

@@ -1,4 +1,5 @@
 import { isDriverError } from '../../drivers/errors.js';
+import { describeUsbDevice } from '../../drivers/usb/contract.js';
 import type { HardwareHost } from '../hardware/start.js';
 import type { TicketStore } from '../agent/reconcile.js';
 import type { ControlRequest } from './protocol.js';
@@ -65,6 +66,12 @@ export function hardwareHandler(host: HardwareHost, tickets: TicketStore, opts: 
           message = `Reading the disc ${r.label ?? '(no volume label)'} (${mb(r.sizeBytes)}) through the drive${secs}.`;
           break;
         }
+        case 'plug-usb':
+          message = `Plugged in: ${describeUsbDevice(sim.usb.plug(req.device!, req.port))}.`;
+          break;
+        case 'unplug-usb':
+          message = `Unplugged: ${describeUsbDevice(sim.usb.unplug(req.port ?? ''))}.`;
+          break;
         case 'power-loss':
           await host.agent?.settled();
           await sim.flush();

@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { QkmError } from '../errors.js';
+import { SIM_USB_KINDS, type SimUsbKind } from '../../drivers/usb/sim.js';
 
 export const SOCKET_NAME = 'qkmd.sock';
 /** A request line longer than this is refused (nothing legitimate comes near it). */
@@ -30,7 +31,7 @@ export function fittingSocketPath(dataDir: string): string {
   return file;
 }
 
-export type SimAction = 'pull-disk' | 'insert-disk' | 'fail-disk' | 'power-loss' | 'insert-cd' | 'eject-cd' | 'read-cd';
+export type SimAction = 'pull-disk' | 'insert-disk' | 'fail-disk' | 'power-loss' | 'insert-cd' | 'eject-cd' | 'read-cd' | 'plug-usb' | 'unplug-usb';
 
 /** Sim actions on the CD drive: no bay; insert-cd carries the ISO file's absolute path. */
 const CD_ACTIONS = ['insert-cd', 'eject-cd', 'read-cd'];
@@ -39,7 +40,7 @@ export type KeyServiceAction = 'stop' | 'start' | 'status';
 
 export type ControlRequest =
   | { op: 'hw-status' }
-  | { op: 'sim'; action: SimAction; bay?: number; faulty?: boolean; file?: string }
+  | { op: 'sim'; action: SimAction; bay?: number; faulty?: boolean; file?: string; device?: SimUsbKind; port?: string }
   | { op: 'key-service'; action: KeyServiceAction };
 
 export type ControlReply =
@@ -58,6 +59,15 @@ export function parseRequest(line: string): ControlRequest | { error: string } {
   if (r?.op === 'sim' && CD_ACTIONS.includes(r.action as string)) {
     if (r.action === 'insert-cd' && (typeof r.file !== 'string' || r.file === '')) return { error: 'sim insert-cd needs an ISO file' };
     return { op: 'sim', action: r.action as SimAction, ...(r.action === 'insert-cd' ? { file: r.file as string } : {}) };
+  }
+  if (r?.op === 'sim' && r.action === 'plug-usb') {
+    if (!SIM_USB_KINDS.includes(r.device as SimUsbKind)) return { error: `sim plug-usb needs a device: ${SIM_USB_KINDS.join(' or ')}` };
+    if (r.port !== undefined && typeof r.port !== 'string') return { error: 'sim plug-usb takes a port name' };
+    return { op: 'sim', action: 'plug-usb', device: r.device as SimUsbKind, ...(r.port === undefined ? {} : { port: r.port as string }) };
+  }
+  if (r?.op === 'sim' && r.action === 'unplug-usb') {
+    if (typeof r.port !== 'string') return { error: 'sim unplug-usb needs a port name' };
+    return { op: 'sim', action: 'unplug-usb', port: r.port };
   }
   if (r?.op === 'sim' && ['pull-disk', 'insert-disk', 'fail-disk', 'power-loss'].includes(r.action as string)) {
     if (r.action !== 'power-loss' && !Number.isInteger(r.bay)) return { error: `sim ${String(r.action)} needs a bay number` };

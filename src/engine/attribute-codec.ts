@@ -69,7 +69,7 @@ function decodePrimitive(type: string, text: string): AttributeValue {
     case 'DateTimeExtended':
       return { type, value: BigInt(text) };
     default:
-      throw new KeyEngineError('ATTRIBUTE_STORE_DAMAGED', `A stored attribute has the unknown type ${JSON.stringify(type)}; run "qkmcmds check".`);
+      throw new KeyEngineError('ATTRIBUTE_STORE_DAMAGED', `A stored attribute has the unknown type ${JSON.stringify(type)}; check the keystore.`, { params: { type } });
   }
 }
 

@@ -136,7 +136,7 @@ export function ruleFor(name: string): Rule {
   if (name.startsWith('x-') && name.length > 2) return CUSTOM_RULE;
   if (name.startsWith('y-') && name.length > 2) return SERVER_CUSTOM_RULE;
   const rule = RULES.get(name);
-  if (!rule) throw new ObjectError('ATTRIBUTE_UNSUPPORTED', `The attribute ${quoteClientValue(name)} is not kept by this server.`);
+  if (!rule) throw new ObjectError('ATTRIBUTE_UNSUPPORTED', `The attribute ${quoteClientValue(name)} is not kept by this server.`, { params: { attribute: name } });
   return rule;
 }
 
@@ -161,22 +161,22 @@ export function isMultiValued(name: string): boolean {
 export function checkAttribute(attr: NewAttribute, phase: 'create' | 'change'): NewAttribute {
   const { name, value } = attr;
   if (name.length === 0 || name.length > MAX_NAME_LENGTH) {
-    throw new ObjectError('ATTRIBUTE_INVALID', `An attribute name must have 1 to ${MAX_NAME_LENGTH} characters.`);
+    throw new ObjectError('ATTRIBUTE_INVALID', `An attribute name must have 1 to ${MAX_NAME_LENGTH} characters.`, { params: { attribute: name } });
   }
   const rule = ruleFor(name);
   if (rule.access === 'server' || (rule.access === 'create' && phase === 'change')) {
     throw new ObjectError('ATTRIBUTE_READ_ONLY', phase === 'create' || rule.access === 'server'
       ? `The attribute "${name}" is set by the server only.`
-      : `The attribute "${name}" is fixed when the object is made and cannot be changed.`);
+      : `The attribute "${name}" is fixed when the object is made and cannot be changed.`, { params: { attribute: name } });
   }
   if (rule !== CUSTOM_RULE && value.type !== rule.type) {
-    throw new ObjectError('ATTRIBUTE_INVALID', `The attribute "${name}" must be a ${rule.type}, not a ${value.type}.`);
+    throw new ObjectError('ATTRIBUTE_INVALID', `The attribute "${name}" must be a ${rule.type}, not a ${value.type}.`, { params: { attribute: name } });
   }
   if (encodedLength(value) > MAX_VALUE_BYTES) {
-    throw new ObjectError('ATTRIBUTE_LIMIT', `The value of "${name}" is longer than this server keeps (${MAX_VALUE_BYTES} bytes).`);
+    throw new ObjectError('ATTRIBUTE_LIMIT', `The value of "${name}" is longer than this server keeps (${MAX_VALUE_BYTES} bytes).`, { params: { attribute: name, max: MAX_VALUE_BYTES } });
   }
   if (attr.index !== undefined && (!Number.isInteger(attr.index) || attr.index < 0)) {
-    throw new ObjectError('ATTRIBUTE_INVALID', `The attribute index of "${name}" must be a whole number of 0 or more.`);
+    throw new ObjectError('ATTRIBUTE_INVALID', `The attribute index of "${name}" must be a whole number of 0 or more.`, { params: { attribute: name } });
   }
   checkAppliance(name, value);
   if (rule.fields && value.type === 'Structure') {
@@ -188,10 +188,10 @@ export function checkAttribute(attr: NewAttribute, phase: 'create' | 'change'): 
 /** The appliance keeps AES-256 keys only; a request for anything else is refused, not ignored. */
 function checkAppliance(name: string, value: AttributeValue): void {
   if (name === 'Cryptographic Algorithm' && value.value !== AES) {
-    throw new ObjectError('ATTRIBUTE_INVALID', `This server holds AES keys only; Cryptographic Algorithm ${String(value.value)} cannot be served.`);
+    throw new ObjectError('ATTRIBUTE_INVALID', `This server holds AES keys only; Cryptographic Algorithm ${String(value.value)} cannot be served.`, { params: { attribute: name } });
   }
   if (name === 'Cryptographic Length' && value.value !== KEY_BITS) {
-    throw new ObjectError('ATTRIBUTE_INVALID', `This server holds 256-bit keys only; Cryptographic Length ${String(value.value)} cannot be served.`);
+    throw new ObjectError('ATTRIBUTE_INVALID', `This server holds 256-bit keys only; Cryptographic Length ${String(value.value)} cannot be served.`, { params: { attribute: name } });
   }
 }
 
@@ -199,20 +199,20 @@ function normaliseFields(name: string, specs: FieldSpec[], given: TaggedValue[])
   const out: TaggedValue[] = [];
   for (const f of given) {
     if (!specs.some((s) => s.tag === f.tag)) {
-      throw new ObjectError('ATTRIBUTE_INVALID', `The attribute "${name}" has a field (tag 0x${f.tag.toString(16)}) it does not define.`);
+      throw new ObjectError('ATTRIBUTE_INVALID', `The attribute "${name}" has a field (tag 0x${f.tag.toString(16)}) it does not define.`, { params: { attribute: name } });
     }
   }
   for (const spec of specs) {
     const found = given.filter((f) => f.tag === spec.tag);
-    if (found.length > 1) throw new ObjectError('ATTRIBUTE_INVALID', `A field of the attribute "${name}" appears ${found.length} times.`);
+    if (found.length > 1) throw new ObjectError('ATTRIBUTE_INVALID', `A field of the attribute "${name}" appears ${found.length} times.`, { params: { attribute: name } });
     const f = found[0];
     if (f === undefined) {
-      if (spec.required) throw new ObjectError('ATTRIBUTE_INVALID', `The attribute "${name}" lacks a required field (tag 0x${spec.tag.toString(16)}).`);
+      if (spec.required) throw new ObjectError('ATTRIBUTE_INVALID', `The attribute "${name}" lacks a required field (tag 0x${spec.tag.toString(16)}).`, { params: { attribute: name } });
       if (spec.fallback) out.push(spec.fallback);
       continue;
     }
     if (f.type !== spec.type) {
-      throw new ObjectError('ATTRIBUTE_INVALID', `A field of the attribute "${name}" must be a ${spec.type}, not a ${f.type}.`);
+      throw new ObjectError('ATTRIBUTE_INVALID', `A field of the attribute "${name}" must be a ${spec.type}, not a ${f.type}.`, { params: { attribute: name } });
     }
     out.push(f);
   }

@@ -80,7 +80,7 @@ function stretch(passphrase: string, p: ScryptParams): Promise<Buffer> {
 
 export async function createPassphraseKey(passphrase: string, world: World, params: Omit<ScryptParams, 'salt'> = DEFAULT_SCRYPT): Promise<BackupKey> {
   if ([...passphrase].length < MIN_PASSPHRASE_LENGTH) {
-    throw new BackupError('PASSPHRASE_SHORT', `The passphrase is shorter than ${MIN_PASSPHRASE_LENGTH} characters; choose a longer one (a few unrelated words).`);
+    throw new BackupError('PASSPHRASE_SHORT', `The passphrase is shorter than ${MIN_PASSPHRASE_LENGTH} characters; choose a longer one (a few unrelated words).`, { params: { min: MIN_PASSPHRASE_LENGTH } });
   }
   const scryptParams = { ...params, salt: world.randomBytes(16).toString('base64') };
   return publicHalf(await stretch(passphrase, scryptParams), world, { kind: 'passphrase', scrypt: scryptParams });
@@ -138,7 +138,7 @@ function isBackupKey(k: BackupKey | undefined): k is BackupKey {
 
 /** A sealed file is read from a backup someone handed us: every field is checked before use. */
 function parseSealed(text: string, label: string): SealedMasterKey {
-  const bad = (cause?: unknown): BackupError => new BackupError('BACKUP_UNREADABLE', `${label} holds a sealed master key this qkm cannot read; copy the file again from where the backup is kept.`, { cause });
+  const bad = (cause?: unknown): BackupError => new BackupError('BACKUP_UNREADABLE', `${label} holds a sealed master key this qkm cannot read; copy the file again from where the backup is kept.`, { cause, params: { file: label } });
   let s: SealedMasterKey;
   try {
     s = JSON.parse(text) as SealedMasterKey;
@@ -154,10 +154,10 @@ function parseSealed(text: string, label: string): SealedMasterKey {
 
 async function privateKeyFrom(key: BackupKey, secret: BackupSecret): Promise<Buffer> {
   if (key.kind === 'passphrase') {
-    if (!('passphrase' in secret)) throw new BackupError('BACKUP_KEY_WRONG', `This backup is sealed to the passphrase of backup key ${key.id}; give that passphrase.`);
+    if (!('passphrase' in secret)) throw new BackupError('BACKUP_KEY_WRONG', `This backup is sealed to the passphrase of backup key ${key.id}; give that passphrase.`, { params: { keyId: key.id } });
     return stretch(secret.passphrase, key.scrypt!);
   }
-  if (!('shares' in secret)) throw new BackupError('BACKUP_KEY_WRONG', `This backup is sealed to the recovery shares of backup key ${key.id}; give ${key.shares!.threshold} of them.`);
+  if (!('shares' in secret)) throw new BackupError('BACKUP_KEY_WRONG', `This backup is sealed to the recovery shares of backup key ${key.id}; give ${key.shares!.threshold} of them.`, { params: { keyId: key.id } });
   return combineShares(secret.shares, key.id, key.shares!);
 }
 
@@ -169,8 +169,8 @@ export async function unsealMasterKey(text: string, label: string, unlock: Unloc
   const recipient = Buffer.from(key.publicKey, 'base64');
   if (!timingSafeEqual(rawPublicKey(priv), recipient)) {
     throw new BackupError('BACKUP_KEY_WRONG', key.kind === 'passphrase'
-      ? `That passphrase does not open backup key ${key.id}, to which this backup is sealed; give the passphrase chosen for key ${key.id} at "qkmcmds backup-key init".`
-      : `Those shares do not rebuild backup key ${key.id}, to which this backup is sealed (one of them was altered, or belongs to another set); give ${key.shares!.threshold} of the shares printed for key ${key.id}.`);
+      ? `That passphrase does not open backup key ${key.id}, to which this backup is sealed; give the passphrase chosen for key ${key.id} when it was set up.`
+      : `Those shares do not rebuild backup key ${key.id}, to which this backup is sealed (one of them was altered, or belongs to another set); give ${key.shares!.threshold} of the shares printed for key ${key.id}.`, { params: key.kind === 'passphrase' ? { keyId: key.id, wrongPassphrase: true } : { keyId: key.id } });
   }
   const ephemeralPublic = Buffer.from(s.ephemeralPublicKey, 'base64');
   const shared = diffieHellman({ privateKey: priv, publicKey: publicKeyOf(ephemeralPublic) });
@@ -180,7 +180,7 @@ export async function unsealMasterKey(text: string, label: string, unlock: Unloc
   try {
     return { master: Buffer.concat([decipher.update(Buffer.from(s.ciphertext, 'base64')), decipher.final()]), backupKey: key };
   } catch (e) {
-    throw new BackupError('BACKUP_TAMPERED', `${label}'s sealed master key was altered (it fails its authentication); copy the file again from where the backup is kept.`, { cause: e });
+    throw new BackupError('BACKUP_TAMPERED', `${label}'s sealed master key was altered (it fails its authentication); copy the file again from where the backup is kept.`, { cause: e, params: { file: label } });
   }
 }
 
@@ -195,13 +195,13 @@ export function loadBackupKey(dataDir: string): BackupKey | undefined {
   } catch {
     // fall through to the sentence below
   }
-  throw new BackupError('BACKUP_KEY_DAMAGED', `${file} is damaged; restore it from a copy, or set up a new backup key with "qkmcmds backup-key init --replace".`);
+  throw new BackupError('BACKUP_KEY_DAMAGED', `${file} is damaged; restore it from a copy, or set up a new backup key in its place.`, { params: { file } });
 }
 
 export function requireBackupKey(dataDir: string): BackupKey {
   const key = loadBackupKey(dataDir);
   if (!key) {
-    throw new BackupError('BACKUP_KEY_MISSING', 'No backup key is set up, and without one a backup would hold the master key in clear; set one up once with "qkmcmds backup-key init --shares 2-of-3" (or --passphrase), then back up again.');
+    throw new BackupError('BACKUP_KEY_MISSING', 'No backup key is set up, and without one a backup would hold the master key in clear; set one up once (recovery shares or a passphrase), then back up again.');
   }
   return key;
 }

@@ -24,7 +24,7 @@ export function parseShareSpec(text: string): ShareSpec {
   const threshold = Number(m?.[1]);
   const count = Number(m?.[2]);
   if (!m || threshold < 2 || count < threshold || count > MAX_SHARES) {
-    throw new BackupError('BAD_SHARE_SPEC', `"${text}" is not a share count; give M-of-N with 2 <= M <= N <= ${MAX_SHARES}, for example --shares 2-of-3.`);
+    throw new BackupError('BAD_SHARE_SPEC', `"${text}" is not a share count; give M-of-N with 2 <= M <= N <= ${MAX_SHARES}, for example --shares 2-of-3.`, { params: { spec: text, max: MAX_SHARES } });
   }
   return { threshold, count };
 }
@@ -54,12 +54,12 @@ interface ParsedShare { id: string; spec: ShareSpec; bytes: Uint8Array }
 function parseShare(text: string, position: number): ParsedShare {
   const t = text.replace(/\s+/g, '').toLowerCase();
   const m = SHARE_RE.exec(t);
-  if (!m) throw new BackupError('SHARE_MALFORMED', `Share ${position} is not a qkm recovery share (they read qkm1-<key>-<M>of<N>-...); type it again exactly as it was printed.`);
+  if (!m) throw new BackupError('SHARE_MALFORMED', `Share ${position} is not a qkm recovery share (they read qkm1-<key>-<M>of<N>-...); type it again exactly as it was printed.`, { params: { position } });
   const [, id, threshold, count, x, grouped, check] = m as unknown as [string, string, string, string, string, string, string];
   const spec = { threshold: Number(threshold), count: Number(count) };
   const data = grouped.replace(/-/g, '');
   if (checkValue(id, spec, x, data) !== check) {
-    throw new BackupError('SHARE_MISTYPED', `Share ${position} has a typing mistake (its check value does not match the rest of it); type it again exactly as it was printed.`);
+    throw new BackupError('SHARE_MISTYPED', `Share ${position} has a typing mistake (its check value does not match the rest of it); type it again exactly as it was printed.`, { params: { position } });
   }
   return { id, spec, bytes: new Uint8Array(Buffer.from(data + x, 'hex')) };
 }
@@ -74,16 +74,16 @@ export async function combineShares(texts: readonly string[], id: string, spec: 
   const seen = new Map<string, number>();
   parsed.forEach((p, i) => {
     if (p.id !== id) {
-      throw new BackupError('SHARE_OTHER_KEY', `Share ${i + 1} belongs to backup key ${p.id}, but this backup is sealed to backup key ${id}; give shares printed for key ${id}.`);
+      throw new BackupError('SHARE_OTHER_KEY', `Share ${i + 1} belongs to backup key ${p.id}, but this backup is sealed to backup key ${id}; give shares printed for key ${id}.`, { params: { position: i + 1, shareKeyId: p.id, keyId: id } });
     }
     // Shares are points of one polynomial: two with the same x are the same share, or one was altered.
     const x = Buffer.from(p.bytes.subarray(-1)).toString('hex');
     const twin = seen.get(x);
-    if (twin !== undefined) throw new BackupError('SHARE_REPEATED', `Share ${i + 1} is the same share as share ${twin} (or one of them was altered); give ${spec.threshold} different shares.`);
+    if (twin !== undefined) throw new BackupError('SHARE_REPEATED', `Share ${i + 1} is the same share as share ${twin} (or one of them was altered); give ${spec.threshold} different shares.`, { params: { position: i + 1, sameAs: twin, threshold: spec.threshold } });
     seen.set(x, i + 1);
   });
   if (parsed.length < spec.threshold) {
-    throw new BackupError('SHARES_TOO_FEW', `Backup key ${id} needs ${spec.threshold} of its ${spec.count} shares, but ${parsed.length} ${parsed.length === 1 ? 'was' : 'were'} given; give ${spec.threshold} different shares.`);
+    throw new BackupError('SHARES_TOO_FEW', `Backup key ${id} needs ${spec.threshold} of its ${spec.count} shares, but ${parsed.length} ${parsed.length === 1 ? 'was' : 'were'} given; give ${spec.threshold} different shares.`, { params: { keyId: id, threshold: spec.threshold, count: spec.count, given: parsed.length } });
   }
   return Buffer.from(await combine(parsed.map((p) => p.bytes)));
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import * as tar from 'tar';
 import { BackupError, QkmError } from '../errors.js';
 import { Tickets } from '../ras/tickets.js';
-import { diskTroubleSentence } from '../util/disk-errors.js';
+import { diskTroubleOf, diskTroubleWords } from '../util/disk-errors.js';
 import { fsyncDir, fsyncFile, writeFileDurable } from '../util/durable-file.js';
 import { APP_FILES, BACKUP_FORMAT, BACKUP_FORMAT_VERSION, DATA_FILES, MANIFEST, type Manifest, type Part, backupFileName, sha256File } from './backup-format.js';
 import type { EngineSettings, KeyEngine, Progress } from './key-engine.js';
@@ -66,7 +66,7 @@ async function backupInto(engine: KeyEngine, world: World, dataDir: string, toDi
   const appFile = path.join(toDir, backupFileName('app', serial, now));
   const dataFile = path.join(toDir, backupFileName('data', serial, now));
   for (const f of [appFile, dataFile]) {
-    if (existsSync(f)) throw new BackupError('BACKUP_EXISTS', `A backup named ${f} already exists; wait a second and run the backup again.`);
+    if (existsSync(f)) throw new BackupError('BACKUP_EXISTS', `A backup named ${f} already exists; wait a second and run the backup again.`, { params: { file: f } });
   }
   const work = inFolder(dataDir, () => WorkDir.create(dataDir, BACKUP_WORK_PREFIX));
   const suffix = world.randomBytes(6).toString('hex');
@@ -133,7 +133,7 @@ function publish(plan: PublishPlan, recovering = false): void {
       if (!existsSync(h.tmp)) continue; // published before the kill
       if (existsSync(h.target)) {
         if (recovering) continue;
-        throw new BackupError('BACKUP_EXISTS', `A backup named ${h.target} appeared while this one was written; run the backup again.`);
+        throw new BackupError('BACKUP_EXISTS', `A backup named ${h.target} appeared while this one was written; run the backup again.`, { params: { file: h.target } });
       }
       renameSync(h.tmp, h.target);
       done.push(h.target);
@@ -208,11 +208,11 @@ function prepareFolder(dir: string): boolean {
   let made = false;
   if (!existsSync(dir)) {
     const parent = path.dirname(dir);
-    if (!isFolder(parent)) throw new BackupError('BACKUP_NO_FOLDER', `The folder ${parent} does not exist; create it first or give another folder with --to.`);
+    if (!isFolder(parent)) throw new BackupError('BACKUP_NO_FOLDER', `The folder ${parent} does not exist; create it first or give another folder with --to.`, { params: { folder: parent } });
     inFolder(parent, () => mkdirSync(dir, { mode: 0o700 }));
     made = true;
   }
-  if (!isFolder(dir)) throw new BackupError('BACKUP_NOT_FOLDER', `${dir} is a file, not a folder; give the folder the two backup files should go in with --to.`);
+  if (!isFolder(dir)) throw new BackupError('BACKUP_NOT_FOLDER', `${dir} is a file, not a folder; give the folder the two backup files should go in with --to.`, { params: { folder: dir } });
   inFolder(dir, () => accessSync(dir, constants.W_OK));
   return made;
 }
@@ -238,11 +238,14 @@ function inFolder<T>(dir: string, step: () => T): T {
 function folderProblem(dir: string, e: unknown): unknown {
   if (e instanceof QkmError) return e;
   // Named by the folder the user gave, not by the temporary file that hit the problem.
-  const disk = diskTroubleSentence({ code: (e as { code?: unknown }).code }, dir);
-  if (disk) return new BackupError('BACKUP_DISK', disk.replace(/try again\.$/, 'run the backup again.'), { cause: e });
+  const found = diskTroubleOf({ code: (e as { code?: unknown }).code }, dir);
+  if (found) {
+    const disk = { ...found, retry: 'run the backup again' };
+    return new BackupError('BACKUP_DISK', diskTroubleWords(disk), { cause: e, params: disk });
+  }
   const code = (e as { code?: string }).code;
   if (code === 'EACCES' || code === 'EPERM') {
-    return new BackupError('BACKUP_NO_ACCESS', `qkm may not write in ${dir} (permission denied); give a folder it may write in with --to.`, { cause: e });
+    return new BackupError('BACKUP_NO_ACCESS', `qkm may not write in ${dir} (permission denied); give a folder it may write in with --to.`, { cause: e, params: { folder: dir } });
   }
   return e;
 }

@@ -61,11 +61,11 @@ export function listKeptKeystores(dataDir: string): KeptKeystore[] {
 export function removeKeptKeystore(dataDir: string, name: string): KeptKeystore {
   const base = path.basename(name);
   if (base === liveKeystoreName(dataDir) || base === KEYSTORE_LINK) {
-    throw new KeystoreError('KEYSTORE_LIVE', `${base} is the live keystore, which qkmd uses; only a copy kept aside by a restore can be removed.`);
+    throw new KeystoreError('KEYSTORE_LIVE', `${base} is the live keystore, which qkmd uses; only a copy kept aside by a restore can be removed.`, { params: { name: base } });
   }
   const kept = listKeptKeystores(dataDir).find((k) => k.name === base);
   if (!kept) {
-    throw new KeystoreError('KEYSTORE_NOT_KEPT', `There is no kept-aside keystore named ${base} in ${dataDir}; "qkmcmds keystores" lists them.`);
+    throw new KeystoreError('KEYSTORE_NOT_KEPT', `There is no kept-aside keystore named ${base} in ${dataDir}; the list of kept-aside keystores gives their names.`, { params: { name: base, dataDir } });
   }
   rmSync(kept.path, { recursive: true, force: true });
   fsyncDir(dataDir);

@@ -124,7 +124,7 @@ export class KeyEngine {
   private planSet(library: string, cls: LibraryClass): GenerateResult | { size: number; needed: number; nonce: string } {
     checkLibraryName(library);
     if (!LIBRARY_CLASSES.includes(cls)) {
-      throw new KeyEngineError('BAD_CLASS', `Library class ${quoteClientValue(cls)} is unknown; use one of ${LIBRARY_CLASSES.join(', ')}.`);
+      throw new KeyEngineError('BAD_CLASS', `Library class ${quoteClientValue(cls)} is unknown; use one of ${LIBRARY_CLASSES.join(', ')}.`, { params: { keyClass: cls } });
     }
     const size = this.settings.setSizes[cls];
     const needed = Math.ceil((size * (100 - this.settings.depletionPercent)) / 100);
@@ -159,8 +159,7 @@ export class KeyEngine {
       for (; i < size; i++) this.q.addKey.run(name(i), lib.id, setId, record(i));
       this.q.grow.run(size, lib.id);
       if (this.settings.requireBackup) {
-        this.tickets.open('backup-needed', 'warning',
-          `New keys were generated for library ${library} and no backup holds them yet; run "qkmcmds backup" and copy both files off the server before the keys can be used.`);
+        this.tickets.raise('backup-needed', { library });
       }
       this.updateDepletionTickets(this.q.library.get(library) as LibraryRow);
       return { generated: true, library, class: cls, count: size, setId, firstKey: name(0), lastKey: name(size - 1) };
@@ -187,26 +186,26 @@ export class KeyEngine {
   private allocateOne(req: AllocationRequest): Allocation | KeyEngineError {
     if (!LIBRARY_NAME_PATTERN.test(req.library)) return badLibrary(req.library);
     if (!TAPE_PATTERN.test(req.tape)) {
-      return new KeyEngineError('BAD_TAPE', `Tape ${quoteClientValue(req.tape)} is not a valid barcode; use 1 to 32 printable characters without spaces.`);
+      return new KeyEngineError('BAD_TAPE', `Tape ${quoteClientValue(req.tape)} is not a valid barcode; use 1 to 32 printable characters without spaces.`, { params: { tape: req.tape } });
     }
     if (req.drive !== undefined && !TAPE_PATTERN.test(req.drive)) {
-      return new KeyEngineError('BAD_DRIVE', `Drive ${quoteClientValue(req.drive)} is not a valid drive identifier; use 1 to 32 printable characters without spaces.`);
+      return new KeyEngineError('BAD_DRIVE', `Drive ${quoteClientValue(req.drive)} is not a valid drive identifier; use 1 to 32 printable characters without spaces.`, { params: { drive: req.drive } });
     }
     const lib = this.q.library.get(req.library) as LibraryRow | undefined;
     if (!lib) {
-      return new KeyEngineError('NO_KEY_SET', `Library ${req.library} has no key set on this server; generate one with "qkmcmds keys generate --library ${req.library} --class i500|i2000", then take a backup.`);
+      return new KeyEngineError('NO_KEY_SET', `Library ${req.library} has no key set on this server; generate one for it, then take a backup.`, { params: { library: req.library, tape: req.tape } });
     }
     if (lib.needs_sync) {
-      this.tickets.open(`sync-needed:${lib.name}`, 'error', syncText(lib.name));
-      return new KeyEngineError('NEEDS_SYNC', `Library ${lib.name} must be synchronised after the restore before new keys are handed out; run "qkmcmds sync --last-key NAME" with the last key the library used.`);
+      this.tickets.raise('sync-needed', { library: lib.name });
+      return new KeyEngineError('NEEDS_SYNC', `Library ${lib.name} must be synchronised after the restore before new keys are handed out; synchronise it with the last key the library used.`, { params: { library: lib.name } });
     }
     const next = this.q.nextUnused.get(lib.id) as { seq: number; name: string; sealed: Buffer; backed_up_at: number | null } | undefined;
     if (!next) {
       this.updateDepletionTickets(lib);
-      return new KeyEngineError('KEYS_EXHAUSTED', `Library ${lib.name} has no unused keys left on this server; generate a new set with "qkmcmds keys generate --library ${lib.name} --class ${lib.class}", then take a backup.`);
+      return new KeyEngineError('KEYS_EXHAUSTED', `Library ${lib.name} has no unused keys left on this server; generate a new set of ${lib.class} keys for it, then take a backup.`, { params: { library: lib.name, keyClass: lib.class } });
     }
     if (this.settings.requireBackup && next.backed_up_at === null) {
-      return new KeyEngineError('KEYS_PENDING_BACKUP', `The keys of library ${lib.name} are not in any backup yet; run "qkmcmds backup" before they are used.`);
+      return new KeyEngineError('KEYS_PENDING_BACKUP', `The keys of library ${lib.name} are not in any backup yet; take a backup before they are used.`, { params: { library: lib.name } });
     }
     const now = this.world.now();
     const fields = { name: next.name, library: lib.name, origin: 'local' };
@@ -226,8 +225,8 @@ export class KeyEngine {
     const row = this.q.byName.get(name) as
       | { name: string; library: string; origin: StoredKey['origin']; state: StoredKey['state']; sealed: Buffer; tape: string | null; drive: string | null; allocated_at: number | null }
       | undefined;
-    if (!row) throw new KeyEngineError('KEY_NOT_FOUND', `No key named ${quoteClientValue(name)} is in this keystore; check the name, or restore the backup that holds it.`);
-    if (isTombstone(row.sealed)) throw new KeyEngineError('KEY_DESTROYED', `The key ${name} was destroyed; a tape written with it can no longer be read.`);
+    if (!row) throw new KeyEngineError('KEY_NOT_FOUND', `No key named ${quoteClientValue(name)} is in this keystore; check the name, or restore the backup that holds it.`, { params: { key: name } });
+    if (isTombstone(row.sealed)) throw new KeyEngineError('KEY_DESTROYED', `The key ${name} was destroyed; a tape written with it can no longer be read.`, { params: { key: name } });
     return {
       name: row.name, library: row.library, origin: row.origin, state: row.state,
       material: this.open(row, row.sealed),
@@ -244,9 +243,9 @@ export class KeyEngine {
   sync(lastKey: string): { library: string; recovered: number } {
     return this.store.db.transaction(() => {
       const key = this.q.byName.get(lastKey) as { seq: number; library_id: number; library: string; origin: string } | undefined;
-      if (!key) throw new KeyEngineError('KEY_NOT_FOUND', `No key named ${quoteClientValue(lastKey)} is in this keystore; give the name of the last key the library used.`);
+      if (!key) throw new KeyEngineError('KEY_NOT_FOUND', `No key named ${quoteClientValue(lastKey)} is in this keystore; give the name of the last key the library used.`, { params: { key: lastKey } });
       if (key.origin !== 'local') {
-        throw new KeyEngineError('PEER_KEY', `Key ${lastKey} was not generated by this server (it is ${key.origin === 'peer' ? "a copy of the peer server's key" : 'an imported key'}); synchronise with a key this server generated.`);
+        throw new KeyEngineError('PEER_KEY', `Key ${lastKey} was not generated by this server (it is ${key.origin === 'peer' ? "a copy of the peer server's key" : 'an imported key'}); synchronise with a key this server generated.`, { params: { key: lastKey, origin: key.origin } });
       }
       const rows = this.q.unusedUpTo.all(key.library_id, key.seq) as { seq: number; name: string; sealed: Buffer }[];
       for (const r of rows) {
@@ -271,9 +270,9 @@ export class KeyEngine {
   syncNoneUsed(library: string): { library: string; recovered: number } {
     return this.store.db.transaction(() => {
       const lib = this.q.library.get(library) as LibraryRow | undefined;
-      if (!lib) throw new KeyEngineError('NO_KEY_SET', `Library ${quoteClientValue(library)} has no keys on this server, so there is nothing to synchronise.`);
+      if (!lib) throw new KeyEngineError('NO_KEY_SET', `Library ${quoteClientValue(library)} has no keys on this server, so there is nothing to synchronise.`, { params: { library } });
       if (lib.local_used > 0) {
-        throw new KeyEngineError('KEYS_USED', `Library ${lib.name} has used ${lib.local_used} key(s) of this server; give the last key it used with --last-key instead.`);
+        throw new KeyEngineError('KEYS_USED', `Library ${lib.name} has used ${lib.local_used} key(s) of this server; give the last key it used with --last-key instead.`, { params: { library: lib.name, used: lib.local_used } });
       }
       this.q.synced.run(lib.id);
       this.tickets.close(`sync-needed:${lib.name}`);
@@ -323,16 +322,13 @@ export class KeyEngine {
     const used = lib.local_used;
     const total = lib.local_total;
     const depleted = isDepleted(used, total, this.settings.depletionPercent);
-    const generate = `"qkmcmds keys generate --library ${lib.name} --class ${lib.class}"`;
     if (depleted) {
-      this.tickets.open(`keys-depleted:${lib.name}`, 'warning',
-        `Library ${lib.name} has used ${used} of its ${total} keys on this server (${this.settings.depletionPercent} % or more); generate a new set with ${generate}, then take a backup.`);
+      this.tickets.raise('keys-depleted', { library: lib.name, keyClass: lib.class, used, total, percent: this.settings.depletionPercent });
     } else {
       this.tickets.close(`keys-depleted:${lib.name}`);
     }
     if (total > 0 && used >= total) {
-      this.tickets.open(`keys-exhausted:${lib.name}`, 'error',
-        `Library ${lib.name} has no unused keys left on this server and cannot encrypt new tapes here; generate a new set now with ${generate}, then back up both servers.`);
+      this.tickets.raise('keys-exhausted', { library: lib.name, keyClass: lib.class });
     } else {
       this.tickets.close(`keys-exhausted:${lib.name}`);
     }
@@ -340,11 +336,7 @@ export class KeyEngine {
 }
 
 export function recordDamaged(name: string): KeystoreError {
-  return new KeystoreError('KEY_RECORD_DAMAGED', `The stored key ${name} fails its integrity check; run "qkmcmds check", then restore from a backup.`);
-}
-
-export function syncText(library: string): string {
-  return `The keystore was restored from a backup; library ${library} gets no new keys until it is synchronised: run "qkmcmds sync --last-key NAME" with the name of the last key the library used.`;
+  return new KeystoreError('KEY_RECORD_DAMAGED', `The stored key ${name} fails its integrity check; check the keystore, then restore from a backup.`, { params: { key: name } });
 }
 
 function isDepleted(used: number, total: number, percent: number): boolean {
@@ -352,7 +344,7 @@ function isDepleted(used: number, total: number, percent: number): boolean {
 }
 
 function badLibrary(library: string): KeyEngineError {
-  return new KeyEngineError('BAD_LIBRARY', `Library name ${quoteClientValue(library)} is not valid; use 1 to 64 letters, digits, dots, dashes or underscores, starting with a letter or digit.`);
+  return new KeyEngineError('BAD_LIBRARY', `Library name ${quoteClientValue(library)} is not valid; use 1 to 64 letters, digits, dots, dashes or underscores, starting with a letter or digit.`, { params: { library } });
 }
 
 function checkLibraryName(library: string): void {

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { chmodSync, existsSync, mkdirSync, readlinkSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { KeystoreError } from '../errors.js';
-import { diskTroubleSentence } from '../util/disk-errors.js';
+import { diskTroubleOf, diskTroubleWords } from '../util/disk-errors.js';
 import { fsyncDir } from '../util/durable-file.js';
 import { MASTER_KEY_FILE, type MasterKeys, createMasterKey, deriveKeys, readMasterKey, sameCheckValue } from './master-key.js';
 import { RecordSealer } from './record-crypto.js';
@@ -41,7 +41,7 @@ export class Keystore {
     const link = path.join(dataDir, KEYSTORE_LINK);
     if (!existsSync(link)) {
       if (!opts.create) {
-        throw new KeystoreError('KEYSTORE_MISSING', `There is no keystore in ${dataDir}; start qkmd once to create it, or pass the right --data-dir.`);
+        throw new KeystoreError('KEYSTORE_MISSING', `There is no keystore in ${dataDir}; start qkmd once to create it, or pass the right --data-dir.`, { params: { dataDir } });
       }
       const dir = createKeystoreDir(dataDir, world, opts.serial ?? '');
       switchKeystore(dataDir, dir);
@@ -56,7 +56,7 @@ export class Keystore {
     master.fill(0);
     const dbFile = path.join(dir, DB_FILE);
     if (!existsSync(dbFile)) {
-      throw new KeystoreError('KEYSTORE_MISSING', `The keystore database ${dbFile} is missing; restore the keystore from a backup.`);
+      throw new KeystoreError('KEYSTORE_MISSING', `The keystore database ${dbFile} is missing; restore the keystore from a backup.`, { params: { file: dbFile } });
     }
     let db: Database.Database;
     try {
@@ -66,14 +66,14 @@ export class Keystore {
     } catch (e) {
       if (e instanceof KeystoreError) throw e;
       // A full or failing disk is not a damaged keystore: say which, not "restore from a backup".
-      const disk = diskTroubleSentence(e, dir);
-      if (disk) throw new KeystoreError('KEYSTORE_DISK', disk, { cause: e });
-      throw new KeystoreError('KEYSTORE_UNREADABLE', `The keystore database ${dbFile} cannot be opened (${(e as Error).message}); run qkmcmds check, or restore from a backup.`, { cause: e });
+      const disk = diskTroubleOf(e, dir);
+      if (disk) throw new KeystoreError('KEYSTORE_DISK', diskTroubleWords(disk), { cause: e, params: disk });
+      throw new KeystoreError('KEYSTORE_UNREADABLE', `The keystore database ${dbFile} cannot be opened (${(e as Error).message}); check the keystore, or restore from a backup.`, { cause: e, params: { file: dbFile, reason: (e as Error).message } });
     }
     const stored = db.prepare('SELECT v FROM meta WHERE k = ?').pluck().get('master_check') as string | undefined;
     if (stored === undefined || !sameCheckValue(stored, keys.checkValue)) {
       db.close();
-      throw new KeystoreError('MASTER_KEY_MISMATCH', `The master key in ${dir} does not belong to its keystore database; restore both from the same backup.`);
+      throw new KeystoreError('MASTER_KEY_MISMATCH', `The master key in ${dir} does not belong to its keystore database; restore both from the same backup.`, { params: { dir } });
     }
     return new Keystore(db, dir, keys);
   }
@@ -105,7 +105,7 @@ function prepareConnection(db: Database.Database): void {
 function migrate(db: Database.Database, dbFile: string, keys: MasterKeys, world: World, onUpgrade?: UpgradeNotice): void {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version > SCHEMA_VERSION) {
-    throw new KeystoreError('KEYSTORE_TOO_NEW', `The keystore ${dbFile} has schema version ${version}, newer than this qkm understands (${SCHEMA_VERSION}); install the newer qkm software it came from.`);
+    throw new KeystoreError('KEYSTORE_TOO_NEW', `The keystore ${dbFile} has schema version ${version}, newer than this qkm understands (${SCHEMA_VERSION}); install the newer qkm software it came from.`, { params: { file: dbFile, version, understood: SCHEMA_VERSION } });
   }
   // A new keystore (version 0) is not an upgrade worth announcing.
   if (version > 0 && version < SCHEMA_VERSION) {

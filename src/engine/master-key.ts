@@ -35,15 +35,15 @@ export function createMasterKey(file: string, world: World): Buffer {
 
 export function readMasterKey(file: string): Buffer {
   if (!existsSync(file)) {
-    throw new KeystoreError('MASTER_KEY_MISSING', `The master key ${file} is missing; restore the keystore from a backup (qkmcmds restore).`);
+    throw new KeystoreError('MASTER_KEY_MISSING', `The master key ${file} is missing; restore the keystore from a backup.`, { params: { file } });
   }
   const mode = statSync(file).mode & 0o777;
   if (mode & 0o077) {
-    throw new KeystoreError('MASTER_KEY_EXPOSED', `The master key ${file} is readable by others (mode ${mode.toString(8)}); run chmod 600 on it.`);
+    throw new KeystoreError('MASTER_KEY_EXPOSED', `The master key ${file} is readable by others (mode ${mode.toString(8)}); run chmod 600 on it.`, { params: { file, mode: mode.toString(8) } });
   }
   const key = readFileSync(file);
   if (key.length !== MASTER_KEY_BYTES) {
-    throw new KeystoreError('MASTER_KEY_DAMAGED', `The master key ${file} is damaged (${key.length} bytes, expected ${MASTER_KEY_BYTES}); restore the keystore from a backup.`);
+    throw new KeystoreError('MASTER_KEY_DAMAGED', `The master key ${file} is damaged (${key.length} bytes, expected ${MASTER_KEY_BYTES}); restore the keystore from a backup.`, { params: { file, bytes: key.length } });
   }
   return key;
 }

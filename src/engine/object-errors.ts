@@ -23,12 +23,7 @@ export type ObjectErrorCode =
   /** Register: key material that is not a 256-bit AES key. */
   | 'MATERIAL_INVALID';
 
-export class ObjectError extends KeyEngineError {
-  declare readonly code: ObjectErrorCode;
-  constructor(code: ObjectErrorCode, message: string) {
-    super(code, message);
-  }
-}
+export class ObjectError<C extends ObjectErrorCode = ObjectErrorCode> extends KeyEngineError<C> {}
 
 export function isObjectError(e: unknown): e is ObjectError {
   return e instanceof ObjectError;

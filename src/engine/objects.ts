@@ -81,8 +81,8 @@ const REFUSAL_TICKETS: Record<string, (library: string) => string> = {
   KEYS_EXHAUSTED: (l) => `keys-exhausted:${l}`,
 };
 
-/** What an allocation refusal's ticket says, to raise it again after a rollback. */
-type RefusalTicket = Pick<Ticket, 'condition' | 'severity' | 'text'>;
+/** What an allocation refusal's ticket says, to raise it again after a rollback (its row as stored). */
+type RefusalTicket = Pick<Ticket, 'condition' | 'severity' | 'text' | 'kind'> & { params: string | null };
 
 interface Prepared {
   stored: NewAttribute[];
@@ -138,7 +138,9 @@ export class ManagedObjects {
     if (tickets.length === 0) return;
     try {
       this.db.transaction(() => {
-        for (const t of tickets) this.engine.tickets.open(t.condition, t.severity, t.text);
+        for (const t of tickets) {
+          this.engine.tickets.open(t.condition, t.severity, t.text, t.kind === null ? undefined : { kind: t.kind, params: JSON.parse(t.params ?? 'null') });
+        }
       }).immediate();
     } catch {
       // The keystore itself is failing: the caller's own error says more than this one would.
@@ -176,23 +178,23 @@ export class ManagedObjects {
   private refusal(library: string, e: KeyEngineError): KeyEngineError {
     const condition = REFUSAL_TICKETS[e.code]!(library);
     if (e.code === 'NO_KEY_SET') {
-      this.engine.tickets.open(condition, 'error', `Library ${library} asked for a key to write a tape, but has no key set on this server; generate one with "qkmcmds keys generate --library ${library} --class i500|i2000", then take a backup.`);
+      this.engine.tickets.raise('no-key-set', { library });
     } else if (e.code === 'KEYS_PENDING_BACKUP') {
-      this.engine.tickets.open(condition, 'warning', `Library ${library} is waiting for keys that no backup holds yet; run "qkmcmds backup" and copy both files off the server.`);
+      this.engine.tickets.raise('backup-needed', { library, waiting: true });
     }
     const ticket = this.q.openTicket.get(condition) as RefusalTicket & { id: number } | undefined;
-    if (ticket) this.refused.push({ condition, severity: ticket.severity, text: ticket.text });
+    if (ticket) this.refused.push({ condition, severity: ticket.severity, text: ticket.text, kind: ticket.kind, params: ticket.params });
     const message = ticket === undefined ? e.message : `${e.message} (ticket ${ticket.id})`;
-    return new KeyEngineError(e.code, message, { cause: e });
+    return new KeyEngineError(e.code, message, { cause: e, params: ticket === undefined ? e.params : { ...e.params, ticket: ticket.id } });
   }
 
   /** Register: a 256-bit AES key imported for this library; stored sealed, never allocated. */
   register(library: string, req: RegisterRequest): ManagedObject {
     if (!LIBRARY_NAME_PATTERN.test(library)) {
-      throw new KeyEngineError('BAD_LIBRARY', `Library name ${quoteClientValue(library)} is not valid; use 1 to 64 letters, digits, dots, dashes or underscores.`);
+      throw new KeyEngineError('BAD_LIBRARY', `Library name ${quoteClientValue(library)} is not valid; use 1 to 64 letters, digits, dots, dashes or underscores.`, { params: { library } });
     }
     if (!Buffer.isBuffer(req.material) || req.material.length !== KEY_BYTES) {
-      throw new ObjectError('MATERIAL_INVALID', `This server keeps 256-bit AES keys only; the key given has ${req.material?.length ?? 0} bytes, not ${KEY_BYTES}.`);
+      throw new ObjectError('MATERIAL_INVALID', `This server keeps 256-bit AES keys only; the key given has ${req.material?.length ?? 0} bytes, not ${KEY_BYTES}.`, { params: { bytes: req.material?.length ?? 0 } });
     }
     const prepared = prepare(req.attributes);
     const row = this.db.transaction((): ObjectRow => {
@@ -228,7 +230,7 @@ export class ManagedObjects {
     const tape = tapeFor(this.rows.storedAttributes(row.seq));
     if (tape === UNKNOWN_TAPE && row.tape === null) return;
     if (!TAPE_PATTERN.test(tape)) {
-      throw new ObjectError('ATTRIBUTE_INVALID', `Tape ${JSON.stringify(tape)} is not a valid barcode; use 1 to 32 printable characters without spaces.`);
+      throw new ObjectError('ATTRIBUTE_INVALID', `Tape ${JSON.stringify(tape)} is not a valid barcode; use 1 to 32 printable characters without spaces.`, { params: { attribute: changed, uid: row.uid } });
     }
     this.q.setTape.run(tape, row.seq);
   }
@@ -243,7 +245,7 @@ export class ManagedObjects {
     const row = this.rows.findKeyRecord(library, uid);
     if (!row) throw notFound(library, uid);
     if (isDestroyedState(row.state)) {
-      throw new ObjectError('OBJECT_DESTROYED', `The key ${uid} was destroyed; its material no longer exists.`);
+      throw new ObjectError('OBJECT_DESTROYED', `The key ${uid} was destroyed; its material no longer exists.`, { params: { uid } });
     }
     // The row was found by this name and library, so they are the record's own.
     const material = this.sealer.open({ name: uid, library, origin: row.origin, state: row.alloc }, row.sealed);
@@ -263,10 +265,10 @@ export class ManagedObjects {
       const row = this.requireLive(library, uid);
       const existing = this.rows.storedRows(row.seq, a.name);
       if (existing.length > 0 && !isMultiValued(a.name)) {
-        throw new ObjectError('ATTRIBUTE_SINGLE_VALUED', `The key ${uid} already has a "${a.name}", which takes one value; modify it instead.`);
+        throw new ObjectError('ATTRIBUTE_SINGLE_VALUED', `The key ${uid} already has a "${a.name}", which takes one value; modify it instead.`, { params: { attribute: a.name, uid } });
       }
       if ((this.q.countAttributes.get(row.seq) as number) >= MAX_STORED_ATTRIBUTES) {
-        throw new ObjectError('ATTRIBUTE_LIMIT', `The key ${uid} already has ${MAX_STORED_ATTRIBUTES} attributes, the most this server keeps for one key.`);
+        throw new ObjectError('ATTRIBUTE_LIMIT', `The key ${uid} already has ${MAX_STORED_ATTRIBUTES} attributes, the most this server keeps for one key.`, { params: { uid, max: MAX_STORED_ATTRIBUTES } });
       }
       const idx = existing.reduce((m, r) => Math.max(m, r.idx + 1), 0);
       this.writer.attribute(row, a.name, idx, a.value);
@@ -289,10 +291,10 @@ export class ManagedObjects {
         ? instances.find((i) => sameValue(i.value, current))
         : a.index === undefined ? instances[0] : instances.find((i) => i.index === a.index);
       if (!target) {
-        throw new ObjectError('ATTRIBUTE_NOT_FOUND', `The key ${uid} has no such "${a.name}" to modify.`);
+        throw new ObjectError('ATTRIBUTE_NOT_FOUND', `The key ${uid} has no such "${a.name}" to modify.`, { params: { attribute: a.name, uid } });
       }
       if (target.value.type !== a.value.type) {
-        throw new ObjectError('ATTRIBUTE_INVALID', `"${a.name}" of key ${uid} holds a ${target.value.type}; a ${a.value.type} cannot replace it (delete it and add it again).`);
+        throw new ObjectError('ATTRIBUTE_INVALID', `"${a.name}" of key ${uid} holds a ${target.value.type}; a ${a.value.type} cannot replace it (delete it and add it again).`, { params: { attribute: a.name, uid } });
       }
       this.q.setAttribute.run(a.value.type, encodeValue(a.value), searchKey(a.name, a.value), row.seq, a.name, target.index);
       this.retape(row, a.name);
@@ -304,7 +306,7 @@ export class ManagedObjects {
   deleteAttribute(library: string, uid: string, name: string, which: Instances): ObjectAttribute[] {
     const rule = ruleFor(name);
     if (rule.access !== 'client') {
-      throw new ObjectError('ATTRIBUTE_READ_ONLY', `The attribute ${quoteClientValue(name)} is kept by the server and cannot be deleted.`);
+      throw new ObjectError('ATTRIBUTE_READ_ONLY', `The attribute ${quoteClientValue(name)} is kept by the server and cannot be deleted.`, { params: { attribute: name } });
     }
     return this.db.transaction((): ObjectAttribute[] => {
       const row = this.requireLive(library, uid);
@@ -312,7 +314,7 @@ export class ManagedObjects {
       const doomed = 'all' in which ? instances
         : 'value' in which ? instances.filter((i) => sameValue(i.value, which.value))
           : instances.filter((i) => i.index === which.index);
-      if (doomed.length === 0) throw new ObjectError('ATTRIBUTE_NOT_FOUND', `The key ${uid} has no such ${quoteClientValue(name)} to delete.`);
+      if (doomed.length === 0) throw new ObjectError('ATTRIBUTE_NOT_FOUND', `The key ${uid} has no such ${quoteClientValue(name)} to delete.`, { params: { attribute: name, uid } });
       for (const d of doomed) this.q.dropAttribute.run(row.seq, name, d.index);
       this.retape(row, name);
       this.q.touch.run(this.now(), row.seq);
@@ -362,7 +364,7 @@ export class ManagedObjects {
    */
   destroy(library: string, uid: string): ManagedObject {
     return this.transition(library, uid, (row, now) => {
-      if (isDestroyedState(row.state)) throw new ObjectError('OBJECT_DESTROYED', `The key ${uid} is already destroyed.`);
+      if (isDestroyedState(row.state)) throw new ObjectError('OBJECT_DESTROYED', `The key ${uid} is already destroyed.`, { params: { uid } });
       if (row.state === ObjectState.Active) throw wrongState(row, 'destroyed', 'revoke it first: an Active key cannot be');
       const fields = { name: row.uid, library: row.library, origin: row.origin, state: row.alloc };
       this.q.reseal.run(this.sealer.tombstone(fields), row.seq);
@@ -400,7 +402,7 @@ export class ManagedObjects {
   /** Attributes of a destroyed object are its record; they no longer change. */
   private requireLive(library: string, uid: string): ObjectRow {
     const row = this.require(library, uid);
-    if (isDestroyedState(row.state)) throw new ObjectError('OBJECT_DESTROYED', `The key ${uid} is destroyed; its attributes are kept as they were.`);
+    if (isDestroyedState(row.state)) throw new ObjectError('OBJECT_DESTROYED', `The key ${uid} is destroyed; its attributes are kept as they were.`, { params: { uid } });
     return row;
   }
 
@@ -420,11 +422,11 @@ interface Change {
 }
 
 function notFound(library: string, uid: string): ObjectError {
-  return new ObjectError('OBJECT_NOT_FOUND', `No key ${quoteClientValue(uid)} is known to library ${library}.`);
+  return new ObjectError('OBJECT_NOT_FOUND', `No key ${quoteClientValue(uid)} is known to library ${library}.`, { params: { uid, library } });
 }
 
 function wrongState(row: ObjectRow, done: string, rule: string): ObjectError {
-  return new ObjectError('WRONG_STATE', `The key ${row.uid} is ${STATE_NAMES[row.state] ?? `in state ${row.state}`} and cannot be ${done}; ${rule} ${done}.`);
+  return new ObjectError('WRONG_STATE', `The key ${row.uid} is ${STATE_NAMES[row.state] ?? `in state ${row.state}`} and cannot be ${done}; ${rule} ${done}.`, { params: { uid: row.uid, state: row.state } });
 }
 
 /** Checks a new object's attributes before anything is written; splits off those kept on the object row. */
@@ -436,7 +438,7 @@ function prepare(attrs: NewAttribute[]): Prepared {
     const a = checkAttribute(raw, 'create');
     const rule = ruleFor(a.name);
     if (!rule.multi && seen.has(a.name)) {
-      throw new ObjectError('ATTRIBUTE_SINGLE_VALUED', `"${a.name}" takes one value and was given more than once.`);
+      throw new ObjectError('ATTRIBUTE_SINGLE_VALUED', `"${a.name}" takes one value and was given more than once.`, { params: { attribute: a.name } });
     }
     seen.add(a.name);
     if (a.name === 'Activation Date' && a.value.type === 'DateTime') activationDate = Number(a.value.value) * 1000;
@@ -446,7 +448,7 @@ function prepare(attrs: NewAttribute[]): Prepared {
     stored.push({ name: 'Cryptographic Usage Mask', value: { type: 'Integer', value: DEFAULT_USAGE_MASK } });
   }
   if (stored.length > MAX_STORED_ATTRIBUTES) {
-    throw new ObjectError('ATTRIBUTE_LIMIT', `A key may have at most ${MAX_STORED_ATTRIBUTES} attributes; ${stored.length} were given.`);
+    throw new ObjectError('ATTRIBUTE_LIMIT', `A key may have at most ${MAX_STORED_ATTRIBUTES} attributes; ${stored.length} were given.`, { params: { max: MAX_STORED_ATTRIBUTES } });
   }
   return { stored, activationDate };
 }
@@ -469,7 +471,7 @@ function statementsOf(db: Database.Database) {
     setTape: db.prepare("UPDATE keys SET tape = ? WHERE seq = ? AND state = 'allocated'"),
     addLibrary: db.prepare("INSERT INTO libraries (name, class, created_at) VALUES (?, 'i500', ?) ON CONFLICT (name) DO NOTHING"),
     addRegistered: db.prepare("INSERT INTO keys (name, library_id, set_id, origin, state, sealed) VALUES (?, ?, NULL, 'registered', 'unused', ?)"),
-    openTicket: db.prepare('SELECT id, condition, severity, text FROM tickets WHERE condition = ? AND closed_at IS NULL'),
+    openTicket: db.prepare('SELECT id, condition, severity, text, kind, params FROM tickets WHERE condition = ? AND closed_at IS NULL'),
   };
 }
 

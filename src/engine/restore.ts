@@ -9,7 +9,6 @@ import { ACCEPTED_FILES, BACKUP_FORMAT, BACKUP_FORMAT_VERSION, MANIFEST, type Ma
 import { type BackupKey, type Unlock, readBackupMasterKey } from './backup-seal.js';
 import { checkKeystore } from './integrity.js';
 import type { Progress } from './key-engine.js';
-import { syncText } from './key-engine.js';
 import { type KeystoreCounts, countsOf, liveKeystoreName } from './kept-keystores.js';
 import { DB_FILE, Keystore, stamp, switchKeystore } from './keystore.js';
 import { MASTER_KEY_FILE } from './master-key.js';
@@ -75,10 +74,10 @@ export async function restoreBackup(o: RestoreOptions): Promise<RestoreResult> {
     const app = await unpackHalf(o.appFile, 'app', path.join(stage, 'app'));
     const data = await unpackHalf(o.dataFile, 'data', path.join(stage, 'data'));
     if (app.backupId !== data.backupId) {
-      throw new BackupError('BACKUP_MISMATCH', `${path.basename(o.appFile)} and ${path.basename(o.dataFile)} come from different backups; give the QKMApp and QKMData files made by the same backup.`);
+      throw new BackupError('BACKUP_MISMATCH', `${path.basename(o.appFile)} and ${path.basename(o.dataFile)} come from different backups; give the QKMApp and QKMData files made by the same backup.`, { params: { appFile: path.basename(o.appFile), dataFile: path.basename(o.dataFile) } });
     }
     if (app.serial !== o.serial && !o.allowOtherServer) {
-      throw new BackupError('BACKUP_OTHER_SERVER', `This backup belongs to server ${app.serial}, not to this server (${o.serial}); use that server's own backup, or add --allow-other-server when replacing that server.`);
+      throw new BackupError('BACKUP_OTHER_SERVER', `This backup belongs to server ${app.serial}, not to this server (${o.serial}); use that server's own backup, or add --allow-other-server when replacing that server.`, { params: { backupSerial: app.serial, serial: o.serial } });
     }
     await confirmIfOlder(o, path.join(stage, 'data', DB_FILE), app.createdAt);
     const { master, sealedTo } = await readBackupMasterKey(path.join(stage, 'app'), app, path.basename(o.appFile), o.unlock);
@@ -128,7 +127,7 @@ async function confirmIfOlder(o: RestoreOptions, backupDb: string, backupCreated
   if (!backup || (backup.keys >= liveCounts.keys && backup.handedOut >= liveCounts.handedOut)) return;
   const older: OlderBackup = { live: liveCounts, backup, backupCreatedAt };
   if (o.confirmOlder && (await o.confirmOlder(older))) return;
-  throw new BackupError('BACKUP_OLDER', `${olderText(older)}; ${o.confirmOlder ? 'nothing was changed' : 'add --yes to restore it all the same'}.`);
+  throw new BackupError('BACKUP_OLDER', `${olderText(older)}; ${o.confirmOlder ? 'nothing was changed' : 'add --yes to restore it all the same'}.`, { params: { ...older, asked: o.confirmOlder !== undefined } });
 }
 
 /** The administrator's question, or the refusal, without its ending. */
@@ -143,20 +142,20 @@ async function proveAndMarkForSync(dir: string, o: RestoreOptions): Promise<stri
     store = Keystore.openDir(dir, o.world);
   } catch (e) {
     const why = e instanceof QkmError ? e.message.replace(/;.*$/, '') : String(e);
-    throw new BackupError('BACKUP_UNUSABLE', `The backup's keystore cannot be opened (${why}); use another backup.`, { cause: e });
+    throw new BackupError('BACKUP_UNUSABLE', `The backup's keystore cannot be opened (${why}); use another backup.`, { cause: e, params: { reason: why } });
   }
   try {
     const report = await checkKeystore(store, o.onProgress);
     if (report.problems.length > 0) {
       const first = report.problems[0]!;
-      throw new BackupError('BACKUP_DAMAGED', `The backup's keystore fails its check (${report.problems.length} problem(s), first: ${first.subject}: ${first.problem}); use another backup.`);
+      throw new BackupError('BACKUP_DAMAGED', `The backup's keystore fails its check (${report.problems.length} problem(s), first: ${first.subject}: ${first.problem}); use another backup.`, { params: { problems: report.problems.length, subject: first.subject, problem: first.problem } });
     }
     const db = store.db;
     const tickets = new Tickets(db, o.world.now);
     return db.transaction(() => {
       db.prepare('UPDATE libraries SET needs_sync = 1').run();
       const names = db.prepare('SELECT name FROM libraries ORDER BY name').pluck().all() as string[];
-      for (const name of names) tickets.open(`sync-needed:${name}`, 'error', syncText(name));
+      for (const name of names) tickets.raise('sync-needed', { library: name });
       return names;
     }).immediate();
   } finally {
@@ -167,7 +166,7 @@ async function proveAndMarkForSync(dir: string, o: RestoreOptions): Promise<stri
 async function unpackHalf(file: string, part: Part, dir: string): Promise<Manifest> {
   const label = path.basename(file);
   if (!existsSync(file) || !statSync(file).isFile()) {
-    throw new BackupError('BACKUP_NOT_FOUND', `Backup file ${file} does not exist; give the path of the ${part === 'app' ? 'QKMApp' : 'QKMData'} file.`);
+    throw new BackupError('BACKUP_NOT_FOUND', `Backup file ${file} does not exist; give the path of the ${part === 'app' ? 'QKMApp' : 'QKMData'} file.`, { params: { file, part } });
   }
   mkdirSync(dir, { recursive: true });
   const allowed = new Set([MANIFEST, ...ACCEPTED_FILES[part]]);
@@ -183,28 +182,28 @@ async function unpackHalf(file: string, part: Part, dir: string): Promise<Manife
       },
     });
   } catch (e) {
-    throw new BackupError('BACKUP_UNREADABLE', `${label} is damaged or not a qkm backup (it cannot be unpacked); copy the file again from where the backup is kept.`, { cause: e });
+    throw new BackupError('BACKUP_UNREADABLE', `${label} is damaged or not a qkm backup (it cannot be unpacked); copy the file again from where the backup is kept.`, { cause: e, params: { file: label } });
   }
   let m: Manifest;
   try {
     m = JSON.parse(readFileSync(path.join(dir, MANIFEST), 'utf8')) as Manifest;
   } catch (e) {
-    throw new BackupError('BACKUP_UNREADABLE', `${label} has no readable manifest, so it is not a qkm backup or it is damaged; copy the file again from where the backup is kept.`, { cause: e });
+    throw new BackupError('BACKUP_UNREADABLE', `${label} has no readable manifest, so it is not a qkm backup or it is damaged; copy the file again from where the backup is kept.`, { cause: e, params: { file: label } });
   }
   if (m.format !== BACKUP_FORMAT || typeof m.formatVersion !== 'number' || !Array.isArray(m.files)) {
-    throw new BackupError('BACKUP_UNREADABLE', `${label} is not a qkm backup; give the QKMApp and QKMData files written by "qkmcmds backup".`);
+    throw new BackupError('BACKUP_UNREADABLE', `${label} is not a qkm backup; give the QKMApp and QKMData files a backup of this key manager wrote.`, { params: { file: label, notQkm: true } });
   }
   if (m.formatVersion > BACKUP_FORMAT_VERSION || m.schemaVersion > SCHEMA_VERSION) {
-    throw new BackupError('BACKUP_TOO_NEW', `${label} was written by a newer qkm (backup format ${m.formatVersion}, schema ${m.schemaVersion}); install that qkm version before restoring it.`);
+    throw new BackupError('BACKUP_TOO_NEW', `${label} was written by a newer qkm (backup format ${m.formatVersion}, schema ${m.schemaVersion}); install that qkm version before restoring it.`, { params: { file: label, formatVersion: m.formatVersion, schemaVersion: m.schemaVersion } });
   }
   if (m.part !== part) {
-    throw new BackupError('BACKUP_WRONG_PART', `${label} is the ${m.part === 'app' ? 'QKMApp' : 'QKMData'} half; give the QKMApp file first and the QKMData file second.`);
+    throw new BackupError('BACKUP_WRONG_PART', `${label} is the ${m.part === 'app' ? 'QKMApp' : 'QKMData'} half; give the QKMApp file first and the QKMData file second.`, { params: { file: label, part: m.part } });
   }
   for (const name of filesOf(part, m.formatVersion)) {
     const entry = m.files.find((f) => f.name === name);
     const got = path.join(dir, name);
     if (!entry || !existsSync(got) || statSync(got).size !== entry.size || (await sha256File(got)) !== entry.sha256) {
-      throw new BackupError('BACKUP_TAMPERED', `${label} does not match its manifest (${name} is missing, truncated or altered); copy the file again from where the backup is kept.`);
+      throw new BackupError('BACKUP_TAMPERED', `${label} does not match its manifest (${name} is missing, truncated or altered); copy the file again from where the backup is kept.`, { params: { file: label, member: name } });
     }
   }
   return m;

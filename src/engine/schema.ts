@@ -142,6 +142,13 @@ export const MIGRATIONS: readonly Migration[] = [
   // marked 'skipped' without making them the library's KMIP objects (its tapes could not
   // be read), become its recovered objects, as sync now makes them; see migrate-synced.ts.
   recoverSyncedKeys,
+  // 5: a ticket's kind and parameters (JSON), from which each front end words it (the
+  // terminal names its commands, a web page would not). Tickets stored before keep NULL
+  // here and are shown with the text they were stored with.
+  `
+  ALTER TABLE tickets ADD COLUMN kind TEXT;
+  ALTER TABLE tickets ADD COLUMN params TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

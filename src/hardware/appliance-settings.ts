@@ -19,6 +19,8 @@ export interface ApplianceSettings {
   sysfsLeds: Partial<Record<LedId, string>>;
   /** Bay status LED -> disk, for the LEDs lit through ledctl. */
   ledctlLeds: Partial<Record<LedId, string>>;
+  /** The USB backend, or none. */
+  usb: QkmConfig['hardware']['usb'];
 }
 
 const LED_KEYS: readonly [keyof QkmConfig['leds'], LedId][] = [
@@ -48,7 +50,7 @@ export function applianceTools(s: ApplianceSettings): string[] {
 export function applianceSettings(config: QkmConfig): ApplianceSettings {
   const h = config.hardware;
   const where = config.sources.join(', ');
-  const refuse = (sentence: string) => new ConfigError('CONFIG_BAD_VALUE', `${sentence} (config from ${where}).`);
+  const refuse = (sentence: string) => new ConfigError('CONFIG_BAD_VALUE', `${sentence} (config from ${where}).`, { params: { where } });
 
   if (h.bay0_disk === h.bay1_disk) {
     throw refuse(`hardware.bay0_disk and hardware.bay1_disk are both ${h.bay0_disk}, but each bay needs its own disk; set one of them to the other bay's disk`);
@@ -90,5 +92,6 @@ export function applianceSettings(config: QkmConfig): ApplianceSettings {
     storcli: { command: h.storcli_command, controller: h.storcli_controller, slotBays },
     sysfsLeds,
     ledctlLeds,
+    usb: h.usb,
   };
 }

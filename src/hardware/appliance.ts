@@ -45,7 +45,8 @@ export async function applianceDrivers(s: ApplianceSettings, callTimeoutMs: numb
       factory = await loader(ctx);
     } catch (e) {
       const why = (e instanceof Error ? e.message : String(e)).split('\n')[0];
-      const line = `The ${FAMILY_NAMES[f]} driver "${name}" is unavailable on this machine (${why}); the agent reports the ${FAMILY_NAMES[f]} family blind until it loads.`;
+      const then = families[f].optional ? `the agent carries on without ${FAMILY_NAMES[f]} devices` : `the agent reports the ${FAMILY_NAMES[f]} family blind until it loads`;
+      const line = `The ${FAMILY_NAMES[f]} driver "${name}" is unavailable on this machine (${why}); ${then}.`;
       unavailable.push({ family: f, backend: name, line });
       factory = () => {
         // The line already says why; a cause would only repeat it in every log entry of this driver.

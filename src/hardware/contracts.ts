@@ -2,6 +2,7 @@ import type { CdromBackend } from '../../drivers/cdrom/contract.js';
 import type { DiskBackend } from '../../drivers/disks/contract.js';
 import type { LedBackend } from '../../drivers/leds/contract.js';
 import type { RaidBackend } from '../../drivers/raid/contract.js';
+import type { UsbBackend } from '../../drivers/usb/contract.js';
 
 /**
  * Each device family by name, with the contract every backend of it implements. The
@@ -13,6 +14,7 @@ export interface FamilyContracts {
   disks: DiskBackend;
   leds: LedBackend;
   cdrom: CdromBackend;
+  usb: UsbBackend;
 }
 
 /** The driver families the agent reads or drives; one that keeps failing makes it blind. */
@@ -30,6 +32,7 @@ export const FAMILY_NAMES: { readonly [F in DriverFamily]: string } = {
   disks: 'disk',
   leds: 'LED',
   cdrom: 'CD',
+  usb: 'USB',
 };
 
 export const DRIVER_FAMILIES = Object.keys(FAMILY_NAMES) as readonly DriverFamily[];

@@ -30,6 +30,11 @@ export interface FamilyRegistration<F extends DriverFamily> {
   select(s: ApplianceSettings): string | null;
   /** The simulated appliance's device of this family; null when the simulator has none. */
   sim(sim: SimAppliance): FamilyContracts[F] | null;
+  /**
+   * A family the box works without (what is plugged into a port): when its backend
+   * cannot load, the agent says so once and carries on, rather than report itself blind.
+   */
+  optional?: true;
 }
 
 export type FamilyRegistry = { readonly [F in DriverFamily]: FamilyRegistration<F> };
@@ -86,5 +91,22 @@ export const FAMILIES: FamilyRegistry = {
     backends: {},
     select: () => null,
     sim: (sim) => sim.cdrom,
+  },
+  usb: {
+    backends: {
+      'node-usb': async () => {
+        const { NodeUsb } = await import('../../drivers/usb/node-usb.js');
+        // Opened once here, so a machine where libusb sees no bus is told at start, in one line.
+        const usb = await NodeUsb.open();
+        return () => usb;
+      },
+      sysfs: async ({ root }) => {
+        const { SysfsUsb } = await import('../../drivers/usb/sysfs.js');
+        return () => new SysfsUsb({ root });
+      },
+    },
+    select: (s) => (s.usb === 'none' ? null : s.usb),
+    sim: (sim) => sim.usb,
+    optional: true,
   },
 };

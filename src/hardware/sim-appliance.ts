@@ -5,6 +5,7 @@ import { SimDisks } from '../../drivers/disks/sim.js';
 import { FRONT_PANEL_LEDS } from '../../drivers/leds/contract.js';
 import { SimLeds } from '../../drivers/leds/sim.js';
 import { SimRaid } from '../../drivers/raid/sim.js';
+import { SimUsb } from '../../drivers/usb/sim.js';
 import { SimBays, type SimDiskSpec } from '../../drivers/sim/bays.js';
 import { DriverError } from '../../drivers/errors.js';
 import { writeFileDurable } from '../util/durable-file.js';
@@ -49,6 +50,8 @@ export class SimAppliance {
   readonly leds: SimLeds;
   /** The CD drive; its disc is not kept across restarts (nothing needs it to be yet). */
   readonly cdrom: SimCdrom;
+  /** The USB ports; what is plugged in is not kept across restarts (a power cut unplugs nothing, but nothing needs it yet). */
+  readonly usb = new SimUsb();
   private nextSerial: number;
   private saving: Promise<void> = Promise.resolve();
   private reading: Promise<void> = Promise.resolve();
@@ -126,6 +129,7 @@ export class SimAppliance {
   async close(): Promise<void> {
     for (const u of this.unwatch.splice(0)) u();
     this.cdrom.close();
+    this.usb.close();
     await this.reading;
     await this.raid.close();
     await this.flush();

@@ -8,6 +8,8 @@ import { t as listTar } from 'tar';
 import { BUNDLE_ENTRIES } from '../pki/index.js';
 import { LibraryError, unreadable } from './errors.js';
 
+const ADMIN = "the key server's administrator";
+
 export interface LibraryCredentials {
   /** The library, as its certificate names it. */
   library: string;
@@ -28,12 +30,12 @@ export async function readBundle(file: string): Promise<LibraryCredentials> {
       },
     });
   } catch (e) {
-    throw new LibraryError('LIBRARY_BUNDLE', `Cannot read the certificate bundle ${file} (${unreadable(e)}); give bundle the .tgz from qkmcmds certs library-bundle.`, { cause: e });
+    throw new LibraryError('LIBRARY_BUNDLE', `Cannot read the certificate bundle ${file} (${unreadable(e)}); give bundle the library's bundle from ${ADMIN}.`, { cause: e, params: { file, reason: unreadable(e) } });
   }
   const part = (name: string): Buffer => {
     const data = entries.get(name);
     if (data === undefined) {
-      throw new LibraryError('LIBRARY_BUNDLE', `The certificate bundle ${file} holds no ${name}; make a new one with qkmcmds certs library-bundle.`);
+      throw new LibraryError('LIBRARY_BUNDLE', `The certificate bundle ${file} holds no ${name}; ask ${ADMIN} for a new one.`, { params: { file } });
     }
     return data;
   };
@@ -44,8 +46,8 @@ export async function readBundle(file: string): Promise<LibraryCredentials> {
   try {
     library = new X509Certificate(cert).subject.split('\n').find((l) => l.startsWith('CN='))?.slice(3);
   } catch (e) {
-    throw new LibraryError('LIBRARY_BUNDLE', `The client certificate in ${file} cannot be read; make a new bundle with qkmcmds certs library-bundle.`, { cause: e });
+    throw new LibraryError('LIBRARY_BUNDLE', `The client certificate in ${file} cannot be read; ask ${ADMIN} for a new bundle.`, { cause: e, params: { file } });
   }
-  if (!library) throw new LibraryError('LIBRARY_BUNDLE', `The client certificate in ${file} names no library; make a new bundle with qkmcmds certs library-bundle.`);
+  if (!library) throw new LibraryError('LIBRARY_BUNDLE', `The client certificate in ${file} names no library; ask ${ADMIN} for a new bundle.`, { params: { file } });
   return { library, ca, cert, key };
 }

@@ -47,21 +47,21 @@ export function loadLibraryConfig(file: string): LibraryConfig {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new LibraryError('LIBRARY_CONFIG', `Cannot read the library configuration ${file} (${unreadable(e)}); give --config an existing TOML file.`, { cause: e });
+    throw new LibraryError('LIBRARY_CONFIG', `Cannot read the library configuration ${file} (${unreadable(e)}); give --config an existing TOML file.`, { cause: e, params: { file } });
   }
   let doc: Record<string, unknown>;
   try {
     doc = TOML.parse(text) as Record<string, unknown>;
   } catch (e) {
     const where = (e as { line?: number }).line === undefined ? '' : ` at line ${(e as { line: number }).line + 1}`;
-    throw new LibraryError('LIBRARY_CONFIG', `${file} is not valid TOML${where}; correct it and try again.`, { cause: e });
+    throw new LibraryError('LIBRARY_CONFIG', `${file} is not valid TOML${where}; correct it and try again.`, { cause: e, params: { file } });
   }
   return parseLibraryConfig(doc, file);
 }
 
 export function parseLibraryConfig(doc: Record<string, unknown>, file: string): LibraryConfig {
   const bad = (what: string): never => {
-    throw new LibraryError('LIBRARY_CONFIG', `${file}: ${what}.`);
+    throw new LibraryError('LIBRARY_CONFIG', `${file}: ${what}.`, { params: { file, setting: what } });
   };
   const here = path.dirname(path.resolve(file));
   unknownKeys(doc, TOP_KEYS, '', bad);
@@ -70,7 +70,7 @@ export function parseLibraryConfig(doc: Record<string, unknown>, file: string): 
   if (typeof cls !== 'string' || !(LIBRARY_CLASSES as readonly string[]).includes(cls)) {
     bad(`class must be ${LIBRARY_CLASSES.map((c) => `"${c}"`).join(' or ')}, the library's model`);
   }
-  const bundle = pathKey(doc, 'bundle', 'the certificate bundle from qkmcmds certs library-bundle', here, bad);
+  const bundle = pathKey(doc, 'bundle', "the certificate bundle from the key server's administrator", here, bad);
   const stateDir = pathKey(doc, 'state_dir', "the folder for the library's tapes, tickets and log", here, bad);
 
   const servers = doc.servers;

@@ -30,7 +30,7 @@ export interface ServerDiagnosis {
 
 export const ADVICE: Record<TestName, string> = {
   Ping: "Check that the key server's host is running and that the library's network reaches it.",
-  Path: "Check that the key server runs on that host and that the port and TLS certificates set on the library match the server's (the bundle must come from that server's qkmcmds certs library-bundle).",
+  Path: "Check that the key server runs on that host and that the port and TLS certificates set on the library match the server's (the certificate bundle must come from that server's administrator).",
   Config: 'The server reports damaged key records. Run the test again; if it keeps failing before initial setup is complete, call support; after setup, restore the server from its most recent backup.',
 };
 

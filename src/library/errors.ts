@@ -10,19 +10,14 @@ export type LibraryErrorCode =
   | 'NO_SERVER'
   | 'PARTITION_UNKNOWN'
   | 'PARTITION_NOT_ENCRYPTED'
-  | 'DRIVES'
+  | 'LIBRARY_DRIVES'
   | 'TAPE_UNKNOWN'
   | 'TAPE_UNREADABLE'
-  | 'GENERATION_FAILED'
+  | 'LIBRARY_GENERATION_FAILED'
   | 'BAD_BARCODE';
 
-/** What the simulated tape library refuses or cannot do, in one sentence. */
-export class LibraryError extends QkmError {
-  declare readonly code: LibraryErrorCode;
-  constructor(code: LibraryErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-  }
-}
+/** What the simulated tape library refuses or cannot do, in one sentence, with its values. */
+export class LibraryError<C extends LibraryErrorCode = LibraryErrorCode> extends QkmError<C> {}
 
 /** Why a file the library reads (its configuration, its bundle) could not be read, in a user's words. */
 export function unreadable(e: unknown): string {

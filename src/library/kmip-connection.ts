@@ -99,7 +99,7 @@ export class KmipConnection {
   }
 
   close(): void {
-    this.end(new LibraryError('SERVER_UNREACHABLE', 'The library closed its connection.'));
+    this.end(new LibraryError('SERVER_UNREACHABLE', 'The library closed its connection.', { params: { server: describeServer(this.server), reason: 'closed by the library' } }));
   }
 
   private received(chunk: Buffer): void {
@@ -153,7 +153,7 @@ function reasonOf(e: unknown): string {
 }
 
 function unreachable(server: ServerAddress, why: string, cause?: unknown): LibraryError {
-  return new LibraryError('SERVER_UNREACHABLE', `${capitalize(describeServer(server))} did not answer: ${why}.`, cause === undefined ? undefined : { cause });
+  return new LibraryError('SERVER_UNREACHABLE', `${capitalize(describeServer(server))} did not answer: ${why}.`, { cause, params: { server: describeServer(server), reason: why } });
 }
 
 function capitalize(s: string): string {

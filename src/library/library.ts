@@ -85,7 +85,7 @@ export class SimulatedLibrary {
 
   partitionOf(drive: string): string {
     const p = this.config.partitions.find((x) => x.drives.includes(drive));
-    if (!p) throw new LibraryError('DRIVES', `Drive ${drive} is not in ${this.config.file}; use one of ${this.drives().join(', ')}.`);
+    if (!p) throw new LibraryError('LIBRARY_DRIVES', `Drive ${drive} is not in ${this.config.file}; use one of ${this.drives().join(', ')}.`, { params: { drive } });
     return p.name;
   }
 
@@ -120,9 +120,9 @@ export class SimulatedLibrary {
   async writeTape(drive: string, barcode: string): Promise<WrittenTape> {
     const partition = this.partitionOf(drive);
     if (!this.state.encrypted(partition)) {
-      throw new LibraryError('PARTITION_NOT_ENCRYPTED', `Library-managed encryption is off on partition ${partition}; enable it before writing tapes in drive ${drive}.`);
+      throw new LibraryError('PARTITION_NOT_ENCRYPTED', `Library-managed encryption is off on partition ${partition}; enable it before writing tapes in drive ${drive}.`, { params: { partition, drive } });
     }
-    if (!TAPE_PATTERN.test(barcode)) throw new LibraryError('BAD_BARCODE', `The barcode "${barcode.slice(0, 40)}" is not 1 to 32 printable characters without spaces; give the tape's label.`);
+    if (!TAPE_PATTERN.test(barcode)) throw new LibraryError('BAD_BARCODE', `The barcode "${barcode.slice(0, 40)}" is not 1 to 32 printable characters without spaces; give the tape's label.`, { params: { tape: barcode } });
     const keyIdentifier = this.world.randomBytes(16).toString('hex');
     const got = await this.firstAnswer(drive, `give a key for tape ${barcode}`, (conn) => this.newKey(conn, barcode, keyIdentifier));
     const block = writeBlock(got.key, this.world.randomBytes(12), barcode, keyIdentifier);
@@ -136,14 +136,14 @@ export class SimulatedLibrary {
   async readTape(drive: string, barcode: string): Promise<{ tape: TapeRecord; server: ServerAddress }> {
     this.partitionOf(drive);
     const tape = this.state.tape(barcode);
-    if (!tape) throw new LibraryError('TAPE_UNKNOWN', `No tape ${barcode} was written by this library; check the barcode.`);
+    if (!tape) throw new LibraryError('TAPE_UNKNOWN', `No tape ${barcode} was written by this library; check the barcode.`, { params: { tape: barcode } });
     return this.firstAnswer(drive, `give the key ${tape.keyName} of tape ${barcode}`, async (conn) => {
       const answer = await conn.request([getKey(tape.keyName)]);
       const key = readKeyMaterial(conn.server, payloadOf(conn.server, answer.batchItems[0]));
       const ok = readsBack(key, tape, barcode, tape.keyIdentifier);
       key.fill(0);
       if (!ok) {
-        throw new LibraryError('TAPE_UNREADABLE', `${describeServer(conn.server)} gave a key named ${tape.keyName} that does not decrypt tape ${barcode}; the key is not the one the tape was written with.`);
+        throw new LibraryError('TAPE_UNREADABLE', `${describeServer(conn.server)} gave a key named ${tape.keyName} that does not decrypt tape ${barcode}; the key is not the one the tape was written with.`, { params: { tape: barcode, key: tape.keyName, server: describeServer(conn.server) } });
       }
       return { tape, server: conn.server };
     });
@@ -177,7 +177,7 @@ export class SimulatedLibrary {
         reasons.push((e as LibraryError).message);
       }
     }
-    throw new LibraryError('NO_SERVER', `No key server could ${what}: ${reasons.join(' ')}`);
+    throw new LibraryError('NO_SERVER', `No key server could ${what}: ${reasons.join(' ')}`, { params: { asked: what, reasons } });
   }
 
   /**
@@ -256,7 +256,7 @@ export class SimulatedLibrary {
 
   private requirePartition(partition: string): void {
     if (!this.config.partitions.some((p) => p.name === partition)) {
-      throw new LibraryError('PARTITION_UNKNOWN', `Partition ${partition} is not in ${this.config.file}; use one of ${this.config.partitions.map((p) => p.name).join(', ')}.`);
+      throw new LibraryError('PARTITION_UNKNOWN', `Partition ${partition} is not in ${this.config.file}; use one of ${this.config.partitions.map((p) => p.name).join(', ')}.`, { params: { partition } });
     }
   }
 }

@@ -63,7 +63,7 @@ export const discoverVersions = (): RequestBatchItem => item(Operation.DiscoverV
 /** The server refused an item: its own words, with the server named. */
 export class Refusal extends LibraryError {
   constructor(readonly server: ServerAddress, readonly resultReason: number | undefined, readonly serverMessage: string) {
-    super('SERVER_REFUSED', `${describeServer(server)} refused: ${serverMessage}`);
+    super('SERVER_REFUSED', `${describeServer(server)} refused: ${serverMessage}`, { params: { server: describeServer(server), reason: serverMessage } });
   }
 }
 

@@ -69,7 +69,7 @@ export class LibraryState {
       db.pragma('busy_timeout = 10000');
       db.exec(SCHEMA);
     } catch (e) {
-      throw new LibraryError('LIBRARY_STATE', `Cannot open the library's state in ${stateDir} (${describeFileError(e)}); give state_dir a folder the library can write.`, { cause: e });
+      throw new LibraryError('LIBRARY_STATE', `Cannot open the library's state in ${stateDir} (${describeFileError(e)}); give state_dir a folder the library can write.`, { cause: e, params: { folder: stateDir, reason: describeFileError(e) } });
     }
     return new LibraryState(db, world);
   }
@@ -90,7 +90,7 @@ export class LibraryState {
     } catch (e) {
       if ((e as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
         const other = this.db.prepare('SELECT barcode FROM tapes WHERE key_name = ?').pluck().get(t.keyName) as string | undefined;
-        throw new LibraryError('TAPE_UNREADABLE', `The key server gave key ${t.keyName} for tape ${t.barcode}, but tape ${other ?? '?'} already uses it; a key must never protect two tapes, so ${t.barcode} was not written.`, { cause: e });
+        throw new LibraryError('TAPE_UNREADABLE', `The key server gave key ${t.keyName} for tape ${t.barcode}, but tape ${other ?? '?'} already uses it; a key must never protect two tapes, so ${t.barcode} was not written.`, { cause: e, params: { tape: t.barcode, key: t.keyName } });
       }
       throw e;
     }

@@ -33,7 +33,7 @@ export function workloadBarcode(n: number): string {
 export async function runWorkload(lib: SimulatedLibrary, o: WorkloadOptions): Promise<WorkloadReport> {
   const drives = lib.encryptingDrives();
   if (drives.length < o.drives) {
-    throw new LibraryError('DRIVES', `Only ${drives.length} drives are in partitions with library-managed encryption; enable it on more partitions or ask for at most ${drives.length} drives.`);
+    throw new LibraryError('LIBRARY_DRIVES', `Only ${drives.length} drives are in partitions with library-managed encryption; enable it on more partitions or ask for at most ${drives.length} drives.`, { params: { available: drives.length } });
   }
   const first = lib.state.take('workload-tape', o.tapes);
   const barcodes = Array.from({ length: o.tapes }, (_, i) => workloadBarcode(first + i));

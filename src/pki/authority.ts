@@ -56,13 +56,14 @@ export function assertLibraryName(library: string): void {
     throw new CertificateError(
       'CERT_BAD_LIBRARY_NAME',
       `The library name "${library}" cannot be used: use 1 to 64 letters, digits, dots, dashes or underscores, starting with a letter or digit.`,
+      { params: { library } },
     );
   }
 }
 
 function validity(now: Date, days: number): { notBefore: Date; notAfter: Date } {
   if (!Number.isFinite(days) || days <= 0) {
-    throw new CertificateError('CERT_BAD_VALIDITY', `A certificate validity of ${days} days is not possible: give a positive number of days.`);
+    throw new CertificateError('CERT_BAD_VALIDITY', `A certificate validity of ${days} days is not possible: give a positive number of days.`, { params: { days } });
   }
   return { notBefore: new Date(now.getTime() - CLOCK_SKEW_MS), notAfter: new Date(now.getTime() + days * DAY_MS) };
 }

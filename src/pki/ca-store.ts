@@ -10,7 +10,7 @@ export async function readIfPresent(path: string): Promise<string | undefined> {
     return await readFile(path, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new CertificateError('CERT_READ', `Cannot read ${path}; check the appliance's data disk.`, { cause: err });
+    throw new CertificateError('CERT_READ', `Cannot read ${path}; check the appliance's data disk.`, { cause: err, params: { file: path } });
   }
 }
 
@@ -24,13 +24,14 @@ export async function loadCa(paths: TlsPaths): Promise<CertifiedKey | undefined>
   if (certPem === undefined) return undefined;
   const cert = parseCertificate(certPem);
   if (!cert?.ca) {
-    throw new CertificateError('CERT_CA_DAMAGED', `The appliance CA certificate ${paths.caCert} is damaged; restore the TLS folder from a backup.`);
+    throw new CertificateError('CERT_CA_DAMAGED', `The appliance CA certificate ${paths.caCert} is damaged; restore the TLS folder from a backup.`, { params: { file: paths.caCert } });
   }
   const keyPem = await readIfPresent(paths.caKey);
   if (keyPem === undefined || !keyMatchesCertificate(keyPem, cert)) {
     throw new CertificateError(
       'CERT_CA_KEY',
       `The appliance CA key ${paths.caKey} is missing or does not match ca.pem; restore the TLS folder from a backup.`,
+      { params: { file: paths.caKey } },
     );
   }
   return { certPem, keyPem };

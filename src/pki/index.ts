@@ -33,4 +33,4 @@ export {
   type RevokeResult,
 } from './register.js';
 export { RevocationWatch } from './revocation-watch.js';
-export { tlsPaths, type TlsPaths } from './tls-dir.js';
+export { tlsDirOf, tlsPaths, type TlsPaths } from './tls-dir.js';

@@ -60,20 +60,20 @@ export function removeBundleLeftovers(tlsDir: string): number {
 function assertWritableTarget(outFile: string): void {
   const existing = statOrUndefined(outFile);
   if (existing?.isDirectory()) {
-    throw new CertificateError('CERT_OUT_IS_FOLDER', `${outFile} is a folder; give --out a file name for the bundle, such as ${join(outFile, 'LIBRARY.tgz')}.`);
+    throw new CertificateError('CERT_OUT_IS_FOLDER', `${outFile} is a folder; give --out a file name for the bundle, such as ${join(outFile, 'LIBRARY.tgz')}.`, { params: { file: outFile } });
   }
   if (existing && !existing.isFile()) {
-    throw new CertificateError('CERT_OUT_NOT_FILE', `${outFile} is not a regular file; give --out a new file name for the bundle.`);
+    throw new CertificateError('CERT_OUT_NOT_FILE', `${outFile} is not a regular file; give --out a new file name for the bundle.`, { params: { file: outFile } });
   }
   const dir = dirname(outFile);
   const parent = statOrUndefined(dir);
   if (!parent?.isDirectory()) {
-    throw new CertificateError('CERT_OUT_NO_FOLDER', `The folder ${dir} does not exist; create it, or give --out a file in an existing folder.`);
+    throw new CertificateError('CERT_OUT_NO_FOLDER', `The folder ${dir} does not exist; create it, or give --out a file in an existing folder.`, { params: { folder: dir } });
   }
   try {
     accessSync(dir, constants.W_OK);
   } catch (err) {
-    throw new CertificateError('CERT_OUT_NOT_WRITABLE', `Cannot write in ${dir} (${describeFileError(err)}); give --out a file in a folder you can write.`, { cause: err });
+    throw new CertificateError('CERT_OUT_NOT_WRITABLE', `Cannot write in ${dir} (${describeFileError(err)}); give --out a file in a folder you can write.`, { cause: err, params: { folder: dir, reason: describeFileError(err) } });
   }
 }
 
@@ -83,7 +83,7 @@ function statOrUndefined(path: string) {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw new CertificateError('CERT_OUT_UNREADABLE', `Cannot look at ${path} (${describeFileError(err)}); give --out another file.`, { cause: err });
+    throw new CertificateError('CERT_OUT_UNREADABLE', `Cannot look at ${path} (${describeFileError(err)}); give --out another file.`, { cause: err, params: { file: path, reason: describeFileError(err) } });
   }
 }
 
@@ -126,6 +126,7 @@ export async function writeLibraryBundle(opts: WriteLibraryBundleOptions): Promi
     throw new CertificateError(
       'CERT_NO_CA',
       `There is no appliance CA in ${opts.tlsDir} yet; start the key service once, then make the library bundle.`,
+      { params: { tlsDir: opts.tlsDir } },
     );
   }
   const alreadyValid = validCertificatesOf(opts.tlsDir, opts.library, opts.now);
@@ -152,7 +153,7 @@ export async function writeLibraryBundle(opts: WriteLibraryBundleOptions): Promi
     writeFileDurable(opts.outFile, tgz, KEY_MODE);
   } catch (err) {
     forgetIssued(registered);
-    throw new CertificateError('CERT_OUT_WRITE', `Cannot write ${opts.outFile} (${describeFileError(err)}); nothing was written, give --out another place.`, { cause: err });
+    throw new CertificateError('CERT_OUT_WRITE', `Cannot write ${opts.outFile} (${describeFileError(err)}); nothing was written, give --out another place.`, { cause: err, params: { file: opts.outFile, reason: describeFileError(err) } });
   }
   return {
     outFile: opts.outFile,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { writeFileDurable } from '../util/durable-file.js';
 import { CLOCK_SKEW_MS, assertLibraryName } from './authority.js';
 import { CertificateError } from './errors.js';
-import { diskTroubleSentence } from '../util/disk-errors.js';
+import { diskTroubleOf, diskTroubleWords } from '../util/disk-errors.js';
 import { describeFileError } from '../util/file-errors.js';
 import { CERT_MODE, tlsPaths } from './tls-dir.js';
 
@@ -69,7 +69,7 @@ function listDir(dir: string): string[] {
     return readdirSync(dir).filter((name) => !name.startsWith('.'));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new CertificateError('CERT_REGISTER_READ', `Cannot read the certificate register ${dir}; check the appliance's data disk.`, { cause: err });
+    throw new CertificateError('CERT_REGISTER_READ', `Cannot read the certificate register ${dir}; check the appliance's data disk.`, { cause: err, params: { folder: dir } });
   }
 }
 
@@ -81,8 +81,8 @@ export function recordIssued(tlsDir: string, library: string, cert: X509Certific
   } catch (err) {
     const where = tlsPaths(tlsDir).issued;
     // Disk trouble is said as every command says it; nothing was issued, so "try again" holds.
-    const disk = diskTroubleSentence(err, where);
-    throw new CertificateError('CERT_REGISTER_WRITE', disk ?? `Cannot record the new certificate in ${where}: ${describeFileError(err)}.`, { cause: err });
+    const disk = diskTroubleOf(err, where);
+    throw new CertificateError('CERT_REGISTER_WRITE', disk ? diskTroubleWords(disk) : `Cannot record the new certificate in ${where}: ${describeFileError(err)}.`, { cause: err, params: disk ?? {} });
   }
   return file;
 }
@@ -178,7 +178,7 @@ function writeRevocation(tlsDir: string, rec: CertificateRecord, now: Date): Cer
   try {
     writeFileDurable(join(dir, `${serial}.json`), `${JSON.stringify(body)}\n`, CERT_MODE);
   } catch (err) {
-    throw new CertificateError('CERT_REVOKE_WRITE', `Cannot record the revocation in ${dir}: ${describeFileError(err)}; nothing was revoked.`, { cause: err });
+    throw new CertificateError('CERT_REVOKE_WRITE', `Cannot record the revocation in ${dir}: ${describeFileError(err)}; nothing was revoked.`, { cause: err, params: { folder: dir, reason: describeFileError(err) } });
   }
   return { ...rec, revokedAt: now };
 }
@@ -194,7 +194,7 @@ export function revokeCertificates(tlsDir: string, target: RevokeTarget, now: Da
   if ('serial' in target) {
     const serial = normalizeSerial(target.serial);
     if (!serial) {
-      throw new CertificateError('CERT_BAD_SERIAL', `"${target.serial}" is not a certificate serial: give the hexadecimal serial that "qkmcmds certs list" shows.`);
+      throw new CertificateError('CERT_BAD_SERIAL', `"${target.serial}" is not a certificate serial: give the hexadecimal serial that the list of certificates shows.`, { params: { serial: target.serial } });
     }
     chosen = all.filter((r) => normalizeSerial(r.serial) === serial);
     if (chosen.length === 0) chosen = [{ library: undefined, serial, issued: undefined, expires: undefined, registered: false, revokedAt: undefined }];
@@ -204,7 +204,8 @@ export function revokeCertificates(tlsDir: string, target: RevokeTarget, now: Da
     if (chosen.length === 0) {
       throw new CertificateError(
         'CERT_NONE_FOR_LIBRARY',
-        `The register holds no certificate of library ${target.library} ("qkmcmds certs list" shows those it holds); revoke an older one by its serial.`,
+        `The register holds no certificate of library ${target.library} (the list of certificates shows those it holds); revoke an older one by its serial.`,
+        { params: { library: target.library } },
       );
     }
   }

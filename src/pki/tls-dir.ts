@@ -1,6 +1,9 @@
 import { join } from 'node:path';
 
 /** Where each credential lives inside the appliance's TLS folder (`<dataDir>/tls`). */
+/** Where a data directory keeps the appliance CA and the register of library certificates. */
+export const tlsDirOf = (dataDir: string): string => join(dataDir, 'tls');
+
 export function tlsPaths(tlsDir: string) {
   return {
     caCert: join(tlsDir, 'ca.pem'),

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { type EngineTicketKind, TICKET_KINDS, type TicketCatalogue } from './ticket-catalogue.js';
 
 export type Severity = 'info' | 'warning' | 'error' | 'critical';
 
@@ -6,16 +7,27 @@ export interface Ticket {
   id: number;
   condition: string;
   severity: Severity;
+  /** The neutral text (for tickets of older code, the only words there are). */
   text: string;
+  /** For a ticket raised from the catalogue: its kind and parameters, for a front end to word it. */
+  kind: string | null;
+  params: unknown;
   openedAt: number;
   closedAt: number | null;
   open: boolean;
 }
 
-interface Row { id: number; condition: string; severity: Severity; text: string; opened_at: number; closed_at: number | null }
+/** Which kind of ticket a condition is, and the values its words use. */
+export interface TicketWording {
+  kind: string;
+  params: unknown;
+}
+
+interface Row { id: number; condition: string; severity: Severity; text: string; kind: string | null; params: string | null; opened_at: number; closed_at: number | null }
 
 const toTicket = (r: Row): Ticket => ({
   id: r.id, condition: r.condition, severity: r.severity, text: r.text,
+  kind: r.kind, params: r.params === null ? null : JSON.parse(r.params),
   openedAt: r.opened_at, closedAt: r.closed_at, open: r.closed_at === null,
 });
 
@@ -29,14 +41,21 @@ export class Tickets {
   private readonly closeStmt;
   constructor(private readonly db: Database.Database, private readonly now: () => number) {
     this.openStmt = db.prepare(
-      'INSERT INTO tickets (condition, severity, text, opened_at) VALUES (?, ?, ?, ?) ON CONFLICT (condition) WHERE closed_at IS NULL DO NOTHING',
+      'INSERT INTO tickets (condition, severity, text, kind, params, opened_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (condition) WHERE closed_at IS NULL DO NOTHING',
     );
     this.closeStmt = db.prepare('UPDATE tickets SET closed_at = ? WHERE condition = ? AND closed_at IS NULL');
   }
 
   /** Opens a ticket for `condition` unless one is already open; returns true if it opened one. */
-  open(condition: string, severity: Severity, text: string): boolean {
-    return this.openStmt.run(condition, severity, text, this.now()).changes === 1;
+  open(condition: string, severity: Severity, text: string, wording?: TicketWording): boolean {
+    const params = wording === undefined ? null : JSON.stringify(wording.params);
+    return this.openStmt.run(condition, severity, text, wording?.kind ?? null, params, this.now()).changes === 1;
+  }
+
+  /** Opens the ticket of a kind the catalogue knows, unless its condition is open already. */
+  raise<K extends EngineTicketKind>(kind: K, params: TicketCatalogue[K]): boolean {
+    const k = TICKET_KINDS[kind];
+    return this.open(k.condition(params), k.severity, k.neutral(params), { kind, params });
   }
 
   /** Closes the open ticket for `condition`, if any. */

@@ -1,6 +1,7 @@
 import { NO_DRIVE } from '../../drivers/cdrom/contract.js';
 import type { DiskInfo } from '../../drivers/disks/contract.js';
 import type { LedState } from '../../drivers/leds/contract.js';
+import { type UsbDevice, describeUsbDevice, usbRole } from '../../drivers/usb/contract.js';
 import type { HardwareHost } from '../hardware/start.js';
 import type { BayCondition } from '../agent/health.js';
 import { HW_PREFIX } from '../agent/desired-tickets.js';
@@ -13,7 +14,10 @@ export interface StatusTicket {
   condition: string;
   severity: string;
   open: boolean;
+  /** The agent's neutral words; a front end may word it from `kind` and `params` instead. */
   text: string;
+  kind: string | null;
+  params: unknown;
   openedAt: number;
   closedAt: number | null;
 }
@@ -41,6 +45,13 @@ export interface HwStatus {
   disks: (DiskInfo & { condition: BayCondition | null })[];
   /** The CD drive; `present: false` on a box without one. `media` is null with no disc or the tray open. */
   cd: { present: boolean; trayOpen: boolean | null; media: { label: string | null; sizeBytes: number | null } | null; busy: boolean };
+  /**
+   * What is plugged into the USB ports. A device's `role` says what the box makes of it:
+   * `update-source` (a CD/DVD drive, which the update system reads), `console` (a
+   * USB-serial adapter, a console line), or null. `unavailable` says why none can be
+   * listed on this machine; null when they can.
+   */
+  usb: { devices: (UsbDevice & { role: 'update-source' | 'console' | null; line: string })[]; unavailable: string | null };
   tickets: StatusTicket[];
   agent: { profile: string; running: boolean; at: number | null; passes: number; serverError: boolean; blind: string[]; drivers: Record<string, unknown> };
 }
@@ -79,7 +90,11 @@ export function hwStatus(host: HardwareHost, tickets: TicketStore): HwStatus {
     },
     disks: (snap?.disks ?? []).map((d) => ({ ...d, condition: snap?.health?.bays[d.bay]?.condition ?? null })),
     cd: snap?.cd ? { present: snap.cd.present, trayOpen: snap.cd.trayOpen, media: snap.cd.media, busy: snap.cd.busy } : { ...NO_DRIVE },
-    tickets: shown.map((t) => ({ id: t.id, condition: t.condition, severity: t.severity, open: t.open, text: t.text, openedAt: t.openedAt, closedAt: t.closedAt })),
+    usb: {
+      devices: (snap?.usb ?? []).map((d) => ({ ...d, role: usbRole(d), line: describeUsbDevice(d) })),
+      unavailable: snap?.usbUnavailable ?? null,
+    },
+    tickets: shown.map((t) => ({ id: t.id, condition: t.condition, severity: t.severity, open: t.open, text: t.text, kind: t.kind, params: t.params, openedAt: t.openedAt, closedAt: t.closedAt })),
     agent: {
       profile: host.profile,
       running: host.agent !== null,

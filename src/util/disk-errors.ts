@@ -1,26 +1,46 @@
 import { statfsSync } from 'node:fs';
 import path from 'node:path';
 
+/** What a failure says about the disk under it, as values a front end words. */
+export interface DiskTrouble {
+  trouble: 'full' | 'quota' | 'read-only' | 'io';
+  /** The path the failure names, else the one the caller was working on. */
+  at: string;
+  /** What to do once the disk is fixed, when not simply "try again". */
+  retry?: string;
+}
+
 /**
- * What a failure says about the disk under it, as one sentence for the user: a full disk,
- * a used-up quota, a read-only file system or an I/O error. Undefined when it is none of
- * these. SQLite reports some of them only as "disk I/O error", so that code is told apart
- * from a full disk by asking the file system how much space is left.
+ * A full disk, a used-up quota, a read-only file system or an I/O error under a failure;
+ * undefined when it is none of these. SQLite reports some of them only as "disk I/O
+ * error", so that code is told apart from a full disk by asking the file system how much
+ * space is left.
  */
-export function diskTroubleSentence(e: unknown, fallbackPath: string | undefined): string | undefined {
+export function diskTroubleOf(e: unknown, fallbackPath: string | undefined): DiskTrouble | undefined {
   const { codes, path: found } = codesOf(e);
   const where = found ?? fallbackPath;
   const at = where ?? 'this data';
   const has = (...names: string[]) => names.some((n) => codes.has(n));
-  if (has('ENOSPC', 'SQLITE_FULL') || (ioError(codes) && nearlyFull(where))) {
-    return `The disk holding ${at} is full; free some space there and try again.`;
-  }
-  if (has('EDQUOT')) return `The disk quota for ${at} is used up; free some space there or raise the quota, and try again.`;
-  if (has('EROFS')) return `${at} is on a read-only file system; remount it read-write (or use another place) and try again.`;
-  if (ioError(codes)) {
-    return `The disk holding ${at} reported an input/output error; check the disks (qkmcmds hw status) and the system log before you try again.`;
-  }
+  if (has('ENOSPC', 'SQLITE_FULL') || (ioError(codes) && nearlyFull(where))) return { trouble: 'full', at };
+  if (has('EDQUOT')) return { trouble: 'quota', at };
+  if (has('EROFS')) return { trouble: 'read-only', at };
+  if (ioError(codes)) return { trouble: 'io', at };
   return undefined;
+}
+
+/** One sentence for the user; `checkDisks` says how this reader checks the disks, if it has a way. */
+export function diskTroubleWords(t: DiskTrouble, checkDisks?: string): string {
+  const retry = t.retry ?? 'try again';
+  switch (t.trouble) {
+    case 'full':
+      return `The disk holding ${t.at} is full; free some space there and ${retry}.`;
+    case 'quota':
+      return `The disk quota for ${t.at} is used up; free some space there or raise the quota, and ${retry}.`;
+    case 'read-only':
+      return `${t.at} is on a read-only file system; remount it read-write (or use another place) and ${retry}.`;
+    case 'io':
+      return `The disk holding ${t.at} reported an input/output error; check the disks${checkDisks ? ` (${checkDisks})` : ''} and the system log before you ${retry}.`;
+  }
 }
 
 /** True when a failure (or one it was caused by) is a full disk or a used-up quota. */

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { reconcile } from '../../src/agent/reconcile.js';
 import type { KeyEngine } from '../../src/engine/key-engine.js';
+import { worded } from '../../src/ras/ticket-catalogue.js';
 import { openEngine, removeDir, tempDir, testWorld } from '../helpers/engine.js';
 
 let dir: string;
@@ -16,8 +17,8 @@ afterEach(() => {
   removeDir(dir);
 });
 
-const missing = { condition: 'hw:disk-missing:bay1', severity: 'error' as const, text: 'Bay 1 is empty; insert a disk.' };
-const hot = { condition: 'hw:temperature-high:bay0', severity: 'warning' as const, text: 'Too hot; check the fans.' };
+const missing = { condition: 'hw:disk-missing:bay1', severity: 'error' as const, text: 'Bay 1 is empty; insert a disk.', wording: worded('disk-missing', { bay: 1, lastSerial: null }) };
+const hot = { condition: 'hw:temperature-high:bay0', severity: 'warning' as const, text: 'Too hot; check the fans.', wording: worded('temperature-high', { bay: 0, serial: 'S0', temperatureC: 61 }) };
 
 describe('ticket reconciliation', () => {
   it('opens once, closes when the condition clears, keeps history, and reopens a new ticket next time', () => {
@@ -35,6 +36,8 @@ describe('ticket reconciliation', () => {
       ['hw:disk-missing:bay1', true],
     ]);
     expect(all[0]!.closedAt! - all[0]!.openedAt).toBe(2000);
+    // Stored with its kind and parameters, for a front end to word it its own way.
+    expect([all[1]!.kind, all[1]!.params, all[1]!.text]).toEqual(['temperature-high', { bay: 0, serial: 'S0', temperatureC: 61 }, 'Too hot; check the fans.']);
   });
 
   it('leaves other subsystems\' tickets alone', () => {

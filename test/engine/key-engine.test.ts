@@ -3,7 +3,20 @@ import type { KeyEngine } from '../../src/engine/key-engine.js';
 import { KEY_NAME_PATTERN } from '../../src/engine/names.js';
 import { SCHEMA_VERSION } from '../../src/engine/schema.js';
 import { checkKeystore } from '../../src/engine/integrity.js';
+import { terminalSentence, terminalTicket } from '../../src/cli/words.js';
+import { QkmError } from '../../src/errors.js';
 import { openEngine, removeDir, tempDir } from '../helpers/engine.js';
+
+/** The error `fn` throws: what each front end words. */
+function thrown(fn: () => unknown): QkmError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof QkmError) return e;
+    throw e;
+  }
+  throw new Error('expected a refusal');
+}
 
 let dir: string;
 let engine: KeyEngine;
@@ -68,7 +81,9 @@ describe('allocation', () => {
   });
 
   it('refuses a library with no set, and says what to do', async () => {
-    expect(() => engine.allocate({ library: 'NOPE', tape: 'T1' })).toThrow(/Library NOPE has no key set on this server; generate one with/);
+    const e = thrown(() => engine.allocate({ library: 'NOPE', tape: 'T1' }));
+    expect(e.message).toMatch(/^Library NOPE has no key set on this server; generate one for it/);
+    expect(terminalSentence(e)).toMatch(/Library NOPE has no key set on this server; generate one with "qkmcmds keys generate --library NOPE/);
   });
 
   it('opens the 80 % ticket once and the exhausted ticket when none are left', async () => {
@@ -78,7 +93,7 @@ describe('allocation', () => {
     engine.allocate({ library: 'LIB1', tape: 'T51' });
     const open = engine.tickets.list({ openOnly: true });
     expect(open.map((t) => t.condition)).toEqual(['keys-depleted:LIB1']);
-    expect(open[0]!.text).toMatch(/qkmcmds keys generate --library LIB1 --class i500/);
+    expect(terminalTicket(open[0]!).text).toMatch(/qkmcmds keys generate --library LIB1 --class i500/);
     for (let i = 52; i < 64; i++) engine.allocate({ library: 'LIB1', tape: `T${i}` });
     expect(engine.tickets.list({ openOnly: true }).map((t) => t.condition)).toEqual(['keys-depleted:LIB1', 'keys-exhausted:LIB1']);
     expect(() => engine.allocate({ library: 'LIB1', tape: 'T64' })).toThrow(/no unused keys left/);
@@ -94,7 +109,7 @@ describe('allocation', () => {
     dir = tempDir();
     engine = openEngine(dir, { requireBackup: true });
     engine.generate('LIB1', 'i500');
-    expect(() => engine.allocate({ library: 'LIB1', tape: 'T1' })).toThrow(/not in any backup yet; run "qkmcmds backup"/);
+    expect(terminalSentence(thrown(() => engine.allocate({ library: 'LIB1', tape: 'T1' })))).toMatch(/not in any backup yet; run "qkmcmds backup"/);
     expect(engine.tickets.list({ openOnly: true }).map((t) => t.condition)).toEqual(['backup-needed']);
     expect(engine.status()[0]).toMatchObject({ pendingBackup: 64 });
     const sets = engine.store.db.prepare('SELECT id FROM key_sets').pluck().all() as number[];

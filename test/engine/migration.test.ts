@@ -155,3 +155,30 @@ describe('schema migration 3: AES-GCM records re-sealed encrypt-then-MAC', () =>
     expect(first.stdout).toMatch(/LIBA/);
   });
 });
+
+describe('schema migration 5: tickets keep their kind and parameters', () => {
+  // What qkm before schema 5 stored: finished text only, worded for the terminal.
+  const OLD_TEXT = 'Library LIBA has used 40 of its 50 keys on this server (80 % or more); generate a new set with "qkmcmds keys generate --library LIBA --class i500", then take a backup.';
+
+  it('a ticket stored by older code keeps its text; one raised now stores its kind and parameters and the terminal words it', () => {
+    const db = new Database(path.join(dir, KEYSTORE_LINK, DB_FILE));
+    db.prepare("INSERT INTO tickets (condition, severity, text, opened_at) VALUES ('keys-depleted:LIBA', 'warning', ?, 0)").run(OLD_TEXT);
+    db.close();
+    const engine = open();
+    try {
+      expect(engine.tickets.raise('sync-needed', { library: 'LIBA' })).toBe(true);
+      expect(engine.tickets.list().map((t) => [t.condition, t.kind, t.params])).toEqual([
+        ['keys-depleted:LIBA', null, null],
+        ['sync-needed:LIBA', 'sync-needed', { library: 'LIBA' }],
+      ]);
+    } finally {
+      engine.store.close();
+    }
+    const r = qkmcmds(['--data-dir', dir, 'tickets'], { QKM_SERVER_SERIAL: expected.serial });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.split('\n').filter((l) => l.startsWith('    '))).toEqual([
+      `    ${OLD_TEXT}`,
+      '    The keystore was restored from a backup; library LIBA gets no new keys until it is synchronised: run "qkmcmds sync --last-key NAME" with the name of the last key the library used.',
+    ]);
+  });
+});

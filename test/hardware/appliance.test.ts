@@ -87,7 +87,7 @@ function memoryTickets() {
     all,
     open(condition: string, severity: Ticket['severity'], text: string) {
       if (all.some((t) => t.open && t.condition === condition)) return false;
-      all.push({ id: all.length + 1, condition, severity, text, openedAt: 0, closedAt: null, open: true });
+      all.push({ id: all.length + 1, condition, severity, text, kind: null, params: null, openedAt: 0, closedAt: null, open: true });
       return true;
     },
     close(condition: string) {

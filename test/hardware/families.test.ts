@@ -1,43 +1,11 @@
-import { Writable } from 'node:stream';
-import path from 'node:path';
-import { pino } from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { PassReport } from '../../src/agent/agent.js';
-import { loadConfig, PACKAGE_ROOT } from '../../src/config/config.js';
-import type { KeyEngine } from '../../src/engine/key-engine.js';
+import { loadConfig } from '../../src/config/config.js';
 import { FAMILIES, type FamilyRegistry } from '../../src/hardware/families.js';
-import { startHardware, type HardwareHost } from '../../src/hardware/start.js';
-import { openEngine, removeDir, tempDir } from '../helpers/engine.js';
+import { startHardware } from '../../src/hardware/start.js';
+import { applianceConfig, captureLog, hardwareBed } from './bed.js';
 
-/** The shipped appliance profile, with no tool allowed to run (this machine's disks are not ours). */
-const applianceConfig = (root: string) =>
-  loadConfig({ configFile: path.join(PACKAGE_ROOT, 'config', 'appliance.toml'), env: { QKM_HARDWARE_RUN_COMMANDS: 'false', QKM_HARDWARE_ROOT: root } });
-
-/** A real pino logger whose lines land in an array. */
-function captureLog() {
-  const lines: { level: number; msg: string; driver?: string }[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const l of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(l));
-      done();
-    },
-  });
-  return { log: pino({ level: 'info' }, sink), lines };
-}
-
-let dir: string;
-let engine: KeyEngine;
-let host: HardwareHost | undefined;
-beforeEach(() => {
-  dir = tempDir('qkm-families-');
-  engine = openEngine(dir);
-});
-afterEach(async () => {
-  await host?.stop();
-  host = undefined;
-  engine.store.close();
-  removeDir(dir);
-});
+const bed = hardwareBed('qkm-families-');
 
 describe('device families from the registry', () => {
   it('a backend whose native addon is missing: the agent still starts, one line says which driver and why, and that family goes blind with its ticket', async () => {
@@ -60,7 +28,7 @@ describe('device families from the registry', () => {
       },
     };
     const { log, lines } = captureLog();
-    host = await startHardware(applianceConfig(dir), engine.tickets, log, families);
+    const host = (bed.host = await startHardware(applianceConfig(bed.dir), bed.engine.tickets, log, families));
     expect(host.agent).not.toBeNull();
     // Only the backend the configuration selects is imported.
     expect(loaded).toEqual(['md']);
@@ -80,13 +48,13 @@ describe('device families from the registry', () => {
       });
     });
     expect(agent.snapshot().drivers.raid.lastError).toBe(unavailable[0]!.msg);
-    const open = engine.tickets.list({ openOnly: true }).map((t) => t.condition);
+    const open = bed.engine.tickets.list({ openOnly: true }).map((t) => t.condition);
     expect(open).toContain('hw:driver-blind:raid');
   });
 
   it('the simulated appliance gives every family its device', async () => {
     const { log, lines } = captureLog();
-    host = await startHardware(loadConfig({ env: { QKM_PATHS_DATA_DIR: dir } }), engine.tickets, log);
+    const host = (bed.host = await startHardware(loadConfig({ env: { QKM_PATHS_DATA_DIR: bed.dir } }), bed.engine.tickets, log));
     expect(host.profile).toBe('sim');
     const s = host.agent!.snapshot();
     expect(s.raid?.state).toBe('clean');

@@ -34,8 +34,7 @@ export interface KmipMessageErrorDetails {
   cause?: unknown;
 }
 
-export class KmipMessageError extends QkmError {
-  declare readonly code: KmipMessageErrorCode;
+export class KmipMessageError extends QkmError<KmipMessageErrorCode> {
   readonly resultReason: number;
   readonly protocolVersion: ProtocolVersion | undefined;
   readonly operation: number | undefined;

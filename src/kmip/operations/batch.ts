@@ -97,7 +97,7 @@ function notSupported(operation: number, ctx: OperationContext): OperationError 
   const name = operationName(operation);
   return new OperationError('NOT_SUPPORTED', known
     ? `${name} does not exist in KMIP ${formatVersion(ctx.version)}; it came in ${formatVersion(known.since)}.`
-    : `This server does not perform the operation ${name}.`);
+    : `This server does not perform the operation ${name}.`, { params: { operation: name } });
 }
 
 function operationName(operation: number): string {

@@ -22,7 +22,7 @@ export const check: OperationSpec = {
       const stored = ctx.objects.attributes(ctx.library, uid).find((a) => a.name === 'Cryptographic Usage Mask');
       const mask = stored?.value.type === 'Integer' ? stored.value.value : DEFAULT_USAGE_MASK;
       if ((wanted & mask) !== wanted) {
-        throw new OperationError('USAGE_MASK', `The key ${uid} does not allow the uses asked for (mask ${wanted}; it allows ${mask}).`);
+        throw new OperationError('USAGE_MASK', `The key ${uid} does not allow the uses asked for (mask ${wanted}; it allows ${mask}).`, { params: { uid, wanted, allowed: mask } });
       }
     }
     return { payload: [uidItem(uid)] };

@@ -61,7 +61,7 @@ export class OperationContext {
   /** The calling library, as its certificate names it. */
   get library(): string {
     if (!LIBRARY_NAME_PATTERN.test(this.caller)) {
-      throw new OperationError('BAD_LIBRARY', `The client certificate names ${quoteClientValue(this.caller)}, which is not a library name this server can keep keys for.`);
+      throw new OperationError('BAD_LIBRARY', `The client certificate names ${quoteClientValue(this.caller)}, which is not a library name this server can keep keys for.`, { params: { library: this.caller } });
     }
     return this.caller;
   }

@@ -16,7 +16,7 @@ export const create: OperationSpec = {
   run(payload, ctx) {
     const objectType = requiredField(payload, Tag.ObjectType, 'Enumeration');
     if (objectType !== ObjectType.SymmetricKey) {
-      throw new OperationError('OBJECT_TYPE', `This server creates symmetric keys only (Object Type ${ObjectType.SymmetricKey}), not Object Type ${objectType}.`);
+      throw new OperationError('OBJECT_TYPE', `This server creates symmetric keys only (Object Type ${ObjectType.SymmetricKey}), not Object Type ${objectType}.`, { params: { objectType } });
     }
     const attributes = requestAttributes(payload, ctx.version);
     const object = ctx.objects.create(ctx.library, { tape: tapeFor(attributes), attributes });

@@ -4,16 +4,17 @@
  * Only, ...) and retired some 1.x ones (Illegal Operation), so a refusal names its
  * reason per version family, and a 1.x client never receives a number it cannot know.
  */
-import { QkmError, isQkmError } from '../../errors.js';
+import { type ErrorCode, QkmError, isQkmError, sentenceOf } from '../../errors.js';
 import { boundText } from '../../util/bounded-text.js';
 import { isKmipMessageError } from '../messages/index.js';
 import { ResultReason as R } from '../ttlv/index.js';
 import type { ProtocolVersion } from '../messages/index.js';
+import { KMIP_WORDS } from './words.js';
 
 /** [reason for 1.x, reason for 2.x] */
 type Reasons = readonly [number, number];
 
-const BY_CODE: Record<string, Reasons> = {
+const BY_CODE: { readonly [C in ErrorCode]?: Reasons } = {
   // object store (src/engine/object-errors.ts)
   OBJECT_NOT_FOUND: [R.ItemNotFound, R.ItemNotFound],
   OBJECT_DESTROYED: [R.ItemNotFound, R.ObjectDestroyed],
@@ -27,7 +28,7 @@ const BY_CODE: Record<string, Reasons> = {
   ATTRIBUTE_LIMIT: [R.InvalidField, R.ServerLimitExceeded],
   MATERIAL_INVALID: [R.InvalidField, R.InvalidField],
   // key engine: a library with no usable key. No reason says "no keys yet", so General
-  // Failure, with the Result Message naming the cause and the ticket.
+  // Failure, with the Result Message naming the cause, the ticket and whom to ask (words.ts).
   NO_KEY_SET: [R.GeneralFailure, R.GeneralFailure],
   KEYS_PENDING_BACKUP: [R.GeneralFailure, R.GeneralFailure],
   NEEDS_SYNC: [R.GeneralFailure, R.GeneralFailure],
@@ -59,12 +60,7 @@ export type OperationErrorCode =
   | 'BAD_LIBRARY';
 
 /** A request an operation understands but refuses. */
-export class OperationError extends QkmError {
-  declare readonly code: OperationErrorCode;
-  constructor(code: OperationErrorCode, message: string) {
-    super(code, message);
-  }
-}
+export class OperationError<C extends OperationErrorCode = OperationErrorCode> extends QkmError<C> {}
 
 export interface Failure {
   resultReason: number;
@@ -84,7 +80,7 @@ export function failureOf(e: unknown, version: ProtocolVersion): Failure {
   if (isKmipMessageError(e)) return { resultReason: e.resultReason, resultMessage: boundText(e.message, RESULT_MESSAGE_MAX), expected: true };
   if (isQkmError(e)) {
     const reasons = BY_CODE[e.code];
-    if (reasons) return { resultReason: version.major >= 2 ? reasons[1] : reasons[0], resultMessage: boundText(e.message, RESULT_MESSAGE_MAX), expected: e.code !== 'KEY_RECORD_DAMAGED' };
+    if (reasons) return { resultReason: version.major >= 2 ? reasons[1] : reasons[0], resultMessage: boundText(sentenceOf(e, KMIP_WORDS), RESULT_MESSAGE_MAX), expected: e.code !== 'KEY_RECORD_DAMAGED' };
   }
   return { resultReason: R.GeneralFailure, resultMessage: 'The server failed to carry out this operation; the administrator will find the cause in its log.', expected: false };
 }

@@ -13,7 +13,7 @@ export const get: OperationSpec = {
     const uid = ctx.uniqueIdentifier(payload);
     const format = field(payload, Tag.KeyFormatType, 'Enumeration') ?? KeyFormatType.Raw;
     if (format !== KeyFormatType.Raw && format !== KeyFormatType.TransparentSymmetricKey) {
-      throw new OperationError('KEY_FORMAT', `Key Format Type ${format} is not supported for symmetric keys; ask for Raw or Transparent Symmetric Key.`);
+      throw new OperationError('KEY_FORMAT', `Key Format Type ${format} is not supported for symmetric keys; ask for Raw or Transparent Symmetric Key.`, { params: { format } });
     }
     if (findChild(payload, Tag.KeyWrappingSpecification)) {
       throw new OperationError('FEATURE', 'This server does not wrap keys on Get; the mutually authenticated TLS connection protects them.');

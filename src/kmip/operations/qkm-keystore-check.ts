@@ -22,7 +22,7 @@ export function isKeystoreCheck(request: RequestMessage): boolean {
 export async function keystoreCheckItem(item: RequestBatchItem, library: string, store: Keystore, version: ProtocolVersion): Promise<ResponseBatchItem> {
   try {
     if (!LIBRARY_NAME_PATTERN.test(library)) {
-      throw new OperationError('BAD_LIBRARY', 'The Config Test answers tape libraries only, and this client certificate names none.');
+      throw new OperationError('BAD_LIBRARY', 'The Config Test answers tape libraries only, and this client certificate names none.', { params: { library } });
     }
     const report = await checkKeystore(store);
     return {

@@ -12,7 +12,7 @@ export const register: OperationSpec = {
   run(payload, ctx) {
     const objectType = requiredField(payload, Tag.ObjectType, 'Enumeration');
     if (objectType !== ObjectType.SymmetricKey) {
-      throw new OperationError('OBJECT_TYPE', `This server keeps symmetric keys only, not Object Type ${objectType}.`);
+      throw new OperationError('OBJECT_TYPE', `This server keeps symmetric keys only, not Object Type ${objectType}.`, { params: { objectType } });
     }
     const key = findChild(payload, Tag.SymmetricKey);
     if (key?.type !== 'Structure') throw invalidField('Register of a symmetric key needs its Symmetric Key structure');
@@ -45,7 +45,7 @@ function keyMaterial(block: Parameters<typeof findChild>[0], format: number): Bu
     if (k?.type === 'ByteString') return Buffer.from(k.value);
   }
   if (format !== KeyFormatType.Raw && format !== KeyFormatType.TransparentSymmetricKey) {
-    throw new OperationError('KEY_FORMAT', `Key Format Type ${format} is not supported; use Raw or Transparent Symmetric Key.`);
+    throw new OperationError('KEY_FORMAT', `Key Format Type ${format} is not supported; use Raw or Transparent Symmetric Key.`, { params: { format } });
   }
   throw invalidField('the Key Material does not match its Key Format Type');
 }

@@ -1,0 +1,106 @@
+import type { Severity } from './tickets.js';
+
+/**
+ * Every kind of ticket the engine raises, with the values its words use. A ticket stores
+ * its kind and parameters beside a neutral text, and each front end that shows tickets
+ * words it for its reader (see TicketWords); the neutral text serves the log and any
+ * front end with no words of its own, and names no command line.
+ */
+export interface TicketCatalogue extends EngineTickets, HardwareTickets {}
+
+/** The engine's tickets: raised by kind (Tickets.raise), with their neutral words here. */
+export interface EngineTickets {
+  /** A library asked for a tape's key and has no key set here. */
+  'no-key-set': { library: string };
+  /** `waiting`: a library was refused keys for it (rather than keys were just generated). */
+  'backup-needed': { library: string; waiting?: true };
+  'sync-needed': { library: string };
+  'keys-depleted': { library: string; keyClass: string; used: number; total: number; percent: number };
+  'keys-exhausted': { library: string; keyClass: string };
+}
+
+/**
+ * The hardware agent's tickets (src/agent/desired-tickets.ts, replacement.ts), whose
+ * neutral words are written where the agent decides them; `serial` is null when the
+ * disk did not say.
+ */
+export interface HardwareTickets {
+  'disk-failed': { bay: number; serial: string | null };
+  'rebuild-failed': { bay: number; serial: string | null };
+  'disk-missing': { bay: number; lastSerial: string | null };
+  'bay-empty-long': { bay: number };
+  'smart-failing': { bay: number; serial: string | null };
+  'temperature-high': { bay: number; serial: string | null; temperatureC: number | null };
+  'rebuild-started': { bay: number; serial: string | null };
+  'rebuild-progress': { bay: number; serial: string | null; percent: number };
+  'rebuild-finished': { bay: number; serial: string | null };
+  'disks-out': { count: number };
+  'degraded-at-boot': { array: string };
+  'driver-blind': { family: string };
+  /** `byHand`: the shell commands that add the disk by hand. */
+  'readd-waiting': { bay: number; serial: string | null; array: string; byHand: string };
+  'readd-not-blank': { bay: number; serial: string | null; found: string; disk: string };
+  'readd-failed': { bay: number; array: string; reason: string; byHand: string };
+}
+
+export type TicketKind = keyof TicketCatalogue;
+export type EngineTicketKind = keyof EngineTickets;
+
+/** A ticket's kind and parameters, checked against the catalogue, to store beside its text. */
+export function worded<K extends TicketKind>(kind: K, params: TicketCatalogue[K]): { kind: K; params: TicketCatalogue[K] } {
+  return { kind, params };
+}
+
+interface KindEntry<K extends EngineTicketKind> {
+  severity: Severity;
+  /** At most one ticket is open per condition. */
+  condition: (p: TicketCatalogue[K]) => string;
+  neutral: (p: TicketCatalogue[K]) => string;
+}
+
+export const TICKET_KINDS: { readonly [K in EngineTicketKind]: KindEntry<K> } = {
+  'no-key-set': {
+    severity: 'error',
+    condition: (p) => `no-key-set:${p.library}`,
+    neutral: (p) => `Library ${p.library} asked for a key to write a tape, but has no key set on this server; generate one for it, then take a backup.`,
+  },
+  'backup-needed': {
+    severity: 'warning',
+    condition: () => 'backup-needed',
+    neutral: (p) => p.waiting
+      ? `Library ${p.library} is waiting for keys that no backup holds yet; take a backup and copy both files off the server.`
+      : `New keys were generated for library ${p.library} and no backup holds them yet; take a backup and copy both files off the server before the keys can be used.`,
+  },
+  'sync-needed': {
+    severity: 'error',
+    condition: (p) => `sync-needed:${p.library}`,
+    neutral: (p) => `The keystore was restored from a backup; library ${p.library} gets no new keys until it is synchronised with the name of the last key the library used.`,
+  },
+  'keys-depleted': {
+    severity: 'warning',
+    condition: (p) => `keys-depleted:${p.library}`,
+    neutral: (p) => `Library ${p.library} has used ${p.used} of its ${p.total} keys on this server (${p.percent} % or more); generate a new set of ${p.keyClass} keys for it, then take a backup.`,
+  },
+  'keys-exhausted': {
+    severity: 'error',
+    condition: (p) => `keys-exhausted:${p.library}`,
+    neutral: (p) => `Library ${p.library} has no unused keys left on this server and cannot encrypt new tapes here; generate a new set of ${p.keyClass} keys for it now, then back up both servers.`,
+  },
+};
+
+/** A ticket as a front end words it: its kind and parameters when the engine stored them. */
+export interface Wordable {
+  text: string;
+  kind: string | null;
+  params: unknown;
+}
+
+/** A front end's own words for some kinds of ticket, checked against the catalogue. */
+export type TicketWords = { readonly [K in TicketKind]?: (params: TicketCatalogue[K]) => string };
+
+/** What a front end shows for a ticket: its words for the kind, else the stored text (all a ticket of older code has). */
+export function ticketText(t: Wordable, words: TicketWords): string {
+  if (t.kind === null || t.params === null || !(t.kind in words)) return t.text;
+  const say = words[t.kind as TicketKind] as ((params: unknown) => string) | undefined;
+  return say ? say(t.params) : t.text;
+}

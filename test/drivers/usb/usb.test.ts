@@ -1,0 +1,82 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FileRoot } from '../../../drivers/file-root.js';
+import { SimUsb } from '../../../drivers/usb/sim.js';
+import { SysfsUsb } from '../../../drivers/usb/sysfs.js';
+import { fixturePath, makeTempRoot, removeTempRoot } from '../helpers.js';
+import { usbContract } from './contract.js';
+
+const DEVICES = 'sys/bus/usb/devices';
+
+usbContract('sim', async () => {
+  const backend = new SimUsb();
+  return {
+    backend,
+    hears: true,
+    plug: async (kind) => backend.plug(kind).busPath,
+    unplug: async (port) => void backend.unplug(port),
+    done: () => backend.close(),
+  };
+});
+
+/**
+ * sysfs on the recorded trees: both machines' device folders are copied under one
+ * root, and plugging a device is what the kernel does, its links appearing in
+ * /sys/bus/usb/devices (and going on unplug).
+ */
+usbContract('sysfs', async () => {
+  const root = await makeTempRoot('qkm-usb-');
+  await fs.mkdir(path.join(root, DEVICES), { recursive: true });
+  const sources = { 'cd-dvd': ['onda-virtual-cdrom', '1-4'], 'usb-serial': ['ftdi-and-modem', '3-2'] } as const;
+  for (const [fixture] of Object.values(sources)) await fs.cp(path.join(fixturePath('usb', fixture), 'sys/devices'), path.join(root, 'sys/devices'), { recursive: true, verbatimSymlinks: true });
+  return {
+    backend: new SysfsUsb({ root: new FileRoot(root) }),
+    hears: false,
+    plug: async (kind) => {
+      const [fixture, device] = sources[kind];
+      const links = (await fs.readdir(path.join(fixturePath('usb', fixture), DEVICES))).filter((n) => n === device || n.startsWith(`${device}:`));
+      for (const l of links) await fs.symlink(await fs.readlink(path.join(fixturePath('usb', fixture), DEVICES, l)), path.join(root, DEVICES, l));
+      return device;
+    },
+    unplug: async (device) => {
+      for (const l of await fs.readdir(path.join(root, DEVICES))) if (l === device || l.startsWith(`${device}:`)) await fs.unlink(path.join(root, DEVICES, l));
+    },
+    done: () => removeTempRoot(root),
+  };
+});
+
+describe('sysfs USB backend on recorded machines', () => {
+  const list = (fixture: string) => new SysfsUsb({ root: new FileRoot(fixturePath('usb', fixture)) }).list();
+
+  it('a laptop with an FTDI serial cable and a 3G modem: every device but the hubs, each for what it is', async () => {
+    const devices = await list('ftdi-and-modem');
+    expect(devices.map((d) => [d.busPath, `${d.vendorId}:${d.productId}`, d.kind, d.node])).toEqual([
+      ['1-1.2', '0461:4d22', 'other', null],
+      ['1-1.3', '147e:2020', 'other', null],
+      ['1-1.4', '0a5c:21e6', 'other', null],
+      ['1-1.6', '5986:0266', 'other', null],
+      ['3-2', '0403:6010', 'usb-serial', '/dev/ttyUSB0'],
+      ['3-4', '0bdb:1926', 'usb-serial', '/dev/ttyACM0'],
+    ]);
+    expect(devices.find((d) => d.busPath === '3-2')).toMatchObject({
+      manufacturer: 'FTDI', product: 'USB <-> Serial Cable', serial: 'FTWXDZV0',
+      interfaces: [{ cls: 0xff, subclass: 0xff, protocol: 0xff }, { cls: 0xff, subclass: 0xff, protocol: 0xff }],
+    });
+  });
+
+  it('a mobile broadband stick showing its CD-ROM: a CD/DVD drive at /dev/sr1, known by its sr node and named by its SCSI inquiry', async () => {
+    expect(await list('onda-virtual-cdrom')).toEqual([{
+      busPath: '1-4', vendorId: '19d2', productId: '2000', kind: 'cd-dvd', manufacturer: 'ONDA', product: 'USB SCSI CD-ROM', serial: null, node: '/dev/sr1', interfaces: [],
+    }]);
+  });
+
+  it('a machine with no USB bus lists nothing', async () => {
+    const root = await makeTempRoot('qkm-usb-none-');
+    try {
+      expect(await new SysfsUsb({ root: new FileRoot(root) }).list()).toEqual([]);
+    } finally {
+      await removeTempRoot(root);
+    }
+  });
+});
