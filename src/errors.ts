@@ -176,6 +176,21 @@ export interface ErrorCatalogue {
   QKMD_UNREACHABLE: NoParams;
   /** qkmd refused a control request; `code` is qkmd's own (a driver's code, UNKNOWN_REQUEST, ...). */
   QKMD_REFUSED: { code: string };
+  // --- the simulated tape library (src/library, qkm-library) ---
+  LIBRARY_CONFIG: { file: string; setting?: string };
+  LIBRARY_BUNDLE: { file: string; reason?: string };
+  LIBRARY_STATE: { folder: string; reason: string };
+  /** `server`: "the primary key server HOST:PORT". */
+  SERVER_UNREACHABLE: { server: string; reason: string };
+  SERVER_REFUSED: { server: string; reason: string };
+  NO_SERVER: { asked: string; reasons: string[] };
+  PARTITION_UNKNOWN: { partition: string };
+  PARTITION_NOT_ENCRYPTED: { partition: string; drive: string };
+  LIBRARY_DRIVES: { drive?: string; available?: number; value?: string };
+  TAPE_UNKNOWN: { tape: string };
+  TAPE_UNREADABLE: { tape: string; key: string; server?: string };
+  LIBRARY_GENERATION_FAILED: { partition: string };
+  BAD_BARCODE: { tape: string };
   // --- the command line ---
   USAGE: NoParams;
   BAD_BAY: NoParams;

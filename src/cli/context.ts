@@ -22,6 +22,12 @@ export interface Context {
   program: string;
 }
 
+/** What runCommand needs of a program's context: its log, and the folder that holds it (qkm-library's state folder). */
+export interface CommandContext {
+  log: Logger;
+  config: { paths: { data_dir: string } };
+}
+
 export const VERSION: string = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
 export interface ContextOptions {
@@ -72,7 +78,7 @@ export function openEngine(ctx: Context, create = false): KeyEngine {
  * cannot be written; anything else is our bug, reported as such with the log's path,
  * never a trace.
  */
-export async function runCommand(program: string, ctxRef: { ctx?: Context }, body: () => Promise<number | void> | number | void): Promise<void> {
+export async function runCommand(program: string, ctxRef: { ctx?: CommandContext }, body: () => Promise<number | void> | number | void): Promise<void> {
   quietBrokenPipes(program);
   try {
     const code = await body();

@@ -18,7 +18,7 @@ export { checkKeystore, type CheckReport } from './integrity.js';
 export { ManagedObjects, type Instances } from './objects.js';
 export { AES, KEY_BITS, isDestroyedState, type NewAttribute, type ObjectAttribute } from './object-model.js';
 export { DEFAULT_USAGE_MASK, isKnownName, isMultiValued } from './attributes.js';
-export { LIBRARY_NAME_PATTERN } from './names.js';
+export { LIBRARY_NAME_PATTERN, TAPE_PATTERN } from './names.js';
 /** Which of a Create's attributes names the tape (the Tape Library Profile's rule). */
 export { tapeFor } from './tape.js';
 export { LOCATE_CAP } from './object-locate.js';

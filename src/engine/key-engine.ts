@@ -293,6 +293,12 @@ export class KeyEngine {
     }));
   }
 
+  /** One library's own keys, all sets together, and how many went to tapes: a row read, for a library's every key request. */
+  usage(library: string): { total: number; used: number } {
+    const lib = this.q.library.get(library) as LibraryRow | undefined;
+    return { total: lib?.local_total ?? 0, used: lib?.local_used ?? 0 };
+  }
+
   /** Called by backup once its files are safely written: those sets may now be used. */
   markBackedUp(setIds: readonly number[], at: number): void {
     const mark = this.store.db.prepare('UPDATE key_sets SET backed_up_at = ? WHERE id = ? AND backed_up_at IS NULL');

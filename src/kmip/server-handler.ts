@@ -30,6 +30,7 @@ import { looksLikeRequest, sniffVersion } from './messages/request-prefix.js';
 import { runBatch, type BatchDeps, type BatchLogger } from './operations/batch.js';
 import type { ServerInfo } from './operations/context.js';
 import { operationFor } from './operations/table.js';
+import { isKeystoreCheck, keystoreCheckItem } from './operations/qkm-keystore-check.js';
 import { isDiskFull } from '../util/disk-errors.js';
 
 export interface CallerIdentity {
@@ -118,6 +119,10 @@ export class KmipRequestHandler {
   private async answer(request: RequestMessage, caller: CallerIdentity, commit: Commit | undefined): Promise<Buffer> {
     let response: ResponseMessage;
     try {
+      if (isKeystoreCheck(request)) {
+        const item = await keystoreCheckItem(request.batchItems[0]!, caller.library, this.opts.objects.engine.store, request.header.protocolVersion);
+        return this.encode(request, this.response(request, [item]), caller);
+      }
       response = commit ? await commit(() => this.handleRequest(request, caller)) : this.handleRequest(request, caller);
     } catch (e) {
       // The shared commit itself failed (a full disk, an I/O error): none of it happened, and

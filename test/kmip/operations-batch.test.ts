@@ -77,9 +77,9 @@ describe('bad input at the operation level', () => {
   });
 
   it('an unknown operation is Operation Not Supported, echoed, and the batch goes on when asked to', () => {
-    const r = h.send('LIB1', V['1.4'], [item(Operation.Encrypt, []), item(0x80000001, []), op.query(1)], { batchErrorContinuationOption: Continue });
+    const r = h.send('LIB1', V['1.4'], [item(Operation.Encrypt, []), item(0x8fffffff, []), op.query(1)], { batchErrorContinuationOption: Continue });
     expect(r.batchItems.map((b) => b.resultReason)).toEqual([ResultReason.OperationNotSupported, ResultReason.OperationNotSupported, undefined]);
-    expect(r.batchItems[1]!.operation).toBe(0x80000001);
+    expect(r.batchItems[1]!.operation).toBe(0x8fffffff);
     expect(r.batchItems[0]!.resultMessage).toMatch(/Encrypt/);
   });
 

@@ -37,6 +37,7 @@ const BY_CODE: { readonly [C in ErrorCode]?: Reasons } = {
   BAD_DRIVE: [R.InvalidField, R.InvalidField],
   // the certificate names no library this server can serve
   BAD_LIBRARY: [R.PermissionDenied, R.PermissionDenied],
+  BAD_CLASS: [R.InvalidField, R.InvalidField],
   KEY_RECORD_DAMAGED: [R.GeneralFailure, R.GeneralFailure],
   // operations layer
   INVALID_FIELD: [R.InvalidField, R.InvalidField],

@@ -18,6 +18,7 @@ import { getAttributes } from './get-attributes.js';
 import { locate } from './locate.js';
 import { modifyAttribute } from './modify-attribute.js';
 import { makeQuery } from './query.js';
+import { generateLibraryKeys, keyUsage } from './qkm-library-keys.js';
 import { register } from './register.js';
 import { revoke } from './revoke.js';
 
@@ -37,6 +38,8 @@ const ROWS: OperationSpec[] = [
   destroy,
   makeQuery((ctx) => operationsIn(ctx.version)),
   discoverVersions,
+  generateLibraryKeys,
+  keyUsage,
 ];
 
 export const OPERATIONS: ReadonlyMap<number, OperationSpec> = new Map(ROWS.map((r) => [r.operation, r]));
@@ -47,7 +50,14 @@ export function operationFor(operation: number, version: ProtocolVersion): Opera
   return spec && compareVersions(version, spec.since) >= 0 ? spec : undefined;
 }
 
-/** What Query answers for "operations": those available in the version asked in, in enumeration order. */
+/** The first value of KMIP's extension range; operations from here on are qkm's own. */
+const EXTENSION_OPERATIONS_FROM = 0x8000_0000;
+
+/**
+ * What Query answers for "operations": those available in the version asked in, in
+ * enumeration order. qkm's vendor operations are left out: clients such as PyKMIP refuse
+ * a Query answer holding an Operation value they do not know.
+ */
 export function operationsIn(version: ProtocolVersion): number[] {
-  return [...OPERATIONS.values()].filter((s) => compareVersions(version, s.since) >= 0).map((s) => s.operation).sort((a, b) => a - b);
+  return [...OPERATIONS.values()].filter((s) => s.operation < EXTENSION_OPERATIONS_FROM && compareVersions(version, s.since) >= 0).map((s) => s.operation).sort((a, b) => a - b);
 }
