@@ -14,6 +14,7 @@ import { QkmError } from '../errors.js';
 import { type Context, type GlobalOptions, VERSION, loadContext, openEngine, runCommand } from './context.js';
 import { addBackupKeyCommands } from './backup-key-commands.js';
 import { addCertCommands } from './cert-commands.js';
+import { addConsole } from './console-command.js';
 import { addHwCommands } from './hw-commands.js';
 import { addKeyServiceCommands } from './key-service-commands.js';
 import { assertQkmdStopped, claimDataDir } from '../admin/data-dir-lock.js';
@@ -217,6 +218,7 @@ addHwCommands(program, { context, action });
 addCertCommands(program, { context, action });
 addBackupKeyCommands(program, { context, action });
 addKeyServiceCommands(program, { context, action });
+addConsole(program, { context, action, engine });
 
 try {
   await program.parseAsync(process.argv);
