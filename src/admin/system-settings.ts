@@ -62,6 +62,9 @@ function checkAddress(what: string, value: string): void {
   }
 }
 
+const notAHost = (address: string, netmask: string) =>
+  new QkmError('SYSTEM_BAD_ADDRESS', `${address} is the network or broadcast address of its subnet (netmask ${netmask}); choose another address in it.`, { params: { what: 'address', value: address } });
+
 /** Port 2's address, netmask and gateway, checked together. */
 export function checkPort2(p: Port2Settings): Port2Settings {
   checkAddress('address', p.address);
@@ -72,7 +75,7 @@ export function checkPort2(p: Port2Settings): Port2Settings {
   }
   const net = (ip: string) => toInt(ip) - (toInt(ip) % (hosts + 1));
   const host = toInt(p.address) % (hosts + 1);
-  if (host === 0 || host === hosts) checkAddress('address (it is the subnet\'s network or broadcast address)', '');
+  if (host === 0 || host === hosts) throw notAHost(p.address, p.netmask);
   if (net(PORT1_ADDRESS) === net(p.address)) {
     throw new QkmError('SYSTEM_PORT1_ADDRESS', `Port 2's subnet would hold port 1's fixed address ${PORT1_ADDRESS}; choose an address in another subnet.`, { params: { address: p.address, port1: PORT1_ADDRESS } });
   }
