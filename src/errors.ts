@@ -181,6 +181,7 @@ export interface ErrorCatalogue {
   CONSOLE_LOGIN_FAILED: { attempts: number };
   CONSOLE_PASSWORD_SHORT: { min: number };
   CONSOLE_PASSWORD_MISMATCH: NoParams;
+  CONSOLE_PASSWORD_WRONG: NoParams;
   CONSOLE_ENDED: NoParams;
   EULA_DECLINED: NoParams;
   SYSTEM_BAD_ADDRESS: { what: string; value: string };

@@ -24,7 +24,8 @@ const recordFile = (dataDir: string) => path.join(systemDir(dataDir), 'settings.
 export const dryRunLog = (dataDir: string): string => path.join(systemDir(dataDir), 'dry-run.jsonl');
 
 export function readSystemRecord(dataDir: string, config: QkmConfig): SystemRecord {
-  const fallback: SystemRecord = { port2: { address: '192.168.19.3', netmask: '255.255.255.0', gateway: '192.168.19.1' }, hostname: config.server.hostname, timeZone: 'UTC' };
+  // Port 2's factory address sits beside port 1's (192.168.18.3) until the wizard sets it.
+  const fallback: SystemRecord = { port2: { address: '192.168.18.4', netmask: '255.255.255.0', gateway: '192.168.18.1' }, hostname: config.server.hostname, timeZone: 'UTC' };
   if (!existsSync(recordFile(dataDir))) return fallback;
   return { ...fallback, ...(JSON.parse(readFileSync(recordFile(dataDir), 'utf8')) as Partial<SystemRecord>) };
 }
@@ -58,7 +59,7 @@ const toInt = (ip: string): number => ip.split('.').reduce((n, o) => n * 256 + N
 function checkAddress(what: string, value: string): void {
   const first = Number(value.split('.')[0]);
   if (!isIPv4(value) || first === 0 || first === 127 || first >= 224) {
-    throw new QkmError('SYSTEM_BAD_ADDRESS', `"${value}" is not a usable IPv4 ${what}; type four numbers from 0 to 255 separated by dots, such as 192.168.19.3.`, { params: { what, value } });
+    throw new QkmError('SYSTEM_BAD_ADDRESS', `"${value}" is not a usable IPv4 ${what}; type four numbers from 0 to 255 separated by dots, such as 10.20.30.40.`, { params: { what, value } });
   }
 }
 
@@ -76,8 +77,8 @@ export function checkPort2(p: Port2Settings): Port2Settings {
   const net = (ip: string) => toInt(ip) - (toInt(ip) % (hosts + 1));
   const host = toInt(p.address) % (hosts + 1);
   if (host === 0 || host === hosts) throw notAHost(p.address, p.netmask);
-  if (net(PORT1_ADDRESS) === net(p.address)) {
-    throw new QkmError('SYSTEM_PORT1_ADDRESS', `Port 2's subnet would hold port 1's fixed address ${PORT1_ADDRESS}; choose an address in another subnet.`, { params: { address: p.address, port1: PORT1_ADDRESS } });
+  if (p.address === PORT1_ADDRESS) {
+    throw new QkmError('SYSTEM_PORT1_ADDRESS', `${PORT1_ADDRESS} is port 1's fixed address; give port 2 another one.`, { params: { address: p.address, port1: PORT1_ADDRESS } });
   }
   checkAddress('gateway', p.gateway);
   if (net(p.gateway) !== net(p.address) || p.gateway === p.address) {

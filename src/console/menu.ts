@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { backUp } from '../admin/backup.js';
 import { revokeLibraryCertificates } from '../admin/certs.js';
-import { checkNewPassword } from '../admin/console-password.js';
+import { CONSOLE_USER, checkNewPassword, passwordMatches } from '../admin/console-password.js';
 import { assertQkmdStopped, claimDataDir } from '../admin/data-dir-lock.js';
 import { listKeptKeystores } from '../admin/keystores.js';
 import { restoreKeystore } from '../admin/restore.js';
@@ -84,8 +84,13 @@ async function wizard(s: ConsoleScope, staged: Staged): Promise<void> {
 
 async function changePassword(s: ConsoleScope, staged: Staged, optional = false): Promise<void> {
   s.say('A forgotten password cannot be recovered: keep it where you keep the recovery shares.');
-  const typed = await s.input.askHidden(optional ? 'New password (Enter keeps the current one): ' : 'New password: ');
-  if (typed === '' && optional) return;
+  const now = await s.input.askHidden(optional ? 'Current password (Enter keeps it): ' : 'Current password: ');
+  if (now === '' && optional) return;
+  if (!(await passwordMatches(s.dataDir, now))) {
+    s.log.info({ audit: 'console-password-change-refused', user: CONSOLE_USER }, 'password change refused: wrong current password');
+    throw new QkmError('CONSOLE_PASSWORD_WRONG', 'That is not the current password; the password is unchanged.');
+  }
+  const typed = await s.input.askHidden('New password: ');
   checkNewPassword(typed);
   if ((await s.input.askHidden('The same password again: ')) !== typed) {
     throw new QkmError('CONSOLE_PASSWORD_MISMATCH', 'The two passwords typed differ; the password is unchanged.');

@@ -28,6 +28,17 @@ export interface ConsoleScope {
 }
 
 const LOGIN_TRIES = 3;
+
+/** What each library must do once port 2's address changes, or it loses its key server. */
+const NEW_ADDRESS_STEPS = [
+  'Port 2 has a new address. Each tape library using this server must now learn it:',
+  '  1. Let no tape be mounted in the drives of the library\'s encrypted partitions.',
+  '  2. On the library\'s web client, switch those partitions from library-managed',
+  '     to application-managed encryption.',
+  '  3. In its encryption key server settings, replace this server\'s address',
+  '     (primary or secondary: the one that was this server\'s).',
+  '  4. Switch the partitions back to library-managed encryption.',
+];
 /** Lines of the licence on one page of a 24-line screen, leaving room for the prompt. */
 const PAGE_LINES = 20;
 
@@ -137,19 +148,17 @@ async function applyStaged(s: ConsoleScope, staged: Staged): Promise<void> {
     s.say('No changes to apply.');
     return;
   }
-  if (staged.password !== undefined) {
-    await setPassword(s.dataDir, staged.password, s.world);
-    s.log.info({ audit: 'console-password-changed', user: CONSOLE_USER }, 'console password changed');
-    s.say(`The password of ${CONSOLE_USER} is changed.`);
-  }
   const backend = systemBackend(s.dataDir, s.config);
   await applySystemChanges(s.dataDir, s.config, backend, changes);
   for (const c of changes) {
     s.log.info({ audit: 'system-setting-changed', setting: c.setting, value: c.value, backend: backend.kind }, 'system setting changed');
     s.say(`Applied: ${describeChange(c)}${backend.kind === 'dry-run' ? ' (dry run: recorded, the host is not changed)' : ''}.`);
   }
-  if (staged.system.has('port2')) {
-    s.say('Port 2 has a new address. On each tape library, enter it as the key server');
-    s.say('address (port 6000) and test the connection before encrypting tapes again.');
+  // Last: the host's settings are what may fail, and a failure leaves the old password working.
+  if (staged.password !== undefined) {
+    await setPassword(s.dataDir, staged.password, s.world);
+    s.log.info({ audit: 'console-password-changed', user: CONSOLE_USER }, 'console password changed');
+    s.say(`The password of ${CONSOLE_USER} is changed.`);
   }
+  if (staged.system.has('port2')) for (const line of NEW_ADDRESS_STEPS) s.say(line);
 }

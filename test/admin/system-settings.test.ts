@@ -26,7 +26,7 @@ function refusal(f: () => unknown): QkmError {
   throw new Error('no refusal');
 }
 
-it('port 2: a bad address, a non-contiguous netmask, a gateway outside the subnet and port 1\'s subnet are each refused with their code', () => {
+it('port 2: a bad address, a non-contiguous netmask, a gateway outside the subnet and port 1\'s address are each refused with their code', () => {
   const good = { address: '10.20.30.40', netmask: '255.255.255.0', gateway: '10.20.30.1' };
   expect(checkPort2(good)).toEqual(good);
   expect(checkPort2({ address: '172.16.5.9', netmask: '255.255.240.0', gateway: '172.16.0.1' }).address).toBe('172.16.5.9');
@@ -39,7 +39,8 @@ it('port 2: a bad address, a non-contiguous netmask, a gateway outside the subne
   }
   expect(refusal(() => checkPort2({ ...good, gateway: '10.20.31.1' })).code).toBe('SYSTEM_GATEWAY_OUTSIDE');
   expect(refusal(() => checkPort2({ ...good, gateway: good.address })).code).toBe('SYSTEM_GATEWAY_OUTSIDE');
-  expect(refusal(() => checkPort2({ address: '192.168.18.9', netmask: '255.255.255.0', gateway: '192.168.18.1' })).code).toBe('SYSTEM_PORT1_ADDRESS');
+  expect(refusal(() => checkPort2({ address: '192.168.18.3', netmask: '255.255.255.0', gateway: '192.168.18.1' })).code).toBe('SYSTEM_PORT1_ADDRESS');
+  expect(checkPort2({ address: '192.168.18.4', netmask: '255.255.255.0', gateway: '192.168.18.1' }).address).toBe('192.168.18.4');
 });
 
 it('host names, time zones and dates are checked against their rules', () => {

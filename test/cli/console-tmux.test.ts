@@ -64,21 +64,22 @@ it.skipIf(tmuxTool.skip)('first run: the licence page by page, accepted with y, 
   for (const line of term.visible().split('\n')) expect(line.length).toBeLessThanOrEqual(80);
   screen = await term.answer('y', /Go on\? \[y\/N\] $/m);
   expect(screen).toMatch(/Licence accepted on 20\d\d-/);
-  screen = await term.answer('y', /New password \(Enter keeps the current one\): $/m);
+  screen = await term.answer('y', /Current password \(Enter keeps it\): $/m);
   expect(screen).toMatch(/qkmd is not running/);
   expect(screen).toMatch(/cannot be recovered/);
+  await term.answer('password', /New password: $/m);
   await term.answer('s3cret-pass', /The same password again: $/m);
   await term.answer('s3cret-pass', /Time zone: \[UTC\] $/m);
   await term.answer('Mars/Olympus_Mons', /"Mars\/Olympus_Mons" is not a time zone.*\n(.*\n)*Choice: $/m);
   // The wizard stopped at the bad answer: nothing staged after it; run it again.
-  await term.answer('1', /New password \(Enter keeps the current one\): $/m);
+  await term.answer('1', /Current password \(Enter keeps it\): $/m);
   await term.answer('', /Time zone: \[UTC\] $/m);
   await term.answer('Europe/Paris', /Date and time .*: $/m);
-  await term.answer('', /Port 2 IP address: \[192\.168\.19\.3\] $/m);
+  await term.answer('', /Port 2 IP address: \[192\.168\.18\.4\] $/m);
   await term.answer('10.20.30.40', /Netmask: \[255\.255\.255\.0\] $/m);
-  await term.answer('', /Gateway: \[192\.168\.19\.1\] $/m);
+  await term.answer('', /Gateway: \[192\.168\.18\.1\] $/m);
   screen = await term.answer('10.20.31.1', /is not another address of the subnet.*\n(.*\n)*Choice: $/m);
-  await term.answer('3', /Port 2 IP address: \[192\.168\.19\.3\] $/m);
+  await term.answer('3', /Port 2 IP address: \[192\.168\.18\.4\] $/m);
   await term.answer('10.20.30.40', /Netmask: /m);
   await term.answer('', /Gateway: /m);
   screen = await term.answer('10.20.30.1', /^Choice: $/m);
@@ -86,7 +87,7 @@ it.skipIf(tmuxTool.skip)('first run: the licence page by page, accepted with y, 
   expect(dryRun()).toBe('');
   screen = await term.answer('q', /\[exit 0\]/);
   expect(screen).toMatch(/The password of akmadmin is changed\./);
-  expect(screen).toMatch(/enter it as the key server/);
+  expect(screen).toMatch(/Each tape library using this server must now learn it/);
   expect(dryRun()).toContain('"command":["ip","address","add","10.20.30.40/24","dev","eth1"]');
   expect(dryRun()).toContain('"command":["timedatectl","set-timezone","Europe/Paris"]');
   // The password is typed without echo and kept nowhere in clear.
