@@ -28,7 +28,7 @@ const ref: { ctx?: Context } = {};
 const out = (line = ''): void => void process.stdout.write(`${line}\n`);
 
 const program = new Command(PROGRAM)
-  .description('Administer the qkm key-manager appliance.')
+  .description('Administer the qkm key-manager appliance; with no command, the administrator\'s menu console (user akmadmin).')
   .version(VERSION, '-v, --version', 'print the qkm version')
   .option('--config <file>', 'a config file applied over the embedded config/qkm.toml')
   .option('--data-dir <dir>', 'the data directory (overrides [paths] data_dir)')
