@@ -171,3 +171,26 @@ it.skipIf(tmuxTool.skip)('a backup and a restore from the menu', async () => {
   await term.answer('x', /\[exit 0\]/);
   expect(run(dir, ['keys', 'status']).stdout).not.toMatch(/LIB2/);
 });
+
+it.skipIf(tmuxTool.skip)('three wrong passwords end the session with one sentence, each audited; garbage at the menu is one sentence and the menu again', async () => {
+  acceptLicence(dir, realWorld);
+  term.start(dir);
+  await term.waitFor(/Password for akmadmin: $/m);
+  await term.answer('guess-1', /Wrong password\.\n(.*\n)*Password for akmadmin: $/m);
+  await term.answer('guess-2', /Wait 1 s: the last passwords were wrong\.\n(.*\n)*Password for akmadmin: $/m);
+  const screen = await term.answer('guess-3', /\[exit 1\]/);
+  expect(screen).toMatch(/^qkmcmds: 3 wrong passwords; nothing was changed\. A forgotten password cannot be recovered\.$/m);
+  expect(logs().match(/console login refused: wrong password/g)).toHaveLength(3);
+  expect(logs()).not.toMatch(/guess-\d/);
+
+  // The right password now waits its turn (the failures count across sessions), then opens the menu.
+  term.start(dir);
+  await term.waitFor(/Wait 2 s: the last passwords were wrong\.\n(.*\n)*Password for akmadmin: $/m);
+  await term.answer('password', /Go on\? \[y\/N\] $/m);
+  await term.answer('y', /^Choice: $/m);
+  await term.answer('zz', /^"zz" is not on the menu; type one of 1, 2, 3, 4, 5, 6, 7, 8, c, k, q or x\.\n(.*\n)*Choice: $/m);
+  await term.answer('5', /Date and time .*: $/m);
+  await term.answer('2026-02-30 10:00', /"2026-02-30 10:00" is not a date and time.*\n(.*\n)*Choice: $/m);
+  await term.answer('x', /\[exit 0\]/);
+  expect(dryRun()).toBe('');
+});
