@@ -191,6 +191,22 @@ export interface ErrorCatalogue {
   TAPE_UNREADABLE: { tape: string; key: string; server?: string };
   LIBRARY_GENERATION_FAILED: { partition: string };
   BAD_BARCODE: { tape: string };
+  // --- the menu console and system settings (src/admin/console-*.ts, system-settings.ts) ---
+  CONSOLE_BUSY: { pid?: number };
+  CONSOLE_LOGIN_FAILED: { attempts: number };
+  CONSOLE_PASSWORD_SHORT: { min: number };
+  CONSOLE_PASSWORD_MISMATCH: NoParams;
+  CONSOLE_PASSWORD_WRONG: NoParams;
+  CONSOLE_ENDED: NoParams;
+  EULA_DECLINED: NoParams;
+  SYSTEM_BAD_ADDRESS: { what: string; value: string };
+  SYSTEM_BAD_NETMASK: { netmask: string };
+  SYSTEM_PORT1_ADDRESS: { address: string; port1: string };
+  SYSTEM_GATEWAY_OUTSIDE: { gateway: string; address: string; netmask: string };
+  SYSTEM_BAD_TIME_ZONE: { timeZone: string };
+  SYSTEM_BAD_HOSTNAME: { hostname: string };
+  SYSTEM_BAD_DATE_TIME: { value: string };
+  SYSTEM_APPLY_FAILED: { setting: string; reason: string };
   // --- the command line ---
   USAGE: NoParams;
   BAD_BAY: NoParams;

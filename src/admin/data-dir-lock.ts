@@ -51,21 +51,8 @@ export function claimDataDir(dataDir: string, who: LockHolder = { program: 'qkmd
     return once(() => release(key));
   }
   mkdirSync(key, { recursive: true, mode: 0o700 });
-  const file = path.join(key, LOCK_FILE);
-  // Created owner-only before SQLite sees it: a user who could read it could hold a read
-  // lock on it, and keep qkmd from ever starting.
-  closeSync(openSync(file, 'a', 0o600));
-  const db = new Database(file, { timeout: 500 });
-  try {
-    // Nothing is ever written to the lock database, and an in-memory journal leaves no
-    // -journal file beside it when the holder is killed.
-    db.pragma('journal_mode = MEMORY');
-    db.exec('BEGIN EXCLUSIVE');
-  } catch (e) {
-    db.close();
-    if (!isBusy(e)) throw lockFileProblem(file, e);
-    throw refusal(key, heldBy(key), who, action);
-  }
+  const db = holdKernelLock(path.join(key, LOCK_FILE));
+  if (!db) throw refusal(key, heldBy(key), who, action);
   const infoFile = infoFileOf(key, who.program);
   held.set(key, { db, infoFile, claims: 1 });
   try {
@@ -74,6 +61,30 @@ export function claimDataDir(dataDir: string, who: LockHolder = { program: 'qkmd
     // Information only (a full disk must not stop qkmd): the refusal then says "pid unknown".
   }
   return once(() => release(key));
+}
+
+/**
+ * The kernel lock on `file` (SQLite's fcntl write lock, held in an open EXCLUSIVE
+ * transaction) until the returned database is closed or this process ends; undefined
+ * when another process holds it. Other modules (the menu console's lock) take theirs
+ * through here, each on its own file.
+ */
+export function holdKernelLock(file: string): Database.Database | undefined {
+  // Created owner-only before SQLite sees it: a user who could read it could hold a read
+  // lock on it, and keep its owner from ever taking it.
+  closeSync(openSync(file, 'a', 0o600));
+  const db = new Database(file, { timeout: 500 });
+  try {
+    // Nothing is ever written to the lock database, and an in-memory journal leaves no
+    // -journal file beside it when the holder is killed.
+    db.pragma('journal_mode = MEMORY');
+    db.exec('BEGIN EXCLUSIVE');
+    return db;
+  } catch (e) {
+    db.close();
+    if (!isBusy(e)) throw lockFileProblem(file, e);
+    return undefined;
+  }
 }
 
 function release(key: string): void {

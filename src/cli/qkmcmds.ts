@@ -14,6 +14,7 @@ import { QkmError } from '../errors.js';
 import { type Context, type GlobalOptions, VERSION, loadContext, openEngine, runCommand } from './context.js';
 import { addBackupKeyCommands } from './backup-key-commands.js';
 import { addCertCommands } from './cert-commands.js';
+import { addConsole } from './console-command.js';
 import { addHwCommands } from './hw-commands.js';
 import { addKeyServiceCommands } from './key-service-commands.js';
 import { assertQkmdStopped, claimDataDir } from '../admin/data-dir-lock.js';
@@ -27,7 +28,7 @@ const ref: { ctx?: Context } = {};
 const out = (line = ''): void => void process.stdout.write(`${line}\n`);
 
 const program = new Command(PROGRAM)
-  .description('Administer the qkm key-manager appliance.')
+  .description('Administer the qkm key-manager appliance; with no command, the administrator\'s menu console (user akmadmin).')
   .version(VERSION, '-v, --version', 'print the qkm version')
   .option('--config <file>', 'a config file applied over the embedded config/qkm.toml')
   .option('--data-dir <dir>', 'the data directory (overrides [paths] data_dir)')
@@ -217,6 +218,7 @@ addHwCommands(program, { context, action });
 addCertCommands(program, { context, action });
 addBackupKeyCommands(program, { context, action });
 addKeyServiceCommands(program, { context, action });
+addConsole(program, { context, action, engine });
 
 try {
   await program.parseAsync(process.argv);
