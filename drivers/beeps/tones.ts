@@ -19,6 +19,8 @@ const STEP_HZ = 50;
 const ON_RATIO = 8;
 /** ...and stays on while above this (~6 dB), so a noisy beep is not cut in two. */
 const OFF_RATIO = 4;
+/** A burst's median prominence (power ratio, 14 dB) for it to be a beep rather than noise. */
+const BEEP_PROMINENCE = 25;
 /** Quieter than about -60 dBFS is silence, however far above a digital zero floor it stands. */
 const MIN_POWER = 1e-6;
 /** Bursts and gaps shorter than this many frames are noise in the detection, not rhythm. */
@@ -34,6 +36,11 @@ function lowPass(cutoff: number, rate: number): Float64Array {
   const a0 = 1 + alpha;
   const b0 = (1 - Math.cos(w)) / 2 / a0;
   return Float64Array.of(b0, 2 * b0, (-2 * Math.cos(w)) / a0, (1 - alpha) / a0);
+}
+
+/** The q-quantile of some values (0 for none). */
+function quantile(v: Float64Array, q: number): number {
+  return v.slice().sort()[Math.floor(v.length * q)] ?? 0;
 }
 
 export interface ToneResult {
@@ -166,42 +173,52 @@ export class ToneDetector {
     // Each filter against the frame's median, corrected for the noise's own slope (pink noise
     // and hum are stronger low down): what is left stands out only where a tone is.
     const ratio = (t: number, k: number) => this.power(t, k) / (medians[t]! * tilt[k]!);
-    // The pitch: the filter that most often stands out, preferring one that also falls
-    // silent (a beep) over one that never does (a hum inside the band).
+    // The pitch: the filter that stands out most (frames, times how far), preferring one
+    // that also falls silent (a beep) over one that never does (a hum inside the band).
+    // Noise lifts a filter just over the line now and then; a beep, far over it.
     const on = new Int32Array(n);
+    const score = new Float64Array(n);
     for (let t = 0; t < T; t++) {
       let best = 0;
       for (let k = 1; k < n; k++) if (ratio(t, k) > ratio(t, best)) best = k;
-      if (ratio(t, best) >= ON_RATIO && this.power(t, best) >= MIN_POWER) on[best]!++;
+      const r = ratio(t, best);
+      if (r >= ON_RATIO && this.power(t, best) >= MIN_POWER) {
+        on[best]!++;
+        score[best]! += 1 + 10 * Math.log10(r / ON_RATIO);
+      }
     }
     const beeping = (k: number) => on[k]! >= MIN_RUN && on[k]! <= T * 0.9;
     const anyBeeping = Array.from(on.keys()).some(beeping);
     let pitch = -1;
     for (let k = 0; k < n; k++) {
       if (on[k]! < MIN_RUN || (anyBeeping && !beeping(k))) continue;
-      if (pitch < 0 || on[k]! > on[pitch]!) pitch = k;
+      if (pitch < 0 || score[k]! > score[pitch]!) pitch = k;
     }
     if (pitch < 0) return { bursts: [], pitchHz: null, clarity: 0 };
 
     const lo = Math.max(0, pitch - 1);
     const hi = Math.min(n - 1, pitch + 1);
     const level = new Float64Array(T);
+    const prominence = new Float64Array(T);
     const lit = new Uint8Array(T);
     let state = false;
     for (let t = 0; t < T; t++) {
-      let r = 0;
       for (let k = lo; k <= hi; k++) {
         level[t] = Math.max(level[t]!, this.power(t, k));
-        r = Math.max(r, ratio(t, k));
+        prominence[t] = Math.max(prominence[t]!, ratio(t, k));
       }
-      state = level[t]! >= MIN_POWER && r >= (state ? OFF_RATIO : ON_RATIO);
+      state = level[t]! >= MIN_POWER && prominence[t]! >= (state ? OFF_RATIO : ON_RATIO);
       lit[t] = state ? 1 : 0;
     }
-    const bursts = this.split(this.spans(lit, MIN_RUN), level);
-    const ratios: number[] = [];
-    for (const [s, e] of bursts) for (let t = s; t < e; t++) ratios.push(Math.max(ratio(t, lo), ratio(t, pitch), ratio(t, hi)));
-    ratios.sort((a, b) => a - b);
-    const db = ratios.length ? 10 * Math.log10(ratios[ratios.length >> 1]!) : 0;
+    // Noise alone lifts a filter to about 12 dB over the median for a few frames; a beep,
+    // even one as loud as the noise around it, stands 17 dB or more above it.
+    const tonal = this.split(this.spans(lit, MIN_RUN), level).filter(([s, e]) => quantile(prominence.subarray(s, e), 0.5) >= BEEP_PROMINENCE);
+    // One speaker beeps at one loudness: a tone 10 dB under the loudest beep is something else.
+    const loudness = tonal.map(([s, e]) => quantile(level.subarray(s, e), 0.75));
+    const loudest = Math.max(0, ...loudness);
+    const bursts = tonal.filter((_, i) => loudness[i]! >= loudest / 10);
+    const ratios = Float64Array.from(bursts.flatMap(([s, e]) => Array.from(prominence.subarray(s, e))));
+    const db = ratios.length ? 10 * Math.log10(quantile(ratios, 0.5)) : 0;
     return { bursts: bursts.map(([s, e]) => this.toMs(s, e)), pitchHz: this.freqs[pitch]!, clarity: bursts.length ? Math.min(1, Math.max(0.2, (db - 9) / 15)) : 0 };
   }
 
@@ -250,21 +267,14 @@ export class ToneDetector {
    * span's loud part are beep, which splits beeps a noisy pause had joined.
    */
   private split(spans: [number, number][], level: Float64Array): [number, number][] {
-    const loudOf = (s: number, e: number) => {
-      const levels = Array.from(level.subarray(s, e)).sort((a, b) => a - b);
-      return levels[Math.floor(levels.length * 0.75)]!;
-    };
     const out: [number, number][] = [];
     for (const [s, e] of spans) {
-      const loud = loudOf(s, e);
+      const loud = quantile(level.subarray(s, e), 0.75);
       const lit = new Uint8Array(e - s);
       for (let t = s; t < e; t++) lit[t - s] = level[t]! >= loud / 10 ? 1 : 0;
       for (const [a, b] of this.spans(lit, 2)) if (b - a >= MIN_BEEP) out.push([s + a, s + b]);
     }
-    // One speaker beeps at one loudness: a "burst" 20 dB under the typical beep is noise
-    // that happened to stand out from a quieter stretch of the recording.
-    const typical = out.map(([s, e]) => loudOf(s, e)).sort((a, b) => a - b)[out.length >> 1] ?? 0;
-    return out.filter(([s, e]) => loudOf(s, e) >= typical / 100);
+    return out;
   }
 
   private toMs(s: number, e: number): Burst {

@@ -13,6 +13,7 @@ import { LIBRARY_CLASSES, type LibraryClass, olderText, realWorld } from '../eng
 import { QkmError } from '../errors.js';
 import { type Context, type GlobalOptions, VERSION, loadContext, openEngine, runCommand } from './context.js';
 import { addBackupKeyCommands } from './backup-key-commands.js';
+import { addBeepsCommands } from './beeps-commands.js';
 import { addCertCommands } from './cert-commands.js';
 import { addHwCommands } from './hw-commands.js';
 import { addKeyServiceCommands } from './key-service-commands.js';
@@ -216,6 +217,7 @@ addHwCommands(program, { context, action });
 addCertCommands(program, { context, action });
 addBackupKeyCommands(program, { context, action });
 addKeyServiceCommands(program, { context, action });
+addBeepsCommands(program, { action });
 
 try {
   await program.parseAsync(process.argv);
