@@ -12,7 +12,7 @@ export const CONTINUOUS_MS = 3_000;
 /** This many equal beeps in one group is "repeating short" rather than a count anyone means. */
 const REPEATING_SHORT_MIN = 12;
 /** With no short beep to compare with, a beep this long is long. */
-const LONG_ALONE_MS = 800;
+const LONG_ALONE_MS = 600;
 /** With only two classes of gap, a pause this long between equal pieces means the code repeats. */
 const REPEAT_PAUSE_MS = 1_500;
 const GAP_CLASS_RATIO = 1.8;

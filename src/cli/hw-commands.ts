@@ -54,6 +54,9 @@ export function addHwCommands(program: Command, deps: HwCommandDeps): void {
     .action(deps.action(() => world('eject-cd')()));
   sim.command('read-cd').description('read the whole disc through the drive, as an update would (the CD activity LED lights meanwhile)')
     .action(deps.action(() => world('read-cd')()));
+  sim.command('post').argument('<pattern>', 'the beeps, as the tables write them: 1, 1-1-3, "1 long 2 short", continuous')
+    .description('restart the simulated server with POST beeping this pattern (one beep: it passed; anything else opens a ticket)')
+    .action(deps.action((pattern: string) => world('post', { pattern })()));
   sim.command('power-loss').description('cut the power: qkmd stops at once; the disks keep their state')
     .action(deps.action(() => world('power-loss')()));
 }

@@ -30,7 +30,7 @@ export function fittingSocketPath(dataDir: string): string {
   return file;
 }
 
-export type SimAction = 'pull-disk' | 'insert-disk' | 'fail-disk' | 'power-loss' | 'insert-cd' | 'eject-cd' | 'read-cd';
+export type SimAction = 'pull-disk' | 'insert-disk' | 'fail-disk' | 'power-loss' | 'insert-cd' | 'eject-cd' | 'read-cd' | 'post';
 
 /** Sim actions on the CD drive: no bay; insert-cd carries the ISO file's absolute path. */
 const CD_ACTIONS = ['insert-cd', 'eject-cd', 'read-cd'];
@@ -39,7 +39,7 @@ export type KeyServiceAction = 'stop' | 'start' | 'status';
 
 export type ControlRequest =
   | { op: 'hw-status' }
-  | { op: 'sim'; action: SimAction; bay?: number; faulty?: boolean; file?: string }
+  | { op: 'sim'; action: SimAction; bay?: number; faulty?: boolean; file?: string; pattern?: string }
   | { op: 'key-service'; action: KeyServiceAction };
 
 export type ControlReply =
@@ -58,6 +58,10 @@ export function parseRequest(line: string): ControlRequest | { error: string } {
   if (r?.op === 'sim' && CD_ACTIONS.includes(r.action as string)) {
     if (r.action === 'insert-cd' && (typeof r.file !== 'string' || r.file === '')) return { error: 'sim insert-cd needs an ISO file' };
     return { op: 'sim', action: r.action as SimAction, ...(r.action === 'insert-cd' ? { file: r.file as string } : {}) };
+  }
+  if (r?.op === 'sim' && r.action === 'post') {
+    if (typeof r.pattern !== 'string' || r.pattern === '' || r.pattern.length > 64) return { error: 'sim post needs a beep pattern' };
+    return { op: 'sim', action: 'post', pattern: r.pattern };
   }
   if (r?.op === 'sim' && ['pull-disk', 'insert-disk', 'fail-disk', 'power-loss'].includes(r.action as string)) {
     if (r.action !== 'power-loss' && !Number.isInteger(r.bay)) return { error: `sim ${String(r.action)} needs a bay number` };

@@ -1,6 +1,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { loadBeepTable, type BeepTable } from '../../drivers/beeps/table.js';
+import type { BeepDecoding } from '../../drivers/beeps/contract.js';
+import { loadBeepTable, meaningOf, type BeepTable } from '../../drivers/beeps/table.js';
+import type { PostFinding } from '../agent/health.js';
 import { DriverError } from '../../drivers/errors.js';
 import { PACKAGE_ROOT } from '../config/config.js';
 import { ConfigError } from '../errors.js';
@@ -28,4 +30,23 @@ export function beepTable(nameOrFile: string = DEFAULT_BEEP_CODES): BeepTable {
   } catch (e) {
     throw e instanceof DriverError ? new ConfigError(e.code, e.message, { cause: e }) : e;
   }
+}
+
+/**
+ * What the agent says a boot's POST pattern means: the QKM server's table. A table that
+ * cannot be loaded is logged once and leaves the manual's rule alone (one beep passes,
+ * anything else is a problem), rather than keeping qkmd from starting.
+ */
+export function postDescriber(log: { warn(obj: object, msg: string): void }): ((d: BeepDecoding) => Pick<PostFinding, 'verdict' | 'meaning' | 'action'>) | undefined {
+  let table: BeepTable;
+  try {
+    table = beepTable();
+  } catch (e) {
+    log.warn({ err: e }, 'the beep code table could not be loaded; POST patterns are judged by the manual\'s rule alone');
+    return undefined;
+  }
+  return (d) => {
+    const m = meaningOf(table, d);
+    return { verdict: m.verdict === 'passed' ? 'passed' : 'problem', meaning: m.meaning, action: m.action };
+  };
 }

@@ -1,3 +1,4 @@
+import type { BeepsBackend } from '../../drivers/beeps/contract.js';
 import type { CdromBackend } from '../../drivers/cdrom/contract.js';
 import type { DiskBackend } from '../../drivers/disks/contract.js';
 import type { LedBackend } from '../../drivers/leds/contract.js';
@@ -13,6 +14,7 @@ export interface FamilyContracts {
   disks: DiskBackend;
   leds: LedBackend;
   cdrom: CdromBackend;
+  beeps: BeepsBackend;
 }
 
 /** The driver families the agent reads or drives; one that keeps failing makes it blind. */
@@ -30,6 +32,7 @@ export const FAMILY_NAMES: { readonly [F in DriverFamily]: string } = {
   disks: 'disk',
   leds: 'LED',
   cdrom: 'CD',
+  beeps: 'POST beep',
 };
 
 export const DRIVER_FAMILIES = Object.keys(FAMILY_NAMES) as readonly DriverFamily[];

@@ -87,4 +87,10 @@ export const FAMILIES: FamilyRegistry = {
     select: () => null,
     sim: (sim) => sim.cdrom,
   },
+  beeps: {
+    // The box hears its speaker through the serial front-panel board; its backend comes with that board's driver.
+    backends: {},
+    select: () => null,
+    sim: (sim) => sim.beeps,
+  },
 };

@@ -41,6 +41,8 @@ export interface HwStatus {
   disks: (DiskInfo & { condition: BayCondition | null })[];
   /** The CD drive; `present: false` on a box without one. `media` is null with no disc or the tray open. */
   cd: { present: boolean; trayOpen: boolean | null; media: { label: string | null; sizeBytes: number | null } | null; busy: boolean };
+  /** The last boot's POST beeps as heard (null before any): the pattern and whether it means POST passed. */
+  post: { pattern: string; repeating: boolean; verdict: 'passed' | 'problem'; at: number } | null;
   tickets: StatusTicket[];
   agent: { profile: string; running: boolean; at: number | null; passes: number; serverError: boolean; blind: string[]; drivers: Record<string, unknown> };
 }
@@ -79,6 +81,7 @@ export function hwStatus(host: HardwareHost, tickets: TicketStore): HwStatus {
     },
     disks: (snap?.disks ?? []).map((d) => ({ ...d, condition: snap?.health?.bays[d.bay]?.condition ?? null })),
     cd: snap?.cd ? { present: snap.cd.present, trayOpen: snap.cd.trayOpen, media: snap.cd.media, busy: snap.cd.busy } : { ...NO_DRIVE },
+    post: snap?.health?.post ? { pattern: snap.health.post.pattern, repeating: snap.health.post.repeating, verdict: snap.health.post.verdict, at: snap.health.post.at } : null,
     tickets: shown.map((t) => ({ id: t.id, condition: t.condition, severity: t.severity, open: t.open, text: t.text, openedAt: t.openedAt, closedAt: t.closedAt })),
     agent: {
       profile: host.profile,
