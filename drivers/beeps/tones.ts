@@ -64,6 +64,7 @@ export class ToneDetector {
   private readonly freqs: number[];
   private readonly scale: number;
   private readonly pending: Float64Array;
+  private readonly windowed: Float64Array;
   private count = 0;
   private skip = 0;
   private readonly chunks: Float32Array[] = [];
@@ -83,6 +84,7 @@ export class ToneDetector {
     // A sine of amplitude A through the Hann window reads A·N/4, so power/scale is A².
     this.scale = (this.frameLen / 4) ** 2;
     this.pending = new Float64Array(this.frameLen);
+    this.windowed = new Float64Array(this.frameLen);
   }
 
   /** The frame hop in milliseconds (the resolution of burst timings). */
@@ -138,14 +140,41 @@ export class ToneDetector {
     const at = this.frames % CHUNK_FRAMES;
     if (at === 0) this.chunks.push(new Float32Array(CHUNK_FRAMES * n));
     const out = this.chunks[this.chunks.length - 1]!;
-    const x = this.pending;
-    const w = this.window;
-    for (let k = 0; k < n; k++) {
+    const x = this.windowed;
+    const len = this.frameLen;
+    for (let i = 0; i < len; i++) x[i] = this.pending[i]! * this.window[i]!;
+    // Four filters per pass over the frame: the sample is loaded once for four, and the
+    // four recurrences run side by side (this loop is most of the decoder's time).
+    let k = 0;
+    for (; k + 4 <= n; k += 4) {
+      const c0 = this.coeff[k]!;
+      const c1 = this.coeff[k + 1]!;
+      const c2 = this.coeff[k + 2]!;
+      const c3 = this.coeff[k + 3]!;
+      let a1 = 0, a2 = 0, b1 = 0, b2 = 0, d1 = 0, d2 = 0, e1 = 0, e2 = 0;
+      for (let i = 0; i < len; i++) {
+        const v = x[i]!;
+        const a0 = v + c0 * a1 - a2;
+        const b0 = v + c1 * b1 - b2;
+        const d0 = v + c2 * d1 - d2;
+        const e0 = v + c3 * e1 - e2;
+        a2 = a1; a1 = a0;
+        b2 = b1; b1 = b0;
+        d2 = d1; d1 = d0;
+        e2 = e1; e1 = e0;
+      }
+      const o = at * n + k;
+      out[o] = (a1 * a1 + a2 * a2 - c0 * a1 * a2) / this.scale;
+      out[o + 1] = (b1 * b1 + b2 * b2 - c1 * b1 * b2) / this.scale;
+      out[o + 2] = (d1 * d1 + d2 * d2 - c2 * d1 * d2) / this.scale;
+      out[o + 3] = (e1 * e1 + e2 * e2 - c3 * e1 * e2) / this.scale;
+    }
+    for (; k < n; k++) {
       const c = this.coeff[k]!;
       let s1 = 0;
       let s2 = 0;
-      for (let i = 0; i < this.frameLen; i++) {
-        const s0 = x[i]! * w[i]! + c * s1 - s2;
+      for (let i = 0; i < len; i++) {
+        const s0 = x[i]! + c * s1 - s2;
         s2 = s1;
         s1 = s0;
       }
@@ -154,25 +183,19 @@ export class ToneDetector {
     this.frames++;
   }
 
-  private power(t: number, k: number): number {
-    return this.chunks[Math.floor(t / CHUNK_FRAMES)]![(t % CHUNK_FRAMES) * this.freqs.length + k]!;
-  }
-
   finish(): ToneResult {
     const n = this.freqs.length;
     const T = this.frames;
     if (T === 0) return { bursts: [], pitchHz: null, clarity: 0 };
+    // One flat array of every frame's filters, so the passes below index it directly.
+    const P = new Float32Array(T * n);
+    this.chunks.forEach((c, i) => P.set(c.subarray(0, Math.min(c.length, P.length - i * CHUNK_FRAMES * n)), i * CHUNK_FRAMES * n));
     const medians = new Float64Array(T);
-    const row = new Float64Array(n);
-    for (let t = 0; t < T; t++) {
-      for (let k = 0; k < n; k++) row[k] = this.power(t, k);
-      row.sort();
-      medians[t] = Math.max(row[n >> 1]!, 1e-12);
-    }
-    const tilt = this.tilt(medians);
+    for (let t = 0; t < T; t++) medians[t] = Math.max(P.slice(t * n, t * n + n).sort()[n >> 1]!, 1e-12);
+    const tilt = this.tilt(P, medians);
     // Each filter against the frame's median, corrected for the noise's own slope (pink noise
     // and hum are stronger low down): what is left stands out only where a tone is.
-    const ratio = (t: number, k: number) => this.power(t, k) / (medians[t]! * tilt[k]!);
+    const ratio = (t: number, k: number) => P[t * n + k]! / (medians[t]! * tilt[k]!);
     // The pitch: the filter that stands out most (frames, times how far), preferring one
     // that also falls silent (a beep) over one that never does (a hum inside the band).
     // Noise lifts a filter just over the line now and then; a beep, far over it.
@@ -180,9 +203,16 @@ export class ToneDetector {
     const score = new Float64Array(n);
     for (let t = 0; t < T; t++) {
       let best = 0;
-      for (let k = 1; k < n; k++) if (ratio(t, k) > ratio(t, best)) best = k;
-      const r = ratio(t, best);
-      if (r >= ON_RATIO && this.power(t, best) >= MIN_POWER) {
+      let r = 0;
+      for (let k = 0; k < n; k++) {
+        const rk = P[t * n + k]! / tilt[k]!;
+        if (rk > r) {
+          r = rk;
+          best = k;
+        }
+      }
+      r /= medians[t]!;
+      if (r >= ON_RATIO && P[t * n + best]! >= MIN_POWER) {
         on[best]!++;
         score[best]! += 1 + 10 * Math.log10(r / ON_RATIO);
       }
@@ -204,7 +234,7 @@ export class ToneDetector {
     let state = false;
     for (let t = 0; t < T; t++) {
       for (let k = lo; k <= hi; k++) {
-        level[t] = Math.max(level[t]!, this.power(t, k));
+        level[t] = Math.max(level[t]!, P[t * n + k]!);
         prominence[t] = Math.max(prominence[t]!, ratio(t, k));
       }
       state = level[t]! >= MIN_POWER && prominence[t]! >= (state ? OFF_RATIO : ON_RATIO);
@@ -228,11 +258,12 @@ export class ToneDetector {
    * move. Noise slopes smoothly, a tone does not: a filter is allowed at most twice the
    * slope of filters 200 Hz away, so a tone on all the time is still heard.
    */
-  private tilt(medians: Float64Array): Float64Array {
+  private tilt(P: Float32Array, medians: Float64Array): Float64Array {
     const T = this.frames;
+    const n = this.freqs.length;
     const col = new Float64Array(T);
     const q = Float64Array.from(this.freqs, (_, k) => {
-      for (let t = 0; t < T; t++) col[t] = this.power(t, k) / medians[t]!;
+      for (let t = 0; t < T; t++) col[t] = P[t * n + k]! / medians[t]!;
       col.sort();
       return col[Math.floor(T / 4)]!;
     });
