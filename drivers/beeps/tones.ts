@@ -189,7 +189,7 @@ export class ToneDetector {
     if (T === 0) return { bursts: [], pitchHz: null, clarity: 0 };
     // One flat array of every frame's filters, so the passes below index it directly.
     const P = new Float32Array(T * n);
-    this.chunks.forEach((c, i) => P.set(c.subarray(0, Math.min(c.length, P.length - i * CHUNK_FRAMES * n)), i * CHUNK_FRAMES * n));
+    for (const [i, c] of this.chunks.entries()) P.set(c.subarray(0, Math.min(c.length, P.length - i * CHUNK_FRAMES * n)), i * CHUNK_FRAMES * n);
     const medians = new Float64Array(T);
     for (let t = 0; t < T; t++) medians[t] = Math.max(P.slice(t * n, t * n + n).sort()[n >> 1]!, 1e-12);
     const tilt = this.tilt(P, medians);

@@ -89,7 +89,7 @@ function mixDown(f: WavFormat, raw: Buffer, frames: number, out: Float32Array): 
   const put = (i: number, sum: number) => {
     const v = sum / ch;
     // A float file may hold NaN or huge values; they must not poison the detector's sums.
-    out[i] = v > 1 ? 1 : v < -1 ? -1 : v === v ? v : 0;
+    out[i] = v > 1 ? 1 : v < -1 ? -1 : Number.isNaN(v) ? 0 : v;
   };
   const viaView = (view: ArrayLike<number>, scale: number, offset = 0) => {
     for (let i = 0, j = 0; j < n; i++) {
@@ -99,18 +99,16 @@ function mixDown(f: WavFormat, raw: Buffer, frames: number, out: Float32Array): 
     }
   };
   const { buffer, byteOffset } = raw;
-  if (f.float && f.bitsPerSample === 32) return viaView(new Float32Array(buffer, byteOffset, n), 1);
-  if (f.float) return viaView(new Float64Array(buffer, byteOffset, n), 1);
-  switch (f.bitsPerSample) {
-    case 8: return viaView(raw, 128, 128);
-    case 16: return viaView(new Int16Array(buffer, byteOffset, n), 32_768);
-    case 32: return viaView(new Int32Array(buffer, byteOffset, n), 2_147_483_648);
-    default:
-      for (let i = 0, o = 0; i < frames; i++) {
-        let sum = 0;
-        for (let c = 0; c < ch; c++, o += 3) sum += raw.readIntLE(o, 3);
-        put(i, sum / 8_388_608);
-      }
+  if (f.float) viaView(f.bitsPerSample === 32 ? new Float32Array(buffer, byteOffset, n) : new Float64Array(buffer, byteOffset, n), 1);
+  else if (f.bitsPerSample === 8) viaView(raw, 128, 128);
+  else if (f.bitsPerSample === 16) viaView(new Int16Array(buffer, byteOffset, n), 32_768);
+  else if (f.bitsPerSample === 32) viaView(new Int32Array(buffer, byteOffset, n), 2_147_483_648);
+  else {
+    for (let i = 0, o = 0; i < frames; i++) {
+      let sum = 0;
+      for (let c = 0; c < ch; c++, o += 3) sum += raw.readIntLE(o, 3);
+      put(i, sum / 8_388_608);
+    }
   }
 }
 

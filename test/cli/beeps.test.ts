@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeBeepFixture } from '../../harness/beep-fixtures.js';
 import { qkmcmds } from '../helpers/cli.js';
 import { needsTool } from '../helpers/tools.js';
+import { writeBadRecordings } from '../drivers/beeps/wav-header.js';
 
 const sox = needsTool('sox', 'sox', 'test/cli/beeps.test.ts');
 
@@ -47,33 +48,7 @@ describe('qkmcmds beeps decode', () => {
   });
 
   it('a file that is no POST recording is one sentence and exit status 1, whatever is wrong with it', async () => {
-    const notWav = path.join(dir, 'notes.wav');
-    await fs.writeFile(notWav, 'These are my notes about the server, not a recording.\n');
-    const empty = path.join(dir, 'empty.wav');
-    await fs.writeFile(empty, '');
-    const header = (dataBytes: number) => {
-      const h = Buffer.alloc(44);
-      h.write('RIFF', 0, 'latin1');
-      h.writeUInt32LE(Math.min(0xffffffff, 36 + dataBytes), 4);
-      h.write('WAVEfmt ', 8, 'latin1');
-      h.writeUInt32LE(16, 16);
-      h.writeUInt16LE(1, 20);
-      h.writeUInt16LE(1, 22);
-      h.writeUInt32LE(8_000, 24);
-      h.writeUInt32LE(16_000, 28);
-      h.writeUInt16LE(2, 32);
-      h.writeUInt16LE(16, 34);
-      h.write('data', 36, 'latin1');
-      h.writeUInt32LE(dataBytes, 40);
-      return h;
-    };
-    const zero = path.join(dir, 'zero.wav');
-    await fs.writeFile(zero, header(0));
-    const silence = path.join(dir, 'silence.wav');
-    await fs.writeFile(silence, Buffer.concat([header(80_000), Buffer.alloc(80_000)]));
-    const twoHours = path.join(dir, 'two-hours.wav');
-    await fs.writeFile(twoHours, header(2 * 3600 * 16_000));
-    await fs.truncate(twoHours, 44 + 2 * 3600 * 16_000);
+    const { notWav, empty, zero, silence, twoHours } = await writeBadRecordings(dir);
 
     expectOneSentence(qkmcmds(['beeps', 'decode', notWav]), /notes\.wav is not a WAV recording qkm can read \(it has no RIFF\/WAVE header\)/);
     expectOneSentence(qkmcmds(['beeps', 'decode', empty]), /empty\.wav is not a WAV recording qkm can read \(it is empty\)/);

@@ -6,26 +6,9 @@ import { isDriverError } from '../../../drivers/errors.js';
 import { conditionFixtures, makeBeepFixtures, noisyFixtures, type BeepFixture } from '../../../harness/beep-fixtures.js';
 import { needsTool } from '../../helpers/tools.js';
 import { makeTempRoot, removeTempRoot } from '../helpers.js';
+import { wavHeader, writeBadRecordings } from './wav-header.js';
 
 const sox = needsTool('sox', 'sox', 'test/drivers/beeps/recordings.test.ts');
-
-/** A WAV header (PCM, 16-bit mono) claiming `dataBytes` of sound, as a recorder writes it. */
-function wavHeader(rate: number, dataBytes: number): Buffer {
-  const h = Buffer.alloc(44);
-  h.write('RIFF', 0, 'latin1');
-  h.writeUInt32LE(Math.min(0xffffffff, 36 + dataBytes), 4);
-  h.write('WAVEfmt ', 8, 'latin1');
-  h.writeUInt32LE(16, 16);
-  h.writeUInt16LE(1, 20);
-  h.writeUInt16LE(1, 22);
-  h.writeUInt32LE(rate, 24);
-  h.writeUInt32LE(rate * 2, 28);
-  h.writeUInt16LE(2, 32);
-  h.writeUInt16LE(16, 34);
-  h.write('data', 36, 'latin1');
-  h.writeUInt32LE(dataBytes, 40);
-  return h;
-}
 
 describe.skipIf(sox.skip)('POST beep recordings made with sox', () => {
   let dir: string;
@@ -85,23 +68,13 @@ describe('recordings that are not POST recordings', () => {
   };
 
   it('refuses a 2-hour recording from its header at once, without reading its sound', async () => {
-    const file = path.join(dir, 'two-hours.wav');
-    const bytes = 2 * 3600 * 8_000 * 2;
-    await fs.writeFile(file, wavHeader(8_000, bytes));
-    // A sparse file: the header tells the truth about its length, and the disk holds nothing.
-    await fs.truncate(file, 44 + bytes);
-    const r = await refusal(file);
+    const r = await refusal((await writeBadRecordings(dir)).twoHours);
     expect(r.code).toBe('AUDIO_TOO_LONG');
     expect(r.message).toMatch(/is 2 h 0 min long/);
   });
 
   it('refuses what is not a WAV, a compressed WAV, an empty file and a WAV of no sound, each in one sentence', async () => {
-    const text = path.join(dir, 'notes.wav');
-    await fs.writeFile(text, 'These are my notes about the server, not a recording.\n');
-    const empty = path.join(dir, 'empty.wav');
-    await fs.writeFile(empty, '');
-    const nothing = path.join(dir, 'nothing.wav');
-    await fs.writeFile(nothing, wavHeader(8_000, 0));
+    const { notWav, empty, zero } = await writeBadRecordings(dir);
     const alaw = path.join(dir, 'alaw.wav');
     const h = wavHeader(8_000, 100);
     h.writeUInt16LE(6, 20); // WAVE_FORMAT_ALAW
@@ -109,7 +82,7 @@ describe('recordings that are not POST recordings', () => {
     h.writeUInt32LE(8_000, 28);
     h.writeUInt16LE(1, 32);
     await fs.writeFile(alaw, Buffer.concat([h, Buffer.alloc(100)]));
-    const results = await Promise.all([text, empty, nothing, alaw].map(refusal));
+    const results = await Promise.all([notWav, empty, zero, alaw].map(refusal));
     expect(results.map((r) => r.code)).toEqual(['AUDIO_UNREADABLE', 'AUDIO_UNREADABLE', 'AUDIO_UNREADABLE', 'AUDIO_UNREADABLE']);
     expect(results[0]!.message).toMatch(/no RIFF\/WAVE header/);
     expect(results[1]!.message).toMatch(/it is empty/);
