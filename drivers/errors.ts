@@ -23,7 +23,9 @@ export type DriverErrorCode =
   | 'CONFIG_INVALID'
   | 'DRIVER_UNAVAILABLE'
   | 'OUTPUT_TOO_LARGE'
-  | 'COMMAND_CANCELLED';
+  | 'COMMAND_CANCELLED'
+  | 'AUDIO_UNREADABLE'
+  | 'AUDIO_TOO_LONG';
 
 export class DriverError extends Error {
   readonly code: DriverErrorCode;

@@ -211,6 +211,11 @@ export interface ErrorCatalogue {
   USAGE: NoParams;
   BAD_BAY: NoParams;
   BAD_USB_DEVICE: NoParams;
+  // --- beeps (src/cli/beeps-commands.ts, src/hardware/beep-codes.ts) ---
+  NO_BEEP: { file: string };
+  BEEP_CODES_UNKNOWN: { table: string };
+  /** A driver's own refusal passed up to a person; `driverCode` is the driver's code (drivers/errors.ts). */
+  DRIVER_ERROR: { driverCode: string };
 }
 
 export type ErrorCode = keyof ErrorCatalogue;

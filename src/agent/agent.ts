@@ -1,3 +1,4 @@
+import type { BeepDecoding, PostReading } from '../../drivers/beeps/contract.js';
 import type { CdStatus } from '../../drivers/cdrom/contract.js';
 import type { Clock } from '../../drivers/clock.js';
 import { isDriverError } from '../../drivers/errors.js';
@@ -9,7 +10,8 @@ import {
   DRIVER_FAMILIES, FAMILY_NAMES, type DriverFactories, type DriverFactory, type DriverFamily, type FamilyContracts,
 } from '../hardware/contracts.js';
 import { DriverHealth, type BackoffPolicy } from './driver-health.js';
-import type { Health } from './health.js';
+import type { Health, PostFinding } from './health.js';
+import { POST_PASSED_PATTERN, POST_PROBLEM } from './manual.js';
 import type { LedPlan } from './led-plan.js';
 import { initialMemory, type AgentMemory } from './memory.js';
 import { reconcile, type ReconcileResult, type TicketStore } from './reconcile.js';
@@ -41,6 +43,8 @@ export interface AgentOptions {
   /** Listen to RAID events (react at once) besides polling. */
   subscribeEvents?: boolean;
   log?: AgentLog;
+  /** What a POST pattern means: the server model's beep code table (default: the manual's rule alone). */
+  describePost?: (d: BeepDecoding) => Pick<PostFinding, 'verdict' | 'meaning' | 'action'>;
 }
 
 export interface AgentSnapshot {
@@ -53,6 +57,8 @@ export interface AgentSnapshot {
   usb: UsbDevice[] | null;
   /** Why USB devices cannot be listed on this machine (its backend did not load); null when they can. */
   usbUnavailable: string | null;
+  /** The last boot's POST beeps as heard; null when there is no beeps driver or no boot was heard yet. */
+  post: PostReading | null;
   health: Health | null;
   plan: LedPlan | null;
   /** What the agent last set on each LED successfully. */
@@ -89,6 +95,7 @@ export class Agent {
   private lastDisks: DiskInfo[] | null = null;
   private lastCd: CdStatus | null = null;
   private lastUsb: UsbDevice[] | null = null;
+  private lastPost: PostReading | null = null;
   private lastHealth: Health | null = null;
   private lastPlan: LedPlan | null = null;
   private applied: Partial<Record<LedId, LedState>> = {};
@@ -169,7 +176,7 @@ export class Agent {
       }),
     ) as AgentSnapshot['drivers'];
     return {
-      at: this.o.clock.now(), raid: this.lastRaid, disks: this.lastDisks, cd: this.lastCd, usb: this.lastUsb, usbUnavailable: this.usbUnavailable(), health: this.lastHealth, plan: this.lastPlan,
+      at: this.o.clock.now(), raid: this.lastRaid, disks: this.lastDisks, cd: this.lastCd, usb: this.lastUsb, usbUnavailable: this.usbUnavailable(), post: this.lastPost, health: this.lastHealth, plan: this.lastPlan,
       applied: { ...this.applied }, drivers, passes: this.passes,
     };
   }
@@ -200,6 +207,8 @@ export class Agent {
     if (f === 'cdrom') return this.d.cdrom!.onChange(() => this.kick());
     // A device plugged in shows at once where the backend hears it (node-usb, the simulator).
     if (f === 'usb') return this.d.usb!.onChange(() => this.kick());
+    // A boot's beeps open their ticket at once.
+    if (f === 'beeps') return this.d.beeps!.onChange(() => this.kick());
     if (f !== 'raid' || this.o.subscribeEvents === false) return undefined;
     return this.d.raid!.subscribe((e) => {
       this.events.push(e);
@@ -256,6 +265,10 @@ export class Agent {
     const usb = listsUsb ? await this.call('usb', () => this.driver('usb').list()) : null;
     if (this.stopped) return;
     if (usb) this.notePlugging(usb);
+    const post = this.o.drivers.beeps ? await this.call('beeps', () => this.driver('beeps').lastPost()) : null;
+    if (this.stopped) return;
+    // A boot's POST stays what it was until the next boot: a missed reading keeps the last.
+    if (post) this.lastPost = post;
     if (raid) this.lastRaid = raid;
     if (disks) this.lastDisks = disks;
     // A missed CD reading keeps the last tray and disc but not "busy": the LED goes dark rather than claim a read.
@@ -269,6 +282,7 @@ export class Agent {
       this.health.blind(),
       this.o.tempMaxC ?? 55,
       cd?.busy ?? false,
+      this.postFinding(),
     );
     this.memory = v.memory;
     this.lastHealth = v.health;
@@ -305,6 +319,14 @@ export class Agent {
     for (const [k, d] of after) if (!before.has(k)) this.log.info({ usb: d }, `USB device ${verb}: ${describeUsbDevice(d)}`);
     for (const [k, d] of before) if (!after.has(k)) this.log.info({ usb: d }, `USB device unplugged: ${describeUsbDevice(d)}`);
     this.lastUsb = now;
+  }
+
+  private postFinding(): PostFinding | null {
+    const p = this.lastPost;
+    if (!p?.decoding.pattern) return null;
+    const d = p.decoding;
+    const ruled = this.o.describePost?.(d) ?? (d.pattern === POST_PASSED_PATTERN && !d.repeating ? { verdict: 'passed' as const, meaning: '', action: '' } : { verdict: 'problem' as const, ...POST_PROBLEM });
+    return { boot: p.boot, at: p.at, pattern: d.pattern!, repeating: d.repeating, ...ruled };
   }
 
   private async applyLeds(plan: LedPlan): Promise<void> {

@@ -24,6 +24,7 @@ const DRIVER_WORDS: Record<DriverFamily, string> = {
   leds: 'drive the front-panel LEDs',
   cdrom: 'read the CD drive',
   usb: 'list the USB devices',
+  beeps: 'hear the POST beeps',
 };
 
 function bayTickets(b: BayHealth, h: Health): DesiredTicket[] {
@@ -76,6 +77,11 @@ export function desiredTickets(h: Health): DesiredTicket[] {
   }
   if (h.bootDegraded) {
     t.push({ condition: `${HW_PREFIX}degraded-at-boot:${h.array.name}`, severity: 'error', text: `The mirror ${h.array.name} was not whole when qkmd started (after a power loss or an unclean shutdown); check the disk tickets and let any rebuild finish before you rely on the disks.`, wording: worded('degraded-at-boot', { array: h.array.name }) });
+  }
+  if (h.post?.verdict === 'problem') {
+    const p = h.post;
+    const heard = p.repeating ? `${p.pattern}, again and again` : p.pattern;
+    t.push({ condition: `${HW_PREFIX}post-beeps:${p.pattern.replace(/ /g, '_')}`, severity: 'error', text: `At its last start the server beeped ${heard}: POST found a problem. ${p.meaning} ${p.action}`, wording: worded('post-beeps', { pattern: p.pattern, repeating: p.repeating, meaning: p.meaning, action: p.action }) });
   }
   for (const f of h.blind) {
     t.push({ condition: `${HW_PREFIX}driver-blind:${f}`, severity: 'error', text: `The hardware agent cannot ${DRIVER_WORDS[f]}, so LEDs and tickets may be out of date; see qkmd's log, and restart qkmd if it does not recover within a few minutes.`, wording: worded('driver-blind', { family: f }) });

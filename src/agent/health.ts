@@ -26,6 +26,17 @@ export interface BayHealth {
   hot: boolean;
 }
 
+/** A boot's POST as heard, with what it means (the server model's table, or the manual's rule). */
+export interface PostFinding {
+  boot: string;
+  at: number;
+  pattern: string;
+  repeating: boolean;
+  verdict: 'passed' | 'problem';
+  meaning: string;
+  action: string;
+}
+
 export interface Health {
   at: number;
   array: { name: string; state: ArrayState | 'unknown'; percent: number | null };
@@ -38,6 +49,8 @@ export interface Health {
   bootDegraded: boolean;
   blind: DriverFamily[];
   cdBusy: boolean;
+  /** The last boot's POST, when one was heard. */
+  post: PostFinding | null;
   serverError: boolean;
   /** When a time-based condition next changes (new-disk window, empty-bay limit), so the agent looks again then. */
   nextChangeInMs: number | null;
@@ -51,6 +64,7 @@ export interface HealthInput {
   now: number;
   tempMaxC: number;
   cdBusy?: boolean;
+  post?: PostFinding | null;
 }
 
 function bayCondition(bay: number, inp: HealthInput): BayCondition {
@@ -108,6 +122,7 @@ export function assess(inp: HealthInput): Health {
     bootDegraded: memory.bootDegraded,
     blind: [...inp.blind],
     cdBusy: inp.cdBusy ?? false,
+    post: inp.post ?? null,
     serverError,
     nextChangeInMs: changes.length ? Math.max(1, Math.min(...changes)) : null,
   };

@@ -16,5 +16,11 @@ export const NEW_DISK_MS = 5_000;
 export const BAY_EMPTY_MAX_MS = 10 * 60_000;
 /** How long the "rebuild finished" notice stays open before it is closed as history. */
 export const REBUILD_FINISHED_NOTICE_MS = 60 * 60_000;
+/**
+ * POST beeps once when it passes; any other pattern (more than one beep, any sequence)
+ * means it found a problem, and the customer calls service.
+ */
+export const POST_PASSED_PATTERN = '1';
+export const POST_PROBLEM = { meaning: 'POST found a problem with the server.', action: 'Contact Quantum Service & Support.' } as const;
 /** Rebuild progress is recorded as a ticket at each of these percentages. */
 export const REBUILD_MILESTONES = [25, 50, 75] as const;

@@ -62,6 +62,9 @@ export function addHwCommands(program: Command, deps: HwCommandDeps): void {
     .action(deps.action((device: string, port?: string) => world('plug-usb', { device: usbKind(device), ...(port === undefined ? {} : { port }) })()));
   sim.command('unplug-usb').argument('<port>', `the USB port (${SIM_USB_PORTS.join(' or ')})`).description('pull the device out of a USB port')
     .action(deps.action((port: string) => world('unplug-usb', { port })()));
+  sim.command('post').argument('<pattern>', 'the beeps, as the tables write them: 1, 1-1-3, "1 long 2 short", continuous')
+    .description('restart the simulated server with POST beeping this pattern (one beep: it passed; anything else opens a ticket)')
+    .action(deps.action((pattern: string) => world('post', { pattern })()));
   sim.command('power-loss').description('cut the power: qkmd stops at once; the disks keep their state')
     .action(deps.action(() => world('power-loss')()));
 }

@@ -13,6 +13,7 @@ import { LIBRARY_CLASSES, type LibraryClass, olderText, realWorld } from '../eng
 import { QkmError } from '../errors.js';
 import { type Context, type GlobalOptions, VERSION, loadContext, openEngine, runCommand } from './context.js';
 import { addBackupKeyCommands } from './backup-key-commands.js';
+import { addBeepsCommands } from './beeps-commands.js';
 import { addCertCommands } from './cert-commands.js';
 import { addConsole } from './console-command.js';
 import { addHwCommands } from './hw-commands.js';
@@ -219,6 +220,7 @@ addCertCommands(program, { context, action });
 addBackupKeyCommands(program, { context, action });
 addKeyServiceCommands(program, { context, action });
 addConsole(program, { context, action, engine });
+addBeepsCommands(program, { action });
 
 try {
   await program.parseAsync(process.argv);

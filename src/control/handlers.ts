@@ -72,6 +72,12 @@ export function hardwareHandler(host: HardwareHost, tickets: TicketStore, opts: 
         case 'unplug-usb':
           message = `Unplugged: ${describeUsbDevice(sim.usb.unplug(req.port ?? ''))}.`;
           break;
+        case 'post': {
+          const p = sim.beeps.play(req.pattern);
+          const d = p.decoding;
+          message = `The simulated server restarted and beeped ${d.pattern}${d.pattern === '1' ? ' (POST passed)' : ' (POST found a problem)'}.`;
+          break;
+        }
         case 'power-loss':
           await host.agent?.settled();
           await sim.flush();

@@ -31,7 +31,7 @@ export function fittingSocketPath(dataDir: string): string {
   return file;
 }
 
-export type SimAction = 'pull-disk' | 'insert-disk' | 'fail-disk' | 'power-loss' | 'insert-cd' | 'eject-cd' | 'read-cd' | 'plug-usb' | 'unplug-usb';
+export type SimAction = 'pull-disk' | 'insert-disk' | 'fail-disk' | 'power-loss' | 'insert-cd' | 'eject-cd' | 'read-cd' | 'plug-usb' | 'unplug-usb' | 'post';
 
 /** Sim actions on the CD drive: no bay; insert-cd carries the ISO file's absolute path. */
 const CD_ACTIONS = ['insert-cd', 'eject-cd', 'read-cd'];
@@ -40,7 +40,7 @@ export type KeyServiceAction = 'stop' | 'start' | 'status';
 
 export type ControlRequest =
   | { op: 'hw-status' }
-  | { op: 'sim'; action: SimAction; bay?: number; faulty?: boolean; file?: string; device?: SimUsbKind; port?: string }
+  | { op: 'sim'; action: SimAction; bay?: number; faulty?: boolean; file?: string; device?: SimUsbKind; port?: string; pattern?: string }
   | { op: 'key-service'; action: KeyServiceAction };
 
 export type ControlReply =
@@ -68,6 +68,10 @@ export function parseRequest(line: string): ControlRequest | { error: string } {
   if (r?.op === 'sim' && r.action === 'unplug-usb') {
     if (typeof r.port !== 'string') return { error: 'sim unplug-usb needs a port name' };
     return { op: 'sim', action: 'unplug-usb', port: r.port };
+  }
+  if (r?.op === 'sim' && r.action === 'post') {
+    if (typeof r.pattern !== 'string' || r.pattern === '' || r.pattern.length > 64) return { error: 'sim post needs a beep pattern' };
+    return { op: 'sim', action: 'post', pattern: r.pattern };
   }
   if (r?.op === 'sim' && ['pull-disk', 'insert-disk', 'fail-disk', 'power-loss'].includes(r.action as string)) {
     if (r.action !== 'power-loss' && !Number.isInteger(r.bay)) return { error: `sim ${String(r.action)} needs a bay number` };

@@ -1,3 +1,4 @@
+import type { BeepsBackend } from '../../drivers/beeps/contract.js';
 import type { CdromBackend } from '../../drivers/cdrom/contract.js';
 import type { DiskBackend } from '../../drivers/disks/contract.js';
 import type { LedBackend } from '../../drivers/leds/contract.js';
@@ -15,6 +16,7 @@ export interface FamilyContracts {
   leds: LedBackend;
   cdrom: CdromBackend;
   usb: UsbBackend;
+  beeps: BeepsBackend;
 }
 
 /** The driver families the agent reads or drives; one that keeps failing makes it blind. */
@@ -33,6 +35,7 @@ export const FAMILY_NAMES: { readonly [F in DriverFamily]: string } = {
   leds: 'LED',
   cdrom: 'CD',
   usb: 'USB',
+  beeps: 'POST beep',
 };
 
 export const DRIVER_FAMILIES = Object.keys(FAMILY_NAMES) as readonly DriverFamily[];

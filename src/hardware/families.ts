@@ -109,4 +109,10 @@ export const FAMILIES: FamilyRegistry = {
     sim: (sim) => sim.usb,
     optional: true,
   },
+  beeps: {
+    // The box hears its speaker through the serial front-panel board; its backend comes with that board's driver.
+    backends: {},
+    select: () => null,
+    sim: (sim) => sim.beeps,
+  },
 };

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { SimBeeps } from '../../drivers/beeps/sim.js';
 import { SimCdrom } from '../../drivers/cdrom/sim.js';
 import type { Clock } from '../../drivers/clock.js';
 import { SimDisks } from '../../drivers/disks/sim.js';
@@ -52,6 +53,8 @@ export class SimAppliance {
   readonly cdrom: SimCdrom;
   /** The USB ports; what is plugged in is not kept across restarts (a power cut unplugs nothing, but nothing needs it yet). */
   readonly usb = new SimUsb();
+  /** The speaker: each play is a boot's POST. Powering on (constructing) plays the single beep of a pass. */
+  readonly beeps: SimBeeps;
   private nextSerial: number;
   private saving: Promise<void> = Promise.resolve();
   private reading: Promise<void> = Promise.resolve();
@@ -73,6 +76,8 @@ export class SimAppliance {
     this.disks = new SimDisks(this.bays);
     this.leds = new SimLeds(FRONT_PANEL_LEDS, () => o.clock.now());
     this.cdrom = new SimCdrom({ clock: o.clock, readKiBps: o.cdReadKiBps ?? 3600 });
+    this.beeps = new SimBeeps(o.clock);
+    this.beeps.play();
     this.unwatch.push(this.bays.onChange(() => this.save()));
     this.unwatch.push(this.raid.subscribe((e) => {
       if (e.type.startsWith('rebuild-') && e.type !== 'rebuild-progress') this.save();

@@ -11,6 +11,7 @@ import { applianceSettings } from './appliance-settings.js';
 import { DRIVER_FAMILIES, type DriverFactories, type DriverFamily } from './contracts.js';
 import { FAMILIES, type FamilyRegistry } from './families.js';
 import { SimAppliance } from './sim-appliance.js';
+import { postDescriber } from './beep-codes.js';
 
 /** What qkmd hosts for the hardware: the agent and, on the sim profile, the simulated appliance. */
 export interface HardwareHost {
@@ -58,6 +59,7 @@ function newAgent(config: QkmConfig, drivers: DriverFactories, tickets: TicketSt
     tempMaxC: a.diskTempMaxC,
     subscribeEvents: a.raidEvents,
     log: log.child({ component: 'agent' }),
+    describePost: postDescriber(log),
   });
 }
 

@@ -37,6 +37,8 @@ export interface HardwareTickets {
   'disks-out': { count: number };
   'degraded-at-boot': { array: string };
   'driver-blind': { family: string };
+  /** The table's meaning and what to do for the pattern heard. */
+  'post-beeps': { pattern: string; repeating: boolean; meaning: string; action: string };
   /** `byHand`: the shell commands that add the disk by hand. */
   'readd-waiting': { bay: number; serial: string | null; array: string; byHand: string };
   'readd-not-blank': { bay: number; serial: string | null; found: string; disk: string };

@@ -52,6 +52,8 @@ export interface HwStatus {
    * listed on this machine; null when they can.
    */
   usb: { devices: (UsbDevice & { role: 'update-source' | 'console' | null; line: string })[]; unavailable: string | null };
+  /** The last boot's POST beeps as heard (null before any): the pattern and whether it means POST passed. */
+  post: { pattern: string; repeating: boolean; verdict: 'passed' | 'problem'; at: number } | null;
   tickets: StatusTicket[];
   agent: { profile: string; running: boolean; at: number | null; passes: number; serverError: boolean; blind: string[]; drivers: Record<string, unknown> };
 }
@@ -90,6 +92,7 @@ export function hwStatus(host: HardwareHost, tickets: TicketStore): HwStatus {
     },
     disks: (snap?.disks ?? []).map((d) => ({ ...d, condition: snap?.health?.bays[d.bay]?.condition ?? null })),
     cd: snap?.cd ? { present: snap.cd.present, trayOpen: snap.cd.trayOpen, media: snap.cd.media, busy: snap.cd.busy } : { ...NO_DRIVE },
+    post: snap?.health?.post ? { pattern: snap.health.post.pattern, repeating: snap.health.post.repeating, verdict: snap.health.post.verdict, at: snap.health.post.at } : null,
     usb: {
       devices: (snap?.usb ?? []).map((d) => ({ ...d, role: usbRole(d), line: describeUsbDevice(d) })),
       unavailable: snap?.usbUnavailable ?? null,
