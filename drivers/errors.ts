@@ -23,7 +23,10 @@ export type DriverErrorCode =
   | 'CONFIG_INVALID'
   | 'DRIVER_UNAVAILABLE'
   | 'OUTPUT_TOO_LARGE'
-  | 'COMMAND_CANCELLED';
+  | 'COMMAND_CANCELLED'
+  | 'DEVICE_SILENT'
+  | 'DEVICE_GONE'
+  | 'PROTOCOL_VERSION';
 
 export class DriverError extends Error {
   readonly code: DriverErrorCode;

@@ -257,6 +257,7 @@ export class Agent {
       this.health.blind(),
       this.o.tempMaxC ?? 55,
       cd?.busy ?? false,
+      this.devices(),
     );
     this.memory = v.memory;
     this.lastHealth = v.health;
@@ -277,6 +278,16 @@ export class Agent {
     for (const l of [...this.listeners]) l({ snapshot, tickets });
   }
 
+  /** The devices the drivers name (a serial board's port), so a blind ticket says which one went silent. */
+  private devices(): Partial<Record<DriverFamily, string>> {
+    const named: Partial<Record<DriverFamily, string>> = {};
+    for (const f of DRIVER_FAMILIES) {
+      const device = (this.d[f] as { deviceName?: unknown } | undefined)?.deviceName;
+      if (typeof device === 'string') named[f] = device;
+    }
+    return named;
+  }
+
   private async applyLeds(plan: LedPlan): Promise<void> {
     const backend = this.d.leds;
     if (!backend) {
@@ -286,7 +297,11 @@ export class Agent {
     const drives = new Set(backend.leds());
     if (drives.size === 0) return;
     const changes = (Object.entries(plan) as [LedId, LedState][]).filter(([led, s]) => drives.has(led) && !(this.applied[led] && sameLedState(this.applied[led]!, s)));
-    if (changes.length === 0) return;
+    if (changes.length === 0) {
+      // Nothing to set says nothing about a device that can go silent by itself: ask it.
+      if (backend.probe) await this.call('leds', () => backend.probe!());
+      return;
+    }
     await this.call('leds', async () => {
       for (const [led, s] of changes) {
         await backend.set(led, s);

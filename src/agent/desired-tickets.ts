@@ -61,7 +61,7 @@ function bayTickets(b: BayHealth, h: Health): DesiredTicket[] {
  * started, progress, finished) are notices that stay open until the next state of the
  * same rebuild (or, for "finished", for an hour), then close and remain as history.
  */
-export function desiredTickets(h: Health): DesiredTicket[] {
+export function desiredTickets(h: Health, devices: Partial<Record<DriverFamily, string>> = {}): DesiredTicket[] {
   const t = h.bays.flatMap((b) => bayTickets(b, h));
   if (h.disksOut >= 2) {
     t.push({ condition: `${HW_PREFIX}disks-out`, severity: 'critical', text: `${h.disksOut} disks are out of the mirror at once, so the keystore has no working copy on disk; put back the disk pulled last, or call service before you power the appliance off.` });
@@ -74,7 +74,11 @@ export function desiredTickets(h: Health): DesiredTicket[] {
     t.push({ condition: `${HW_PREFIX}degraded-at-boot:${h.array.name}`, severity: 'error', text: `The mirror ${h.array.name} was not whole when qkmd started (after a power loss or an unclean shutdown); check the disk tickets and let any rebuild finish before you rely on the disks.` });
   }
   for (const f of h.blind) {
-    t.push({ condition: `${HW_PREFIX}driver-blind:${f}`, severity: 'error', text: `The hardware agent cannot ${DRIVER_WORDS[f]}, so LEDs and tickets may be out of date; see qkmd's log, and restart qkmd if it does not recover within a few minutes.` });
+    const device = devices[f];
+    const text = device
+      ? `The hardware agent cannot ${DRIVER_WORDS[f]} because ${device} stopped answering; check its cable and power, see qkmd's log, and restart qkmd if it does not recover within a few minutes.`
+      : `The hardware agent cannot ${DRIVER_WORDS[f]}, so LEDs and tickets may be out of date; see qkmd's log, and restart qkmd if it does not recover within a few minutes.`;
+    t.push({ condition: `${HW_PREFIX}driver-blind:${f}`, severity: 'error', text });
   }
   return t;
 }

@@ -11,8 +11,10 @@ export interface Verdict {
 }
 
 /** One supervisor step, pure: readings and memory in; new memory, health, LED plan and wanted tickets out. */
-export function supervise(memory: AgentMemory, r: Readings, blind: readonly DriverFamily[], tempMaxC: number, cdBusy = false): Verdict {
+export function supervise(
+  memory: AgentMemory, r: Readings, blind: readonly DriverFamily[], tempMaxC: number, cdBusy = false, devices: Partial<Record<DriverFamily, string>> = {},
+): Verdict {
   const next = remember(memory, r);
   const health = assess({ raid: r.raid, disks: r.disks, memory: next, blind, now: r.now, tempMaxC, cdBusy });
-  return { memory: next, health, leds: ledPlan(health), tickets: desiredTickets(health) };
+  return { memory: next, health, leds: ledPlan(health), tickets: desiredTickets(health, devices) };
 }

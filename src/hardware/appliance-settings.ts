@@ -19,6 +19,8 @@ export interface ApplianceSettings {
   sysfsLeds: Partial<Record<LedId, string>>;
   /** Bay status LED -> disk, for the LEDs lit through ledctl. */
   ledctlLeds: Partial<Record<LedId, string>>;
+  /** The front-panel board's serial line, when the panel is a board ([serial] panel_port). */
+  panelBoard: { path: string; baudRate: number } | null;
 }
 
 const LED_KEYS: readonly [keyof QkmConfig['leds'], LedId][] = [
@@ -90,5 +92,6 @@ export function applianceSettings(config: QkmConfig): ApplianceSettings {
     storcli: { command: h.storcli_command, controller: h.storcli_controller, slotBays },
     sysfsLeds,
     ledctlLeds,
+    panelBoard: config.serial.panel_port ? { path: config.serial.panel_port, baudRate: config.serial.panel_baud } : null,
   };
 }
