@@ -82,8 +82,13 @@ export class FrontPanelBoard {
   }
 
   async setLed(led: LedId, state: LedState): Promise<void> {
-    this.states.set(led, state);
-    await this.session();
+    try {
+      // A fresh session replays the LEDs set before; this one follows once, below.
+      await this.session();
+    } finally {
+      // Kept even when the board is away, so that it shows this once it is back.
+      this.states.set(led, state);
+    }
     await this.expectOk({ type: 'setLed', led, state }, `${led} ${describeLedState(state)}`);
   }
 
