@@ -249,20 +249,18 @@ export class Agent {
     // A missed CD reading keeps the last tray and disc but not "busy": the LED goes dark rather than claim a read.
     this.lastCd = hasCd ? cd ?? (this.lastCd && { ...this.lastCd, busy: false }) : null;
     const now = this.o.clock.now();
-    const v = supervise(
-      this.memory,
-      // A RAID state stays true until the next reading, so a missed one reuses the last; a missed disk
-      // reading is unknown (presence then comes from the array), lest a pulled disk look present.
-      { raid: this.lastRaid, disks, events: this.events.splice(0), now },
-      this.health.blind(),
-      this.o.tempMaxC ?? 55,
-      cd?.busy ?? false,
-      this.devices(),
-    );
+    // A RAID state stays true until the next reading, so a missed one reuses the last; a missed disk
+    // reading is unknown (presence then comes from the array), lest a pulled disk look present.
+    const readings = { raid: this.lastRaid, disks, events: this.events.splice(0), now };
+    const judge = () => supervise(this.memory, readings, this.health.blind(), this.o.tempMaxC ?? 55, cd?.busy ?? false, this.devices());
+    let v = judge();
+    const blindBefore = this.health.blind().join();
+    await this.applyLeds(v.leds);
+    // The LEDs are driven after the verdict; if that made them blind (or they answered again), say so in this pass's tickets.
+    if (this.health.blind().join() !== blindBefore) v = judge();
     this.memory = v.memory;
     this.lastHealth = v.health;
     this.lastPlan = v.leds;
-    await this.applyLeds(v.leds);
     if (this.stopped) return;
     let tickets: ReconcileResult = { opened: [], closed: [] };
     try {
