@@ -103,7 +103,10 @@ export class BoardFirmware {
       return;
     }
     // A resend of the request just answered (its answer was lost): answer it again, do it once.
-    if (this.hostSeq === frame.seq && this.lastReply) return this.reply(this.lastReply);
+    if (this.hostSeq === frame.seq && this.lastReply) {
+      this.reply(this.lastReply);
+      return;
+    }
     this.hostSeq = frame.seq;
     this.reply(writeMessage(this.answer(m), frame.seq));
   }

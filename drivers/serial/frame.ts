@@ -105,9 +105,7 @@ export class FrameReader {
     this.overflow = false;
     this.badEscape = false;
     if (len === 0 && !overflow) return; // back-to-back ENDs: the idle line between frames
-    if (overflow) return this.onFault('too-long');
-    if (badEscape) return this.onFault('bad-escape');
-    const f = decodeBody(this.buf.subarray(0, len));
+    const f = overflow ? 'too-long' : badEscape ? 'bad-escape' : decodeBody(this.buf.subarray(0, len));
     if (typeof f === 'string') this.onFault(f);
     else frames.push(f);
   }

@@ -1,7 +1,11 @@
-import { MockBinding, type MockPortBinding } from '@serialport/binding-mock';
+import { SerialPortMock } from 'serialport';
 import { SystemClock } from '../../../drivers/clock.js';
 import { BoardFirmware } from '../../../drivers/serial/firmware.js';
 import type { SerialBinding } from '../../../drivers/serial/transport.js';
+
+/** @serialport/binding-mock, through serialport's own export of it (the package's ESM entry carries no types). */
+export const MockBinding = SerialPortMock.binding;
+type MockPortBinding = Awaited<ReturnType<typeof MockBinding.open>>;
 
 let ports = 0;
 

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { MockBinding } from '@serialport/binding-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SystemClock } from '../../../drivers/clock.js';
 import { FrontPanelBoard } from '../../../drivers/serial/board.js';
@@ -9,6 +8,7 @@ import { parseFrame } from '../../../drivers/serial/parser.js';
 import type { SerialBinding } from '../../../drivers/serial/transport.js';
 import { RECORDED_BEEP, RECORDED_LEDS } from '../../../harness/record-serial-transcript.js';
 import { fixturePath } from '../helpers.js';
+import { MockBinding } from './mock-board.js';
 
 interface Line {
   who: 'host' | 'board';
