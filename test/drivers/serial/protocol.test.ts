@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { SystemClock } from '../../../drivers/clock.js';
+import { ManualClock, SystemClock } from '../../../drivers/clock.js';
 import { FrontPanelBoard } from '../../../drivers/serial/board.js';
 import { crc16 } from '../../../drivers/serial/crc16.js';
 import { encodeFrame, FrameReader, MAX_BODY } from '../../../drivers/serial/frame.js';
 import { SerialBoardLeds } from '../../../drivers/serial/leds.js';
+import { gatherSpeakerPatterns } from '../../../drivers/serial/speaker-bursts.js';
 import { parseFrame } from '../../../drivers/serial/parser.js';
 import { writeMessage } from '../../../drivers/serial/writer.js';
 import type { SpeakerEdge } from '../../../drivers/serial/messages.js';
@@ -173,5 +174,24 @@ describe('the host and the board on binding-mock', () => {
     const offsets = edges.map((e) => e.atMs - edges[0]!.atMs);
     expect(offsets).toEqual([...pattern, ...extra].map((e) => e.atMs));
     expect(edges.map((e) => e.on)).toEqual([...pattern, ...extra].map((e) => e.on));
+  });
+
+  it('a POST pattern arrives as one list of edges once the speaker is quiet, as the beeps decoder takes it', async () => {
+    const m = mockBoard();
+    const b = host(m);
+    await b.ping();
+    const clock = new ManualClock();
+    const patterns: SpeakerEdge[][] = [];
+    const stop = gatherSpeakerPatterns((l) => b.onSpeakerEdges(l), clock, (e) => patterns.push(e), 3_000);
+    const beep113 = [0, 1, 2, 3, 4].flatMap((i) => [{ atMs: i * 500, on: true }, { atMs: i * 500 + 250, on: false }]);
+    m.firmware.speaker([...beep113, { atMs: 2600, on: true }, { atMs: 2850, on: false }]); // 12 edges and 2: two frames
+    await until(() => b.counters.framesIn >= 4); // hello reply, ping ack, two Speaker frames
+    clock.advance(2_999);
+    expect(patterns).toEqual([]);
+    clock.advance(1);
+    expect(patterns).toHaveLength(1);
+    expect(patterns[0]!.map((e) => e.atMs - patterns[0]![0]!.atMs)).toEqual([...beep113.map((e) => e.atMs), 2600, 2850]);
+    stop();
+    expect(clock.pendingCount).toBe(0);
   });
 });
