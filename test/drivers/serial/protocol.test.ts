@@ -183,14 +183,14 @@ describe('the host and the board on binding-mock', () => {
     const clock = new ManualClock();
     const patterns: SpeakerEdge[][] = [];
     const stop = gatherSpeakerPatterns((l) => b.onSpeakerEdges(l), clock, (e) => patterns.push(e), 3_000);
-    const beep113 = [0, 1, 2, 3, 4].flatMap((i) => [{ atMs: i * 500, on: true }, { atMs: i * 500 + 250, on: false }]);
-    m.firmware.speaker([...beep113, { atMs: 2600, on: true }, { atMs: 2850, on: false }]); // 12 edges and 2: two frames
+    const sixBeeps = [0, 1, 2, 3, 4, 5].flatMap((i) => [{ atMs: i * 400, on: true }, { atMs: i * 400 + 200, on: false }]);
+    m.firmware.speaker([...sixBeeps, { atMs: 2600, on: true }, { atMs: 2850, on: false }]); // 14 edges: two frames
     await until(() => b.counters.framesIn >= 4); // hello reply, ping ack, two Speaker frames
     clock.advance(2_999);
     expect(patterns).toEqual([]);
     clock.advance(1);
     expect(patterns).toHaveLength(1);
-    expect(patterns[0]!.map((e) => e.atMs - patterns[0]![0]!.atMs)).toEqual([...beep113.map((e) => e.atMs), 2600, 2850]);
+    expect(patterns[0]!.map((e) => e.atMs - patterns[0]![0]!.atMs)).toEqual([...sixBeeps.map((e) => e.atMs), 2600, 2850]);
     stop();
     expect(clock.pendingCount).toBe(0);
   });
