@@ -38,6 +38,7 @@ export class FrontPanelBoard {
   private readonly buttonListeners = new Set<Listener<{ button: ButtonId; pressed: boolean; atMs: number }>>();
   private readonly edgeListeners = new Set<Listener<SpeakerEdge[]>>();
   private closed = false;
+  private turn: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly o: BoardOptions) {
     this.link = new SerialLink({
@@ -81,21 +82,35 @@ export class FrontPanelBoard {
     return () => this.edgeListeners.delete(l);
   }
 
-  async setLed(led: LedId, state: LedState): Promise<void> {
-    try {
-      // A fresh session replays the LEDs set before; this one follows once, below.
-      await this.session();
-    } finally {
-      // Kept even when the board is away, so that it shows this once it is back.
-      this.states.set(led, state);
-    }
-    await this.expectOk({ type: 'setLed', led, state }, `${led} ${describeLedState(state)}`);
+  setLed(led: LedId, state: LedState): Promise<void> {
+    return this.exclusive(async () => {
+      try {
+        // A fresh session replays the LEDs set before; this one follows once, below.
+        await this.session();
+      } finally {
+        // Kept even when the board is away, so that it shows this once it is back.
+        this.states.set(led, state);
+      }
+      await this.expectOk({ type: 'setLed', led, state }, `${led} ${describeLedState(state)}`);
+    });
   }
 
   /** Asks the board whether it is there; rejects DEVICE_SILENT or DEVICE_GONE when it is not. */
-  async ping(): Promise<void> {
-    await this.session();
-    await this.expectOk({ type: 'ping' }, 'ping');
+  ping(): Promise<void> {
+    return this.exclusive(async () => {
+      await this.session();
+      await this.expectOk({ type: 'ping' }, 'ping');
+    });
+  }
+
+  /**
+   * One operation at a time: a greeting after a reboot must not interleave with the
+   * agent's LED change (two opens of the port, or an LED replayed after its newer state).
+   */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.turn.then(fn);
+    this.turn = run.catch(() => {});
+    return run;
   }
 
   async close(): Promise<void> {
@@ -144,7 +159,7 @@ export class FrontPanelBoard {
         // A rebooted board shows nothing: greet it and light the panel again now, not at the next change.
         this.identity = null;
         this.notice('the front-panel board restarted', { path: this.o.path, bootId: m.bootId });
-        this.session().catch((e: unknown) => {
+        this.exclusive(() => this.session()).catch((e: unknown) => {
           if (!this.closed) this.notice('the front-panel board could not be set up again after it restarted', { path: this.o.path, error: isDriverError(e) ? e.message : String(e) });
         });
         return;

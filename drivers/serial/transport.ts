@@ -72,7 +72,7 @@ export class SerialLink {
     if (this.isOpen) return;
     const port = new SerialPortStream({ binding: this.o.binding, path: this.o.path, baudRate: this.o.baudRate, autoOpen: false });
     await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve()))).catch((e: unknown) => {
-      throw new DriverError('DEVICE_GONE', `The serial port ${this.o.path} cannot be opened (${errText(e)}).`, { path: this.o.path }, { cause: e });
+      throw new DriverError('DEVICE_GONE', `The serial port ${this.o.path} cannot be opened: ${whyNotOpened(e)}.`, { path: this.o.path, error: errText(e) }, { cause: e });
     });
     this.port = port;
     this.peerSeq = null;
@@ -178,6 +178,16 @@ export class SerialLink {
       this.o.onMessage(m);
     }
   }
+}
+
+/** The binding's reason, said plainly: its messages repeat the path and name the ioctl that failed. */
+function whyNotOpened(e: unknown): string {
+  const text = errText(e);
+  if (/No such file or directory/i.test(text)) return 'it does not exist';
+  if (/Permission denied/i.test(text)) return 'permission denied';
+  if (/Inappropriate ioctl/i.test(text)) return 'it is not a serial device';
+  if (/Resource temporarily unavailable|lock|busy/i.test(text)) return 'another program has it open';
+  return text.replace(/^Error: /, '');
 }
 
 function errText(e: unknown): string {
