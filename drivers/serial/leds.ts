@@ -1,6 +1,6 @@
 import type { FrontPanelBoard } from './board.js';
 import { LED_OFF, type LedBackend, type LedId, type LedState } from '../leds/contract.js';
-import { unknownLed } from '../leds/unknown-led.js';
+import { unknownLed, unsupportedState } from '../leds/unknown-led.js';
 import { BOARD_LEDS } from './messages.js';
 
 /** The front panel's LEDs driven by the serial board: every LED of the panel, each state the contract has. */
@@ -19,6 +19,8 @@ export class SerialBoardLeds implements LedBackend {
 
   async set(led: LedId, state: LedState): Promise<void> {
     if (!BOARD_LEDS.includes(led)) throw unknownLed(this.kind, led);
+    // The board's period field is 16 bits of milliseconds.
+    if (state.state === 'blink' && !(state.periodMs >= 1 && state.periodMs <= 0xffff)) throw unsupportedState(this.kind, led, state);
     await this.board.setLed(led, state);
   }
 
