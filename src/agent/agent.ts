@@ -256,8 +256,12 @@ export class Agent {
     let v = judge();
     const blindBefore = this.health.blind().join();
     await this.applyLeds(v.leds);
-    // The LEDs are driven after the verdict; if that made them blind (or they answered again), say so in this pass's tickets.
-    if (this.health.blind().join() !== blindBefore) v = judge();
+    // The LEDs are driven after the verdict; if that made them blind, or they answered again, this
+    // pass's tickets say so, and a panel that is back shows the verdict without them blind.
+    if (this.health.blind().join() !== blindBefore) {
+      v = judge();
+      await this.applyLeds(v.leds);
+    }
     this.memory = v.memory;
     this.lastHealth = v.health;
     this.lastPlan = v.leds;
