@@ -25,7 +25,10 @@ export type DriverErrorCode =
   | 'OUTPUT_TOO_LARGE'
   | 'COMMAND_CANCELLED'
   | 'AUDIO_UNREADABLE'
-  | 'AUDIO_TOO_LONG';
+  | 'AUDIO_TOO_LONG'
+  | 'DEVICE_SILENT'
+  | 'DEVICE_GONE'
+  | 'PROTOCOL_VERSION';
 
 export class DriverError extends Error {
   readonly code: DriverErrorCode;

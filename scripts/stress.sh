@@ -21,4 +21,7 @@ QKM_BUNDLE_KILLS=$QKM_BUNDLE_KILLS timeout "$(left)" npx vitest run test/pki/cer
 echo "== TTLV decoder fuzzing (1,000,000 random and mutated messages)"
 timeout "$(left)" node dist/bench/ttlv-fuzz.js 1000000
 
+echo "== serial board: frame reader, parser and simulated firmware on ${QKM_SERIAL_FUZZ:=1000000} random and mutated inputs"
+QKM_SERIAL_FUZZ=$QKM_SERIAL_FUZZ timeout "$(left)" npx vitest run test/drivers/serial/fuzz.test.ts
+
 echo "stress: all passed in $(( $(date +%s) - start )) s of a ${budget} s budget"

@@ -56,6 +56,14 @@ export interface LedBackend {
   set(led: LedId, state: LedState): Promise<void>;
   /** Reads the LED back (from the hardware where it can say, else the last state set). */
   get(led: LedId): Promise<LedState>;
+  /**
+   * Checks that the LEDs' device still answers, for a backend whose device can go silent
+   * while no LED changes (a board on a serial line); the agent calls it when it has
+   * nothing to set. Rejects with the reason when the device does not answer.
+   */
+  probe?(): Promise<void>;
+  /** The device, as a ticket names it when it goes silent ("the front-panel board on /dev/ttyS1"). */
+  readonly deviceName?: string;
 }
 
 export function sameLedState(a: LedState, b: LedState): boolean {

@@ -274,20 +274,22 @@ export class Agent {
     // A missed CD reading keeps the last tray and disc but not "busy": the LED goes dark rather than claim a read.
     this.lastCd = hasCd ? cd ?? (this.lastCd && { ...this.lastCd, busy: false }) : null;
     const now = this.o.clock.now();
-    const v = supervise(
-      this.memory,
-      // A RAID state stays true until the next reading, so a missed one reuses the last; a missed disk
-      // reading is unknown (presence then comes from the array), lest a pulled disk look present.
-      { raid: this.lastRaid, disks, events: this.events.splice(0), now },
-      this.health.blind(),
-      this.o.tempMaxC ?? 55,
-      cd?.busy ?? false,
-      this.postFinding(),
-    );
+    // A RAID state stays true until the next reading, so a missed one reuses the last; a missed disk
+    // reading is unknown (presence then comes from the array), lest a pulled disk look present.
+    const readings = { raid: this.lastRaid, disks, events: this.events.splice(0), now };
+    const judge = () => supervise(this.memory, readings, this.health.blind(), this.o.tempMaxC ?? 55, cd?.busy ?? false, this.postFinding(), this.devices());
+    let v = judge();
+    const blindBefore = this.health.blind().join();
+    await this.applyLeds(v.leds);
+    // The LEDs are driven after the verdict; if that made them blind, or they answered again, this
+    // pass's tickets say so, and a panel that is back shows the verdict without them blind.
+    if (this.health.blind().join() !== blindBefore) {
+      v = judge();
+      await this.applyLeds(v.leds);
+    }
     this.memory = v.memory;
     this.lastHealth = v.health;
     this.lastPlan = v.leds;
-    await this.applyLeds(v.leds);
     if (this.stopped) return;
     let tickets: ReconcileResult = { opened: [], closed: [] };
     try {
@@ -329,6 +331,16 @@ export class Agent {
     return { boot: p.boot, at: p.at, pattern: d.pattern!, repeating: d.repeating, ...ruled };
   }
 
+  /** The devices the drivers name (a serial board's port), so a blind ticket says which one went silent. */
+  private devices(): Partial<Record<DriverFamily, string>> {
+    const named: Partial<Record<DriverFamily, string>> = {};
+    for (const f of DRIVER_FAMILIES) {
+      const device = (this.d[f] as { deviceName?: unknown } | undefined)?.deviceName;
+      if (typeof device === 'string') named[f] = device;
+    }
+    return named;
+  }
+
   private async applyLeds(plan: LedPlan): Promise<void> {
     const backend = this.d.leds;
     if (!backend) {
@@ -338,7 +350,11 @@ export class Agent {
     const drives = new Set(backend.leds());
     if (drives.size === 0) return;
     const changes = (Object.entries(plan) as [LedId, LedState][]).filter(([led, s]) => drives.has(led) && !(this.applied[led] && sameLedState(this.applied[led]!, s)));
-    if (changes.length === 0) return;
+    if (changes.length === 0) {
+      // Nothing to set says nothing about a device that can go silent by itself: ask it.
+      if (backend.probe) await this.call('leds', () => backend.probe!());
+      return;
+    }
     await this.call('leds', async () => {
       for (const [led, s] of changes) {
         await backend.set(led, s);

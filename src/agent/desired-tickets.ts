@@ -66,7 +66,7 @@ function bayTickets(b: BayHealth, h: Health): DesiredTicket[] {
  * started, progress, finished) are notices that stay open until the next state of the
  * same rebuild (or, for "finished", for an hour), then close and remain as history.
  */
-export function desiredTickets(h: Health): DesiredTicket[] {
+export function desiredTickets(h: Health, devices: Partial<Record<DriverFamily, string>> = {}): DesiredTicket[] {
   const t = h.bays.flatMap((b) => bayTickets(b, h));
   if (h.disksOut >= 2) {
     t.push({ condition: `${HW_PREFIX}disks-out`, severity: 'critical', text: `${h.disksOut} disks are out of the mirror at once, so the keystore has no working copy on disk; put back the disk pulled last, or call service before you power the appliance off.`, wording: worded('disks-out', { count: h.disksOut }) });
@@ -84,7 +84,11 @@ export function desiredTickets(h: Health): DesiredTicket[] {
     t.push({ condition: `${HW_PREFIX}post-beeps:${p.pattern.replace(/ /g, '_')}`, severity: 'error', text: `At its last start the server beeped ${heard}: POST found a problem. ${p.meaning} ${p.action}`, wording: worded('post-beeps', { pattern: p.pattern, repeating: p.repeating, meaning: p.meaning, action: p.action }) });
   }
   for (const f of h.blind) {
-    t.push({ condition: `${HW_PREFIX}driver-blind:${f}`, severity: 'error', text: `The hardware agent cannot ${DRIVER_WORDS[f]}, so LEDs and tickets may be out of date; see qkmd's log, and restart qkmd if it does not recover within a few minutes.`, wording: worded('driver-blind', { family: f }) });
+    const device = devices[f];
+    const text = device
+      ? `The hardware agent cannot ${DRIVER_WORDS[f]} because ${device} stopped answering; check its cable and power, see qkmd's log, and restart qkmd if it does not recover within a few minutes.`
+      : `The hardware agent cannot ${DRIVER_WORDS[f]}, so LEDs and tickets may be out of date; see qkmd's log, and restart qkmd if it does not recover within a few minutes.`;
+    t.push({ condition: `${HW_PREFIX}driver-blind:${f}`, severity: 'error', text, wording: worded('driver-blind', { family: f, ...(device ? { device } : {}) }) });
   }
   return t;
 }

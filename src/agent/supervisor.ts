@@ -11,8 +11,11 @@ export interface Verdict {
 }
 
 /** One supervisor step, pure: readings and memory in; new memory, health, LED plan and wanted tickets out. */
-export function supervise(memory: AgentMemory, r: Readings, blind: readonly DriverFamily[], tempMaxC: number, cdBusy = false, post: PostFinding | null = null): Verdict {
+export function supervise(
+  memory: AgentMemory, r: Readings, blind: readonly DriverFamily[], tempMaxC: number, cdBusy = false, post: PostFinding | null = null,
+  devices: Partial<Record<DriverFamily, string>> = {},
+): Verdict {
   const next = remember(memory, r);
   const health = assess({ raid: r.raid, disks: r.disks, memory: next, blind, now: r.now, tempMaxC, cdBusy, post });
-  return { memory: next, health, leds: ledPlan(health), tickets: desiredTickets(health) };
+  return { memory: next, health, leds: ledPlan(health), tickets: desiredTickets(health, devices) };
 }

@@ -98,6 +98,11 @@ export const SCHEMA = {
     bay0_status: led('ledctl'),
     bay1_status: led('ledctl'),
   },
+  // The front-panel board on a serial line: empty port, no board (the [leds] devices drive the panel).
+  serial: {
+    panel_port: text(/^(\/[^\0]{0,4095})?$/, 'empty, or the absolute path of a serial device such as /dev/ttyS1', ''),
+    panel_baud: int(1200, 4_000_000, 115200),
+  },
   // The hardware agent: how often it reads the drivers, how long one driver call may take.
   agent: {
     poll_seconds: int(1, 3600, 10),

@@ -21,6 +21,8 @@ export interface ApplianceSettings {
   ledctlLeds: Partial<Record<LedId, string>>;
   /** The USB backend, or none. */
   usb: QkmConfig['hardware']['usb'];
+  /** The front-panel board's serial line, when the panel is a board ([serial] panel_port). */
+  panelBoard: { path: string; baudRate: number } | null;
 }
 
 const LED_KEYS: readonly [keyof QkmConfig['leds'], LedId][] = [
@@ -93,5 +95,6 @@ export function applianceSettings(config: QkmConfig): ApplianceSettings {
     sysfsLeds,
     ledctlLeds,
     usb: h.usb,
+    panelBoard: config.serial.panel_port ? { path: config.serial.panel_port, baudRate: config.serial.panel_baud } : null,
   };
 }

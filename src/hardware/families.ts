@@ -1,3 +1,4 @@
+import { SystemClock } from '../../drivers/clock.js';
 import type { FileRoot } from '../../drivers/file-root.js';
 import type { LedBackend } from '../../drivers/leds/contract.js';
 import type { CommandRunner } from '../../drivers/runner.js';
@@ -82,8 +83,22 @@ export const FAMILIES: FamilyRegistry = {
           );
         };
       },
+      // The whole panel on one microcontroller board over a serial line; serialport's native binding loads only here.
+      'serial-board': async ({ settings: s }) => {
+        const { SerialPort } = await import('serialport');
+        const { FrontPanelBoard } = await import('../../drivers/serial/board.js');
+        const { SerialBoardLeds } = await import('../../drivers/serial/leds.js');
+        const line = s.panelBoard!;
+        let board: InstanceType<typeof FrontPanelBoard> | null = null;
+        return () => {
+          // A restart opens the port afresh, so the failing session's port is closed first.
+          board?.close().catch(() => {});
+          board = new FrontPanelBoard({ binding: SerialPort.binding, path: line.path, baudRate: line.baudRate, clock: new SystemClock() });
+          return new SerialBoardLeds(board);
+        };
+      },
     },
-    select: () => 'panel',
+    select: (s) => (s.panelBoard ? 'serial-board' : 'panel'),
     sim: (sim) => sim.leds,
   },
   cdrom: {

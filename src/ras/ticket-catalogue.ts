@@ -36,7 +36,7 @@ export interface HardwareTickets {
   'rebuild-finished': { bay: number; serial: string | null };
   'disks-out': { count: number };
   'degraded-at-boot': { array: string };
-  'driver-blind': { family: string };
+  'driver-blind': { family: string; device?: string };
   /** The table's meaning and what to do for the pattern heard. */
   'post-beeps': { pattern: string; repeating: boolean; meaning: string; action: string };
   /** `byHand`: the shell commands that add the disk by hand. */

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DiskBackend } from '../../drivers/disks/contract.js';
+import type { LedBackend } from '../../drivers/leds/contract.js';
 import type { RaidBackend } from '../../drivers/raid/contract.js';
 import { agentHarness } from './harness.js';
 
@@ -116,4 +117,39 @@ describe('the agent runtime', () => {
     h.bays.pull(0); // no listener: nothing happens, no throw
     await h.agent.settled();
   });
+
+  it('asks an LED device that can go silent when there is nothing to set, and names it in the blind ticket of the pass that found it silent', async () => {
+    let silent = false;
+    let probes = 0;
+    const lit = new Map<string, unknown>();
+    const board: LedBackend = {
+      kind: 'board', deviceName: 'the front-panel board on /dev/ttyS1',
+      leds: () => ['power', 'serverError'],
+      set: async (led, s) => {
+        if (silent) throw new Error('no answer');
+        lit.set(led, s);
+      },
+      get: async () => ({ state: 'off' }),
+      probe: async () => {
+        probes++;
+        if (silent) throw new Error('no answer');
+      },
+    };
+    h = agentHarness({ ledDriver: () => board });
+    await h.agent.start();
+    expect(lit.get('power')).toEqual({ state: 'on' });
+    await h.advance(10_000); // a quiet poll: nothing to set, so the board is asked
+    expect(probes).toBe(1);
+    silent = true;
+    await h.advance(10_000);
+    await h.advance(1_000);
+    expect(h.engine.tickets.list({ openOnly: true }).map((t) => t.text)).toEqual([
+      "The hardware agent cannot drive the front-panel LEDs because the front-panel board on /dev/ttyS1 stopped answering; check its cable and power, see qkmd's log, and restart qkmd if it does not recover within a few minutes.",
+    ]);
+    silent = false;
+    await h.advance(2_000);
+    expect(h.open()).toEqual([]);
+    expect(lit.get('serverError')).toEqual({ state: 'off' }); // the panel set again after the restart
+  });
 });
+

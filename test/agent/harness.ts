@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { SimLeds } from '../../drivers/leds/sim.js';
 import type { DiskBackend } from '../../drivers/disks/contract.js';
+import type { LedBackend } from '../../drivers/leds/contract.js';
 import type { RaidBackend, RaidListener } from '../../drivers/raid/contract.js';
 import { Agent, type AgentOptions } from '../../src/agent/agent.js';
 import type { KeyEngine } from '../../src/engine/key-engine.js';
@@ -38,6 +39,8 @@ export function agentHarness(
     raid?: (r: RaidBackend) => RaidBackend;
     /** While this says so, making the RAID driver fails, as when its device is missing. */
     raidMissing?: () => boolean;
+    /** Another LED driver than the simulated panel (the serial board on a pty). */
+    ledDriver?: () => LedBackend;
   } & Partial<AgentOptions> = {},
 ) {
   const w = simWorld(opts);
@@ -52,7 +55,7 @@ export function agentHarness(
         if (opts.raidMissing?.()) throw new Error('/dev/md0 is not there');
         return counted.raid;
       },
-      disks: () => disks, leds: () => leds },
+      disks: () => disks, leds: opts.ledDriver ?? (() => leds) },
     tickets: engine.tickets,
     clock: w.clock,
     pollMs: 10_000,
