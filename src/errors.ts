@@ -26,3 +26,6 @@ export class BackupError extends QkmError {}
 export function isQkmError(e: unknown): e is QkmError {
   return e instanceof QkmError;
 }
+
+/** An update bundle (CD or ISO) is unsigned, tampered, truncated, or not for this box. */
+export class UpdateError extends QkmError {}
