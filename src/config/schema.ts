@@ -112,6 +112,8 @@ export const SCHEMA = {
   update: {
     // The vendor's Ed25519 key that signs update bundles; empty trusts none (no update installs).
     public_key: text(/^([0-9a-f]{64})?$/, "empty, or the update signing key's Ed25519 public key as 64 lower-case hex digits", ''),
+    // How long a newly installed version has to say it is running before the launcher rolls it back.
+    trial_seconds: int(5, 3600, 120),
   },
   log: {
     level: oneOf(['error', 'warn', 'info', 'debug', 'trace'], 'info'),
