@@ -23,6 +23,9 @@ export class KeyEngineError extends QkmError {}
 /** A backup file is unreadable, tampered, mismatched or from elsewhere. */
 export class BackupError extends QkmError {}
 
+/** An ISO 9660 image (a CD or an image file) cannot be read, is damaged, or lacks a path. */
+export class IsoError extends QkmError {}
+
 export function isQkmError(e: unknown): e is QkmError {
   return e instanceof QkmError;
 }
