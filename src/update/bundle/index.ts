@@ -7,4 +7,5 @@ export { PUBLIC_KEY_HEX, loadSigningKey, publicKeyHex, updatePublicKey } from '.
 export { type BundleEntry, type BundleSource, directorySource } from './source.js';
 export { type InstalledState, type SignedBundle, readSignedBundle, refusalFor, verifyBundle, verifyPayload } from './verify.js';
 export { type BundleDescription, sealBundle } from './seal.js';
+export { openIsoBundle } from './iso-source.js';
 export { compareVersions, isVersion } from './version.js';

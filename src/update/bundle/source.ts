@@ -22,10 +22,10 @@ export interface BundleSource {
 }
 
 /** A bundle unpacked in a folder (the build tool's staging folder, a test's copy). */
-export function directorySource(root: string): BundleSource {
+export function directorySource(root: string, description = `the folder ${root}`): BundleSource {
   const at = (p: string) => path.join(root, ...p.split('/').filter(Boolean));
   return {
-    description: `the folder ${root}`,
+    description,
     async list(dir) {
       const entries = await fs.readdir(at(dir), { withFileTypes: true });
       return Promise.all(entries.map(async (e) => {

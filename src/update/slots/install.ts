@@ -37,7 +37,7 @@ const INCOMING = '.incoming-';
 export async function installUpdate(source: BundleSource, o: InstallOptions): Promise<InstallResult> {
   const key = updatePublicKey(o.publicKey);
   const root = softwareDir(o.dataDir);
-  await fs.mkdir(root, { recursive: true });
+  const made = (await fs.mkdir(root, { recursive: true })) !== undefined;
   await removeLeftovers(root);
   const work = path.join(root, `${INCOMING}${randomBytes(6).toString('hex')}`);
   try {
@@ -46,7 +46,8 @@ export async function installUpdate(source: BundleSource, o: InstallOptions): Pr
     for (const e of signed.entries.filter((x) => x.kind === 'file')) {
       await pipeline(source.createReadStream(`${signed.folder}/${e.name}`), createWriteStream(path.join(work, signed.folder, e.name)));
     }
-    const verified = await verifyBundle(directorySource(work), key, o.installed, o.onProgress);
+    // Named as the CD: the copy is only where its bytes are checked.
+    const verified = await verifyBundle(directorySource(work, source.description), key, o.installed, o.onProgress);
     const m = verified.manifest;
     if (!m.files.some((f) => f.name === payloadFileName(m.version))) {
       throw new UpdateError('UPDATE_NO_PAYLOAD', `The update ${verified.folder} has no ${payloadFileName(m.version)}, the software it should install; it is refused.`);
@@ -71,6 +72,8 @@ export async function installUpdate(source: BundleSource, o: InstallOptions): Pr
     return { version: m.version, slot: target, previous: state.active };
   } finally {
     await fs.rm(work, { recursive: true, force: true });
+    // A refused bundle leaves the box as it found it, without even an empty software folder.
+    if (made && (await fs.readdir(root)).length === 0) await fs.rmdir(root);
   }
 }
 

@@ -8,7 +8,7 @@ import { needsTool } from '../helpers/tools.js';
 import { BUILD_UPDATE_ISO, TEST_UPDATE_KEY_FILE, strangerKeyFile } from '../helpers/update.js';
 import { REPO } from '../helpers/worker.js';
 
-const xorriso = needsTool('xorriso', 'xorriso', 'update-check.test');
+const xorriso = needsTool('xorriso', 'xorriso', 'update.test');
 const installed = (JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
 const newer = `${Number(installed.split('.')[0]) + 1}.0.0`;
 
@@ -33,11 +33,12 @@ function snapshot(): string[] {
 }
 
 const check = (file: string) => qkmcmds(['--data-dir', dataDir, 'update', '--check', '--iso', file]);
+const install = (file: string) => qkmcmds(['--data-dir', dataDir, 'update', '--iso', file]);
 
 beforeAll(() => {
   if (xorriso.skip) return;
   if (xorriso.missing) throw new Error('QKM_REQUIRE_TOOLS=1 but xorriso is not installed; apt-get install -y xorriso');
-  dir = tempDir('qkm-update-check-');
+  dir = tempDir('qkm-update-cli-');
   dataDir = path.join(dir, 'data');
   mkdirSync(dataDir);
   writeFileSync(path.join(dataDir, 'serial'), 'SIMTEST0001\n');
@@ -68,12 +69,12 @@ afterAll(() => {
   if (dir) removeDir(dir);
 });
 
-describe('qkmcmds update --check --iso on ISOs made by scripts/build-update-iso', () => {
+describe('qkmcmds update [--check] --iso and rollback on ISOs made by scripts/build-update-iso', () => {
   it.skipIf(xorriso.skip)('a newer bundle signed by the trusted key: says what it is and that it would be installed', () => {
     const r = check(iso('good'));
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain(`Update on the ISO image ${iso('good')}: qkm ${newer}, signed by the configured update key`);
+    expect(r.stdout).toContain(`Update on the CD image ${iso('good')}: qkm ${newer}, signed by the configured update key`);
     expect(r.stdout).toContain(`Installed: qkm ${installed},`);
     expect(r.stdout).toMatch(/It would be installed: the signature, and the size and sha256 of every payload file, are verified\.\n$/);
   });
@@ -82,26 +83,52 @@ describe('qkmcmds update --check --iso on ISOs made by scripts/build-update-iso'
     ['stranger', /is not signed by the update key this appliance trusts, or was altered after signing; it is refused\./],
     ['tampered', new RegExp(`qkm-${newer.replaceAll('.', '\\.')}\\.tgz of the update .* does not match the sha256 in its signed manifest`)],
     ['unsigned', /is not signed \(no manifest\.json\.sig\), so it cannot be trusted/],
-    ['truncated', /(damaged|incomplete|truncated)/i],
+    ['truncated', /The CD image .* is cut short: it holds \d+ bytes of a \d+-byte volume; copy or burn it again\./],
     ['older', new RegExp(`The update is version 0\\.0\\.1, not newer than the installed version ${installed.replaceAll('.', '\\.')}`)],
   ];
   for (const [name, why] of refusals) {
-    it.skipIf(xorriso.skip)(`${name}: refused in one sentence, exit status 1, nothing on the box changed`, () => {
+    it.skipIf(xorriso.skip)(`${name}: checked or installed, refused in one sentence, exit status 1, nothing on the box changed`, () => {
       const before = snapshot();
-      const r = check(iso(name));
-      expect(r.code).toBe(1);
-      expect(r.stderr).toMatch(/^qkmcmds: [^\n]+\.\n$/);
-      expect(r.stderr).toMatch(why);
+      for (const r of [check(iso(name)), install(iso(name))]) {
+        expect(r.code).toBe(1);
+        expect(r.stderr).toMatch(/^qkmcmds: [^\n]+\.\n$/);
+        expect(r.stderr).toMatch(why);
+      }
       expect(snapshot()).toEqual(before);
     });
   }
 
-  it.skipIf(xorriso.skip)('no such ISO, or no --check: one sentence, exit status 1', () => {
+  it.skipIf(xorriso.skip)('no such ISO, or no --iso: one sentence, exit status 1', () => {
     const r = check(path.join(dir, 'nope.iso'));
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^qkmcmds: [^\n]*nope\.iso[^\n]*\.\n$/);
-    const install = qkmcmds(['--data-dir', dataDir, 'update', '--iso', iso('good')]);
-    expect(install.code).toBe(1);
-    expect(install.stderr).toMatch(/^qkmcmds: [^\n]+\.\n$/);
+    const none = qkmcmds(['--data-dir', dataDir, 'update', '--check']);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toBe('qkmcmds: Give the update CD as an image with --iso FILE.\n');
+  });
+
+  it.skipIf(xorriso.skip)('installed into a slot on trial; the same CD is then not newer; rollback needs the installed version\'s CD', () => {
+    const r = install(iso('good'));
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain(`Installed qkm ${newer} in slot a, on trial; qkm ${installed} stays as the version to roll back to.`);
+    expect(r.stdout).toContain('no launcher is running now');
+    const boot = JSON.parse(readFileSync(path.join(dataDir, 'software', 'boot.json'), 'utf8'));
+    expect(boot).toMatchObject({ active: 'a', previous: 'base', trial: { starts: 0 }, failed: null });
+    expect(JSON.parse(readFileSync(path.join(dataDir, 'software', 'a', 'package.json'), 'utf8')).version).toBe(newer);
+    expect(readdirSync(path.join(dataDir, 'software')).sort()).toEqual(['a', 'boot.json']);
+
+    expect(check(iso('good')).stderr).toContain(`The update is version ${newer}, not newer than the installed version ${newer}`);
+    const before = snapshot();
+    const wrong = qkmcmds(['--data-dir', dataDir, 'rollback', '--iso', iso('older')]);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toBe(`qkmcmds: The CD holds qkm 0.0.1, but qkm ${newer} is installed; a rollback needs the CD of the installed version.\n`);
+    expect(snapshot()).toEqual(before);
+
+    const back = qkmcmds(['--data-dir', dataDir, 'rollback', '--iso', iso('good')]);
+    expect(back.stderr).toBe('');
+    expect(back.stdout).toContain(`Rolled back from qkm ${newer} to qkm ${installed}.`);
+    expect(JSON.parse(readFileSync(path.join(dataDir, 'software', 'boot.json'), 'utf8'))).toMatchObject({ active: 'base', previous: null, trial: null });
+    const again = qkmcmds(['--data-dir', dataDir, 'rollback', '--iso', iso('good')]);
+    expect(again.stderr).toMatch(/^qkmcmds: The CD holds qkm [\d.]+, but qkm [\d.]+ is installed; a rollback needs the CD of the installed version\.\n$/);
   });
 });
