@@ -93,6 +93,8 @@ describe('qkmcmds update [--check] --iso and rollback on ISOs made by scripts/bu
         expect(r.code).toBe(1);
         expect(r.stderr).toMatch(/^qkmcmds: [^\n]+\.\n$/);
         expect(r.stderr).toMatch(why);
+        // Named as the CD, even when refused from the copy an install verifies.
+        if (name !== 'older') expect(r.stderr).toContain(iso(name));
       }
       expect(snapshot()).toEqual(before);
     });

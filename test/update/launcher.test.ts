@@ -1,0 +1,143 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import * as tar from 'tar';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { applyUpdate } from '../../src/admin/update.js';
+import { PACKAGE_ROOT } from '../../src/config/config.js';
+import { directorySource, publicKeyHex } from '../../src/update/bundle/index.js';
+import { qkmcmds } from '../helpers/cli.js';
+import { removeDir, tempDir } from '../helpers/engine.js';
+import { needsTool } from '../helpers/tools.js';
+import { BUILD_UPDATE_ISO, TEST_UPDATE_KEY_FILE, makeBundle, testUpdateKey } from '../helpers/update.js';
+
+const xorriso = needsTool('xorriso', 'xorriso', 'launcher.test');
+const LAUNCHER = path.join(PACKAGE_ROOT, 'bin', 'qkm-launcher.js');
+const base = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+const newer = `${Number(base.split('.')[0]) + 1}.0.0`;
+
+let dir: string;
+let fullIso: string;
+let launchers: ChildProcess[] = [];
+
+beforeAll(() => {
+  dir = tempDir('qkm-launcher-');
+  if (xorriso.skip) return;
+  // The real thing: this checkout's software with its production dependencies, so the slot's qkmd runs.
+  fullIso = path.join(dir, 'full.iso');
+  const r = spawnSync(BUILD_UPDATE_ISO, ['--no-build', '--key', TEST_UPDATE_KEY_FILE, '--version', newer, '--out', fullIso], { encoding: 'utf8' });
+  expect(r.status, r.stderr).toBe(0);
+});
+afterEach(() => {
+  for (const l of launchers) if (l.exitCode === null && l.signalCode === null) powerCut(l);
+  launchers = [];
+});
+afterAll(() => removeDir(dir));
+
+interface Launched { child: ChildProcess; out: () => string; exited: Promise<number | null> }
+
+/** The launcher as systemd runs it, in its own process group so that a power cut takes qkmd too. */
+function launch(dataDir: string, env: Record<string, string> = {}): Launched {
+  const child = spawn(process.execPath, [LAUNCHER, '--data-dir', dataDir], {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { PATH: process.env.PATH ?? '', QKM_KMIP_PORT: '0', ...env },
+  });
+  launchers.push(child);
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return { child, out: () => out, exited };
+}
+
+function powerCut(child: ChildProcess): void {
+  try {
+    process.kill(-child.pid!, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+async function until(l: Launched, pattern: RegExp, ms = 60_000): Promise<RegExpMatchArray> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const m = pattern.exec(l.out());
+    if (m) return m;
+    if (Date.now() > deadline || l.child.exitCode !== null) throw new Error(`launcher output never matched ${pattern}:\n${l.out()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const boot = (dataDir: string) => JSON.parse(readFileSync(path.join(dataDir, 'software', 'boot.json'), 'utf8'));
+const runningVersion = (l: Launched) => [...l.out().matchAll(/^qkmd (\S+): server/gm)].map((m) => m[1]).pop();
+
+/** A signed bundle of a "qkm" whose qkmd does `body` (a broken release). */
+async function brokenRelease(name: string, version: string, body: string): Promise<string> {
+  const root = path.join(dir, name);
+  const pkg = path.join(dir, `${name}-pkg`);
+  mkdirSync(path.join(pkg, 'bin'), { recursive: true });
+  writeFileSync(path.join(pkg, 'package.json'), JSON.stringify({ name: 'qkm', version, type: 'module' }));
+  writeFileSync(path.join(pkg, 'bin', 'qkmd.js'), body);
+  const tgz = path.join(dir, `qkm-${version}.tgz`);
+  await tar.c({ gzip: true, file: tgz, cwd: pkg }, ['package.json', 'bin']);
+  await makeBundle(root, { version, files: { [`qkm-${version}.tgz`]: readFileSync(tgz) } });
+  return root;
+}
+
+const options = (dataDir: string) => ({ dataDir, baseDir: PACKAGE_ROOT, publicKey: publicKeyHex(testUpdateKey()), now: Date.now });
+
+describe('qkm-launcher and a trial boot', () => {
+  it.skipIf(xorriso.skip)('a new version that comes up is marked good; the previous one stays the rollback target', async () => {
+    const dataDir = path.join(dir, 'good');
+    mkdirSync(dataDir);
+    const r = qkmcmds(['--data-dir', dataDir, 'update', '--iso', fullIso]);
+    expect(r.stderr).toBe('');
+    const l = launch(dataDir);
+    await until(l, /is healthy and marked good/);
+    expect(runningVersion(l)).toBe(newer);
+    expect(boot(dataDir)).toMatchObject({ active: 'a', previous: 'base', trial: null, failed: null });
+    l.child.kill('SIGTERM');
+    expect(await l.exited).toBe(0);
+  });
+
+  it('a new version that exits, or says nothing in time, is rolled back by the launcher and kept for support', async () => {
+    const dataDir = path.join(dir, 'broken');
+    mkdirSync(dataDir);
+    const crash = await brokenRelease('crash', newer, 'process.stderr.write("cannot open the keystore\\n"); process.exit(3);\n');
+    await applyUpdate(directorySource(crash), options(dataDir));
+    const l = launch(dataDir);
+    await until(l, new RegExp(`qkm ${newer} failed its trial \\(it exited \\(status 3\\) before it was healthy\\); rolled back to qkm ${base}`));
+    await until(l, /^running;/m);
+    expect(runningVersion(l)).toBe(base);
+    expect(boot(dataDir)).toMatchObject({ active: 'base', previous: null, trial: null, failed: { slot: 'a', version: newer } });
+    l.child.kill('SIGTERM');
+    expect(await l.exited).toBe(0);
+
+    const silent = await brokenRelease('silent', `${newer.split('.')[0]}.1.0`, 'setInterval(() => {}, 1000);\n');
+    await applyUpdate(directorySource(silent), options(dataDir));
+    const l2 = launch(dataDir, { QKM_UPDATE_TRIAL_SECONDS: '5' });
+    await until(l2, /failed its trial \(it was not healthy within 5 s\); rolled back to qkm /);
+    await until(l2, /^running;/m);
+    expect(runningVersion(l2)).toBe(base);
+    l2.child.kill('SIGTERM');
+    expect(await l2.exited).toBe(0);
+  });
+
+  it.skipIf(xorriso.skip)('power cuts while a trial starts: every start runs the old version or the new, never neither', async () => {
+    // The slot the first test installed, on trial again as the install left it (installing anew takes seconds).
+    const dataDir = path.join(dir, 'good');
+    writeFileSync(path.join(dataDir, 'software', 'boot.json'), JSON.stringify({ active: 'a', previous: 'base', trial: { since: new Date().toISOString(), starts: 0 }, failed: null }));
+    for (const delay of [0, 300, 900]) {
+      const l = launch(dataDir);
+      await new Promise((r) => setTimeout(r, delay));
+      powerCut(l.child);
+      await l.exited;
+    }
+    const l = launch(dataDir);
+    await until(l, /^running;/m);
+    expect([base, newer]).toContain(runningVersion(l));
+    l.child.kill('SIGTERM');
+    expect(await l.exited).toBe(0);
+  });
+});
