@@ -55,6 +55,9 @@ export async function installUpdate(source: BundleSource, o: InstallOptions): Pr
     }
 
     let state = readBootState(o.dataDir);
+    if (state.trial) {
+      throw new UpdateError('UPDATE_TRIAL_RUNNING', `The version installed last (slot ${state.active}) is still on trial; install again once the launcher has marked it good or rolled it back.`);
+    }
     const target = inactiveSlot(state);
     // The slot is about to be overwritten: it must stop being a rollback target first.
     if (state.previous === target || state.failed?.slot === target) {
