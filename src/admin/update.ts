@@ -3,7 +3,7 @@ import { KEYSTORE_SCHEMA_VERSION } from '../engine/index.js';
 import type { UpdateError } from '../errors.js';
 import { type BundleSource, type InstalledState, type Manifest, readSignedBundle, refusalFor, updatePublicKey, verifyPayload } from '../update/bundle/index.js';
 import { readBootState } from '../update/slots/boot-state.js';
-import { type InstallResult, installUpdate } from '../update/slots/install.js';
+import { type InstallOptions, type InstallResult, installUpdate } from '../update/slots/install.js';
 import { launcherPidFile, slotRoot, versionIn } from '../update/slots/launcher.js';
 import { rollBackTo } from '../update/slots/rollback.js';
 
@@ -17,15 +17,10 @@ export interface UpdateCheck {
   refusal: UpdateError | null;
 }
 
-export interface UpdateOptions {
-  dataDir: string;
+export type UpdateOptions = Omit<InstallOptions, 'installed'> & {
   /** The software the launcher belongs to (the slot "base"). */
   baseDir: string;
-  /** [update] public_key: the one key whose signature is believed. */
-  publicKey: string;
-  now: () => number;
-  onProgress?: (done: number, total: number) => void;
-}
+};
 
 /** The version the box runs: the active slot's, whichever qkmcmds is asking. */
 export function installedState(o: Pick<UpdateOptions, 'dataDir' | 'baseDir'>): InstalledState {
