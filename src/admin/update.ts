@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { KEYSTORE_SCHEMA_VERSION } from '../engine/index.js';
 import type { UpdateError } from '../errors.js';
 import { type BundleSource, type InstalledState, type Manifest, readSignedBundle, refusalFor, updatePublicKey, verifyPayload } from '../update/bundle/index.js';
-import { readBootState } from '../update/slots/boot-state.js';
+import { type BootState, type SlotName, readBootState } from '../update/slots/boot-state.js';
 import { type InstallOptions, type InstallResult, installUpdate } from '../update/slots/install.js';
 import { launcherPidFile, slotRoot, versionIn } from '../update/slots/launcher.js';
 import { rollBackTo } from '../update/slots/rollback.js';
@@ -52,6 +52,20 @@ export async function applyUpdate(source: BundleSource, o: UpdateOptions): Promi
 export async function rollBack(source: BundleSource, o: UpdateOptions): Promise<{ from: string; to: string; restarted: boolean }> {
   const r = await rollBackTo(source, o);
   return { ...r, restarted: restartLauncher(o.dataDir) };
+}
+
+export interface SoftwareStatus {
+  active: { slot: SlotName; version: string };
+  previous: { slot: SlotName; version: string } | null;
+  trial: BootState['trial'];
+  failed: BootState['failed'];
+}
+
+/** Which version runs, which one a rollback returns to, and what the last failed trial was. */
+export function softwareStatus(o: Pick<UpdateOptions, 'dataDir' | 'baseDir'>): SoftwareStatus {
+  const s = readBootState(o.dataDir);
+  const at = (slot: SlotName) => ({ slot, version: versionIn(slotRoot(o, slot)) });
+  return { active: at(s.active), previous: s.previous ? at(s.previous) : null, trial: s.trial, failed: s.failed };
 }
 
 /** SIGHUP to the launcher: it stops qkmd and starts the active slot. False when none runs. */

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { type UpdateOptions, applyUpdate, checkUpdate, rollBack } from '../admin/update.js';
+import { type UpdateOptions, applyUpdate, checkUpdate, rollBack, softwareStatus } from '../admin/update.js';
 import { PACKAGE_ROOT } from '../config/config.js';
 import { QkmError } from '../errors.js';
 import { type BundleSource, openIsoBundle } from '../update/bundle/index.js';
@@ -32,8 +32,16 @@ export function addUpdateCommands(program: Command, deps: HwCommandDeps): void {
     .description('install a software update from its ISO image into the inactive slot and start it on trial (--check: only verify)')
     .option('--check', 'verify the update and say whether it would be installed; nothing is changed')
     .option('--iso <file>', 'the update CD as an ISO image file')
-    .action(deps.action(async (o: { check?: boolean; iso?: string }) => {
+    .option('--status', 'which version runs, which one a rollback returns to, and any failed trial')
+    .action(deps.action(async (o: { check?: boolean; iso?: string; status?: boolean }) => {
       const ctx = deps.context();
+      if (o.status) {
+        const s = softwareStatus({ dataDir: ctx.config.paths.data_dir, baseDir: PACKAGE_ROOT });
+        out(`Running: qkm ${s.active.version} (slot ${s.active.slot})${s.trial ? `, on trial since ${s.trial.since}` : ''}.`);
+        out(s.previous ? `Rollback returns to: qkm ${s.previous.version} (slot ${s.previous.slot}).` : 'No previous version to roll back to.');
+        if (s.failed) out(`Failed trial: qkm ${s.failed.version} (slot ${s.failed.slot}) at ${s.failed.at}: ${s.failed.reason}.`);
+        return;
+      }
       const bar = progressBar('verifying');
       if (o.check) {
         const r = await withIso(o.iso, (s) => checkUpdate(s, options(bar))).finally(() => bar.stop());

@@ -120,6 +120,8 @@ describe('qkmcmds update [--check] --iso and rollback on ISOs made by scripts/bu
     expect(readdirSync(path.join(dataDir, 'software')).sort()).toEqual(['a', 'boot.json']);
 
     expect(check(iso('good')).stderr).toContain(`The update is version ${newer}, not newer than the installed version ${newer}`);
+    const status = qkmcmds(['--data-dir', dataDir, 'update', '--status']).stdout;
+    expect(status).toMatch(new RegExp(`^Running: qkm ${newer.replaceAll('.', '\\.')} \\(slot a\\), on trial since \\S+\\.\nRollback returns to: qkm ${installed.replaceAll('.', '\\.')} \\(slot base\\)\\.\n$`));
     const before = snapshot();
     const wrong = qkmcmds(['--data-dir', dataDir, 'rollback', '--iso', iso('older')]);
     expect(wrong.code).toBe(1);
