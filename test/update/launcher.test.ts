@@ -132,6 +132,15 @@ describe('qkm-launcher and a trial boot', () => {
     const open = qkmcmds(['--data-dir', dataDir, 'tickets']).stdout;
     expect(open).not.toContain(`qkm ${newer} failed`);
     expect(open).toContain('not healthy within 5 s');
+
+    // A damaged boot record still starts a box: the base software, said once.
+    writeFileSync(path.join(dataDir, 'software', 'boot.json'), '{"active": "a", "trial"');
+    const l3 = launch(dataDir);
+    await until(l3, /^running;/m);
+    expect(runningVersion(l3)).toBe(base);
+    expect(l3.out()).toMatch(/The software slot record .*boot\.json is unreadable \(.*\); remove it, which starts the base software, and install the update again\. Starting the base software/);
+    l3.child.kill('SIGTERM');
+    expect(await l3.exited).toBe(0);
   });
 
   it.skipIf(xorriso.skip)(`power cuts during an install (${KILLS}): the box starts the old version or the new, and the next install completes`, async () => {

@@ -42,7 +42,7 @@ export function readBootState(dataDir: string): BootState {
     if (!['base', 'a', 'b'].includes(s.active)) throw new Error(`active slot ${String(s.active)}`);
     return s;
   } catch (e) {
-    throw new UpdateError('UPDATE_BOOT_STATE_UNREADABLE', `The software slot record ${file} is unreadable (${(e as Error).message}); restore it from the other disk of the mirror or remove it to start the base software.`, { cause: e });
+    throw new UpdateError('UPDATE_BOOT_STATE_UNREADABLE', `The software slot record ${file} is unreadable (${(e as Error).message}); remove it, which starts the base software, and install the update again.`, { cause: e });
   }
 }
 

@@ -87,7 +87,14 @@ export async function runLauncher(o: LauncherOptions): Promise<number> {
 
 /** The boot record, after counting this start of a trial (or rolling back one that used its starts). */
 function startable(o: LauncherOptions): BootState {
-  let state = readBootState(o.dataDir);
+  let state: BootState;
+  try {
+    state = readBootState(o.dataDir);
+  } catch (e) {
+    // The base software is always there: a box whose record is damaged still starts.
+    o.log(`${(e as Error).message} Starting the base software, qkm ${versionIn(o.baseDir)}.`);
+    return { active: 'base', previous: null, trial: null, failed: null };
+  }
   while (state.active !== 'base' && !existsSync(path.join(slotRoot(o, state.active), 'bin', 'qkmd.js'))) {
     rollBack(o, state, `its slot holds no qkmd`);
     state = readBootState(o.dataDir);
@@ -126,7 +133,9 @@ function watch(child: ChildProcess, state: BootState, o: LauncherOptions): Promi
       if (!RUNNING.test(seen)) return;
       healthy = true;
       clearTimeout(timer);
-      writeBootState(o.dataDir, { ...readBootState(o.dataDir), trial: null });
+      // Re-read: a rollback or an update may have changed the record since this start.
+      const now = readBootState(o.dataDir);
+      if (now.active === state.active && now.trial) writeBootState(o.dataDir, { ...now, trial: null });
       o.log(`qkm ${versionIn(slotRoot(o, state.active))} is healthy and marked good; qkm ${state.previous ? versionIn(slotRoot(o, state.previous)) : 'none'} stays as the rollback target.`);
     });
     child.on('close', (code, signal) => {
