@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, promises as fs, readFileSync, renameSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import * as tar from 'tar';
 import { PACKAGE_ROOT } from '../src/config/config.js';
 import { KEYSTORE_SCHEMA_VERSION } from '../src/engine/index.js';
@@ -44,8 +44,12 @@ try {
   program.parse(process.argv);
   await build(program.opts<Options>());
 } catch (e) {
-  if (!(e instanceof Error && 'exitCode' in e)) process.stderr.write(`build-update-iso: ${isQkmError(e) ? e.message : (e as Error).message}\n`);
-  process.exitCode = 1;
+  // commander has already printed its usage line or the help.
+  if (e instanceof CommanderError) process.exitCode = e.exitCode;
+  else {
+    process.stderr.write(`build-update-iso: ${isQkmError(e) ? e.message : (e as Error).message}\n`);
+    process.exitCode = 1;
+  }
 }
 
 async function build(o: Options): Promise<void> {
@@ -54,7 +58,13 @@ async function build(o: Options): Promise<void> {
   }
   const reads = /^(\d+)-(\d+)$/.exec(o.schemaReads);
   if (!reads || !/^\d+$/.test(o.schemaWrites)) throw new Error('--schema-reads takes LO-HI and --schema-writes a number, such as 1-5 and 5.');
-  const key = loadSigningKey(readFileSync(o.key));
+  let pem: Buffer;
+  try {
+    pem = readFileSync(o.key);
+  } catch (e) {
+    throw new Error(`Cannot read the signing key ${o.key} (${(e as NodeJS.ErrnoException).code}); give the PEM file of an Ed25519 private key.`);
+  }
+  const key = loadSigningKey(pem);
   if (!existsSync(path.join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'qkmd.js'))) throw new Error('dist/ is not built; run npm run build first.');
   const staging = o.staging ? path.resolve(o.staging) : mkdtempSync(path.join(os.tmpdir(), 'qkm-update-'));
   try {

@@ -22,7 +22,12 @@ export function publicKeyHex(key: KeyObject): string {
 }
 
 export function loadSigningKey(pem: string | Buffer): KeyObject {
-  const key = createPrivateKey(pem);
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(pem);
+  } catch (e) {
+    throw new UpdateError('UPDATE_KEY_NOT_ED25519', 'The signing key is not a PEM private key; give the PEM file of an Ed25519 private key.', { cause: e });
+  }
   if (key.asymmetricKeyType !== 'ed25519') throw new UpdateError('UPDATE_KEY_NOT_ED25519', 'The signing key is not an Ed25519 private key; give the PEM file of one.');
   return key;
 }
