@@ -18,6 +18,9 @@ QKM_BACKUP_KILLS=$QKM_BACKUP_KILLS timeout "$(left)" npx vitest run test/cli/bac
 echo "== SIGKILL loop over certs library-bundle (${QKM_BUNDLE_KILLS:=60} kills): no private key left in the data dir"
 QKM_BUNDLE_KILLS=$QKM_BUNDLE_KILLS timeout "$(left)" npx vitest run test/pki/certs-bundle-cli.test.ts
 
+echo "== SIGKILL of qkmcmds update, and of qkm-launcher with qkmd while a trial starts (${QKM_UPDATE_KILLS:=25} kills each; about 15 s per install kill on a busy 2-core machine, so more needs a larger QKM_STRESS_SECONDS): the box starts the old or the new version"
+QKM_UPDATE_KILLS=$QKM_UPDATE_KILLS timeout "$(left)" npx vitest run test/update/launcher.test.ts
+
 echo "== TTLV decoder fuzzing (1,000,000 random and mutated messages)"
 timeout "$(left)" node dist/bench/ttlv-fuzz.js 1000000
 

@@ -211,6 +211,43 @@ export interface ErrorCatalogue {
   USAGE: NoParams;
   BAD_BAY: NoParams;
   BAD_USB_DEVICE: NoParams;
+  // --- software updates: the CD's ISO 9660 reader and the signed bundle (src/update); the values are in the sentence ---
+  ISO_DAMAGED: NoParams;
+  ISO_NOT_ISO9660: NoParams;
+  ISO_TRUNCATED: NoParams;
+  ISO_UNREADABLE: NoParams;
+  ISO_UNSUPPORTED: NoParams;
+  ROLLBACK_NO_PREVIOUS: NoParams;
+  ROLLBACK_WRONG_CD: NoParams;
+  UPDATE_BAD_SIGNATURE: NoParams;
+  UPDATE_BAD_VERSION: NoParams;
+  UPDATE_BOOT_STATE_UNREADABLE: NoParams;
+  UPDATE_BUNDLE_NAME: NoParams;
+  UPDATE_FILE_ALTERED: NoParams;
+  UPDATE_FILE_MISSING: NoParams;
+  UPDATE_FILE_SIZE: NoParams;
+  UPDATE_FORMAT_UNKNOWN: NoParams;
+  UPDATE_FROM_TOO_OLD: NoParams;
+  UPDATE_KEY_NOT_ED25519: NoParams;
+  UPDATE_MANIFEST_INVALID: NoParams;
+  UPDATE_NAME_MISMATCH: NoParams;
+  UPDATE_NOT_A_BUNDLE: NoParams;
+  UPDATE_NOT_NEWER: NoParams;
+  UPDATE_NO_KEY: NoParams;
+  UPDATE_NO_MANIFEST: NoParams;
+  UPDATE_NO_PAYLOAD: NoParams;
+  UPDATE_PAYLOAD_NOT_QKM: NoParams;
+  UPDATE_PAYLOAD_UNREADABLE: NoParams;
+  UPDATE_SCHEMA_UNREADABLE: NoParams;
+  UPDATE_SEVERAL_BUNDLES: NoParams;
+  UPDATE_TRIAL_RUNNING: NoParams;
+  UPDATE_UNLISTED_FILE: NoParams;
+  UPDATE_UNREADABLE: NoParams;
+  UPDATE_UNSIGNED: NoParams;
+  ISO_FILE_TOO_LARGE: NoParams;
+  ISO_NOT_A_DIRECTORY: NoParams;
+  ISO_NOT_A_FILE: NoParams;
+  ISO_NOT_FOUND: NoParams;
   // --- beeps (src/cli/beeps-commands.ts, src/hardware/beep-codes.ts) ---
   NO_BEEP: { file: string };
   BEEP_CODES_UNKNOWN: { table: string };
@@ -250,6 +287,9 @@ export class KeyEngineError<C extends ErrorCode = ErrorCode> extends QkmError<C>
 /** A backup file is unreadable, tampered, mismatched or from elsewhere. */
 export class BackupError<C extends ErrorCode = ErrorCode> extends QkmError<C> {}
 
+/** An ISO 9660 image (a CD or an image file) cannot be read, is damaged, or lacks a path. */
+export class IsoError extends QkmError {}
+
 export function isQkmError(e: unknown): e is QkmError {
   return e instanceof QkmError;
 }
@@ -266,3 +306,6 @@ export function sentenceOf(e: QkmError, words: ErrorWords): string {
   const say = words[e.code] as ((params: unknown, neutral: string) => string) | undefined;
   return say ? say(e.params, e.message) : e.message;
 }
+
+/** An update bundle (CD or ISO) is unsigned, tampered, truncated, or not for this box. */
+export class UpdateError extends QkmError {}

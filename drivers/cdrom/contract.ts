@@ -1,5 +1,3 @@
-import { promises as fs } from 'node:fs';
-
 /**
  * The cdrom family: the appliance's one optical drive, from which software updates
  * come (an ISO on CD). The agent needs its state (the CD activity LED is on while the
@@ -60,23 +58,9 @@ export interface CdromBackend {
 
 export const NO_DRIVE: CdStatus = { present: false, trayOpen: null, media: null, busy: false };
 
-/** Where ISO 9660 puts its primary volume descriptor: sector 16 of 2048 bytes. */
-const PVD_OFFSET = 16 * 2048;
-
 /**
- * The volume label of an ISO 9660 image, read from its primary volume descriptor
- * (bytes 40-71, space-padded). Null when the file holds no ISO 9660 volume (a blank
- * or foreign disc), which is no error: the update feature refuses such a disc itself.
+ * Reads the ISO 9660 volume label of an image file or a CD device (null for a disc
+ * without an ISO 9660 volume). Injected, because the ISO reader lives above the drivers
+ * (src/update/iso9660) and drivers import nothing from src/.
  */
-export async function isoVolumeLabel(file: string): Promise<string | null> {
-  const fh = await fs.open(file, 'r');
-  try {
-    const pvd = Buffer.alloc(72);
-    const { bytesRead } = await fh.read(pvd, 0, pvd.length, PVD_OFFSET);
-    if (bytesRead < pvd.length || pvd[0] !== 1 || pvd.toString('latin1', 1, 6) !== 'CD001') return null;
-    const label = pvd.toString('latin1', 40, 72).trim();
-    return label === '' ? null : label;
-  } finally {
-    await fh.close();
-  }
-}
+export type VolumeLabelReader = (path: string) => Promise<string | null>;

@@ -1,12 +1,13 @@
 import { promises as fs } from 'node:fs';
 import type { Clock, TimerHandle } from '../clock.js';
 import { DriverError } from '../errors.js';
-import { isoVolumeLabel, type CdMedia, type CdReadOptions, type CdromBackend, type CdStatus } from './contract.js';
+import type { CdMedia, CdReadOptions, CdromBackend, CdStatus, VolumeLabelReader } from './contract.js';
 
 export interface SimCdromOptions {
   clock: Clock;
   /** Read speed in KiB/s; a 24x drive reads 24 × 150 = 3600 KiB/s. */
   readKiBps: number;
+  readLabel: VolumeLabelReader;
 }
 
 /** Chunk of one simulated read; small enough that a slow read still streams steadily. */
@@ -58,7 +59,7 @@ export class SimCdrom implements CdromBackend {
     } catch (cause) {
       throw new DriverError('FILE_UNREADABLE', `There is no ISO image at ${file} to put in the CD drive; give the path of an existing .iso file.`, { file }, { cause });
     }
-    const media: CdMedia = { label: await isoVolumeLabel(file), sizeBytes };
+    const media: CdMedia = { label: await this.o.readLabel(file), sizeBytes };
     this.disc = { file, media };
     this.tray = 'closed';
     this.emit();

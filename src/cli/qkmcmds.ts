@@ -18,6 +18,7 @@ import { addCertCommands } from './cert-commands.js';
 import { addConsole } from './console-command.js';
 import { addHwCommands } from './hw-commands.js';
 import { addKeyServiceCommands } from './key-service-commands.js';
+import { addUpdateCommands } from './update-commands.js';
 import { assertQkmdStopped, claimDataDir } from '../admin/data-dir-lock.js';
 import { progressBar } from './progress.js';
 import { askBackupSecret } from './secret-input.js';
@@ -221,6 +222,7 @@ addBackupKeyCommands(program, { context, action });
 addKeyServiceCommands(program, { context, action });
 addConsole(program, { context, action, engine });
 addBeepsCommands(program, { action });
+addUpdateCommands(program, { context, action });
 
 try {
   await program.parseAsync(process.argv);

@@ -9,6 +9,7 @@ import { KmipRequestHandler } from '../kmip/server-handler.js';
 import { type Context, type GlobalOptions, VERSION, loadContext, openEngine, runCommand } from './context.js';
 import { type KeyService, startKeyService } from '../key-service/listener.js';
 import { claimDataDir } from '../admin/data-dir-lock.js';
+import { raiseTrialTicket } from './trial-ticket.js';
 
 const PROGRAM = 'qkmd';
 const ref: { ctx?: Context } = {};
@@ -40,6 +41,7 @@ await runCommand(PROGRAM, ref, async () => {
     const engine = openEngine(ctx, true);
     stops.push(() => engine.store.close());
     // The control socket also keeps Node alive until a signal comes (signal handlers do not).
+    raiseTrialTicket(ctx, engine.tickets);
     const hardware = await startHardware(ctx.config, engine.tickets, ctx.log);
     stops.push(() => hardware.stop());
     let keyService: KeyService | undefined;

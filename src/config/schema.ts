@@ -118,6 +118,12 @@ export const SCHEMA = {
     // KiB/s, a whole number because settings have no fractions: 24 × 150 KiB/s ≈ 3.6 MB/s, a 24x drive.
     cd_read_kibps: int(1, 10_000_000, 3600),
   },
+  update: {
+    // The vendor's Ed25519 key that signs update bundles; empty trusts none (no update installs).
+    public_key: text(/^([0-9a-f]{64})?$/, "empty, or the update signing key's Ed25519 public key as 64 lower-case hex digits", ''),
+    // How long a newly installed version has to say it is running before the launcher rolls it back.
+    trial_seconds: int(5, 3600, 120),
+  },
   log: {
     level: oneOf(['error', 'warn', 'info', 'debug', 'trace'], 'info'),
     // Each program's log (qkmd.log, qkmcmds.log) rotates at max_file_kib; its files together stay

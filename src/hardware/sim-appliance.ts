@@ -10,6 +10,7 @@ import { SimUsb } from '../../drivers/usb/sim.js';
 import { SimBays, type SimDiskSpec } from '../../drivers/sim/bays.js';
 import { DriverError } from '../../drivers/errors.js';
 import { writeFileDurable } from '../util/durable-file.js';
+import { readVolumeLabel } from '../update/iso9660/index.js';
 
 /** One bay as the world file keeps it. `inSync`: a whole mirror half (not a spare, not mid-rebuild). */
 interface SavedBay {
@@ -75,7 +76,7 @@ export class SimAppliance {
     });
     this.disks = new SimDisks(this.bays);
     this.leds = new SimLeds(FRONT_PANEL_LEDS, () => o.clock.now());
-    this.cdrom = new SimCdrom({ clock: o.clock, readKiBps: o.cdReadKiBps ?? 3600 });
+    this.cdrom = new SimCdrom({ clock: o.clock, readKiBps: o.cdReadKiBps ?? 3600, readLabel: readVolumeLabel });
     this.beeps = new SimBeeps(o.clock);
     this.beeps.play();
     this.unwatch.push(this.bays.onChange(() => this.save()));

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CdromBackend } from '../../drivers/cdrom/contract.js';
+import { readVolumeLabel } from '../../src/update/iso9660/index.js';
 import { SimCdrom } from '../../drivers/cdrom/sim.js';
 import { Agent } from '../../src/agent/agent.js';
 import { initialMemory } from '../../src/agent/memory.js';
@@ -49,7 +50,7 @@ describe('the agent with a CD drive', () => {
     await fakeIso(iso, 'QKMTEST', 128 * 1024);
     h = agentHarness({ pollMs: 3_600_000 });
     const base = h;
-    const cd = new SimCdrom({ clock: h.clock, readKiBps: 64 });
+    const cd = new SimCdrom({ clock: h.clock, readKiBps: 64, readLabel: readVolumeLabel });
     // The harness's own agent has no CD drive; this one shares its world, panel and tickets.
     const agent = new Agent({
       drivers: { raid: () => base.raid, disks: () => base.disks, leds: () => base.leds, cdrom: () => cd },
@@ -86,7 +87,7 @@ describe('the agent with a CD drive', () => {
 
   it('a CD driver that keeps failing opens the blind ticket, and it closes when the drive answers again', async () => {
     let broken = true;
-    const sim = new SimCdrom({ clock: simWorld().clock, readKiBps: 3600 });
+    const sim = new SimCdrom({ clock: simWorld().clock, readKiBps: 3600, readLabel: readVolumeLabel });
     const flaky: CdromBackend = {
       kind: 'flaky', openTray: () => sim.openTray(), closeTray: () => sim.closeTray(), read: (o) => sim.read(o),
       withImage: (u) => sim.withImage(u), onChange: (l) => sim.onChange(l),

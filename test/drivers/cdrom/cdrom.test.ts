@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ManualClock, SystemClock } from '../../../drivers/clock.js';
+import { readVolumeLabel } from '../../../src/update/iso9660/index.js';
 import { SimCdrom } from '../../../drivers/cdrom/sim.js';
 import { isDriverError } from '../../../drivers/errors.js';
 import { makeTempRoot, removeTempRoot } from '../helpers.js';
@@ -8,7 +9,7 @@ import { cdromContract, fakeIso } from './contract.js';
 
 cdromContract('sim', async () => {
   // Fast enough that the contract runs in milliseconds, paced all the same.
-  const backend = new SimCdrom({ clock: new SystemClock(), readKiBps: 1_000_000 });
+  const backend = new SimCdrom({ clock: new SystemClock(), readKiBps: 1_000_000, readLabel: readVolumeLabel });
   return {
     backend,
     load: async (file) => {
@@ -25,7 +26,7 @@ describe('sim CD drive', () => {
     const dir = await makeTempRoot('qkm-cdrom-');
     try {
       const clock = new ManualClock(0);
-      const cd = new SimCdrom({ clock, readKiBps: 128 });
+      const cd = new SimCdrom({ clock, readKiBps: 128, readLabel: readVolumeLabel });
       const iso = path.join(dir, 'a.iso');
       await fakeIso(iso, 'SLOW');
       await cd.insert(iso);
@@ -57,7 +58,7 @@ describe('sim CD drive', () => {
     const dir = await makeTempRoot('qkm-cdrom-');
     try {
       const clock = new ManualClock(0);
-      const cd = new SimCdrom({ clock, readKiBps: 1 });
+      const cd = new SimCdrom({ clock, readKiBps: 1, readLabel: readVolumeLabel });
       const missing = path.join(dir, 'nope.iso');
       await expect(cd.insert(missing)).rejects.toSatisfy((e) => isDriverError(e, 'FILE_UNREADABLE') && (e as Error).message === `There is no ISO image at ${missing} to put in the CD drive; give the path of an existing .iso file.`);
       const iso = path.join(dir, 'a.iso');

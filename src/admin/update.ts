@@ -1,0 +1,84 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { KEYSTORE_SCHEMA_VERSION } from '../engine/index.js';
+import type { UpdateError } from '../errors.js';
+import { type BundleSource, type InstalledState, type Manifest, readSignedBundle, refusalFor, updatePublicKey, verifyPayload } from '../update/bundle/index.js';
+import { type BootState, type SlotName, readBootState } from '../update/slots/boot-state.js';
+import { type InstallOptions, type InstallResult, installUpdate } from '../update/slots/install.js';
+import { launcherPidFile, slotRoot, versionIn } from '../update/slots/launcher.js';
+import { rollBackTo } from '../update/slots/rollback.js';
+
+/** What an update CD holds and whether this box would take it. */
+export interface UpdateCheck {
+  source: string;
+  folder: string;
+  manifest: Manifest;
+  installed: InstalledState;
+  /** Why it would not be installed (older, too new a step, a keystore it cannot read); null when it would. */
+  refusal: UpdateError | null;
+}
+
+export type UpdateOptions = Omit<InstallOptions, 'installed'> & {
+  /** The software the launcher belongs to (the slot "base"). */
+  baseDir: string;
+};
+
+/** The version the box runs: the active slot's, whichever qkmcmds is asking. */
+export function installedState(o: Pick<UpdateOptions, 'dataDir' | 'baseDir'>): InstalledState {
+  // The installed software keeps the keystore at its own schema version (qkmd upgrades it when it opens it).
+  return { version: versionIn(slotRoot(o, readBootState(o.dataDir).active)), keystoreSchema: KEYSTORE_SCHEMA_VERSION };
+}
+
+/**
+ * Reads and verifies an update without changing anything: a bundle that is unsigned,
+ * signed by another key, altered or damaged is thrown as its one sentence; a trusted
+ * bundle this box must not take is returned with the reason, since what it is can be
+ * believed. Every payload file is hashed only when the bundle would be installed.
+ */
+export async function checkUpdate(source: BundleSource, o: UpdateOptions): Promise<UpdateCheck> {
+  const bundle = await readSignedBundle(source, updatePublicKey(o.publicKey));
+  const installed = installedState(o);
+  const refusal = refusalFor(bundle.manifest, installed);
+  if (!refusal) await verifyPayload(source, bundle, o.onProgress);
+  return { source: source.description, folder: bundle.folder, manifest: bundle.manifest, installed, refusal };
+}
+
+/** Installs into the inactive slot, switches to it on trial, and asks a running launcher to start it. */
+export async function applyUpdate(source: BundleSource, o: UpdateOptions): Promise<InstallResult & { from: string; restarted: boolean }> {
+  const installed = installedState(o);
+  const r = await installUpdate(source, { ...o, installed });
+  return { ...r, from: installed.version, restarted: restartLauncher(o.dataDir) };
+}
+
+export async function rollBack(source: BundleSource, o: UpdateOptions): Promise<{ from: string; to: string; restarted: boolean }> {
+  const r = await rollBackTo(source, o);
+  return { ...r, restarted: restartLauncher(o.dataDir) };
+}
+
+export interface SoftwareStatus {
+  active: { slot: SlotName; version: string };
+  previous: { slot: SlotName; version: string } | null;
+  trial: BootState['trial'];
+  failed: BootState['failed'];
+}
+
+/** Which version runs, which one a rollback returns to, and what the last failed trial was. */
+export function softwareStatus(o: Pick<UpdateOptions, 'dataDir' | 'baseDir'>): SoftwareStatus {
+  const s = readBootState(o.dataDir);
+  const at = (slot: SlotName) => ({ slot, version: versionIn(slotRoot(o, slot)) });
+  return { active: at(s.active), previous: s.previous ? at(s.previous) : null, trial: s.trial, failed: s.failed };
+}
+
+/** SIGHUP to the launcher: it stops qkmd and starts the active slot. False when none runs. */
+function restartLauncher(dataDir: string): boolean {
+  const file = launcherPidFile(dataDir);
+  if (!existsSync(file)) return false;
+  const pid = Number(readFileSync(file, 'utf8').trim());
+  try {
+    // A launcher killed outright leaves its pid file: never signal whatever took that pid since.
+    if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('qkm-launcher')) return false;
+    process.kill(pid, 'SIGHUP');
+    return true;
+  } catch {
+    return false;
+  }
+}
