@@ -3,6 +3,7 @@ import { KeyEngineError, KeystoreError } from '../errors.js';
 import { Tickets } from '../ras/tickets.js';
 import type { Keystore } from './keystore.js';
 import { LIBRARY_NAME_PATTERN, TAPE_PATTERN, keyName } from './names.js';
+import { ChangeJournal } from './journal.js';
 import { ObjectWriter } from './object-writer.js';
 import { recoverObjects } from './recovered-objects.js';
 import { MATERIAL_BYTES, type RecordFields, SEALED_BYTES, isTombstone } from './record-crypto.js';
@@ -67,12 +68,15 @@ const INSERT_CHUNK = 64;
  */
 export class KeyEngine {
   readonly tickets: Tickets;
+  /** What the peer servers must learn; each change below records its entry in its own transaction. */
+  readonly journal: ChangeJournal;
   private readonly q: Statements;
   private readonly objects: ObjectWriter;
 
   constructor(readonly store: Keystore, readonly settings: EngineSettings, readonly world: World) {
     const db = store.db;
     this.tickets = new Tickets(db, () => world.now());
+    this.journal = new ChangeJournal(db, () => world.now());
     this.objects = new ObjectWriter(db);
     this.q = statementsOf(db);
   }
@@ -158,6 +162,7 @@ export class KeyEngine {
       }
       for (; i < size; i++) this.q.addKey.run(name(i), lib.id, setId, record(i));
       this.q.grow.run(size, lib.id);
+      this.journal.record('set', nonce, { library, class: cls, size, createdAt: now, firstKey: name(0), lastKey: name(size - 1) });
       if (this.settings.requireBackup) {
         this.tickets.open('backup-needed', 'warning',
           `New keys were generated for library ${library} and no backup holds them yet; run "qkmcmds backup" and copy both files off the server before the keys can be used.`);
@@ -214,6 +219,7 @@ export class KeyEngine {
     const changed = this.q.markAllocated.run(this.store.sealer.retag({ ...fields, state: 'allocated' }, next.sealed), req.tape, req.drive ?? null, now, next.seq).changes;
     if (changed !== 1) throw new Error(`allocation of ${next.name} raced: ${changed} rows changed`);
     this.q.useUp.run(1, lib.id);
+    this.journal.record('allocation', next.name, { library: lib.name, tape: req.tape, drive: req.drive ?? null, allocatedAt: now });
     // Using keys only ever opens depletion tickets; generate and sync are what close them.
     if (isDepleted(lib.local_used + 1, lib.local_total, this.settings.depletionPercent)) {
       this.updateDepletionTickets({ ...lib, local_used: lib.local_used + 1 });
@@ -257,6 +263,7 @@ export class KeyEngine {
       recoverObjects(this.objects, rows.map((r) => ({ seq: r.seq, library_id: key.library_id, name: r.name })), this.world.now());
       this.q.useUp.run(rows.length, key.library_id);
       this.q.synced.run(key.library_id);
+      this.journal.record('sync', key.library, { lastKey, recovered: rows.length });
       this.tickets.close(`sync-needed:${key.library}`);
       this.updateDepletionTickets(this.q.library.get(key.library) as LibraryRow);
       return { library: key.library, recovered: rows.length };

@@ -142,6 +142,26 @@ export const MIGRATIONS: readonly Migration[] = [
   // marked 'skipped' without making them the library's KMIP objects (its tapes could not
   // be read), become its recovered objects, as sync now makes them; see migrate-synced.ts.
   recoverSyncedKeys,
+  // 5: the change journal the peer servers of a pair replay, and what each peer holds
+  // (see journal.ts). AUTOINCREMENT: a sequence number trimmed away is never given again.
+  `
+  CREATE TABLE journal (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL CHECK (kind IN ('set', 'allocation', 'object', 'sync')),
+    subject TEXT NOT NULL,
+    body TEXT NOT NULL,
+    at INTEGER NOT NULL
+  );
+  CREATE TABLE peers (
+    name TEXT PRIMARY KEY,
+    -- the highest entry of ours the peer holds: ours are trimmed behind the lowest of these
+    acked_seq INTEGER NOT NULL DEFAULT 0,
+    acked_at INTEGER,
+    -- the highest entry of the peer's journal this keystore holds
+    applied_seq INTEGER NOT NULL DEFAULT 0,
+    added_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
