@@ -16,6 +16,7 @@ import { addBackupKeyCommands } from './backup-key-commands.js';
 import { addCertCommands } from './cert-commands.js';
 import { addHwCommands } from './hw-commands.js';
 import { addKeyServiceCommands } from './key-service-commands.js';
+import { addPairCommands } from './pair-commands.js';
 import { assertQkmdStopped, claimDataDir } from './data-dir-lock.js';
 import { progressBar } from './progress.js';
 import { askBackupSecret } from './secret-input.js';
@@ -216,6 +217,7 @@ addHwCommands(program, { context, action });
 addCertCommands(program, { context, action });
 addBackupKeyCommands(program, { context, action });
 addKeyServiceCommands(program, { context, action });
+addPairCommands(program, { context, action });
 
 try {
   await program.parseAsync(process.argv);
