@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { withEngine } from '../admin/engine-session.js';
+import { PeerCopies } from '../engine/index.js';
 import { parsePeerAddress } from '../pair/link-client.js';
 import { confirmPeer, joinPeer, pairCredentials, type PairSide } from '../pair/pairing.js';
 import { peerAddresses } from '../pair/settings.js';
@@ -18,7 +19,7 @@ function side(ctx: Context): PairSide {
     addPeer: (serial) => {
       const engine = openEngine(ctx);
       try {
-        engine.journal.addPeer(serial);
+        new PeerCopies(engine).pairWith(serial);
       } finally {
         engine.store.close();
       }

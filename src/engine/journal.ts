@@ -62,7 +62,7 @@ export class ChangeJournal {
    * apart from its change is exactly what the journal must never hold). Nothing is
    * written while no peer is registered.
    */
-  record(kind: JournalKind, subject: string, body: Record<string, unknown>): void {
+  record(kind: JournalKind, subject: string, body: object): void {
     if (!this.db.inTransaction) throw new Error(`journal entry ${kind} ${subject} written outside its change's transaction`);
     this.q.append.run(kind, subject, JSON.stringify(body), this.now());
   }

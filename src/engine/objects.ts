@@ -402,9 +402,9 @@ export class ManagedObjects {
    * twice, or after a later one was lost to a rollback here, ends with the same object.
    */
   private journalled(seq: number): ObjectRow {
-    const row = this.rows.atSeq(seq)!;
-    this.engine.journal.record('object', row.uid, { ...toManagedObject(row), alloc: row.alloc, attributes: this.rows.storedRows(seq) });
-    return row;
+    const snapshot = this.rows.snapshot(seq);
+    this.engine.journal.record('object', snapshot.uid, snapshot);
+    return this.rows.atSeq(seq)!;
   }
 
   private require(library: string, uid: string): ObjectRow {

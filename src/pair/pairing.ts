@@ -22,7 +22,7 @@ export interface PairSide {
   serial: string;
   version: string;
   now: () => number;
-  /** Starts journalling every change for the peer (in the keystore: engine.journal.addPeer). */
+  /** Starts journalling every change for the peer, after all that exists now (PeerCopies.pairWith). */
   addPeer: (serial: string) => void;
 }
 

@@ -1,0 +1,247 @@
+/**
+ * Each server of a pair keeps a copy of its peer's keys: what replication sends (this
+ * server's journal entries, with the material the peer must seal under its own master
+ * key) and what it applies (the peer's entries, into records of origin 'peer'). Those
+ * records are never handed out (allocation takes origin 'local' only), but a library may
+ * read them, so a tape written through one server reads through the other.
+ *
+ * Applying is idempotent twice over: entries up to the peer's `applied_seq` are skipped,
+ * in the same transaction that applies the rest and moves the mark; and each entry
+ * describes a state (a set, an allocation, the whole object) rather than a delta, so even
+ * applying one again would change nothing.
+ */
+import { KeystoreError } from '../errors.js';
+import { searchKey } from './attributes.js';
+import { decodeValue } from './attribute-codec.js';
+import type { JournalEntry } from './journal.js';
+import { type KeyEngine, recordDamaged } from './key-engine.js';
+import { KEY_NAME_PATTERN, keyName } from './names.js';
+import { ObjectState, SYMMETRIC_KEY, isDestroyedState } from './object-model.js';
+import { ObjectRows, type ObjectSnapshot } from './object-rows.js';
+import { IV_BYTES, MATERIAL_BYTES, SEALED_BYTES, isTombstone } from './record-crypto.js';
+
+/** A journal entry as it travels to the peer: with key material (base64) where the peer needs it. */
+export interface ReplicatedEntry extends JournalEntry {
+  /** 'set': every key's material in order (32 bytes each); 'object' of an imported key: its material. */
+  material?: string;
+  /** 'set': indexes of keys destroyed before the set was sent (their material is gone). */
+  destroyed?: number[];
+}
+
+interface SetBody { library: string; class: string; size: number; createdAt: number; firstKey: string; lastKey: string }
+interface AllocationBody { library: string; tape: string | null; drive: string | null; allocatedAt: number | null }
+interface KeyRow { seq: number; name: string; library: string; library_id: number; origin: 'local' | 'peer' | 'registered'; state: string; sealed: Buffer }
+
+export class PeerCopies {
+  private readonly rows: ObjectRows;
+
+  constructor(private readonly engine: KeyEngine) {
+    this.rows = new ObjectRows(engine.store.db);
+  }
+
+  private get db() {
+    return this.engine.store.db;
+  }
+
+  /**
+   * Makes `peer` this server's peer: from now on every change is journalled for it, and
+   * everything that already exists (sets, allocations, objects) is journalled once now, in
+   * the same transaction, so the peer starts from a whole copy.
+   */
+  pairWith(peer: string): void {
+    this.db.transaction(() => {
+      if (this.engine.journal.peers().some((p) => p.name === peer)) return;
+      this.engine.journal.addPeer(peer);
+      const journal = this.engine.journal;
+      const sets = this.db.prepare(
+        "SELECT s.id, s.nonce, s.class, s.size, s.created_at, l.name AS library FROM key_sets s JOIN libraries l ON l.id = s.library_id WHERE s.origin = 'local' ORDER BY s.id",
+      ).all() as { id: number; nonce: string; class: string; size: number; created_at: number; library: string }[];
+      const bounds = this.db.prepare('SELECT min(name) AS first, max(name) AS last FROM keys WHERE set_id = ?');
+      for (const s of sets) {
+        const { first, last } = bounds.get(s.id) as { first: string; last: string };
+        journal.record('set', s.nonce, { library: s.library, class: s.class, size: s.size, createdAt: s.created_at, firstKey: first, lastKey: last } satisfies SetBody);
+      }
+      const allocated = this.db.prepare(
+        "SELECT k.name, l.name AS library, k.tape, k.drive, k.allocated_at FROM keys k JOIN libraries l ON l.id = k.library_id WHERE k.origin = 'local' AND k.state != 'unused' ORDER BY k.seq",
+      ).all() as { name: string; library: string; tape: string | null; drive: string | null; allocated_at: number | null }[];
+      for (const a of allocated) {
+        journal.record('allocation', a.name, { library: a.library, tape: a.tape, drive: a.drive, allocatedAt: a.allocated_at } satisfies AllocationBody);
+      }
+      const objects = this.db.prepare("SELECT o.key_seq FROM objects o JOIN keys k ON k.seq = o.key_seq WHERE k.origin != 'peer' ORDER BY o.key_seq").pluck().all() as number[];
+      for (const seq of objects) {
+        const snapshot = this.rows.snapshot(seq);
+        journal.record('object', snapshot.uid, snapshot);
+      }
+    }).immediate();
+  }
+
+  /** This server's entries after `seq`, with the material the peer needs to keep its copy. */
+  outgoing(seq: number, limit = 64): ReplicatedEntry[] {
+    return this.engine.journal.after(seq, limit).map((e) => {
+      if (e.kind === 'set') return { ...e, ...this.setMaterial(e.subject) };
+      if (e.kind === 'object' && (e.body as unknown as ObjectSnapshot).origin === 'registered') {
+        const key = this.key(e.subject);
+        const material = key && !isTombstone(key.sealed) ? this.open(key) : undefined;
+        return material ? { ...e, material: material.toString('base64') } : e;
+      }
+      return e;
+    });
+  }
+
+  private setMaterial(nonce: string): Pick<ReplicatedEntry, 'material' | 'destroyed'> {
+    const keys = this.db.prepare(
+      'SELECT k.seq, k.name, l.name AS library, k.library_id, k.origin, k.state, k.sealed FROM keys k JOIN key_sets s ON s.id = k.set_id JOIN libraries l ON l.id = k.library_id WHERE s.nonce = ? ORDER BY k.seq',
+    ).all(nonce) as KeyRow[];
+    const out = Buffer.alloc(keys.length * MATERIAL_BYTES);
+    const destroyed: number[] = [];
+    keys.forEach((k, i) => {
+      if (isTombstone(k.sealed)) destroyed.push(i);
+      else this.open(k).copy(out, i * MATERIAL_BYTES);
+    });
+    const material = out.toString('base64');
+    out.fill(0);
+    return { material, destroyed };
+  }
+
+  /**
+   * Applies the peer's entries in order, skipping those already held, in one transaction
+   * with the mark of the highest one held; answers that mark (the acknowledgement).
+   */
+  apply(peer: string, entries: readonly ReplicatedEntry[]): { applied: number } {
+    return this.db.transaction(() => {
+      const state = this.engine.journal.peers().find((p) => p.name === peer);
+      if (!state) throw new KeystoreError('PEER_UNKNOWN', `Server ${peer} is not a peer of this server.`);
+      let applied = state.appliedSeq;
+      for (const e of [...entries].sort((x, y) => x.seq - y.seq)) {
+        if (e.seq <= applied) continue;
+        this.applyOne(peer, e);
+        applied = e.seq;
+      }
+      this.engine.journal.markApplied(peer, applied);
+      return { applied };
+    }).immediate();
+  }
+
+  private applyOne(peer: string, e: ReplicatedEntry): void {
+    switch (e.kind) {
+      case 'set': return this.applySet(e);
+      case 'allocation': return this.applyAllocation(peer, e.subject, e.body as unknown as AllocationBody);
+      case 'object': return this.applyObject(peer, e);
+      case 'sync': return this.applySync(e.subject, String(e.body.lastKey));
+    }
+  }
+
+  private applySet(e: ReplicatedEntry): void {
+    const body = e.body as unknown as SetBody;
+    const nonce = e.subject;
+    if (this.db.prepare('SELECT 1 FROM key_sets WHERE nonce = ?').get(nonce)) return;
+    const serial = body.firstKey.slice(0, body.firstKey.length - nonce.length - 8);
+    const name = (i: number) => keyName(serial, nonce, i);
+    const material = Buffer.from(e.material ?? '', 'base64');
+    if (!KEY_NAME_PATTERN.test(body.firstKey) || name(0) !== body.firstKey || name(body.size - 1) !== body.lastKey || material.length !== body.size * MATERIAL_BYTES) {
+      throw new KeystoreError('PEER_SET_INVALID', `The peer's key set ${nonce} arrived incomplete or misnamed; it was not stored.`);
+    }
+    const libraryId = this.library(body.library, body.class);
+    const setId = Number(this.db.prepare("INSERT INTO key_sets (library_id, origin, class, size, nonce, created_at) VALUES (?, 'peer', ?, ?, ?, ?)")
+      .run(libraryId, body.class, body.size, nonce, body.createdAt).lastInsertRowid);
+    const sealed = this.engine.store.sealer.sealRun(Buffer.from(nonce, 'hex'), 0, material, { library: body.library, origin: 'peer', state: 'unused' }, name);
+    material.fill(0);
+    const add = this.db.prepare("INSERT INTO keys (name, library_id, set_id, origin, state, sealed) VALUES (?, ?, ?, 'peer', 'unused', ?)");
+    const gone = new Set(e.destroyed ?? []);
+    for (let i = 0; i < body.size; i++) {
+      const record = gone.has(i)
+        ? this.engine.store.sealer.tombstone({ name: name(i), library: body.library, origin: 'peer', state: 'unused' })
+        : sealed.subarray(i * SEALED_BYTES, (i + 1) * SEALED_BYTES);
+      add.run(name(i), libraryId, setId, record);
+    }
+  }
+
+  private applyAllocation(peer: string, name: string, body: AllocationBody): void {
+    const key = this.peerKey(peer, name);
+    if (key.state !== 'unused') return;
+    this.setAllocation(key, body.tape, body.drive, body.allocatedAt);
+  }
+
+  private applySync(library: string, lastKey: string): void {
+    const last = this.key(lastKey);
+    if (!last) return;
+    const keys = this.db.prepare("SELECT k.seq, k.name, l.name AS library, k.library_id, k.origin, k.state, k.sealed FROM keys k JOIN libraries l ON l.id = k.library_id WHERE l.name = ? AND k.origin = 'peer' AND k.state = 'unused' AND k.seq <= ?")
+      .all(library, last.seq) as KeyRow[];
+    for (const k of keys) this.setAllocation(k, null, null, null);
+  }
+
+  private applyObject(peer: string, e: ReplicatedEntry): void {
+    const o = e.body as unknown as ObjectSnapshot;
+    let key = this.key(e.subject);
+    if (!key && o.origin === 'registered' && e.material) {
+      // An imported key belongs to no set: its copy arrives with its object.
+      const material = Buffer.from(e.material, 'base64');
+      const libraryId = this.library(o.library, 'i500');
+      const fields = { name: o.uid, library: o.library, origin: 'registered', state: 'unused' };
+      this.db.prepare("INSERT INTO keys (name, library_id, set_id, origin, state, sealed) VALUES (?, ?, NULL, 'registered', 'unused', ?)")
+        .run(o.uid, libraryId, this.engine.store.sealer.seal(fields, material, this.engine.world.randomBytes(IV_BYTES)));
+      material.fill(0);
+      key = this.key(e.subject);
+    }
+    if (!key) key = this.peerKey(peer, e.subject);
+    if (key.origin === 'local') return; // our own key: we are its source of truth
+    if (o.alloc !== 'unused' && key.state === 'unused') key = this.setAllocation(key, o.tape, o.drive, null);
+    else this.db.prepare('UPDATE keys SET tape = ?, drive = ? WHERE seq = ?').run(o.tape, o.drive, key.seq);
+    if (isDestroyedState(o.state) && !isTombstone(key.sealed)) {
+      this.db.prepare('UPDATE keys SET sealed = ? WHERE seq = ?').run(this.engine.store.sealer.tombstone(this.fields(key)), key.seq);
+    }
+    this.db.prepare(`INSERT INTO objects (key_seq, library_id, object_type, state, initial_date, activation_date, deactivation_date, destroy_date,
+        compromise_occurrence_date, compromise_date, revocation_reason, revocation_message, last_change_date)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (key_seq) DO UPDATE SET state = excluded.state, initial_date = excluded.initial_date, activation_date = excluded.activation_date,
+        deactivation_date = excluded.deactivation_date, destroy_date = excluded.destroy_date, compromise_occurrence_date = excluded.compromise_occurrence_date,
+        compromise_date = excluded.compromise_date, revocation_reason = excluded.revocation_reason, revocation_message = excluded.revocation_message,
+        last_change_date = excluded.last_change_date`)
+      .run(key.seq, key.library_id, o.objectType ?? SYMMETRIC_KEY, o.state ?? ObjectState.PreActive, o.initialDate, o.activationDate, o.deactivationDate, o.destroyDate,
+        o.compromiseOccurrenceDate, o.compromiseDate, o.revocationReason, o.revocationMessage, o.lastChangeDate);
+    this.db.prepare('DELETE FROM attributes WHERE key_seq = ?').run(key.seq);
+    const add = this.db.prepare('INSERT INTO attributes (key_seq, library_id, name, idx, type, value, search) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    for (const a of o.attributes) add.run(key.seq, key.library_id, a.name, a.idx, a.type, a.value, searchKey(a.name, decodeValue(a.type, a.value)));
+  }
+
+  private setAllocation(key: KeyRow, tape: string | null, drive: string | null, at: number | null): KeyRow {
+    this.verify(key);
+    const sealed = isTombstone(key.sealed)
+      ? this.engine.store.sealer.tombstone({ ...this.fields(key), state: 'allocated' })
+      : this.engine.store.sealer.retag({ ...this.fields(key), state: 'allocated' }, key.sealed);
+    this.db.prepare("UPDATE keys SET state = 'allocated', sealed = ?, tape = ?, drive = ?, allocated_at = ? WHERE seq = ?").run(sealed, tape, drive, at, key.seq);
+    return { ...key, state: 'allocated', sealed };
+  }
+
+  private library(name: string, cls: string): number {
+    this.db.prepare('INSERT INTO libraries (name, class, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING').run(name, cls, this.engine.world.now());
+    return this.db.prepare('SELECT id FROM libraries WHERE name = ?').pluck().get(name) as number;
+  }
+
+  private key(name: string): KeyRow | undefined {
+    return this.db.prepare('SELECT k.seq, k.name, l.name AS library, k.library_id, k.origin, k.state, k.sealed FROM keys k JOIN libraries l ON l.id = k.library_id WHERE k.name = ?')
+      .get(name) as KeyRow | undefined;
+  }
+
+  /** A key the peer's entry names: its copy must be here, since its set's entry came first. */
+  private peerKey(peer: string, name: string): KeyRow {
+    const key = this.key(name);
+    if (!key) throw new KeystoreError('PEER_KEY_MISSING', `Server ${peer} sent a change to key ${name}, which this server holds no copy of; pair the servers again.`);
+    return key;
+  }
+
+  private fields(k: KeyRow) {
+    return { name: k.name, library: k.library, origin: k.origin, state: k.state };
+  }
+
+  private verify(k: KeyRow): void {
+    const ok = isTombstone(k.sealed) ? this.engine.store.sealer.tombstoneIntact(this.fields(k), k.sealed) : this.engine.store.sealer.intact(this.fields(k), k.sealed);
+    if (!ok) throw recordDamaged(k.name);
+  }
+
+  private open(k: KeyRow): Buffer {
+    const material = this.engine.store.sealer.open(this.fields(k), k.sealed);
+    if (!material) throw recordDamaged(k.name);
+    return material;
+  }
+}

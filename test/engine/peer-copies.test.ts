@@ -1,0 +1,97 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { checkKeystore } from '../../src/engine/integrity.js';
+import type { KeyEngine } from '../../src/engine/key-engine.js';
+import { ObjectState } from '../../src/engine/object-model.js';
+import { ManagedObjects } from '../../src/engine/objects.js';
+import { PeerCopies } from '../../src/engine/peer-copies.js';
+import { openEngine, removeDir, tempDir } from '../helpers/engine.js';
+
+/**
+ * Replication's two ends on real keystore files, without the network: what one server
+ * sends of its journal and what the other applies into its copy of the peer's keys.
+ */
+let dirs: string[];
+let a: KeyEngine;
+let b: KeyEngine;
+let objectsA: ManagedObjects;
+let objectsB: ManagedObjects;
+
+beforeEach(() => {
+  dirs = [tempDir(), tempDir()];
+  a = openEngine(dirs[0]!, { requireBackup: false, serial: 'QKMA1' });
+  b = openEngine(dirs[1]!, { requireBackup: false, serial: 'QKMB1' });
+  objectsA = new ManagedObjects(a);
+  objectsB = new ManagedObjects(b);
+});
+afterEach(() => {
+  a.store.close();
+  b.store.close();
+  for (const d of dirs) removeDir(d);
+});
+
+/** One round of replication from A to B: B applies what A sends after B's acknowledgement; A trims. */
+function replicate(): number {
+  const acked = a.journal.peers().find((p) => p.name === 'QKMB1')!.ackedSeq;
+  const { applied } = new PeerCopies(b).apply('QKMA1', new PeerCopies(a).outgoing(acked, 10_000));
+  a.journal.acknowledge('QKMB1', applied);
+  return applied;
+}
+
+describe("the peer's copy", () => {
+  it('holds every key of the peer, sealed under its own master key, readable by the library and never handed out', async () => {
+    new PeerCopies(a).pairWith('QKMB1');
+    new PeerCopies(b).pairWith('QKMA1');
+    a.generate('LIB1', 'i500');
+    const o = objectsA.create('LIB1', { tape: 'A00001L8', attributes: [{ name: 'x-Barcode', value: { type: 'TextString', value: 'A00001L8' } }] });
+    objectsA.activate('LIB1', o.uid);
+    const r = objectsA.register('LIB1', { material: Buffer.alloc(32, 9), attributes: [] });
+    expect(replicate()).toBe(a.journal.lastSeq());
+    expect(a.journal.size()).toBe(0); // trimmed behind B's acknowledgement
+
+    expect(objectsB.material('LIB1', o.uid)).toEqual(objectsA.material('LIB1', o.uid));
+    expect(objectsB.material('LIB1', r.uid)).toEqual(Buffer.alloc(32, 9));
+    expect(objectsB.describe('LIB1', o.uid)).toMatchObject({ state: ObjectState.Active, tape: 'A00001L8', origin: 'peer' });
+    expect(objectsB.locate('LIB1', { criteria: [{ name: 'x-Barcode', value: { type: 'TextString', value: 'A00001L8' } }] })).toEqual([o.uid]);
+    expect(b.lookup(o.uid)).toMatchObject({ origin: 'peer', state: 'allocated' });
+    // Sealed under B's own master key: B's record differs from A's.
+    const sealedOf = (e: KeyEngine) => e.store.db.prepare('SELECT sealed FROM keys WHERE name = ?').pluck().get(o.uid) as Buffer;
+    expect(sealedOf(b).equals(sealedOf(a))).toBe(false);
+    expect(() => objectsB.create('LIB1', { tape: 'B1', attributes: [] })).toThrow();
+    expect(b.store.db.prepare("SELECT COUNT(*) FROM keys WHERE origin = 'peer' AND state = 'allocated'").pluck().get()).toBe(1);
+    expect((await checkKeystore(b.store)).problems).toEqual([]);
+  });
+
+  it('applies nothing twice: a batch sent again, or overlapping, changes nothing', () => {
+    new PeerCopies(a).pairWith('QKMB1');
+    new PeerCopies(b).pairWith('QKMA1');
+    a.generate('LIB1', 'i500');
+    for (let i = 0; i < 3; i++) objectsA.create('LIB1', { tape: `T${i}`, attributes: [] });
+    const all = new PeerCopies(a).outgoing(0, 10_000);
+    const copies = new PeerCopies(b);
+    expect(copies.apply('QKMA1', all.slice(0, 3))).toEqual({ applied: 3 });
+    const before = b.store.db.prepare('SELECT name, state, sealed, tape FROM keys ORDER BY seq').all();
+    expect(copies.apply('QKMA1', all.slice(0, 3))).toEqual({ applied: 3 });
+    expect(b.store.db.prepare('SELECT name, state, sealed, tape FROM keys ORDER BY seq').all()).toEqual(before);
+    expect(copies.apply('QKMA1', all)).toEqual({ applied: all.at(-1)!.seq });
+    expect(b.store.db.prepare("SELECT COUNT(*) FROM objects").pluck().get()).toBe(3);
+  });
+
+  it('a server paired after it has keys sends them all first', () => {
+    a.generate('LIB1', 'i500');
+    const o = objectsA.create('LIB1', { tape: 'OLD1', attributes: [] });
+    objectsA.revoke('LIB1', o.uid, { reason: 1 });
+    objectsA.destroy('LIB1', o.uid);
+    new PeerCopies(a).pairWith('QKMB1');
+    new PeerCopies(b).pairWith('QKMA1');
+    replicate();
+    expect(objectsB.describe('LIB1', o.uid)).toMatchObject({ state: ObjectState.Destroyed, tape: 'OLD1' });
+    expect(b.store.db.prepare("SELECT COUNT(*) FROM keys WHERE origin = 'peer'").pluck().get()).toBe(64);
+  });
+
+  it('refuses entries from a server that is not a peer, and changes nothing', () => {
+    new PeerCopies(a).pairWith('QKMB1');
+    a.generate('LIB1', 'i500');
+    expect(() => new PeerCopies(b).apply('QKMA1', new PeerCopies(a).outgoing(0))).toThrow(/not a peer/);
+    expect(b.store.db.prepare('SELECT COUNT(*) FROM keys').pluck().get()).toBe(0);
+  });
+});
