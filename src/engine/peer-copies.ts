@@ -123,12 +123,10 @@ export class PeerCopies {
   }
 
   private applyOne(peer: string, e: ReplicatedEntry): void {
-    switch (e.kind) {
-      case 'set': return this.applySet(e);
-      case 'allocation': return this.applyAllocation(peer, e.subject, e.body as unknown as AllocationBody);
-      case 'object': return this.applyObject(peer, e);
-      case 'sync': return this.applySync(e.subject, String(e.body.lastKey));
-    }
+    if (e.kind === 'set') this.applySet(e);
+    else if (e.kind === 'allocation') this.applyAllocation(peer, e.subject, e.body as unknown as AllocationBody);
+    else if (e.kind === 'object') this.applyObject(peer, e);
+    else this.applySync(e.subject, String(e.body.lastKey));
   }
 
   private applySet(e: ReplicatedEntry): void {
