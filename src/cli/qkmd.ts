@@ -64,7 +64,7 @@ await runCommand(PROGRAM, ref, async () => {
       oversize: async (_conn, oversize) => kmip.handleOversize(oversize),
     }));
     stops.push(() => started.stop());
-    const pair = ctx.config.pair.role === 'standalone' ? undefined : await startPairLink(ctx);
+    const pair = ctx.config.pair.role === 'standalone' ? undefined : await startPairLink(ctx, engine);
     if (pair) stops.push(() => pair.stop());
     const total = engine.status().reduce((n, s) => n + s.total, 0);
     ctx.log.info({ serial: ctx.serial, dataDir: ctx.config.paths.data_dir, sources: ctx.config.sources }, 'qkmd started');

@@ -126,7 +126,8 @@ export class PeerCopies {
     if (e.kind === 'set') this.applySet(e);
     else if (e.kind === 'allocation') this.applyAllocation(peer, e.subject, e.body as unknown as AllocationBody);
     else if (e.kind === 'object') this.applyObject(peer, e);
-    else this.applySync(e.subject, String(e.body.lastKey));
+    else if (e.kind === 'sync') this.applySync(e.subject, String(e.body.lastKey));
+    else throw new KeystoreError('PEER_ENTRY_INVALID', `Server ${peer} sent a change of a kind this server does not know; install the same qkm version on both.`);
   }
 
   private applySet(e: ReplicatedEntry): void {

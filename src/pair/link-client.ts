@@ -36,9 +36,11 @@ export interface PeerCall {
 
 /**
  * One request to the server at `address`. `accept` says whether the certificate it shows
- * (by fingerprint) is the peer's; when not, nothing is sent and the call fails.
+ * (by fingerprint) is the peer's; when not, nothing is sent and the call fails. A request
+ * given as a function is made once the peer is known (what to send depends on which).
  */
-export function callPeer(address: PeerAddress, creds: PairCredentials, accept: (fingerprint: string) => boolean, request: PairRequest, timeoutMs = 10_000): Promise<PeerCall> {
+export function callPeer(address: PeerAddress, creds: PairCredentials, accept: (fingerprint: string) => boolean,
+  request: PairRequest | ((fingerprint: string) => PairRequest), timeoutMs = 10_000): Promise<PeerCall> {
   const where = formatAddress(address);
   return new Promise((resolve, reject) => {
     const socket = connect(pairClientTls(creds, address.host, address.port));
@@ -72,7 +74,11 @@ export function callPeer(address: PeerAddress, creds: PairCredentials, accept: (
         socket.end();
         resolve({ fingerprint, certPem, reply });
       }, () => fail(new PairError('PAIR_BAD_REPLY', `The server at ${where} answered with a line longer than the pair link accepts.`)));
-      writeLine(socket, request);
+      try {
+        writeLine(socket, typeof request === 'function' ? request(fingerprint) : request);
+      } catch (e) {
+        fail(e instanceof PairError ? e : new PairError('PAIR_REQUEST', `The request for the server at ${where} could not be made (${(e as Error).message}).`, { cause: e }));
+      }
     });
   });
 }

@@ -3,10 +3,10 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createServer } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningQkmd } from '../../harness/qkmd.js';
 import { callPeer } from '../../src/pair/link-client.js';
 import { certificateFingerprint, createCertificateAuthority, issuePairCertificate, type PairCredentials } from '../../src/pki/index.js';
 import { removeDir, tempDir } from '../helpers/engine.js';
+import { type PairServerProcess, pairCli, startPairedIn } from '../helpers/pair.js';
 import { prepareLibrary, runQkmcmds, startQkmdKeyServer } from '../helpers/qkmd-kmip.js';
 
 /**
@@ -14,27 +14,13 @@ import { prepareLibrary, runQkmcmds, startQkmdKeyServer } from '../helpers/qkmd-
  * the pair link refusing everyone else: a foreign CA's certificate, a library's
  * certificate from the server's own CA, a wrong fingerprint, and a server posing as the peer.
  */
-const PAIR_LINE = /pair link \((\w+)\) listening on (\S+):(\d+); pair fingerprint (\S+)/;
-
-interface Server { qkmd: RunningQkmd; dir: string; address: string; fingerprint: string; serial: string }
-
 let root: string;
-let a: Server;
-let b: Server;
+let a: PairServerProcess;
+let b: PairServerProcess;
 
-const envFor = (role: string, peer = '') => ({ QKM_PAIR_ROLE: role, QKM_PAIR_PORT: '0', QKM_PAIR_PEER: peer, QKM_KEYS_I500: '64', QKM_KEYS_REQUIRE_BACKUP: 'false' });
+const pair = (s: PairServerProcess, args: string[], peer = '') => pairCli(s, args, peer);
 
-async function start(name: string, role: string, serial: string): Promise<Server> {
-  const dir = path.join(root, name);
-  const qkmd = await startQkmdKeyServer({ dataDir: dir, env: { ...envFor(role), QKM_SERVER_SERIAL: serial }, timeoutMs: 60_000 });
-  const m = PAIR_LINE.exec(qkmd.output().stdout);
-  if (!m) throw new Error(`qkmd did not say where its pair link listens:\n${qkmd.output().stdout}`);
-  return { qkmd, dir, address: `${m[2]}:${m[3]}`, fingerprint: m[4]!, serial };
-}
-
-const pair = (s: Server, args: string[], peer = '') => runQkmcmds(['--data-dir', s.dir, 'pair', ...args], { ...envFor('primary', peer), QKM_SERVER_SERIAL: s.serial });
-
-async function statusOf(s: Server, peer: string) {
+async function statusOf(s: PairServerProcess, peer: string) {
   const r = await pair(s, ['status', '--json'], peer);
   expect(r.code, r.stderr).toBe(0);
   return JSON.parse(r.stdout) as { serial: string | null; reachable: boolean; problem: string | null; lagEntries: number | null; version: { self: string; peer: string | null }; versionsDiffer: boolean; role: string | null }[];
@@ -47,11 +33,11 @@ function foreignCreds(): PairCredentials {
   return { ...leaf, fingerprint: certificateFingerprint(leaf.certPem) };
 }
 
-const hostPort = (s: Server) => ({ host: s.address.split(':')[0]!, port: Number(s.address.split(':')[1]) });
+const hostPort = (s: PairServerProcess) => ({ host: s.address.split(':')[0]!, port: Number(s.address.split(':')[1]) });
 
 beforeAll(async () => {
   root = tempDir('qkm-pair-');
-  [a, b] = await Promise.all([start('a', 'primary', 'QKMPAIRA1'), start('b', 'secondary', 'QKMPAIRB1')]);
+  [a, b] = await Promise.all([startPairedIn(root, 'a', { role: 'primary', serial: 'QKMPAIRA1' }), startPairedIn(root, 'b', { role: 'secondary', serial: 'QKMPAIRB1' })]);
 }, 120_000);
 
 afterAll(async () => {
@@ -101,7 +87,7 @@ describe('pairing: init on one server, join on the other, confirm on the first',
     expect(fromA).toEqual([expect.objectContaining({ serial: b.serial, reachable: true, role: 'secondary', lagEntries: 0 })]);
 
     // From now on every change of A is journalled for B: the lag shows it.
-    const gen = await runQkmcmds(['--data-dir', a.dir, 'keys', 'generate', '--library', 'LIB1', '--class', 'i500'], { ...envFor('primary'), QKM_SERVER_SERIAL: a.serial });
+    const gen = await runQkmcmds(['--data-dir', a.dir, 'keys', 'generate', '--library', 'LIB1', '--class', 'i500'], a.env);
     expect(gen.code, gen.stderr).toBe(0);
     expect((await statusOf(a, b.address))[0]!.lagEntries).toBe(1);
 
@@ -129,7 +115,7 @@ describe('the pair link serves its peer only', () => {
   });
 
   it("refuses a library's certificate from the server's own CA, for requests and for joining", async () => {
-    const files = await prepareLibrary({ dataDir: a.dir, library: 'LIB1', dir: path.join(root, 'lib1'), env: { ...envFor('primary'), QKM_SERVER_SERIAL: a.serial } });
+    const files = await prepareLibrary({ dataDir: a.dir, library: 'LIB1', dir: path.join(root, 'lib1'), env: a.env });
     const cert = readFileSync(files.cert, 'utf8');
     const library: PairCredentials = { certPem: cert, keyPem: readFileSync(files.key, 'utf8'), fingerprint: certificateFingerprint(cert) };
     await expect(callPeer(hostPort(a), library, () => true, { op: 'hello' })).rejects.toMatchObject({ code: 'PAIR_NOT_PAIRED' });
