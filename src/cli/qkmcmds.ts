@@ -57,7 +57,7 @@ keys
   .requiredOption('--class <class>', `library class: ${LIBRARY_CLASSES.join(' or ')}`)
   .action(action(async (o: { library: string; class: LibraryClass }) => {
     const bar = progressBar(`generating ${o.library}`);
-    const r = await generateKeys(engine, { library: o.library, cls: o.class, onProgress: bar.update });
+    const r = await generateKeys(engine, { library: o.library, cls: o.class, onProgress: bar.update, peerWaitMs: context().config.pair.generation_timeout_seconds * 1000 });
     bar.stop();
     if (!r.generated) {
       out(`Library ${r.library} has enough unused keys (${r.unused}; a new set is generated below ${r.needed}); no keys generated.`);

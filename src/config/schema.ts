@@ -65,6 +65,9 @@ export const SCHEMA = {
     host: text(hostPattern, 'an IP address or host name', '127.0.0.1'),
     // 0 asks the system for any free port (tests).
     port: int(0, 65535, 6100),
+    // How long generation waits for every peer to store its copy of a new set before it
+    // takes the set back (a set is usable only once both servers hold it).
+    generation_timeout_seconds: int(1, 3600, 30),
   },
   hardware: {
     profile: oneOf(['sim', 'appliance'], 'sim'),

@@ -23,9 +23,10 @@ import { KeystoreError } from '../errors.js';
  * - `allocation`: a key was handed to a tape (subject: the key's name);
  * - `object`: a KMIP object was made, registered, changed or destroyed (subject: the key's
  *   name; body: the whole object as it now is, so applying it twice changes nothing);
- * - `sync`: after a restore, a library's keys up to its last key were marked used.
+ * - `sync`: after a restore, a library's keys up to its last key were marked used;
+ * - `withdraw`: a set the peer did not store in time was taken back, unused (subject: its nonce).
  */
-export const JOURNAL_KINDS = ['set', 'allocation', 'object', 'sync'] as const;
+export const JOURNAL_KINDS = ['set', 'allocation', 'object', 'sync', 'withdraw'] as const;
 export type JournalKind = (typeof JOURNAL_KINDS)[number];
 
 export interface JournalEntry {
@@ -116,6 +117,8 @@ export class ChangeJournal {
       if (this.q.ack.run(seq, this.now(), peer).changes === 0) {
         throw new KeystoreError('PEER_UNKNOWN', `Server ${peer} is not a peer of this server.`);
       }
+      // Sets every peer now holds become usable, before their entries are trimmed away.
+      this.q.replicated.run(this.now());
       return { trimmed: this.trim() };
     }).immediate();
   }
@@ -143,6 +146,8 @@ function statementsOf(db: Database.Database) {
     removePeer: db.prepare('DELETE FROM peers WHERE name = ?'),
     ack: db.prepare('UPDATE peers SET acked_seq = max(acked_seq, ?), acked_at = ? WHERE name = ?'),
     applied: db.prepare('UPDATE peers SET applied_seq = max(applied_seq, ?) WHERE name = ?'),
+    replicated: db.prepare(`UPDATE key_sets SET replicated_at = ? WHERE replicated_at IS NULL AND nonce IN (
+      SELECT subject FROM journal WHERE kind = 'set' AND seq <= (SELECT coalesce(min(acked_seq), 9223372036854775807) FROM peers))`),
     // With no peer left, nothing is waiting for any entry.
     trim: db.prepare('DELETE FROM journal WHERE seq <= (SELECT coalesce(min(acked_seq), 9223372036854775807) FROM peers)'),
   };

@@ -153,7 +153,9 @@ export class KeyEngine {
       const now = this.world.now();
       this.q.addLibrary.run(library, cls, now);
       const lib = this.q.library.get(library) as LibraryRow;
-      const setId = Number(this.q.addSet.run(lib.id, cls, size, nonce, now, this.settings.requireBackup ? null : now).lastInsertRowid);
+      // With peers, the set waits for their copies (journal.acknowledge marks it); alone, it is whole now.
+      const replicated = this.journal.peers().length > 0 ? null : now;
+      const setId = Number(this.q.addSet.run(lib.id, cls, size, nonce, now, this.settings.requireBackup ? null : now, replicated).lastInsertRowid);
       let i = 0;
       for (; i + INSERT_CHUNK <= size; i += INSERT_CHUNK) {
         const args: unknown[] = [];
@@ -205,10 +207,13 @@ export class KeyEngine {
       this.tickets.open(`sync-needed:${lib.name}`, 'error', syncText(lib.name));
       return new KeyEngineError('NEEDS_SYNC', `Library ${lib.name} must be synchronised after the restore before new keys are handed out; run "qkmcmds sync --last-key NAME" with the last key the library used.`);
     }
-    const next = this.q.nextUnused.get(lib.id) as { seq: number; name: string; sealed: Buffer; backed_up_at: number | null } | undefined;
+    const next = this.q.nextUnused.get(lib.id) as { seq: number; name: string; sealed: Buffer; backed_up_at: number | null; replicated_at: number | null } | undefined;
     if (!next) {
       this.updateDepletionTickets(lib);
       return new KeyEngineError('KEYS_EXHAUSTED', `Library ${lib.name} has no unused keys left on this server; generate a new set with "qkmcmds keys generate --library ${lib.name} --class ${lib.class}", then take a backup.`);
+    }
+    if (next.replicated_at === null) {
+      return new KeyEngineError('KEYS_PENDING_PEER', `The newest keys of library ${lib.name} are not yet stored on the peer server; they are used once it holds its copy.`);
     }
     if (this.settings.requireBackup && next.backed_up_at === null) {
       return new KeyEngineError('KEYS_PENDING_BACKUP', `The keys of library ${lib.name} are not in any backup yet; run "qkmcmds backup" before they are used.`);
@@ -301,6 +306,37 @@ export class KeyEngine {
     }));
   }
 
+  /** Whether every peer holds its copy of the set (generation waits for this). */
+  isReplicated(setId: number): boolean {
+    const replicated = (this.store.db.prepare('SELECT replicated_at FROM key_sets WHERE id = ?').pluck().get(setId) ?? null) !== null;
+    if (replicated) {
+      const library = this.store.db.prepare('SELECT l.name FROM key_sets s JOIN libraries l ON l.id = s.library_id WHERE s.id = ?').pluck().get(setId) as string;
+      this.tickets.close(`pair-generation-failed:${library}`);
+    }
+    return replicated;
+  }
+
+  /**
+   * Takes back a set the peers did not store in time: never used (allocation refuses it
+   * until they do), so it goes whole, and the peers are told to drop any copy they got.
+   * Refused once any peer holds it (then it is usable and stays).
+   */
+  withdrawSet(setId: number, why: string): boolean {
+    return this.store.db.transaction(() => {
+      const set = this.store.db.prepare("SELECT s.id, s.nonce, s.size, s.library_id, l.name AS library, s.replicated_at FROM key_sets s JOIN libraries l ON l.id = s.library_id WHERE s.id = ? AND s.origin = 'local'")
+        .get(setId) as { nonce: string; size: number; library_id: number; library: string; replicated_at: number | null } | undefined;
+      if (!set || set.replicated_at !== null) return false;
+      const removed = this.store.db.prepare("DELETE FROM keys WHERE set_id = ? AND state = 'unused'").run(setId).changes;
+      if (removed !== set.size) throw new Error(`set ${set.nonce} had keys in use while waiting for its peer copy`);
+      this.store.db.prepare('DELETE FROM key_sets WHERE id = ?').run(setId);
+      this.q.grow.run(-set.size, set.library_id);
+      this.journal.record('withdraw', set.nonce, { library: set.library });
+      this.tickets.open(`pair-generation-failed:${set.library}`, 'error', why);
+      this.updateDepletionTickets(this.q.library.get(set.library) as LibraryRow);
+      return true;
+    }).immediate();
+  }
+
   /** Called by backup once its files are safely written: those sets may now be used. */
   markBackedUp(setIds: readonly number[], at: number): void {
     const mark = this.store.db.prepare('UPDATE key_sets SET backed_up_at = ? WHERE id = ? AND backed_up_at IS NULL');
@@ -365,14 +401,14 @@ function statementsOf(db: Database.Database) {
   return {
     library: db.prepare('SELECT * FROM libraries WHERE name = ?'),
     addLibrary: db.prepare('INSERT INTO libraries (name, class, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET class = excluded.class'),
-    addSet: db.prepare("INSERT INTO key_sets (library_id, origin, class, size, nonce, created_at, backed_up_at) VALUES (?, 'local', ?, ?, ?, ?, ?)"),
+    addSet: db.prepare("INSERT INTO key_sets (library_id, origin, class, size, nonce, created_at, backed_up_at, replicated_at) VALUES (?, 'local', ?, ?, ?, ?, ?, ?)"),
     addKey: db.prepare(`INSERT INTO keys (name, library_id, set_id, origin, state, sealed) VALUES ${NEW_KEY_ROW}`),
     // Many rows per statement: a set's inserts cost half as much as one statement per key.
     addKeys: db.prepare(`INSERT INTO keys (name, library_id, set_id, origin, state, sealed) VALUES ${Array(INSERT_CHUNK).fill(NEW_KEY_ROW).join(', ')}`),
     grow: db.prepare('UPDATE libraries SET local_total = local_total + ? WHERE id = ?'),
     useUp: db.prepare('UPDATE libraries SET local_used = local_used + ? WHERE id = ?'),
     nextUnused: db.prepare(
-      "SELECT k.seq, k.name, k.sealed, s.backed_up_at FROM keys k JOIN key_sets s ON s.id = k.set_id WHERE k.library_id = ? AND k.state = 'unused' AND k.origin = 'local' ORDER BY k.seq LIMIT 1",
+      "SELECT k.seq, k.name, k.sealed, s.backed_up_at, s.replicated_at FROM keys k JOIN key_sets s ON s.id = k.set_id WHERE k.library_id = ? AND k.state = 'unused' AND k.origin = 'local' ORDER BY k.seq LIMIT 1",
     ),
     markAllocated: db.prepare("UPDATE keys SET state = 'allocated', sealed = ?, tape = ?, drive = ?, allocated_at = ? WHERE seq = ? AND state = 'unused'"),
     byName: db.prepare('SELECT k.*, l.name AS library FROM keys k JOIN libraries l ON l.id = k.library_id WHERE k.name = ?'),

@@ -26,6 +26,8 @@ export interface ReplicatedEntry extends JournalEntry {
   material?: string;
   /** 'set': indexes of keys destroyed before the set was sent (their material is gone). */
   destroyed?: number[];
+  /** 'set': taken back before it was sent (a 'withdraw' entry follows); nothing to store. */
+  withdrawn?: boolean;
 }
 
 interface SetBody { library: string; class: string; size: number; createdAt: number; firstKey: string; lastKey: string }
@@ -88,10 +90,11 @@ export class PeerCopies {
     });
   }
 
-  private setMaterial(nonce: string): Pick<ReplicatedEntry, 'material' | 'destroyed'> {
+  private setMaterial(nonce: string): Pick<ReplicatedEntry, 'material' | 'destroyed' | 'withdrawn'> {
     const keys = this.db.prepare(
       'SELECT k.seq, k.name, l.name AS library, k.library_id, k.origin, k.state, k.sealed FROM keys k JOIN key_sets s ON s.id = k.set_id JOIN libraries l ON l.id = k.library_id WHERE s.nonce = ? ORDER BY k.seq',
     ).all(nonce) as KeyRow[];
+    if (keys.length === 0) return { withdrawn: true };
     const out = Buffer.alloc(keys.length * MATERIAL_BYTES);
     const destroyed: number[] = [];
     keys.forEach((k, i) => {
@@ -127,13 +130,14 @@ export class PeerCopies {
     else if (e.kind === 'allocation') this.applyAllocation(peer, e.subject, e.body as unknown as AllocationBody);
     else if (e.kind === 'object') this.applyObject(peer, e);
     else if (e.kind === 'sync') this.applySync(e.subject, String(e.body.lastKey));
+    else if (e.kind === 'withdraw') this.applyWithdraw(e.subject);
     else throw new KeystoreError('PEER_ENTRY_INVALID', `Server ${peer} sent a change of a kind this server does not know; install the same qkm version on both.`);
   }
 
   private applySet(e: ReplicatedEntry): void {
     const body = e.body as unknown as SetBody;
     const nonce = e.subject;
-    if (this.db.prepare('SELECT 1 FROM key_sets WHERE nonce = ?').get(nonce)) return;
+    if (e.withdrawn || this.db.prepare('SELECT 1 FROM key_sets WHERE nonce = ?').get(nonce)) return;
     const serial = body.firstKey.slice(0, body.firstKey.length - nonce.length - 8);
     const name = (i: number) => keyName(serial, nonce, i);
     const material = Buffer.from(e.material ?? '', 'base64');
@@ -153,6 +157,14 @@ export class PeerCopies {
         : sealed.subarray(i * SEALED_BYTES, (i + 1) * SEALED_BYTES);
       add.run(name(i), libraryId, setId, record);
     }
+  }
+
+  /** The peer took back a set it never used: our copy goes too. */
+  private applyWithdraw(nonce: string): void {
+    const set = this.db.prepare("SELECT id FROM key_sets WHERE nonce = ? AND origin = 'peer'").pluck().get(nonce) as number | undefined;
+    if (set === undefined) return;
+    this.db.prepare("DELETE FROM keys WHERE set_id = ? AND state = 'unused'").run(set);
+    this.db.prepare('DELETE FROM key_sets WHERE id = ?').run(set);
   }
 
   private applyAllocation(peer: string, name: string, body: AllocationBody): void {

@@ -147,7 +147,7 @@ export const MIGRATIONS: readonly Migration[] = [
   `
   CREATE TABLE journal (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    kind TEXT NOT NULL CHECK (kind IN ('set', 'allocation', 'object', 'sync')),
+    kind TEXT NOT NULL CHECK (kind IN ('set', 'allocation', 'object', 'sync', 'withdraw')),
     subject TEXT NOT NULL,
     body TEXT NOT NULL,
     at INTEGER NOT NULL
@@ -161,6 +161,10 @@ export const MIGRATIONS: readonly Migration[] = [
     applied_seq INTEGER NOT NULL DEFAULT 0,
     added_at INTEGER NOT NULL
   ) WITHOUT ROWID;
+  -- A set generated while this server has peers is usable only once every peer holds its
+  -- copy (its journal entry acknowledged); NULL until then. Sets made before stay usable.
+  ALTER TABLE key_sets ADD COLUMN replicated_at INTEGER;
+  UPDATE key_sets SET replicated_at = created_at;
   `,
 ];
 

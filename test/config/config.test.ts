@@ -32,7 +32,7 @@ describe('the embedded default', () => {
     expect(c.kmip.port).toBe(6000);
     expect(c.keys).toEqual({ i500: 1024, i2000: 4096, depletion_percent: 80, require_backup: true });
     expect(c.hardware.profile).toBe('sim');
-    expect(c.pair).toEqual({ role: 'standalone', peer: '', host: '127.0.0.1', port: 6100 });
+    expect(c.pair).toEqual({ role: 'standalone', peer: '', host: '127.0.0.1', port: 6100, generation_timeout_seconds: 30 });
   });
 
   it('comments every key it sets', async () => {

@@ -42,6 +42,7 @@ describe("the peer's copy", () => {
     new PeerCopies(a).pairWith('QKMB1');
     new PeerCopies(b).pairWith('QKMA1');
     a.generate('LIB1', 'i500');
+    replicate();
     const o = objectsA.create('LIB1', { tape: 'A00001L8', attributes: [{ name: 'x-Barcode', value: { type: 'TextString', value: 'A00001L8' } }] });
     objectsA.activate('LIB1', o.uid);
     const r = objectsA.register('LIB1', { material: Buffer.alloc(32, 9), attributes: [] });
@@ -65,6 +66,7 @@ describe("the peer's copy", () => {
     new PeerCopies(a).pairWith('QKMB1');
     new PeerCopies(b).pairWith('QKMA1');
     a.generate('LIB1', 'i500');
+    a.store.db.prepare('UPDATE key_sets SET replicated_at = created_at').run(); // as if B had acknowledged it
     for (let i = 0; i < 3; i++) objectsA.create('LIB1', { tape: `T${i}`, attributes: [] });
     const all = new PeerCopies(a).outgoing(0, 10_000);
     const copies = new PeerCopies(b);
@@ -93,5 +95,36 @@ describe("the peer's copy", () => {
     a.generate('LIB1', 'i500');
     expect(() => new PeerCopies(b).apply('QKMA1', new PeerCopies(a).outgoing(0))).toThrow(/not a peer/);
     expect(b.store.db.prepare('SELECT COUNT(*) FROM keys').pluck().get()).toBe(0);
+  });
+});
+
+describe('a set is usable only once the peer holds it', () => {
+  it('allocation waits for the acknowledgement; a withdrawn set goes whole from both sides', () => {
+    new PeerCopies(a).pairWith('QKMB1');
+    new PeerCopies(b).pairWith('QKMA1');
+    const set = a.generate('LIB1', 'i500');
+    if (!set.generated) throw new Error('no set');
+    expect(() => objectsA.create('LIB1', { tape: 'T1', attributes: [] })).toThrow(/not yet stored on the peer/);
+    expect(a.isReplicated(set.setId)).toBe(false);
+    replicate();
+    expect(a.isReplicated(set.setId)).toBe(true);
+    objectsA.create('LIB1', { tape: 'T1', attributes: [] });
+    expect(a.withdrawSet(set.setId, 'too late')).toBe(false); // held by the peer: it stays
+
+    a.store.db.prepare("UPDATE libraries SET local_used = local_total").run(); // room for a second set
+    a.store.db.prepare("UPDATE keys SET state = 'skipped' WHERE 0").run();
+    const second = a.generate('LIB2', 'i500');
+    if (!second.generated) throw new Error('no second set');
+    // The peer got the set, but its acknowledgement was lost: A takes the set back, and B drops its copy.
+    const sent = new PeerCopies(a).outgoing(a.journal.peers()[0]!.ackedSeq, 10_000);
+    new PeerCopies(b).apply('QKMA1', sent);
+    expect(b.store.db.prepare("SELECT COUNT(*) FROM keys k JOIN libraries l ON l.id = k.library_id WHERE l.name = 'LIB2'").pluck().get()).toBe(64);
+    expect(a.withdrawSet(second.setId, 'The peer did not store it.')).toBe(true);
+    expect(a.tickets.list({ openOnly: true }).map((t) => t.condition)).toContain('pair-generation-failed:LIB2');
+    replicate();
+    for (const e of [a, b]) {
+      expect(e.store.db.prepare("SELECT COUNT(*) FROM keys k JOIN libraries l ON l.id = k.library_id WHERE l.name = 'LIB2'").pluck().get()).toBe(0);
+    }
+    expect(a.status().find((s) => s.library === 'LIB2')).toMatchObject({ total: 0 });
   });
 });

@@ -5,7 +5,7 @@ import { ResultStatus } from '../../src/kmip/ttlv/index.js';
 import { removeDir, tempDir } from '../helpers/engine.js';
 import { kmipBatch } from '../helpers/kmip-tls.js';
 import { type PairServerProcess, freePort, pairCli, pairEnv, pairUp, readKeystore, startPaired, waitReplicated } from '../helpers/pair.js';
-import { type LibraryFiles, prepareLibrary, qkmcmdsOk } from '../helpers/qkmd-kmip.js';
+import { type LibraryFiles, prepareLibrary, qkmcmdsOk, runQkmcmds } from '../helpers/qkmd-kmip.js';
 import { V, attr, keyMaterialOf, op, uidOf } from '../kmip/operations-client.js';
 
 /**
@@ -90,5 +90,28 @@ describe('replication between the servers of a pair', () => {
     const up = JSON.parse((await pairCli(a, ['status', '--json'])).stdout) as { reachable: boolean; lagEntries: number }[];
     expect(up[0]).toMatchObject({ reachable: true, lagEntries: 0 });
     expect((await qkmcmdsOk(['--data-dir', b.dir, 'check'], envB)).stdout).toMatch(/^Keystore OK/);
+  });
+
+  it('generation needs both servers: with the peer down it fails cleanly, with a ticket, and a retry succeeds', async () => {
+    const generate = (env: Record<string, string> = {}) => runQkmcmds(['--data-dir', a.dir, 'keys', 'generate', '--library', 'LIB3', '--class', 'i500'], { ...a.env, ...env });
+    const keysOf = (s: PairServerProcess) => readKeystore(s.dir, (db) => db.prepare("SELECT COUNT(*) FROM keys k JOIN libraries l ON l.id = k.library_id WHERE l.name = 'LIB3'").pluck().get());
+    b.qkmd.child.kill('SIGKILL');
+    await b.qkmd.exited;
+    const failed = await generate({ QKM_PAIR_GENERATION_TIMEOUT_SECONDS: '2' });
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toBe('qkmcmds: The peer server did not store its copy of the new key set for library LIB3 within 2 s, so the set was taken back and none of its keys will be used; check that the pair link works, then generate again.\n');
+    expect(keysOf(a)).toBe(0);
+    const tickets = JSON.parse((await runQkmcmds(['--data-dir', a.dir, 'tickets', '--json'], a.env)).stdout) as { condition: string }[];
+    expect(tickets.map((t) => t.condition)).toContain('pair-generation-failed:LIB3');
+
+    b = await startPaired(b.dir, envB);
+    await waitReplicated(a);
+    expect(keysOf(b)).toBe(0); // the set it may have been sent was taken back there too
+    const retried = await generate();
+    expect(retried.code, retried.stderr).toBe(0);
+    expect(keysOf(a)).toBe(64);
+    expect(keysOf(b)).toBe(64);
+    const open = JSON.parse((await runQkmcmds(['--data-dir', a.dir, 'tickets', '--json'], a.env)).stdout) as { condition: string }[];
+    expect(open.map((t) => t.condition)).not.toContain('pair-generation-failed:LIB3');
   });
 });
