@@ -5,6 +5,7 @@ import { ObjectState } from '../../src/engine/object-model.js';
 import { ManagedObjects } from '../../src/engine/objects.js';
 import { PeerCopies } from '../../src/engine/peer-copies.js';
 import { openEngine, removeDir, tempDir } from '../helpers/engine.js';
+import { ENGINE_WORKER, runWorker } from '../helpers/worker.js';
 
 /**
  * Replication's two ends on real keystore files, without the network: what one server
@@ -71,6 +72,7 @@ describe("the peer's copy", () => {
     const all = new PeerCopies(a).outgoing(0, 10_000);
     const copies = new PeerCopies(b);
     expect(copies.apply('QKMA1', all.slice(0, 3))).toEqual({ applied: 3 });
+    expect(b.journal.peers()[0]!.appliedSeq).toBe(3); // kept with the copy: what is held is never applied again
     const before = b.store.db.prepare('SELECT name, state, sealed, tape FROM keys ORDER BY seq').all();
     expect(copies.apply('QKMA1', all.slice(0, 3))).toEqual({ applied: 3 });
     expect(b.store.db.prepare('SELECT name, state, sealed, tape FROM keys ORDER BY seq').all()).toEqual(before);
@@ -128,3 +130,72 @@ describe('a set is usable only once the peer holds it', () => {
     expect(a.status().find((s) => s.library === 'LIB2')).toMatchObject({ total: 0 });
   });
 });
+
+describe('replication survives SIGKILL at any moment', () => {
+  const KILLS = Number(process.env.QKM_REPLICATION_KILLS ?? 6);
+
+  it(`nothing lost, nothing applied twice, over ${KILLS} kills`, async () => {
+    a.store.close();
+    b.store.close();
+    const settings = { requireBackup: false, setSizes: { i500: 1024, i2000: 4096 } };
+    let acked = new Map<string, string>();
+    for (let i = 0; i < KILLS; i++) {
+      if (i % 10 === 0) {
+        // Fresh keystores every ten kills: the set lasts, and the checks stay quick in long runs.
+        for (const d of dirs) removeDir(d);
+        dirs = [tempDir(), tempDir()];
+        acked = new Map();
+        const src = openEngine(dirs[0]!, { ...settings, serial: 'QKMKILL01' });
+        const dst = openEngine(dirs[1]!, { ...settings, serial: 'QKMKILL02' });
+        new PeerCopies(src).pairWith('QKMKILL02');
+        new PeerCopies(dst).pairWith('QKMKILL01');
+        src.generate('LIB', 'i2000');
+        catchUp(src, dst);
+        src.store.close();
+        dst.store.close();
+      }
+      const run = await runWorker(ENGINE_WORKER, [dirs[0]!, 'replicate', dirs[1]!, '100000'], Math.floor(Math.random() * 300));
+      expect(run.signal, run.stderr).toBe('SIGKILL');
+      for (const l of run.lines) if (l.startsWith('O ')) acked.set(l.split(' ')[1]!, l.split(' ')[2]!);
+      const src = openEngine(dirs[0]!, { ...settings, serial: 'QKMKILL01' });
+      const dst = openEngine(dirs[1]!, { ...settings, serial: 'QKMKILL02' });
+      try {
+        // The peer never holds more than was written, nor the sender believe it holds more than it does.
+        const applied = dst.journal.peers()[0]!.appliedSeq;
+        expect(applied).toBeLessThanOrEqual(src.journal.lastSeq());
+        expect(src.journal.peers()[0]!.ackedSeq).toBeLessThanOrEqual(applied);
+        catchUp(src, dst);
+        await copiesAgree(src, dst, acked);
+      } finally {
+        src.store.close();
+        dst.store.close();
+      }
+    }
+    a = openEngine(dirs[0]!, { ...settings, serial: 'QKMKILL01' }); // for afterEach
+    b = openEngine(dirs[1]!, { ...settings, serial: 'QKMKILL02' });
+  }, 30_000 + KILLS * 5_000);
+});
+
+/** Replication rounds until the sender's journal is all acknowledged, as qkmd's replicator does them. */
+function catchUp(src: KeyEngine, dst: KeyEngine): void {
+  const [from, to] = [src.settings.serial, dst.settings.serial];
+  for (let acked = src.journal.peers()[0]!.ackedSeq; acked < src.journal.lastSeq(); acked = src.journal.peers()[0]!.ackedSeq) {
+    const { applied } = new PeerCopies(dst).apply(from, new PeerCopies(src).outgoing(acked, 50));
+    src.journal.acknowledge(to, applied);
+  }
+}
+
+/** The copy is the original: every key handed out, with its tape and material, once; every object; both keystores check clean. */
+async function copiesAgree(src: KeyEngine, dst: KeyEngine, acked: Map<string, string>): Promise<void> {
+  const given = (e: KeyEngine, origin: string) => e.store.db.prepare(`SELECT name, tape FROM keys WHERE origin = '${origin}' AND state = 'allocated' ORDER BY name`).all();
+  expect(given(dst, 'peer')).toEqual(given(src, 'local'));
+  const objectsOf = (e: KeyEngine) => e.store.db.prepare('SELECT k.name, o.state FROM objects o JOIN keys k ON k.seq = o.key_seq ORDER BY k.name').all();
+  expect(objectsOf(dst)).toEqual(objectsOf(src));
+  const on = { src: new ManagedObjects(src), dst: new ManagedObjects(dst) };
+  for (const [uid, tape] of acked) {
+    expect(on.dst.describe('LIB', uid).tape).toBe(tape);
+    expect(on.dst.material('LIB', uid)).toEqual(on.src.material('LIB', uid));
+  }
+  expect(dst.journal.peers()[0]!.appliedSeq).toBe(src.journal.lastSeq());
+  for (const e of [src, dst]) expect((await checkKeystore(e.store)).problems).toEqual([]);
+}
