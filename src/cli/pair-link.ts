@@ -29,7 +29,7 @@ export async function startPairLink(ctx: Context, engine: KeyEngine): Promise<Pa
     handlers: {
       push: (request, peer) => {
         if (!Array.isArray(request.entries)) throw new PairError('PAIR_BAD_REQUEST', 'A push carries a list of entries.');
-        return copies.apply(peer.serial, request.entries as ReplicatedEntry[]);
+        return copies.apply(peer.serial, request.entries as ReplicatedEntry[], typeof request.last === 'number' ? request.last : undefined);
       },
     },
   });

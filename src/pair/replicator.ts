@@ -58,7 +58,7 @@ export class Replicator {
           failing = undefined;
           if (more) continue;
         }
-        await this.sleep(this.o.pollMs ?? 100);
+        await this.sleep(this.o.pollMs ?? 20);
       } catch (e) {
         const why = (e as Error).message;
         if (failing !== why) this.o.log.warn({ peer: where, err: why }, 'pair link: cannot replicate to the peer; retrying');
@@ -85,7 +85,7 @@ export class Replicator {
       if (!state) throw new PairError('PAIR_NOT_JOURNALLED', `Server ${serial} is pinned but this keystore keeps no journal for it; pair the servers again.`);
       const entries = this.o.copies.outgoing(state.ackedSeq, this.o.batch ?? 64);
       sent = entries.length;
-      return { op: 'push', entries };
+      return { op: 'push', entries, last: this.o.journal.lastSeq() };
     });
     const applied = Number(call.reply.applied);
     this.o.journal.acknowledge(serial, applied);

@@ -92,6 +92,16 @@ describe("the peer's copy", () => {
     expect(b.store.db.prepare("SELECT COUNT(*) FROM keys WHERE origin = 'peer'").pluck().get()).toBe(64);
   });
 
+  it('refuses entries from a peer whose journal went back (restored from an older backup) rather than skip them as held', () => {
+    new PeerCopies(a).pairWith('QKMB1');
+    new PeerCopies(b).pairWith('QKMA1');
+    a.generate('LIB1', 'i500');
+    replicate();
+    const held = b.journal.peers()[0]!.appliedSeq;
+    expect(() => new PeerCopies(b).apply('QKMA1', [], held - 1)).toThrow(/restored from an older backup/);
+    expect(new PeerCopies(b).apply('QKMA1', [], held)).toEqual({ applied: held });
+  });
+
   it('refuses entries from a server that is not a peer, and changes nothing', () => {
     new PeerCopies(a).pairWith('QKMB1');
     a.generate('LIB1', 'i500');
