@@ -10,7 +10,7 @@ import type { HwCommandDeps } from './hw-commands.js';
 
 const out = (line = ''): void => void process.stdout.write(`${line}\n`);
 
-function side(ctx: Context): PairSide {
+export function pairSide(ctx: Context): PairSide {
   return {
     dataDir: ctx.config.paths.data_dir,
     serial: ctx.serial,
@@ -35,7 +35,7 @@ export function addPairCommands(program: Command, deps: HwCommandDeps): void {
     .description("print this server's pair fingerprint, to give to the other server's join")
     .action(deps.action(async () => {
       const ctx = deps.context();
-      const creds = await pairCredentials(side(ctx));
+      const creds = await pairCredentials(pairSide(ctx));
       out(`Pair fingerprint of server ${ctx.serial}: ${creds.fingerprint}`);
       out(`On the other server run: qkmcmds pair join --peer <this server's address>:${ctx.config.pair.port} --fingerprint ${creds.fingerprint}`);
     }));
@@ -47,7 +47,7 @@ export function addPairCommands(program: Command, deps: HwCommandDeps): void {
     .action(deps.action(async (o: { peer: string; fingerprint: string }) => {
       const ctx = deps.context();
       const address = parsePeerAddress(o.peer);
-      const r = await joinPeer(side(ctx), { address, fingerprint: o.fingerprint });
+      const r = await joinPeer(pairSide(ctx), { address, fingerprint: o.fingerprint });
       ctx.log.info({ peer: r.peer.serial, fingerprint: r.peer.fingerprint, address: o.peer }, 'paired with a peer (it must confirm)');
       out(`Server ${r.peer.serial} at ${o.peer} is now this server's peer; it asked to confirm this server.`);
       out(`On server ${r.peer.serial} run: qkmcmds pair confirm --fingerprint ${r.fingerprint}`);
@@ -58,7 +58,7 @@ export function addPairCommands(program: Command, deps: HwCommandDeps): void {
     .requiredOption('--fingerprint <sha256>', 'the pair fingerprint the joining server printed')
     .action(deps.action((o: { fingerprint: string }) => {
       const ctx = deps.context();
-      const peer = confirmPeer(side(ctx), o.fingerprint);
+      const peer = confirmPeer(pairSide(ctx), o.fingerprint);
       ctx.log.info({ peer: peer.serial, fingerprint: peer.fingerprint }, 'peer confirmed');
       out(`Server ${peer.serial} is now this server's peer.`);
     }));
@@ -68,7 +68,7 @@ export function addPairCommands(program: Command, deps: HwCommandDeps): void {
     .option('--json', 'machine-readable output')
     .action(deps.action(async (o: { json?: boolean }) => {
       const ctx = deps.context();
-      const rows = await withEngine(() => openEngine(ctx), (e) => pairStatus(side(ctx), peerAddresses(ctx.config), e.journal));
+      const rows = await withEngine(() => openEngine(ctx), (e) => pairStatus(pairSide(ctx), peerAddresses(ctx.config), e.journal));
       if (o.json) return out(JSON.stringify(rows, null, 2));
       if (rows.length === 0) return out('This server has no peer; pair it with: qkmcmds pair init (here), then qkmcmds pair join on the other server.');
       for (const r of rows) {

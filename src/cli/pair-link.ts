@@ -31,6 +31,8 @@ export async function startPairLink(ctx: Context, engine: KeyEngine): Promise<Pa
         if (!Array.isArray(request.entries)) throw new PairError('PAIR_BAD_REQUEST', 'A push carries a list of entries.');
         return copies.apply(peer.serial, request.entries as ReplicatedEntry[], typeof request.last === 'number' ? request.last : undefined);
       },
+      // A restored peer asks what this server holds of its keys (restore-sync.ts).
+      held: (_request, peer) => ({ ...copies.heldFor(peer.serial) }),
     },
   });
   const replicator = new Replicator({ addresses: peerAddresses(ctx.config), creds, registry, journal: engine.journal, copies, log: ctx.log });

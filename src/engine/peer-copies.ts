@@ -35,6 +35,9 @@ const ROWS_PER_INSERT = 64;
 
 interface SetBody { library: string; class: string; size: number; createdAt: number; firstKey: string; lastKey: string }
 interface AllocationBody { library: string; tape: string | null; drive: string | null; allocatedAt: number | null }
+/** A key of the restored server as its peer holds it: handed out, with its object. */
+export interface HeldKey { name: string; tape: string | null; drive: string | null; allocatedAt: number | null; object: ObjectSnapshot | null }
+
 interface KeyRow { seq: number; name: string; library: string; library_id: number; origin: 'local' | 'peer' | 'registered'; state: string; sealed: Buffer }
 
 export class PeerCopies {
@@ -214,6 +217,11 @@ export class PeerCopies {
     if (isDestroyedState(o.state) && !isTombstone(key.sealed)) {
       this.db.prepare('UPDATE keys SET sealed = ? WHERE seq = ?').run(this.engine.store.sealer.tombstone(this.fields(key)), key.seq);
     }
+    this.writeObject(key, o);
+  }
+
+  /** The object and its attributes as the snapshot has them, replacing what was there. */
+  private writeObject(key: KeyRow, o: ObjectSnapshot): void {
     this.db.prepare(`INSERT INTO objects (key_seq, library_id, object_type, state, initial_date, activation_date, deactivation_date, destroy_date,
         compromise_occurrence_date, compromise_date, revocation_reason, revocation_message, last_change_date)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -226,6 +234,57 @@ export class PeerCopies {
     this.db.prepare('DELETE FROM attributes WHERE key_seq = ?').run(key.seq);
     const add = this.db.prepare('INSERT INTO attributes (key_seq, library_id, name, idx, type, value, search) VALUES (?, ?, ?, ?, ?, ?, ?)');
     for (const a of o.attributes) add.run(key.seq, key.library_id, a.name, a.idx, a.type, a.value, searchKey(a.name, decodeValue(a.type, a.value)));
+  }
+
+  /**
+   * On the peer of a restored server (`serial`): every key of that server this copy holds
+   * as handed out, with its object, and the highest of its entries held here.
+   */
+  heldFor(serial: string): { applied: number; keys: HeldKey[] } {
+    const state = this.engine.journal.peers().find((p) => p.name === serial);
+    if (!state) throw new KeystoreError('PEER_UNKNOWN', `Server ${serial} is not a peer of this server.`);
+    const rows = this.db.prepare("SELECT seq, name, tape, drive, allocated_at FROM keys WHERE origin = 'peer' AND state = 'allocated' AND name LIKE ? ORDER BY seq")
+      .all(`${serial}-%`) as { seq: number; name: string; tape: string | null; drive: string | null; allocated_at: number | null }[];
+    const hasObject = this.db.prepare('SELECT 1 FROM objects WHERE key_seq = ?').pluck();
+    return {
+      applied: state.appliedSeq,
+      keys: rows.map((r) => ({ name: r.name, tape: r.tape, drive: r.drive, allocatedAt: r.allocated_at, object: hasObject.get(r.seq) ? this.rows.snapshot(r.seq) : null })),
+    };
+  }
+
+  /**
+   * On a server restored from a backup: what its peer holds of it. Every key the peer saw
+   * handed out is handed out here again (never to be given twice), with its tape and
+   * object, and every library may be given keys again; the journal's numbering jumps past
+   * what the peer holds, so that the peer takes this server's next changes as new. One
+   * transaction: all of it or, after a crash, none.
+   */
+  recoverFromPeer(peer: string, held: { applied: number; keys: readonly HeldKey[] }): { recovered: number; unknown: number } {
+    return this.db.transaction(() => {
+      let recovered = 0;
+      let unknown = 0;
+      for (const h of held.keys) {
+        let key = this.key(h.name);
+        if (!key || key.origin !== 'local') {
+          unknown++; // a key of a set made after the backup: not in this keystore (see the README)
+          continue;
+        }
+        if (key.state === 'unused') {
+          key = this.setAllocation(key, h.tape, h.drive, h.allocatedAt);
+          this.db.prepare('UPDATE libraries SET local_used = local_used + 1 WHERE id = ?').run(key.library_id);
+          recovered++;
+        }
+        if (h.object && !this.db.prepare('SELECT 1 FROM objects WHERE key_seq = ?').get(key.seq)) this.writeObject(key, h.object);
+      }
+      for (const library of this.db.prepare('SELECT name FROM libraries WHERE needs_sync = 1').pluck().all() as string[]) {
+        this.engine.tickets.close(`sync-needed:${library}`);
+      }
+      this.db.prepare('UPDATE libraries SET needs_sync = 0').run();
+      this.db.prepare("INSERT INTO sqlite_sequence (name, seq) SELECT 'journal', 0 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'journal')").run();
+      this.db.prepare("UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = 'journal'").run(held.applied);
+      if (!this.engine.journal.peers().some((p) => p.name === peer)) throw new KeystoreError('PEER_UNKNOWN', `Server ${peer} is not a peer of this server.`);
+      return { recovered, unknown };
+    }).immediate();
   }
 
   private setAllocation(key: KeyRow, tape: string | null, drive: string | null, at: number | null): KeyRow {

@@ -1,7 +1,9 @@
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResponseBatchItem } from '../../src/kmip/messages/index.js';
 import { ResultStatus } from '../../src/kmip/ttlv/index.js';
+import { qkmcmds } from '../helpers/cli.js';
 import { removeDir, tempDir } from '../helpers/engine.js';
 import { kmipBatch } from '../helpers/kmip-tls.js';
 import { type PairServerProcess, freePort, pairCli, pairEnv, pairUp, readKeystore, startPaired, waitReplicated } from '../helpers/pair.js';
@@ -113,5 +115,41 @@ describe('replication between the servers of a pair', () => {
     expect(keysOf(b)).toBe(64);
     const open = JSON.parse((await runQkmcmds(['--data-dir', a.dir, 'tickets', '--json'], a.env)).stdout) as { condition: string }[];
     expect(open.map((t) => t.condition)).not.toContain('pair-generation-failed:LIB3');
+  });
+
+  it('a server restored from a backup learns from its peer what it handed out since, and never hands it out again', async () => {
+    const passphrase = (await import('../helpers/backup-key.js')).TEST_PASSPHRASE;
+    const init = qkmcmds(['--data-dir', a.dir, 'backup-key', 'init', '--passphrase'], a.env, `${passphrase}\n`);
+    expect(init.code, init.stderr).toBe(0);
+    const backups = path.join(root, 'backups-a');
+    await qkmcmdsOk(['--data-dir', a.dir, 'backup', '--to', backups], a.env);
+    const after = [await writeTape('D00001L8'), await writeTape('D00002L8'), await writeTape('D00003L8')];
+    await waitReplicated(a);
+    await a.qkmd.stop();
+
+    const files = readdirSync(backups);
+    const restored = qkmcmds(['--data-dir', a.dir, 'restore', '--yes', path.join(backups, files.find((f) => f.startsWith('QKMApp'))!), path.join(backups, files.find((f) => f.startsWith('QKMData'))!)], a.env, `${passphrase}\n`);
+    expect(restored.code, restored.stderr).toBe(0);
+    // No peer answering: one sentence, and the libraries still need a sync.
+    const nobody = await runQkmcmds(['--data-dir', a.dir, 'sync', '--from-peer'], { ...a.env, QKM_PAIR_PEER: `127.0.0.1:${await freePort()}` });
+    expect(nobody.code).toBe(1);
+    expect(nobody.stderr).toMatch(/^qkmcmds: No peer answered \(.*\), so nothing changed and the libraries still need a sync; try again when a peer is up, or give each library's last key\.\n$/);
+    const status = JSON.parse((await qkmcmdsOk(['--data-dir', a.dir, 'keys', 'status', '--json'], a.env)).stdout) as { library: string; needsSync: boolean }[];
+    expect(status.find((l) => l.library === 'LIB1')?.needsSync).toBe(true);
+    const synced = await runQkmcmds(['--data-dir', a.dir, 'sync', '--from-peer'], a.env);
+    expect(synced.code, synced.stderr).toBe(0);
+    expect(synced.stdout).toContain(`Synchronised from ${b.serial}: 3 key(s) handed out after the backup are marked used here again`);
+
+    a = await startPaired(a.dir, a.env);
+    for (const t of after) {
+      const r = await via(a, lib.A!, op.get(t.uid));
+      expect(keyMaterialOf(ok(r.batchItems[0])).equals(t.material)).toBe(true);
+    }
+    const fresh = await writeTape('D00004L8');
+    expect(after.map((t) => t.uid)).not.toContain(fresh.uid);
+    expect(fresh.uid.slice(-6) > after[2]!.uid.slice(-6)).toBe(true);
+    // The peer takes the restored server's next changes as new ones.
+    await waitReplicated(a);
+    await readsOnB([fresh]);
   });
 });
