@@ -265,7 +265,7 @@ export class PeerCopies {
       let unknown = 0;
       for (const h of held.keys) {
         let key = this.key(h.name);
-        if (!key || key.origin !== 'local') {
+        if (key?.origin !== 'local') {
           unknown++; // a key of a set made after the backup: not in this keystore (see the README)
           continue;
         }
