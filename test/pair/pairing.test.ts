@@ -86,14 +86,16 @@ describe('pairing: init on one server, join on the other, confirm on the first',
     const fromA = await statusOf(a, b.address);
     expect(fromA).toEqual([expect.objectContaining({ serial: b.serial, reachable: true, role: 'secondary', lagEntries: 0 })]);
 
-    // From now on every change of A is journalled for B: the lag shows it.
-    const gen = await runQkmcmds(['--data-dir', a.dir, 'keys', 'generate', '--library', 'LIB1', '--class', 'i500'], a.env);
-    expect(gen.code, gen.stderr).toBe(0);
-    expect((await statusOf(a, b.address))[0]!.lagEntries).toBe(1);
+    // From now on every change of A is journalled for B. These qkmd have no [pair] peer
+    // address, so nothing is sent: a generation is taken back after its time-out, and both
+    // entries (the set, its withdrawal) wait for B, as the lag shows.
+    const gen = await runQkmcmds(['--data-dir', a.dir, 'keys', 'generate', '--library', 'LIB1', '--class', 'i500'], { ...a.env, QKM_PAIR_GENERATION_TIMEOUT_SECONDS: '1' });
+    expect(gen.code).toBe(1);
+    expect((await statusOf(a, b.address))[0]!.lagEntries).toBe(2);
 
     const text = await pair(a, ['status'], b.address);
     expect(text.stdout).toContain(`Peer ${b.serial} at ${b.address} (secondary): reachable`);
-    expect(text.stdout).toContain('replication lag: 1 change(s)');
+    expect(text.stdout).toContain('replication lag: 2 change(s)');
   });
 
   it('a confirmation of a fingerprint nobody asked with is refused in one sentence', async () => {
