@@ -4,23 +4,13 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { createServer as createNetServer, connect as netConnect } from 'node:net';
+import { connect as netConnect } from 'node:net';
+import { freePort } from '../harness/free-port.js';
 import path from 'node:path';
 import { groups, type Target } from './processes.js';
 import { PYKMIP_MAKE_CERTS, PYKMIP_SERVER_CONF } from './pykmip-fixtures.js';
 
 const PYKMIP_SERVER = '/usr/bin/pykmip-server';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createNetServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 function waitForPort(port: number, child: ChildProcess, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -12,6 +12,12 @@ npm run build --silent
 echo "== SIGKILL loops over allocation and generation (${QKM_KILL_ITERATIONS:=100} kills each)"
 QKM_KILL_ITERATIONS=$QKM_KILL_ITERATIONS timeout "$(left)" npx vitest run test/engine/crash-and-concurrency.test.ts
 
+echo "== SIGKILL loop over changes and their journal entries (${QKM_JOURNAL_KILL_ITERATIONS:=200} kills): never one without the other"
+QKM_JOURNAL_KILL_ITERATIONS=$QKM_JOURNAL_KILL_ITERATIONS timeout "$(left)" npx vitest run test/engine/journal.test.ts -t 'survive SIGKILL'
+
+echo "== SIGKILL loop over replication to the peer (${QKM_REPLICATION_KILLS:=200} kills): nothing lost, nothing applied twice"
+QKM_REPLICATION_KILLS=$QKM_REPLICATION_KILLS timeout "$(left)" npx vitest run test/engine/peer-copies.test.ts -t 'survives SIGKILL'
+
 echo "== SIGKILL loops over qkmcmds backup and restore, then the next run or qkmd start-up cleans up (${QKM_BACKUP_KILLS:=40} kills each)"
 QKM_BACKUP_KILLS=$QKM_BACKUP_KILLS timeout "$(left)" npx vitest run test/cli/backup-leftovers.test.ts
 

@@ -211,6 +211,32 @@ export interface ErrorCatalogue {
   USAGE: NoParams;
   BAD_BAY: NoParams;
   BAD_USB_DEVICE: NoParams;
+  // --- the server pair: journal, peer copies, pairing and the pair link (src/engine, src/pair); the values are in the sentence ---
+  CONFIG_PAIR_ROLE: NoParams;
+  JOURNAL_ACK_INVALID: NoParams;
+  KEYS_PENDING_PEER: NoParams;
+  PAIR_BAD_ADDRESS: NoParams;
+  PAIR_BAD_FINGERPRINT: NoParams;
+  PAIR_BAD_REPLY: NoParams;
+  PAIR_BAD_REQUEST: NoParams;
+  PAIR_CLOSED: NoParams;
+  PAIR_LISTEN: NoParams;
+  PAIR_NOT_JOURNALLED: NoParams;
+  PAIR_NO_CERTIFICATE: NoParams;
+  PAIR_NO_PEER: NoParams;
+  PAIR_NO_REQUEST: NoParams;
+  PAIR_REQUEST: NoParams;
+  PAIR_SELF: NoParams;
+  PAIR_SYNC_UNREACHABLE: NoParams;
+  PAIR_TIMEOUT: NoParams;
+  PAIR_UNREACHABLE: NoParams;
+  PAIR_WRONG_PEER: NoParams;
+  PEER_DID_NOT_STORE: NoParams;
+  PEER_ENTRY_INVALID: NoParams;
+  PEER_KEY_MISSING: NoParams;
+  PEER_SET_INVALID: NoParams;
+  PEER_UNKNOWN: NoParams;
+  PEER_WENT_BACK: NoParams;
   // --- software updates: the CD's ISO 9660 reader and the signed bundle (src/update); the values are in the sentence ---
   ISO_DAMAGED: NoParams;
   ISO_NOT_ISO9660: NoParams;

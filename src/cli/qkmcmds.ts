@@ -8,6 +8,9 @@ import { generateKeys, keyStatus } from '../admin/keys.js';
 import { listKeptKeystores, removeKeptKeystore } from '../admin/keystores.js';
 import { restoreKeystore } from '../admin/restore.js';
 import { syncLibrary } from '../admin/sync.js';
+import { withEngine } from '../admin/engine-session.js';
+import { syncFromPeers } from '../pair/restore-sync.js';
+import { peerAddresses } from '../pair/settings.js';
 import { listTickets } from '../admin/tickets.js';
 import { LIBRARY_CLASSES, type LibraryClass, olderText, realWorld } from '../engine/index.js';
 import { QkmError } from '../errors.js';
@@ -20,6 +23,7 @@ import { addHwCommands } from './hw-commands.js';
 import { addKeyServiceCommands } from './key-service-commands.js';
 import { addUpdateCommands } from './update-commands.js';
 import { assertQkmdStopped, claimDataDir } from '../admin/data-dir-lock.js';
+import { addPairCommands, pairSide } from './pair-commands.js';
 import { progressBar } from './progress.js';
 import { askBackupSecret } from './secret-input.js';
 import { formatTable } from './table.js';
@@ -60,7 +64,7 @@ keys
   .requiredOption('--class <class>', `library class: ${LIBRARY_CLASSES.join(' or ')}`)
   .action(action(async (o: { library: string; class: LibraryClass }) => {
     const bar = progressBar(`generating ${o.library}`);
-    const r = await generateKeys(engine, { library: o.library, cls: o.class, onProgress: bar.update });
+    const r = await generateKeys(engine, { library: o.library, cls: o.class, onProgress: bar.update, peerWaitMs: context().config.pair.generation_timeout_seconds * 1000 });
     bar.stop();
     if (!r.generated) {
       out(`Library ${r.library} has enough unused keys (${r.unused}; a new set is generated below ${r.needed}); no keys generated.`);
@@ -186,11 +190,24 @@ program
   .description("after a restore: make every key up to the last one a library used that library's again (readable, never handed out again)")
   .option('--last-key <name>', 'the name of the last key the library used')
   .option('--none-used <library>', 'for a library that has never been handed a key of this server')
-  .action(action(async (o: { lastKey?: string; noneUsed?: string }) => {
-    if ((o.lastKey === undefined) === (o.noneUsed === undefined)) {
-      throw new QkmError('USAGE', 'Give either --last-key NAME (the last key the library used) or --none-used LIBRARY (a library never handed a key of this server).');
+  .option('--from-peer', "every library at once, from what the pair's other server holds of this server's keys")
+  .action(action(async (o: { lastKey?: string; noneUsed?: string; fromPeer?: boolean }) => {
+    if ([o.lastKey, o.noneUsed, o.fromPeer].filter((x) => x !== undefined).length !== 1) {
+      throw new QkmError('USAGE', 'Give one of --last-key NAME (the last key the library used), --none-used LIBRARY (a library never handed a key of this server) or --from-peer (all libraries, from the peer server).');
     }
     const ctx = context();
+    if (o.fromPeer) {
+      const release = claimDataDir(ctx.config.paths.data_dir, { program: PROGRAM, task: 'sync' }, 'synchronise from the peer');
+      try {
+        const r = await withEngine(engine, (e) => syncFromPeers(pairSide(ctx), peerAddresses(ctx.config), e));
+        ctx.log.info({ sync: r }, 'synchronised from the peer');
+        out(`Synchronised from ${r.peers.join(', ')}: ${r.recovered} key(s) handed out after the backup are marked used here again; every library may be given keys again.`);
+        if (r.unknown > 0) out(`${r.unknown} key(s) the peer holds as handed out belong to key sets this backup does not hold; they stay readable on the peer.`);
+      } finally {
+        release();
+      }
+      return;
+    }
     const which = o.lastKey !== undefined ? { lastKey: o.lastKey } : { noneUsed: o.noneUsed! };
     const r = await syncLibrary(engine, {
       ...which,
@@ -223,6 +240,7 @@ addKeyServiceCommands(program, { context, action });
 addConsole(program, { context, action, engine });
 addBeepsCommands(program, { action });
 addUpdateCommands(program, { context, action });
+addPairCommands(program, { context, action });
 
 try {
   await program.parseAsync(process.argv);

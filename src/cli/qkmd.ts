@@ -10,6 +10,8 @@ import { type Context, type GlobalOptions, VERSION, loadContext, openEngine, run
 import { type KeyService, startKeyService } from '../key-service/listener.js';
 import { claimDataDir } from '../admin/data-dir-lock.js';
 import { raiseTrialTicket } from './trial-ticket.js';
+import { startPairLink } from './pair-link.js';
+import { checkPairSettings } from '../pair/settings.js';
 
 const PROGRAM = 'qkmd';
 const ref: { ctx?: Context } = {};
@@ -33,7 +35,10 @@ await runCommand(PROGRAM, ref, async () => {
   try {
     const ctx = (ref.ctx = loadContext(PROGRAM, program.opts<GlobalOptions>(), realWorld, {
       createDataDir: true,
-      check: (config) => void fittingSocketPath(config.paths.data_dir),
+      check: (config) => {
+        fittingSocketPath(config.paths.data_dir);
+        checkPairSettings(config);
+      },
     }));
     stops.push(claimDataDir(ctx.config.paths.data_dir));
     const cleaned = cleanLeftovers(ctx.config.paths.data_dir);
@@ -61,6 +66,8 @@ await runCommand(PROGRAM, ref, async () => {
       oversize: async (_conn, oversize) => kmip.handleOversize(oversize),
     }));
     stops.push(() => started.stop());
+    const pair = ctx.config.pair.role === 'standalone' ? undefined : await startPairLink(ctx, engine);
+    if (pair) stops.push(() => pair.stop());
     const total = engine.status().reduce((n, s) => n + s.total, 0);
     ctx.log.info({ serial: ctx.serial, dataDir: ctx.config.paths.data_dir, sources: ctx.config.sources }, 'qkmd started');
     process.stdout.write(
@@ -68,6 +75,7 @@ await runCommand(PROGRAM, ref, async () => {
       `data in ${ctx.config.paths.data_dir} (keystore: ${engine.store.dir}, ${total} keys)\n` +
       `hardware agent ${hardware.agent ? 'running' : 'not running'}; control socket ${control.path}\n` +
       `key server listening on ${started.host}:${started.port} (KMIP over TLS)\n` +
+      (pair ? `pair link (${ctx.config.pair.role}) listening on ${pair.host}:${pair.port}; pair fingerprint ${pair.fingerprint}\n` : '') +
       `running; stop with Ctrl-C or SIGTERM\n`,
     );
     const signal = await stopped;

@@ -31,7 +31,7 @@ const diskWords = 'a whole-disk kernel device such as /dev/sda or /dev/nvme0n1';
 const ledPattern = /^([A-Za-z0-9:_+-][A-Za-z0-9:_.+-]{0,99})?$/;
 const ledWords = 'empty, or an LED name under /sys/class/leds such as "qkm:green:power"';
 const led = (dflt = '') => text(ledPattern, dflt === 'ledctl' ? `"ledctl", or ${ledWords}` : ledWords, dflt);
-const noPairYet = 'the server pair is not available yet';
+const peerAddress = String.raw`[A-Za-z0-9._[\]-]{1,253}:\d{1,5}`;
 
 export const SCHEMA = {
   paths: { data_dir: text(/^.{1,4096}$/, 'a directory path', './var') },
@@ -56,11 +56,18 @@ export const SCHEMA = {
     depletion_percent: int(1, 99, 80),
     require_backup: bool(true),
   },
-  // Read and checked so that a config written for the pair fails loudly instead of running
-  // a lone server that the operator believes is replicated.
+  // The server pair (src/pair). A primary or secondary opens the pair link on host:port
+  // (mutual TLS with pinned pair certificates); peer lists the other servers' pair links.
+  // Several peers are configuration: tape libraries fail over between up to ten servers.
   pair: {
-    role: oneOf(['standalone', 'primary', 'secondary'], 'standalone', `${noPairYet}; leave it "standalone"`),
-    peer: text(/^([A-Za-z0-9.:_[\]-]{1,253})?$/, 'empty, or host:port of the other server', '', `${noPairYet}; leave it empty`),
+    role: oneOf(['standalone', 'primary', 'secondary'], 'standalone'),
+    peer: text(new RegExp(`^(${peerAddress}(, ?${peerAddress}){0,8})?$`), 'empty, or host:port of the other server\'s pair link (up to nine, separated by commas)', ''),
+    host: text(hostPattern, 'an IP address or host name', '127.0.0.1'),
+    // 0 asks the system for any free port (tests).
+    port: int(0, 65535, 6100),
+    // How long generation waits for every peer to store its copy of a new set before it
+    // takes the set back (a set is usable only once both servers hold it).
+    generation_timeout_seconds: int(1, 3600, 30),
   },
   hardware: {
     profile: oneOf(['sim', 'appliance'], 'sim'),

@@ -38,3 +38,7 @@ export { parseShareSpec, type ShareSpec } from './backup-shares.js';
 export { takeBackup, type BackupResult } from './backup.js';
 export { olderText, restoreBackup, type RestoreOptions, type RestoreResult } from './restore.js';
 export { listKeptKeystores, removeKeptKeystore, type KeptKeystore } from './kept-keystores.js';
+
+// The change journal the pair replays, and what each peer holds of it.
+export { ChangeJournal, type JournalEntry, type JournalKind, type PeerState } from './journal.js';
+export { PeerCopies, type HeldKey, type ReplicatedEntry } from './peer-copies.js';

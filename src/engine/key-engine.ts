@@ -3,6 +3,7 @@ import { KeyEngineError, KeystoreError } from '../errors.js';
 import { Tickets } from '../ras/tickets.js';
 import type { Keystore } from './keystore.js';
 import { LIBRARY_NAME_PATTERN, TAPE_PATTERN, keyName } from './names.js';
+import { ChangeJournal } from './journal.js';
 import { ObjectWriter } from './object-writer.js';
 import { recoverObjects } from './recovered-objects.js';
 import { MATERIAL_BYTES, type RecordFields, SEALED_BYTES, isTombstone } from './record-crypto.js';
@@ -67,12 +68,15 @@ const INSERT_CHUNK = 64;
  */
 export class KeyEngine {
   readonly tickets: Tickets;
+  /** What the peer servers must learn; each change below records its entry in its own transaction. */
+  readonly journal: ChangeJournal;
   private readonly q: Statements;
   private readonly objects: ObjectWriter;
 
   constructor(readonly store: Keystore, readonly settings: EngineSettings, readonly world: World) {
     const db = store.db;
     this.tickets = new Tickets(db, () => world.now());
+    this.journal = new ChangeJournal(db, () => world.now());
     this.objects = new ObjectWriter(db);
     this.q = statementsOf(db);
   }
@@ -149,7 +153,9 @@ export class KeyEngine {
       const now = this.world.now();
       this.q.addLibrary.run(library, cls, now);
       const lib = this.q.library.get(library) as LibraryRow;
-      const setId = Number(this.q.addSet.run(lib.id, cls, size, nonce, now, this.settings.requireBackup ? null : now).lastInsertRowid);
+      // With peers, the set waits for their copies (journal.acknowledge marks it); alone, it is whole now.
+      const replicated = this.journal.peers().length > 0 ? null : now;
+      const setId = Number(this.q.addSet.run(lib.id, cls, size, nonce, now, this.settings.requireBackup ? null : now, replicated).lastInsertRowid);
       let i = 0;
       for (; i + INSERT_CHUNK <= size; i += INSERT_CHUNK) {
         const args: unknown[] = [];
@@ -158,6 +164,7 @@ export class KeyEngine {
       }
       for (; i < size; i++) this.q.addKey.run(name(i), lib.id, setId, record(i));
       this.q.grow.run(size, lib.id);
+      this.journal.record('set', nonce, { library, class: cls, size, createdAt: now, firstKey: name(0), lastKey: name(size - 1) });
       if (this.settings.requireBackup) {
         this.tickets.raise('backup-needed', { library });
       }
@@ -199,10 +206,13 @@ export class KeyEngine {
       this.tickets.raise('sync-needed', { library: lib.name });
       return new KeyEngineError('NEEDS_SYNC', `Library ${lib.name} must be synchronised after the restore before new keys are handed out; synchronise it with the last key the library used.`, { params: { library: lib.name } });
     }
-    const next = this.q.nextUnused.get(lib.id) as { seq: number; name: string; sealed: Buffer; backed_up_at: number | null } | undefined;
+    const next = this.q.nextUnused.get(lib.id) as { seq: number; name: string; sealed: Buffer; backed_up_at: number | null; replicated_at: number | null } | undefined;
     if (!next) {
       this.updateDepletionTickets(lib);
       return new KeyEngineError('KEYS_EXHAUSTED', `Library ${lib.name} has no unused keys left on this server; generate a new set of ${lib.class} keys for it, then take a backup.`, { params: { library: lib.name, keyClass: lib.class } });
+    }
+    if (next.replicated_at === null) {
+      return new KeyEngineError('KEYS_PENDING_PEER', `The newest keys of library ${lib.name} are not yet stored on the peer server; they are used once it holds its copy.`);
     }
     if (this.settings.requireBackup && next.backed_up_at === null) {
       return new KeyEngineError('KEYS_PENDING_BACKUP', `The keys of library ${lib.name} are not in any backup yet; take a backup before they are used.`, { params: { library: lib.name } });
@@ -213,6 +223,7 @@ export class KeyEngine {
     const changed = this.q.markAllocated.run(this.store.sealer.retag({ ...fields, state: 'allocated' }, next.sealed), req.tape, req.drive ?? null, now, next.seq).changes;
     if (changed !== 1) throw new Error(`allocation of ${next.name} raced: ${changed} rows changed`);
     this.q.useUp.run(1, lib.id);
+    this.journal.record('allocation', next.name, { library: lib.name, tape: req.tape, drive: req.drive ?? null, allocatedAt: now });
     // Using keys only ever opens depletion tickets; generate and sync are what close them.
     if (isDepleted(lib.local_used + 1, lib.local_total, this.settings.depletionPercent)) {
       this.updateDepletionTickets({ ...lib, local_used: lib.local_used + 1 });
@@ -256,6 +267,7 @@ export class KeyEngine {
       recoverObjects(this.objects, rows.map((r) => ({ seq: r.seq, library_id: key.library_id, name: r.name })), this.world.now());
       this.q.useUp.run(rows.length, key.library_id);
       this.q.synced.run(key.library_id);
+      this.journal.record('sync', key.library, { lastKey, recovered: rows.length });
       this.tickets.close(`sync-needed:${key.library}`);
       this.updateDepletionTickets(this.q.library.get(key.library) as LibraryRow);
       return { library: key.library, recovered: rows.length };
@@ -297,6 +309,37 @@ export class KeyEngine {
   usage(library: string): { total: number; used: number } {
     const lib = this.q.library.get(library) as LibraryRow | undefined;
     return { total: lib?.local_total ?? 0, used: lib?.local_used ?? 0 };
+  }
+
+  /** Whether every peer holds its copy of the set (generation waits for this). */
+  isReplicated(setId: number): boolean {
+    const replicated = (this.store.db.prepare('SELECT replicated_at FROM key_sets WHERE id = ?').pluck().get(setId) ?? null) !== null;
+    if (replicated) {
+      const library = this.store.db.prepare('SELECT l.name FROM key_sets s JOIN libraries l ON l.id = s.library_id WHERE s.id = ?').pluck().get(setId) as string;
+      this.tickets.close(`pair-generation-failed:${library}`);
+    }
+    return replicated;
+  }
+
+  /**
+   * Takes back a set the peers did not store in time: never used (allocation refuses it
+   * until they do), so it goes whole, and the peers are told to drop any copy they got.
+   * Refused once any peer holds it (then it is usable and stays).
+   */
+  withdrawSet(setId: number, why: string): boolean {
+    return this.store.db.transaction(() => {
+      const set = this.store.db.prepare("SELECT s.id, s.nonce, s.size, s.library_id, l.name AS library, s.replicated_at FROM key_sets s JOIN libraries l ON l.id = s.library_id WHERE s.id = ? AND s.origin = 'local'")
+        .get(setId) as { nonce: string; size: number; library_id: number; library: string; replicated_at: number | null } | undefined;
+      if (!set || set.replicated_at !== null) return false;
+      const removed = this.store.db.prepare("DELETE FROM keys WHERE set_id = ? AND state = 'unused'").run(setId).changes;
+      if (removed !== set.size) throw new Error(`set ${set.nonce} had keys in use while waiting for its peer copy`);
+      this.store.db.prepare('DELETE FROM key_sets WHERE id = ?').run(setId);
+      this.q.grow.run(-set.size, set.library_id);
+      this.journal.record('withdraw', set.nonce, { library: set.library });
+      this.tickets.open(`pair-generation-failed:${set.library}`, 'error', why);
+      this.updateDepletionTickets(this.q.library.get(set.library) as LibraryRow);
+      return true;
+    }).immediate();
   }
 
   /** Called by backup once its files are safely written: those sets may now be used. */
@@ -356,14 +399,14 @@ function statementsOf(db: Database.Database) {
   return {
     library: db.prepare('SELECT * FROM libraries WHERE name = ?'),
     addLibrary: db.prepare('INSERT INTO libraries (name, class, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET class = excluded.class'),
-    addSet: db.prepare("INSERT INTO key_sets (library_id, origin, class, size, nonce, created_at, backed_up_at) VALUES (?, 'local', ?, ?, ?, ?, ?)"),
+    addSet: db.prepare("INSERT INTO key_sets (library_id, origin, class, size, nonce, created_at, backed_up_at, replicated_at) VALUES (?, 'local', ?, ?, ?, ?, ?, ?)"),
     addKey: db.prepare(`INSERT INTO keys (name, library_id, set_id, origin, state, sealed) VALUES ${NEW_KEY_ROW}`),
     // Many rows per statement: a set's inserts cost half as much as one statement per key.
     addKeys: db.prepare(`INSERT INTO keys (name, library_id, set_id, origin, state, sealed) VALUES ${Array(INSERT_CHUNK).fill(NEW_KEY_ROW).join(', ')}`),
     grow: db.prepare('UPDATE libraries SET local_total = local_total + ? WHERE id = ?'),
     useUp: db.prepare('UPDATE libraries SET local_used = local_used + ? WHERE id = ?'),
     nextUnused: db.prepare(
-      "SELECT k.seq, k.name, k.sealed, s.backed_up_at FROM keys k JOIN key_sets s ON s.id = k.set_id WHERE k.library_id = ? AND k.state = 'unused' AND k.origin = 'local' ORDER BY k.seq LIMIT 1",
+      "SELECT k.seq, k.name, k.sealed, s.backed_up_at, s.replicated_at FROM keys k JOIN key_sets s ON s.id = k.set_id WHERE k.library_id = ? AND k.state = 'unused' AND k.origin = 'local' ORDER BY k.seq LIMIT 1",
     ),
     markAllocated: db.prepare("UPDATE keys SET state = 'allocated', sealed = ?, tape = ?, drive = ?, allocated_at = ? WHERE seq = ? AND state = 'unused'"),
     byName: db.prepare('SELECT k.*, l.name AS library FROM keys k JOIN libraries l ON l.id = k.library_id WHERE k.name = ?'),

@@ -58,6 +58,9 @@ export function toManagedObject(r: ObjectRow): ManagedObject {
 
 export interface StoredRow { idx: number; name: string; type: string; value: string }
 
+/** An object as the change journal carries it: the whole object, with its stored attributes as kept. */
+export type ObjectSnapshot = ManagedObject & { alloc: string; attributes: StoredRow[] };
+
 export class ObjectRows {
   private readonly byName: Statement;
   private readonly bySeq: Statement;
@@ -100,6 +103,11 @@ export class ObjectRows {
 
   storedRows(seq: number, name?: string): StoredRow[] {
     return (name === undefined ? this.stored.all(seq) : this.storedNamed.all(seq, name)) as StoredRow[];
+  }
+
+  snapshot(seq: number): ObjectSnapshot {
+    const row = this.atSeq(seq)!;
+    return { ...toManagedObject(row), alloc: row.alloc, attributes: this.storedRows(seq) };
   }
 
   storedAttributes(seq: number, name?: string): ObjectAttribute[] {

@@ -166,7 +166,7 @@ export class ManagedObjects {
       const key = this.q.keyByName.get(name) as { seq: number; library_id: number };
       this.insertObject(key, prepared);
       this.engine.tickets.close(`no-key-set:${library}`);
-      return this.rows.atSeq(key.seq)!;
+      return this.journalled(key.seq);
     });
     return toManagedObject(row);
   }
@@ -207,7 +207,7 @@ export class ManagedObjects {
       const sealed = this.sealer.seal({ name, library, origin: 'registered', state: 'unused' }, req.material, this.engine.world.randomBytes(IV_BYTES));
       const seq = Number(this.q.addRegistered.run(name, libraryId, sealed).lastInsertRowid);
       this.insertObject({ seq, library_id: libraryId }, prepared);
-      return this.rows.atSeq(seq)!;
+      return this.journalled(seq);
     }).immediate();
     return toManagedObject(row);
   }
@@ -273,7 +273,7 @@ export class ManagedObjects {
       const idx = existing.reduce((m, r) => Math.max(m, r.idx + 1), 0);
       this.writer.attribute(row, a.name, idx, a.value);
       this.retape(row, a.name);
-      this.q.touch.run(this.now(), row.seq);
+      this.touch(row.seq);
       return { name: a.name, index: idx, value: a.value };
     }).immediate();
   }
@@ -298,7 +298,7 @@ export class ManagedObjects {
       }
       this.q.setAttribute.run(a.value.type, encodeValue(a.value), searchKey(a.name, a.value), row.seq, a.name, target.index);
       this.retape(row, a.name);
-      this.q.touch.run(this.now(), row.seq);
+      this.touch(row.seq);
       return { name: a.name, index: target.index, value: a.value };
     }).immediate();
   }
@@ -317,7 +317,7 @@ export class ManagedObjects {
       if (doomed.length === 0) throw new ObjectError('ATTRIBUTE_NOT_FOUND', `The key ${uid} has no such ${quoteClientValue(name)} to delete.`, { params: { attribute: name, uid } });
       for (const d of doomed) this.q.dropAttribute.run(row.seq, name, d.index);
       this.retape(row, name);
-      this.q.touch.run(this.now(), row.seq);
+      this.touch(row.seq);
       return doomed;
     }).immediate();
   }
@@ -388,9 +388,25 @@ export class ManagedObjects {
         c.state, c.activation ?? null, c.deactivation ?? null, c.compromise ?? null, c.occurrence ?? null, c.destroy ?? null,
         c.revocation?.reason ?? null, c.revocation?.message ?? null, now, current.seq,
       );
-      return this.rows.atSeq(current.seq)!;
+      return this.journalled(current.seq);
     }).immediate();
     return toManagedObject(row);
+  }
+
+  private touch(seq: number): void {
+    this.q.touch.run(this.now(), seq);
+    this.journalled(seq);
+  }
+
+  /**
+   * Records the object as it now is in the change journal (in the change's transaction)
+   * and returns its row. The whole object, not the change: the peer applying an entry
+   * twice, or after a later one was lost to a rollback here, ends with the same object.
+   */
+  private journalled(seq: number): ObjectRow {
+    const snapshot = this.rows.snapshot(seq);
+    this.engine.journal.record('object', snapshot.uid, snapshot);
+    return this.rows.atSeq(seq)!;
   }
 
   private require(library: string, uid: string): ObjectRow {

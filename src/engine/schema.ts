@@ -149,6 +149,30 @@ export const MIGRATIONS: readonly Migration[] = [
   ALTER TABLE tickets ADD COLUMN kind TEXT;
   ALTER TABLE tickets ADD COLUMN params TEXT;
   `,
+  // 6: the change journal the peer servers of a pair replay, and what each peer holds
+  // (see journal.ts). AUTOINCREMENT: a sequence number trimmed away is never given again.
+  `
+  CREATE TABLE journal (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL CHECK (kind IN ('set', 'allocation', 'object', 'sync', 'withdraw')),
+    subject TEXT NOT NULL,
+    body TEXT NOT NULL,
+    at INTEGER NOT NULL
+  );
+  CREATE TABLE peers (
+    name TEXT PRIMARY KEY,
+    -- the highest entry of ours the peer holds: ours are trimmed behind the lowest of these
+    acked_seq INTEGER NOT NULL DEFAULT 0,
+    acked_at INTEGER,
+    -- the highest entry of the peer's journal this keystore holds
+    applied_seq INTEGER NOT NULL DEFAULT 0,
+    added_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  -- A set generated while this server has peers is usable only once every peer holds its
+  -- copy (its journal entry acknowledged); NULL until then. Sets made before stay usable.
+  ALTER TABLE key_sets ADD COLUMN replicated_at INTEGER;
+  UPDATE key_sets SET replicated_at = created_at;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -115,6 +115,18 @@ export function issueClientCertificate(ca: CertifiedKey, opts: ClientCertOptions
   return issueLeaf(ca, opts.library, opts.now, opts.validityDays ?? DEFAULT_CLIENT_VALIDITY_DAYS, opts.keyBits, [{ name: 'extKeyUsage', clientAuth: true }]);
 }
 
+/**
+ * The certificate this server shows its peer on the pair link, as server and as client.
+ * Its CN ("qkm pair <serial>") has spaces, so it can never name a library, and the peer
+ * trusts it by its own fingerprint, pinned at pairing, not by the CA that signed it: a
+ * library certificate from the same CA cannot pose as the server.
+ */
+export function issuePairCertificate(ca: CertifiedKey, opts: { now: Date; serial: string; validityDays?: number; keyBits?: number }): CertifiedKey {
+  return issueLeaf(ca, `qkm pair ${opts.serial}`, opts.now, opts.validityDays ?? DEFAULT_SERVER_VALIDITY_DAYS, opts.keyBits, [
+    { name: 'extKeyUsage', serverAuth: true, clientAuth: true },
+  ]);
+}
+
 /** A certificate signed by the appliance CA for an end entity (not a CA), with its own fresh key. */
 function issueLeaf(ca: CertifiedKey, commonName: string, now: Date, validityDays: number, keyBits: number | undefined, usage: object[]): CertifiedKey {
   const keys = generateRsaKeyPair(keyBits ?? DEFAULT_RSA_BITS);

@@ -3,6 +3,7 @@ export {
   createCertificateAuthority,
   issueServerCertificate,
   issueClientCertificate,
+  issuePairCertificate,
   assertLibraryName,
   CLOCK_SKEW_MS,
   DEFAULT_CA_VALIDITY_DAYS,
@@ -34,3 +35,4 @@ export {
 } from './register.js';
 export { RevocationWatch } from './revocation-watch.js';
 export { tlsDirOf, tlsPaths, type TlsPaths } from './tls-dir.js';
+export { certificateFingerprint, ensurePairCredentials, readPairCredentials, type PairCredentials } from './pair-credentials.js';

@@ -10,6 +10,9 @@ export function tlsPaths(tlsDir: string) {
     caKey: join(tlsDir, 'ca.key'),
     serverCert: join(tlsDir, 'server.pem'),
     serverKey: join(tlsDir, 'server.key'),
+    /** This server's certificate on the pair link, which the peer pins at pairing. */
+    pairCert: join(tlsDir, 'pair.pem'),
+    pairKey: join(tlsDir, 'pair.key'),
     /** Copies (certificate only) of every library certificate issued, for audit and revocation. */
     issued: join(tlsDir, 'issued'),
     /** One file per revoked certificate, named by its serial; qkmd reads it at every handshake. */

@@ -116,8 +116,9 @@ describe('qkmcmds', () => {
     expect(run('sync', '--last-key', tenth).stdout).toBe(`Library LIB1 is synchronised: 10 key(s) it was given after the backup, up to ${tenth}, recovered as readable objects (their barcodes and key identifiers are unknown until the library sends them); new keys start after it.\n`);
     expect(JSON.parse(run('keys', 'status', '--json').stdout)[0]).toMatchObject({ used: 10, needsSync: false });
     expectOneSentence(run('sync', '--last-key', 'NOPE'), /^qkmcmds: No key named "NOPE" is in this keystore/);
-    expectOneSentence(run('sync'), /^qkmcmds: Give either --last-key NAME .* or --none-used LIBRARY/);
-    expectOneSentence(run('sync', '--last-key', tenth, '--none-used', 'LIB1'), /^qkmcmds: Give either --last-key NAME/);
+    expectOneSentence(run('sync'), /^qkmcmds: Give one of --last-key NAME .*, --none-used LIBRARY .* or --from-peer /);
+    expectOneSentence(run('sync', '--last-key', tenth, '--none-used', 'LIB1'), /^qkmcmds: Give one of --last-key NAME/);
+    expectOneSentence(run('sync', '--last-key', tenth, '--from-peer'), /^qkmcmds: Give one of --last-key NAME/);
     expectOneSentence(run('sync', '--none-used', 'LIB1'), /^qkmcmds: Library LIB1 has used 10 key\(s\) of this server; give the last key it used with --last-key instead\./);
   });
 

@@ -32,7 +32,7 @@ describe('the embedded default', () => {
     expect(c.kmip.port).toBe(6000);
     expect(c.keys).toEqual({ i500: 1024, i2000: 4096, depletion_percent: 80, require_backup: true });
     expect(c.hardware.profile).toBe('sim');
-    expect(c.pair).toEqual({ role: 'standalone', peer: '' });
+    expect(c.pair).toEqual({ role: 'standalone', peer: '', host: '127.0.0.1', port: 6100, generation_timeout_seconds: 30 });
   });
 
   it('comments every key it sets', async () => {
@@ -83,13 +83,10 @@ describe('every value is validated with one sentence naming key, file and line',
     const f = file('[pair]\nrole = "master"\n');
     expect(fails({ configFile: f })).toMatch(/pair\.role in .* line 2 is "master", but it must be one of "standalone", "primary", "secondary"\./);
   });
-  it('a pair role while the server pair does not exist', () => {
-    const f = file('[pair]\nrole = "primary"\n');
-    expect(fails({ configFile: f })).toBe(`pair.role in ${f} line 2 is "primary", but the server pair is not available yet; leave it "standalone".`);
-    expect(loadConfig({ configFile: file('[pair]\nrole = "standalone"\n'), env: {} }).pair.role).toBe('standalone');
-  });
-  it('a pair peer while the server pair does not exist', () => {
-    expect(fails({ env: { QKM_PAIR_PEER: '10.0.0.2:6000' } })).toBe('pair.peer in environment variable QKM_PAIR_PEER is "10.0.0.2:6000", but the server pair is not available yet; leave it empty.');
+  it('a pair peer that is not a list of host:port', () => {
+    expect(fails({ env: { QKM_PAIR_PEER: '10.0.0.2' } })).toBe('pair.peer in environment variable QKM_PAIR_PEER is "10.0.0.2", but it must be empty, or host:port of the other server\'s pair link (up to nine, separated by commas).');
+    const c = loadConfig({ configFile: file('[pair]\nrole = "primary"\npeer = "10.0.0.2:6100, qkm2.example:6100"\n'), env: {} });
+    expect(c.pair).toMatchObject({ role: 'primary', peer: '10.0.0.2:6100, qkm2.example:6100' });
   });
   it('bad TOML', () => {
     const f = file('[kmip]\nport = \n');

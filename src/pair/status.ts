@@ -1,0 +1,74 @@
+/**
+ * `pair status`: for each peer, whether its pair link answers now (and as the pinned
+ * server), the last contact, how far behind it is (entries of this server's journal it
+ * has not acknowledged, and the age of the oldest), and both software versions, with a
+ * warning when they differ: the manual asks for the same version on both servers.
+ */
+import type { ChangeJournal } from '../engine/index.js';
+import { callPeer, formatAddress, type PeerAddress } from './link-client.js';
+import { pairCredentials, type PairSide } from './pairing.js';
+import { PairRegistry } from './registry.js';
+
+export interface PeerStatus {
+  serial: string | null;
+  address: string | null;
+  role: string | null;
+  reachable: boolean;
+  /** Why not, when it is not. */
+  problem: string | null;
+  lastContact: string | null;
+  lagEntries: number | null;
+  lagSeconds: number | null;
+  version: { self: string; peer: string | null };
+  versionsDiffer: boolean;
+}
+
+export async function pairStatus(side: PairSide, addresses: readonly PeerAddress[], journal: Pick<ChangeJournal, 'peers' | 'lastSeq' | 'after'>): Promise<PeerStatus[]> {
+  const peers = new PairRegistry(side.dataDir).peers();
+  const byFingerprint = new Map(peers.map((p) => [p.fingerprint, p]));
+  const creds = peers.length > 0 ? await pairCredentials(side) : undefined;
+  const now = side.now();
+  const seen = new Set<string>();
+  const rows: PeerStatus[] = [];
+  const unanswered: { address: string; problem: string }[] = [];
+  for (const a of addresses) {
+    if (!creds) {
+      unanswered.push({ address: formatAddress(a), problem: 'not paired' });
+      continue;
+    }
+    try {
+      const call = await callPeer(a, creds, (fp) => byFingerprint.has(fp), { op: 'hello' }, 5_000);
+      const peer = byFingerprint.get(call.fingerprint)!;
+      seen.add(peer.serial);
+      rows.push(row(side, journal, now, peer.serial, formatAddress(a), { role: String(call.reply.role), version: String(call.reply.version), contact: now }));
+    } catch (e) {
+      unanswered.push({ address: formatAddress(a), problem: (e as Error).message });
+    }
+  }
+  // A peer that answered at no address: matched, in order, with the addresses that did not answer.
+  for (const p of peers.filter((x) => !seen.has(x.serial))) {
+    const u = unanswered.shift();
+    rows.push({ ...row(side, journal, now, p.serial, u?.address ?? null, { version: p.version }), problem: u?.problem ?? 'no [pair] peer address is configured for it' });
+  }
+  for (const u of unanswered) rows.push({ ...row(side, journal, now, null, u.address, {}), problem: u.problem });
+  return rows;
+}
+
+function row(side: PairSide, journal: Pick<ChangeJournal, 'peers' | 'lastSeq' | 'after'>, now: number, serial: string | null, address: string | null,
+  seen: { role?: string; version?: string; contact?: number }): PeerStatus {
+  const state = journal.peers().find((p) => p.name === serial);
+  const lagEntries = state ? journal.lastSeq() - state.ackedSeq : null;
+  const oldest = state ? journal.after(state.ackedSeq, 1)[0] : undefined;
+  const contact = seen.contact ?? state?.ackedAt ?? null;
+  const peerVersion = seen.version ?? null;
+  return {
+    serial, address, role: seen.role ?? null,
+    reachable: seen.contact !== undefined,
+    problem: null,
+    lastContact: contact === null ? null : new Date(contact).toISOString(),
+    lagEntries,
+    lagSeconds: state ? (oldest ? Math.max(0, Math.round((now - oldest.at) / 1000)) : 0) : null,
+    version: { self: side.version, peer: peerVersion },
+    versionsDiffer: peerVersion !== null && peerVersion !== side.version,
+  };
+}
