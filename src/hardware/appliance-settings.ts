@@ -19,6 +19,7 @@ export interface ApplianceSettings {
   sysfsLeds: Partial<Record<LedId, string>>;
   /** Bay status LED -> disk, for the LEDs lit through ledctl. */
   ledctlLeds: Partial<Record<LedId, string>>;
+  cdrom: { backend: 'none' | 'linux' | 'image'; device: string; image: string; moveTray: boolean };
 }
 
 const LED_KEYS: readonly [keyof QkmConfig['leds'], LedId][] = [
@@ -38,6 +39,8 @@ export function applianceTools(s: ApplianceSettings): string[] {
   if (s.raid === 'md') tools.push('mdadm');
   else tools.push(s.storcli.command);
   if (s.raid === 'md' && s.readdBlankDisks) tools.push('wipefs', 'blkid', 'sfdisk');
+  if (s.cdrom.backend === 'linux') tools.push('udevadm');
+  if (s.cdrom.backend === 'linux' && s.cdrom.moveTray) tools.push('eject');
   return tools;
 }
 
@@ -59,6 +62,10 @@ export function applianceSettings(config: QkmConfig): ApplianceSettings {
   });
   if (h.raid === 'storcli' && h.storcli_slots && Object.keys(slotBays).length !== 2) {
     throw refuse(`hardware.storcli_slots names the slot ${h.storcli_slots.split(',')[0]} for both bays; give each bay its own enclosure:slot`);
+  }
+
+  if (h.cdrom === 'image' && h.cdrom_image === '') {
+    throw refuse('hardware.cdrom is "image", but hardware.cdrom_image is empty; give the path of the .iso file that stands for the disc');
   }
 
   const sysfsLeds: Partial<Record<LedId, string>> = {};
@@ -90,5 +97,6 @@ export function applianceSettings(config: QkmConfig): ApplianceSettings {
     storcli: { command: h.storcli_command, controller: h.storcli_controller, slotBays },
     sysfsLeds,
     ledctlLeds,
+    cdrom: { backend: h.cdrom, device: h.cdrom_device, image: h.cdrom_image, moveTray: h.cdrom_eject },
   };
 }
