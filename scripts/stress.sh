@@ -21,4 +21,8 @@ QKM_BUNDLE_KILLS=$QKM_BUNDLE_KILLS timeout "$(left)" npx vitest run test/pki/cer
 echo "== TTLV decoder fuzzing (1,000,000 random and mutated messages)"
 timeout "$(left)" node dist/bench/ttlv-fuzz.js 1000000
 
+echo "== ISO reader: ${QKM_ISO_FUZZ:=5000} damaged images, then a file over 4 GiB (multi-extent) where the disk has room"
+QKM_ISO_FUZZ=$QKM_ISO_FUZZ timeout "$(left)" npx vitest run test/update/iso9660-fuzz.test.ts
+QKM_ISO_LARGE=1 timeout "$(left)" npx vitest run test/update/iso9660-large.test.ts
+
 echo "stress: all passed in $(( $(date +%s) - start )) s of a ${budget} s budget"
