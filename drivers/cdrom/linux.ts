@@ -2,10 +2,9 @@ import path from 'node:path';
 import { DriverError } from '../errors.js';
 import type { FileRoot } from '../file-root.js';
 import type { CommandRunner } from '../runner.js';
-import { DriveActivity } from './activity.js';
-import { type CdMedia, type CdReadOptions, type CdromBackend, type CdStatus, NO_DRIVE, type VolumeLabelReader } from './contract.js';
+import { type CdMedia, type CdromBackend, type CdStatus, NO_DRIVE, type VolumeLabelReader } from './contract.js';
 import { type CdromDriveInfo, parseCdromInfo, parseUdevProperties } from './linux-info.js';
-import { readDisc } from './read-disc.js';
+import { FullSpeedDrive } from './full-speed-drive.js';
 
 export interface LinuxCdromOptions {
   root: FileRoot;
@@ -29,16 +28,15 @@ const CHUNK = 256 * 1024;
  * `eject`, and only when the configuration allows it. Linux does not say whether a tray is
  * open, only whether a disc can be read; trayOpen is known only after qkm opened it.
  */
-export class LinuxCdrom implements CdromBackend {
+export class LinuxCdrom extends FullSpeedDrive implements CdromBackend {
   readonly kind = 'linux';
-  private readonly activity = new DriveActivity();
   private readonly name: string;
   /** Set when qkm opened the tray; cleared when it closes it, or once udev has seen the drive empty and then a disc again. */
   private opened: { sawEmpty: boolean } | null = null;
-  private known: { key: string; label: string | null } | null = null;
   private last: string | undefined;
 
   constructor(private readonly o: LinuxCdromOptions) {
+    super(CHUNK, o.readLabel);
     this.name = path.posix.basename(o.device);
   }
 
@@ -67,7 +65,7 @@ export class LinuxCdrom implements CdromBackend {
     if (!drive.canOpenTray) throw new DriverError('UNSUPPORTED_STATE', 'This CD drive cannot open its tray when told to; press its eject button.', { device: this.o.device });
     await this.eject([this.o.device], 'open');
     this.opened = { sawEmpty: false };
-    this.known = null;
+    this.forgetLabel();
     this.activity.emit();
   }
 
@@ -79,23 +77,8 @@ export class LinuxCdrom implements CdromBackend {
     this.activity.emit();
   }
 
-  async *read(opts: CdReadOptions = {}): AsyncIterable<Buffer> {
-    const file = await this.mustRead();
-    this.activity.enter();
-    try {
-      yield* readDisc(file, { chunk: CHUNK, signal: opts.signal, stillThere: () => !this.opened });
-    } finally {
-      this.activity.leave();
-    }
-  }
-
-  async withImage<T>(use: (path: string) => Promise<T>): Promise<T> {
-    const file = await this.mustRead();
-    return await this.activity.during(() => use(file));
-  }
-
-  onChange(listener: () => void): () => void {
-    return this.activity.onChange(listener);
+  protected stillThere(): boolean {
+    return !this.opened;
   }
 
   private async drive(): Promise<CdromDriveInfo | null> {
@@ -115,11 +98,10 @@ export class LinuxCdrom implements CdromBackend {
     const sizeBytes = Number.isSafeInteger(sectors) && sectors > 0 ? sectors * 512 : null;
     // DISKSEQ changes with every disc on kernels since 5.15; the UUID (an ISO's creation time) and size otherwise.
     const key = `${props.DISKSEQ ?? ''}|${props.ID_FS_UUID ?? ''}|${sizeBytes}`;
-    if (this.known?.key !== key) this.known = { key, label: await this.o.readLabel(this.o.root.resolve(this.o.device)).catch(() => null) };
-    return { label: this.known.label, sizeBytes };
+    return { label: await this.label(key, this.o.root.resolve(this.o.device)), sizeBytes };
   }
 
-  private async mustRead(): Promise<string> {
+  protected async mustRead(): Promise<string> {
     const st = await this.status();
     if (!st.present) throw new DriverError('BAY_EMPTY', `This box has no CD drive at ${this.o.device}.`, { device: this.o.device });
     if (!st.media) throw new DriverError('BAY_EMPTY', this.opened ? 'The CD drive\'s tray is open; close it to read the disc.' : 'The CD drive has no disc; insert one first.');
