@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 budget=${QKM_STRESS_SECONDS:-600}
 start=$(date +%s)
-left() { echo $(( budget - ($(date +%s) - start) )); }
+# At least one second: timeout 0 would mean no limit at all.
+left() { local l=$(( budget - ($(date +%s) - start) )); echo $(( l > 0 ? l : 1 )); }
 
 npm run build --silent
 
@@ -24,7 +25,7 @@ QKM_BACKUP_KILLS=$QKM_BACKUP_KILLS timeout "$(left)" npx vitest run test/cli/bac
 echo "== SIGKILL loop over certs library-bundle (${QKM_BUNDLE_KILLS:=60} kills): no private key left in the data dir"
 QKM_BUNDLE_KILLS=$QKM_BUNDLE_KILLS timeout "$(left)" npx vitest run test/pki/certs-bundle-cli.test.ts
 
-echo "== SIGKILL of qkmcmds update, and of qkm-launcher with qkmd while a trial starts (${QKM_UPDATE_KILLS:=25} kills each; about 15 s per install kill on a busy 2-core machine, so more needs a larger QKM_STRESS_SECONDS): the box starts the old or the new version"
+echo "== SIGKILL of qkmcmds update, and of qkm-launcher with qkmd while a trial starts (${QKM_UPDATE_KILLS:=10} kills each; about 15 s per install kill on a busy 2-core machine, so more needs a larger QKM_STRESS_SECONDS): the box starts the old or the new version"
 QKM_UPDATE_KILLS=$QKM_UPDATE_KILLS timeout "$(left)" npx vitest run test/update/launcher.test.ts
 
 echo "== TTLV decoder fuzzing (1,000,000 random and mutated messages)"
@@ -32,5 +33,8 @@ timeout "$(left)" node dist/bench/ttlv-fuzz.js 1000000
 
 echo "== serial board: frame reader, parser and simulated firmware on ${QKM_SERIAL_FUZZ:=1000000} random and mutated inputs"
 QKM_SERIAL_FUZZ=$QKM_SERIAL_FUZZ timeout "$(left)" npx vitest run test/drivers/serial/fuzz.test.ts
+echo "== ISO reader: ${QKM_ISO_FUZZ:=5000} damaged images, then a file over 4 GiB (multi-extent) where the disk has room"
+QKM_ISO_FUZZ=$QKM_ISO_FUZZ timeout "$(left)" npx vitest run test/update/iso9660-fuzz.test.ts
+QKM_ISO_LARGE=1 timeout "$(left)" npx vitest run test/update/iso9660-large.test.ts
 
 echo "stress: all passed in $(( $(date +%s) - start )) s of a ${budget} s budget"

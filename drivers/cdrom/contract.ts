@@ -2,8 +2,9 @@
  * The cdrom family: the appliance's one optical drive, from which software updates
  * come (an ISO on CD). The agent needs its state (the CD activity LED is on while the
  * drive is read); the update feature needs to open and close the tray and to read the
- * disc. Backends: the simulator (a disc is an ISO file on this machine). A Linux
- * backend (/sys/block/sr0, /proc/sys/dev/cdrom/info, `eject`) is left for the update work.
+ * disc. Backends: Linux (linux.ts: /dev/sr0, udev, /proc/sys/dev/cdrom/info, `eject`),
+ * an image file standing for the disc (image.ts), and the simulator (sim.ts). The files
+ * on a disc are read by the ISO 9660 reader (src/update/iso9660) through `withImage`.
  *
  * "No disc" and "a disc is already in" are reported as DriverError BAY_EMPTY and
  * BAY_OCCUPIED: the tray is a slot like a disk bay, and the shared error codes are

@@ -1,7 +1,9 @@
 import { promises as fs } from 'node:fs';
 import type { Clock, TimerHandle } from '../clock.js';
 import { DriverError } from '../errors.js';
+import { DriveActivity } from './activity.js';
 import type { CdMedia, CdReadOptions, CdromBackend, CdStatus, VolumeLabelReader } from './contract.js';
+import { readDisc } from './read-disc.js';
 
 export interface SimCdromOptions {
   clock: Clock;
@@ -22,16 +24,15 @@ export class SimCdrom implements CdromBackend {
   readonly kind = 'sim';
   private tray: 'open' | 'closed' = 'closed';
   private disc: { file: string; media: CdMedia } | null = null;
-  private readers = 0;
+  private readonly activity = new DriveActivity();
   private closed = false;
   private readonly waits = new Map<TimerHandle, () => void>();
-  private readonly listeners = new Set<() => void>();
 
   constructor(private readonly o: SimCdromOptions) {}
 
   async status(): Promise<CdStatus> {
     const readable = this.readable();
-    return { present: true, trayOpen: this.tray === 'open', media: readable ? { ...readable.media } : null, busy: this.readers > 0 };
+    return { present: true, trayOpen: this.tray === 'open', media: readable ? { ...readable.media } : null, busy: this.activity.busy };
   }
 
   async openTray(): Promise<void> {
@@ -79,41 +80,32 @@ export class SimCdrom implements CdromBackend {
   async *read(opts: CdReadOptions = {}): AsyncIterable<Buffer> {
     const disc = this.mustRead();
     const bytesPerMs = (this.o.readKiBps * 1024) / 1000;
-    const fh = await fs.open(disc.file, 'r');
-    this.busy(+1);
+    // Taking the disc out (or powering off) ends the read, as it would on the real drive.
+    const stillThere = () => !this.closed && this.disc === disc && this.tray === 'closed';
+    this.activity.enter();
     try {
       const start = this.o.clock.now();
       let done = 0;
-      for (;;) {
-        // Taking the disc out (or powering off) ends the read, as it would on the real drive.
-        if (opts.signal?.aborted || this.closed || this.disc !== disc || this.tray === 'open') return;
-        const { bytesRead, buffer } = await fh.read(Buffer.alloc(CHUNK), 0, CHUNK, done);
-        if (bytesRead === 0) return;
-        done += bytesRead;
+      for await (const chunk of readDisc(disc.file, { chunk: CHUNK, signal: opts.signal, stillThere })) {
+        done += chunk.length;
         // Paced against the start, not per chunk, so timer granularity does not add up.
         const due = start + done / bytesPerMs - this.o.clock.now();
         if (due > 0 && !(await this.sleep(due, opts.signal))) return;
-        yield bytesRead === CHUNK ? buffer : buffer.subarray(0, bytesRead);
+        if (!stillThere()) return;
+        yield chunk;
       }
     } finally {
-      this.busy(-1);
-      await fh.close();
+      this.activity.leave();
     }
   }
 
   async withImage<T>(use: (path: string) => Promise<T>): Promise<T> {
     const disc = this.mustRead();
-    this.busy(+1);
-    try {
-      return await use(disc.file);
-    } finally {
-      this.busy(-1);
-    }
+    return await this.activity.during(() => use(disc.file));
   }
 
   onChange(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.activity.onChange(listener);
   }
 
   /** Ends every read at once and leaves no timer behind (power off, qkmd stopping). */
@@ -124,7 +116,7 @@ export class SimCdrom implements CdromBackend {
       wake();
     }
     this.waits.clear();
-    this.listeners.clear();
+    this.activity.clear();
   }
 
   private readable() {
@@ -135,12 +127,6 @@ export class SimCdrom implements CdromBackend {
     const d = this.readable();
     if (!d) throw new DriverError('BAY_EMPTY', this.disc ? 'The CD drive\'s tray is open; close it to read the disc.' : 'The CD drive has no disc; insert one first.');
     return d;
-  }
-
-  private busy(delta: number): void {
-    const was = this.readers > 0;
-    this.readers += delta;
-    if (was !== this.readers > 0) this.emit();
   }
 
   /** Resolves true after `ms` on the clock, false if the read was cut short first. */
@@ -165,7 +151,7 @@ export class SimCdrom implements CdromBackend {
   }
 
   private emit(): void {
-    for (const l of [...this.listeners]) l();
+    this.activity.emit();
   }
 }
 

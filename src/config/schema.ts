@@ -92,6 +92,12 @@ export const SCHEMA = {
     // plugging at once), none.
     usb: oneOf(['sysfs', 'node-usb', 'none'], 'sysfs'),
     storcli_slots: text(/^(\d{1,3}:\d{1,3},\d{1,3}:\d{1,3})?$/, 'empty, or the enclosure:slot of bay 0 and of bay 1, such as "252:0,252:1"', ''),
+    // The optical drive update CDs are read from: a real drive, an .iso file standing for the disc, or none.
+    cdrom: oneOf(['none', 'linux', 'image'], 'none'),
+    cdrom_device: text(/^\/dev\/(sr|scd)\d{1,2}$/, 'a CD drive\'s block device such as /dev/sr0', '/dev/sr0'),
+    cdrom_image: text(/^(\/.{0,4095})?$/, 'empty, or the absolute path of an .iso file', ''),
+    // Moving the tray (eject) changes the machine: a person switches it on for the appliance's own drive.
+    cdrom_eject: bool(false),
   },
   // Front-panel LEDs of the appliance profile: Linux LED class names (/sys/class/leds/<name>);
   // empty means the box has no such LED for qkm to drive. Bay status LEDs may be "ledctl".

@@ -23,6 +23,7 @@ export interface ApplianceSettings {
   usb: QkmConfig['hardware']['usb'];
   /** The front-panel board's serial line, when the panel is a board ([serial] panel_port). */
   panelBoard: { path: string; baudRate: number } | null;
+  cdrom: { backend: 'none' | 'linux' | 'image'; device: string; image: string; moveTray: boolean };
 }
 
 const LED_KEYS: readonly [keyof QkmConfig['leds'], LedId][] = [
@@ -42,6 +43,8 @@ export function applianceTools(s: ApplianceSettings): string[] {
   if (s.raid === 'md') tools.push('mdadm');
   else tools.push(s.storcli.command);
   if (s.raid === 'md' && s.readdBlankDisks) tools.push('wipefs', 'blkid', 'sfdisk');
+  if (s.cdrom.backend === 'linux') tools.push('udevadm');
+  if (s.cdrom.backend === 'linux' && s.cdrom.moveTray) tools.push('eject');
   return tools;
 }
 
@@ -63,6 +66,10 @@ export function applianceSettings(config: QkmConfig): ApplianceSettings {
   });
   if (h.raid === 'storcli' && h.storcli_slots && Object.keys(slotBays).length !== 2) {
     throw refuse(`hardware.storcli_slots names the slot ${h.storcli_slots.split(',')[0]} for both bays; give each bay its own enclosure:slot`);
+  }
+
+  if (h.cdrom === 'image' && h.cdrom_image === '') {
+    throw refuse('hardware.cdrom is "image", but hardware.cdrom_image is empty; give the path of the .iso file that stands for the disc');
   }
 
   const sysfsLeds: Partial<Record<LedId, string>> = {};
@@ -96,5 +103,6 @@ export function applianceSettings(config: QkmConfig): ApplianceSettings {
     ledctlLeds,
     usb: h.usb,
     panelBoard: config.serial.panel_port ? { path: config.serial.panel_port, baudRate: config.serial.panel_baud } : null,
+    cdrom: { backend: h.cdrom, device: h.cdrom_device, image: h.cdrom_image, moveTray: h.cdrom_eject },
   };
 }

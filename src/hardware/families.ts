@@ -2,6 +2,7 @@ import { SystemClock } from '../../drivers/clock.js';
 import type { FileRoot } from '../../drivers/file-root.js';
 import type { LedBackend } from '../../drivers/leds/contract.js';
 import type { CommandRunner } from '../../drivers/runner.js';
+import { readVolumeLabel } from '../update/iso9660/index.js';
 import type { ApplianceSettings } from './appliance-settings.js';
 import type { DriverFactory, DriverFamily, FamilyContracts } from './contracts.js';
 import type { SimAppliance } from './sim-appliance.js';
@@ -102,9 +103,17 @@ export const FAMILIES: FamilyRegistry = {
     sim: (sim) => sim.leds,
   },
   cdrom: {
-    // No real backend yet: the appliance profile has no CD drive until one is written.
-    backends: {},
-    select: () => null,
+    backends: {
+      linux: async ({ settings: s, root, runner, timeoutMs }) => {
+        const { LinuxCdrom } = await import('../../drivers/cdrom/linux.js');
+        return () => new LinuxCdrom({ root, runner, device: s.cdrom.device, readLabel: readVolumeLabel, timeoutMs, moveTray: s.cdrom.moveTray });
+      },
+      image: async ({ settings: s, root }) => {
+        const { ImageCdrom } = await import('../../drivers/cdrom/image.js');
+        return () => new ImageCdrom({ root, image: s.cdrom.image, readLabel: readVolumeLabel });
+      },
+    },
+    select: (s) => (s.cdrom.backend === 'none' ? null : s.cdrom.backend),
     sim: (sim) => sim.cdrom,
   },
   usb: {

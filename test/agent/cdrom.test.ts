@@ -1,8 +1,10 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CdromBackend } from '../../drivers/cdrom/contract.js';
-import { readVolumeLabel } from '../../src/update/iso9660/index.js';
+import { openIso, readVolumeLabel } from '../../src/update/iso9660/index.js';
+import { ImageCdrom } from '../../drivers/cdrom/image.js';
 import { SimCdrom } from '../../drivers/cdrom/sim.js';
+import { FileRoot } from '../../drivers/file-root.js';
 import { Agent } from '../../src/agent/agent.js';
 import { initialMemory } from '../../src/agent/memory.js';
 import { supervise } from '../../src/agent/supervisor.js';
@@ -83,6 +85,39 @@ describe('the agent with a CD drive', () => {
       cd.close();
     }
     expect(agent.holds).toBe(0);
+  });
+
+  it('an update read through a real backend (the image drive, the ISO reader) keeps the CD LED on until it is done', async () => {
+    dir = tempDir('qkm-agent-cd-');
+    await fakeIso(path.join(dir, 'update.iso'), 'QKM_2_4_0');
+    h = agentHarness({ pollMs: 3_600_000 });
+    const base = h;
+    const cd = new ImageCdrom({ root: new FileRoot(dir), image: '/update.iso', readLabel: readVolumeLabel });
+    const agent = new Agent({
+      drivers: { raid: () => base.raid, disks: () => base.disks, leds: () => base.leds, cdrom: () => cd },
+      tickets: h.engine.tickets, clock: h.clock, pollMs: 3_600_000, callTimeoutMs: 2_000,
+    });
+    await agent.start();
+    try {
+      expect(agent.snapshot().cd).toMatchObject({ media: { label: 'QKM_2_4_0' }, busy: false });
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      const verifying = cd.withImage(async (p) => {
+        const img = await openIso(p).catch((e: Error) => e);
+        await held;
+        return img;
+      });
+      await new Promise((r) => setTimeout(r, 20));
+      await agent.settled();
+      expect(h.panel().cdActivity).toBe('on');
+      release();
+      // fakeIso holds a primary descriptor and no tree: the reader says so in one sentence.
+      expect(String(await verifying)).toMatch(/is damaged: its volume descriptors have no terminator/);
+      await agent.settled();
+      expect(h.panel().cdActivity).toBe('off');
+    } finally {
+      await agent.stop();
+    }
   });
 
   it('a CD driver that keeps failing opens the blind ticket, and it closes when the drive answers again', async () => {

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { promises as fs, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isDriverError } from '../../drivers/errors.js';
@@ -10,6 +10,8 @@ import { applianceSettings, applianceTools } from '../../src/hardware/appliance-
 import { ReplacementWatcher, waitingBays } from '../../src/agent/replacement.js';
 import { loadConfig, PACKAGE_ROOT } from '../../src/config/config.js';
 import type { Ticket } from '../../src/ras/tickets.js';
+import { readVolumeLabel } from '../../src/update/iso9660/index.js';
+import { fakeIso } from '../drivers/cdrom/contract.js';
 import { removeDir, tempDir } from '../helpers/engine.js';
 
 const APPLIANCE = path.join(PACKAGE_ROOT, 'config', 'appliance.toml');
@@ -45,8 +47,11 @@ describe('[hardware] and [leds] for the appliance profile', () => {
       'bay0.activity': 'qkm:green:hdd0', 'bay1.activity': 'qkm:green:hdd1',
     });
     expect(s.ledctlLeds).toEqual({ 'bay0.status': '/dev/sda', 'bay1.status': '/dev/sdb' });
-    expect(applianceTools(s).sort()).toEqual(['ledctl', 'mdadm', 'smartctl']);
-    expect(applianceTools({ ...s, readdBlankDisks: true }).sort()).toEqual(['blkid', 'ledctl', 'mdadm', 'sfdisk', 'smartctl', 'wipefs']);
+    expect(s.cdrom).toEqual({ backend: 'linux', device: '/dev/sr0', image: '', moveTray: true });
+    // The CD drive is described by udevadm and its tray moved by eject; the image backend runs nothing.
+    expect(applianceTools(s).sort()).toEqual(['eject', 'ledctl', 'mdadm', 'smartctl', 'udevadm']);
+    expect(applianceTools({ ...s, cdrom: { ...s.cdrom, moveTray: false } }).sort()).toEqual(['ledctl', 'mdadm', 'smartctl', 'udevadm']);
+    expect(applianceTools({ ...s, cdrom: { ...s.cdrom, backend: 'image' }, readdBlankDisks: true }).sort()).toEqual(['blkid', 'ledctl', 'mdadm', 'sfdisk', 'smartctl', 'wipefs']);
   });
 
   it('the embedded default runs no command', () => {
@@ -60,6 +65,7 @@ describe('[hardware] and [leds] for the appliance profile', () => {
     expect(refusal({ QKM_LEDS_CD_ACTIVITY: 'qkm:green:power' })).toMatch(/^leds\.power and leds\.cd_activity both name the LED "qkm:green:power"; each front-panel LED needs its own device/);
     expect(refusal({ QKM_LEDS_POWER: 'ledctl' })).toMatch(/^leds\.power is "ledctl", but ledctl drives only the bays' status LEDs/);
     expect(refusal({ QKM_HARDWARE_RAID: 'storcli', QKM_HARDWARE_STORCLI_SLOTS: '252:0,252:0' })).toMatch(/hardware\.storcli_slots names the slot 252:0 for both bays/);
+    expect(refusal({ QKM_HARDWARE_CDROM: 'image' })).toMatch(/^hardware\.cdrom is "image", but hardware\.cdrom_image is empty; give the path of the \.iso file that stands for the disc \(config from .*appliance\.toml, QKM_HARDWARE_CDROM\)\.$/);
   });
 
   it('refuses single bad values with the file and line, like every key', () => {
@@ -67,10 +73,28 @@ describe('[hardware] and [leds] for the appliance profile', () => {
     expect(() => config({}, '[hardware]\nbay1_disk = "/dev/disk/by-id/x"\n')).toThrow(/^hardware\.bay1_disk in .*line 2 .* must be a whole-disk kernel device such as \/dev\/sda/);
     expect(() => config({ QKM_HARDWARE_MD_ARRAY: 'md0' })).toThrow(/^hardware\.md_array in environment variable QKM_HARDWARE_MD_ARRAY is "md0", but it must be an md device such as \/dev\/md0\.$/);
     expect(() => config({ QKM_HARDWARE_ROOT: 'relative/dir' })).toThrow(/must be an absolute directory path/);
+    expect(() => config({ QKM_HARDWARE_CDROM_DEVICE: '/dev/sda' })).toThrow(/^hardware\.cdrom_device in environment variable QKM_HARDWARE_CDROM_DEVICE is "\/dev\/sda", but it must be a CD drive's block device such as \/dev\/sr0\.$/);
   });
 });
 
 describe('the appliance drivers', () => {
+  it('the CD drive as configured: the Linux drive (which, with run_commands off, may not ask udev), or an image file read through the ISO reader', async () => {
+    await fs.mkdir(path.join(dir, 'proc/sys/dev/cdrom'), { recursive: true });
+    await fs.copyFile(path.join(PACKAGE_ROOT, 'firmware-fixtures/cdrom/proc-cdrom-info.txt'), path.join(dir, 'proc/sys/dev/cdrom/info'));
+    const linux = (await applianceDrivers(applianceSettings(config({ QKM_HARDWARE_RUN_COMMANDS: 'false', QKM_HARDWARE_ROOT: dir })), 5_000)).drivers.cdrom!();
+    expect(linux.kind).toBe('linux');
+    await expect(linux.status()).rejects.toSatisfy((e) => isDriverError(e, 'RUNNER_DISABLED'));
+    await expect(linux.openTray()).rejects.toSatisfy((e) => isDriverError(e, 'RUNNER_DISABLED'));
+
+    await fs.mkdir(path.join(dir, 'srv'));
+    await fakeIso(path.join(dir, 'srv/update.iso'), 'QKM_2_4_0');
+    const env = { QKM_HARDWARE_RUN_COMMANDS: 'false', QKM_HARDWARE_ROOT: dir, QKM_HARDWARE_CDROM: 'image', QKM_HARDWARE_CDROM_IMAGE: '/srv/update.iso' };
+    const image = (await applianceDrivers(applianceSettings(config(env)), 5_000)).drivers.cdrom!();
+    expect(image.kind).toBe('image');
+    expect(await image.status()).toEqual({ present: true, trayOpen: false, media: { label: 'QKM_2_4_0', sizeBytes: 256 * 1024 }, busy: false });
+    expect(await image.withImage(async (p) => ({ label: await readVolumeLabel(p), busy: (await image.status()).busy }))).toEqual({ label: 'QKM_2_4_0', busy: true });
+  });
+
   it('with run_commands off, no tool runs: every command is refused', async () => {
     const s = applianceSettings(config({ QKM_HARDWARE_RUN_COMMANDS: 'false', QKM_HARDWARE_ROOT: dir }));
     const { drivers, readder } = await applianceDrivers(s, 5_000);

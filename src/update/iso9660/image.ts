@@ -1,7 +1,8 @@
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { type ErrorCode, IsoError } from '../../errors.js';
 import type { NameEncoding, VolumeDescriptors } from './descriptors.js';
 import { decodeName, parseRecord, type RawRecord } from './records.js';
+import { ExtentStream, type StreamPlan } from './extent-stream.js';
 import { type Continuation, readSusp, type RockRidge } from './rock-ridge.js';
 import { BLOCK, type IsoSource } from './source.js';
 
@@ -42,8 +43,6 @@ export interface TreeChoice {
 export const MAX_DIRECTORY_BYTES = 32 * 1024 * 1024;
 /** readFile holds the whole file; past this, use createReadStream. */
 const DEFAULT_READ_FILE_MAX = 64 * 1024 * 1024;
-/** Bytes per read of a file's data: large enough for full speed, small enough to hold two. */
-const DATA_CHUNK = 1024 * 1024;
 /** Directory blocks read at once. */
 const DIR_CHUNK_BLOCKS = 32;
 /** Continuation areas are a few hundred bytes; one past this is damage. */
@@ -117,22 +116,16 @@ export class IsoImage {
     if (node.size > max) throw this.refuse('ISO_FILE_TOO_LARGE', `${node.path} on ${this.where()} holds ${node.size} bytes, more than the ${max} read at once; read it as a stream`);
     const out = Buffer.allocUnsafe(node.size);
     let at = 0;
-    for await (const chunk of this.chunks(node)) {
-      chunk.copy(out, at);
-      at += chunk.length;
+    for await (const chunk of new ExtentStream(this.src, async () => this.plan(node))) {
+      (chunk as Buffer).copy(out, at);
+      at += (chunk as Buffer).length;
     }
     return out;
   }
 
   /** The file's bytes as a stream, read a megabyte at a time (for hashing files of any size). */
   createReadStream(path: string): Readable {
-    const self = this;
-    return Readable.from(
-      (async function* () {
-        yield* self.chunks(await self.fileNode(path));
-      })(),
-      { objectMode: false, highWaterMark: DATA_CHUNK },
-    );
+    return new ExtentStream(this.src, async () => this.plan(await this.fileNode(path)));
   }
 
   close(): Promise<void> {
@@ -148,24 +141,8 @@ export class IsoImage {
     return node;
   }
 
-  /** The data of a file, extent after extent; the next chunk is read while the caller uses this one. */
-  private async *chunks(node: Node): AsyncGenerator<Buffer, void, undefined> {
-    const plan: Extent[] = [];
-    for (const e of node.extents) for (let off = 0; off < e.length; off += DATA_CHUNK) plan.push({ position: e.position + off, length: Math.min(DATA_CHUNK, e.length - off) });
-    const fetch = async (p: Extent) => {
-      const buf = Buffer.allocUnsafe(p.length);
-      const got = await this.src.readInto(buf, p.position);
-      if (got < p.length) throw this.truncated(`it ends at byte ${p.position + got}, inside ${node.path}`);
-      return buf;
-    };
-    let next = plan.length > 0 ? fetch(plan[0]!) : null;
-    for (let i = 0; next; i++) {
-      const current = next;
-      // Start the following read before the caller gets this chunk; if this one fails, that one is dropped with it.
-      next = i + 1 < plan.length ? fetch(plan[i + 1]!) : null;
-      next?.catch(() => {});
-      yield await current;
-    }
+  private plan(node: Node): StreamPlan {
+    return { extents: node.extents, cutShort: (at) => this.truncated(`it ends at byte ${at}, inside ${node.path}`) };
   }
 
   private async resolve(path: string): Promise<Node> {

@@ -1,8 +1,12 @@
-import { promises as fs } from 'node:fs';
+import { constants, promises as fs } from 'node:fs';
 import { IsoError } from '../../errors.js';
 
 /** ISO 9660 on a CD: every logical block is 2048 bytes (ECMA-119 allows others; no CD uses them). */
 export const BLOCK = 2048;
+
+/** Reads up to this size are served from a window of WINDOW bytes. */
+const SMALL_READ = 64 * 1024;
+const WINDOW = 1024 * 1024;
 
 /**
  * The bytes of an image file or of a CD's block device, read by position only (never
@@ -12,6 +16,8 @@ export const BLOCK = 2048;
 export class IsoSource {
   /** Bytes that may be read: the file's size, then (once the volume is known) at most the volume's. */
   private limit: number;
+  /** The last window read for small reads: a folder's small files lie side by side, so one read serves many. */
+  private window: { position: number; bytes: Buffer } | null = null;
 
   private constructor(
     readonly path: string,
@@ -25,7 +31,8 @@ export class IsoSource {
   static async open(path: string): Promise<IsoSource> {
     let fh: fs.FileHandle;
     try {
-      fh = await fs.open(path, 'r');
+      // Non-blocking, as blkid opens a CD: a plain open of /dev/sr0 closes an open tray.
+      fh = await fs.open(path, constants.O_RDONLY | constants.O_NONBLOCK);
     } catch (cause) {
       throw new IsoError('ISO_UNREADABLE', `Cannot open ${path} to read it as a CD image; check that it exists and can be read.`, { cause });
     }
@@ -54,6 +61,25 @@ export class IsoSource {
    */
   async readInto(buf: Buffer, position: number, length = buf.length): Promise<number> {
     const want = Math.max(0, Math.min(length, this.limit - position));
+    if (want > 0 && want <= SMALL_READ) return this.readSmall(buf, position, want);
+    return this.readDirect(buf, position, want);
+  }
+
+  /** A small read from a window of WINDOW bytes around it: a thread-pool round trip per small file costs more than its hash. */
+  private async readSmall(buf: Buffer, position: number, want: number): Promise<number> {
+    let w = this.window;
+    if (!w || position < w.position || position + want > w.position + w.bytes.length) {
+      const start = position - (position % WINDOW);
+      const bytes = Buffer.allocUnsafe(Math.min(WINDOW, this.limit - start));
+      const got = await this.readDirect(bytes, start, bytes.length);
+      w = this.window = { position: start, bytes: bytes.subarray(0, got) };
+      // A read that straddles the window's end is not worth a second window.
+      if (position + want > start + WINDOW) return this.readDirect(buf, position, want);
+    }
+    return w.bytes.copy(buf, 0, position - w.position, Math.min(w.bytes.length, position - w.position + want));
+  }
+
+  private async readDirect(buf: Buffer, position: number, want: number): Promise<number> {
     let got = 0;
     while (got < want) {
       let n: number;
