@@ -231,7 +231,7 @@ export interface ErrorCatalogue {
   PAIR_TIMEOUT: NoParams;
   PAIR_UNREACHABLE: NoParams;
   PAIR_WRONG_PEER: NoParams;
-  PEER_DID_NOT_STORE: NoParams;
+  PEER_DID_NOT_STORE: { library: string; seconds: number };
   PEER_ENTRY_INVALID: NoParams;
   PEER_KEY_MISSING: NoParams;
   PEER_SET_INVALID: NoParams;

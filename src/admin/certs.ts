@@ -11,6 +11,7 @@ import {
   writeLibraryBundle,
 } from '../pki/index.js';
 import type { Logger } from '../logs/logger.js';
+import { PairRegistry } from '../pair/registry.js';
 
 /** What every certificate operation needs: the data directory, the time, and the audit log. */
 export interface CertsScope {
@@ -21,7 +22,9 @@ export interface CertsScope {
 
 /** `certs library-bundle`: a new client certificate for the library, written with its key to `outFile` (an absolute path). */
 export async function issueLibraryBundle(s: CertsScope, o: { library: string; outFile: string }): Promise<LibraryBundle> {
-  const b = await writeLibraryBundle({ tlsDir: tlsDirOf(s.dataDir), library: o.library, outFile: o.outFile, now: s.now });
+  // On a pair, the library trusts both key servers, and the peer accepts this certificate.
+  const peerCas = new PairRegistry(s.dataDir).peerCas();
+  const b = await writeLibraryBundle({ tlsDir: tlsDirOf(s.dataDir), library: o.library, outFile: o.outFile, now: s.now, peerCas });
   if (b.leftoversRemoved > 0) s.log.warn({ removed: b.leftoversRemoved }, 'removed leftovers of killed library bundles (each held a private key)');
   s.log.info({ library: b.library, serial: b.serialNumber, fingerprint: b.fingerprint256, alreadyValid: b.alreadyValid.length }, 'library certificate issued');
   return b;

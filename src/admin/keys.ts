@@ -1,5 +1,4 @@
-import type { GenerateResult, KeyEngine, LibraryClass, LibraryStatus, Progress } from '../engine/index.js';
-import { KeyEngineError } from '../errors.js';
+import { type GenerateResult, type LibraryClass, type LibraryStatus, type Progress, requirePeerCopy } from '../engine/index.js';
 import { type OpenEngine, withEngine } from './engine-session.js';
 
 export type GenerateOutcome = GenerateResult & {
@@ -16,24 +15,9 @@ export type GenerateOutcome = GenerateResult & {
 export function generateKeys(open: OpenEngine, o: { library: string; cls: LibraryClass; onProgress?: Progress; peerWaitMs: number }): Promise<GenerateOutcome> {
   return withEngine(open, async (engine) => {
     const r = await engine.generateInParallel(o.library, o.cls, o.onProgress);
-    if (r.generated && !(await replicated(engine, r.setId, o.peerWaitMs))) {
-      const seconds = Math.round(o.peerWaitMs / 1000);
-      const why = `The peer server did not store its copy of the new key set for library ${r.library} within ${seconds} s, so the set was taken back and none of its keys will be used; check that the pair link works, then generate again.`;
-      // Stored by the peer at the last moment: it stays, and the generation succeeded after all.
-      if (engine.withdrawSet(r.setId, why)) throw new KeyEngineError('PEER_DID_NOT_STORE', why);
-    }
+    if (r.generated) await requirePeerCopy(engine, r, o.peerWaitMs);
     return { ...r, backupFirst: engine.settings.requireBackup };
   });
-}
-
-async function replicated(engine: KeyEngine, setId: number, waitMs: number): Promise<boolean> {
-  if (engine.journal.peers().length === 0) return true;
-  const until = Date.now() + waitMs;
-  while (!engine.isReplicated(setId)) {
-    if (Date.now() >= until) return false;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return true;
 }
 
 /** `keys status`: per library, keys total, used, pending backup, percent used. */

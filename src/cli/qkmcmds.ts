@@ -202,7 +202,8 @@ program
         const r = await withEngine(engine, (e) => syncFromPeers(pairSide(ctx), peerAddresses(ctx.config), e));
         ctx.log.info({ sync: r }, 'synchronised from the peer');
         out(`Synchronised from ${r.peers.join(', ')}: ${r.recovered} key(s) handed out after the backup are marked used here again; every library may be given keys again.`);
-        if (r.unknown > 0) out(`${r.unknown} key(s) the peer holds as handed out belong to key sets this backup does not hold; they stay readable on the peer.`);
+        if (r.sets > 0) out(`${r.sets} key set(s) generated after the backup came back from the peer.`);
+        if (r.unknown > 0) out(`${r.unknown} key(s) the peer holds as handed out belong to key sets neither server holds any more; they stay readable on the peer.`);
       } finally {
         release();
       }

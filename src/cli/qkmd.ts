@@ -56,6 +56,7 @@ await runCommand(PROGRAM, ref, async () => {
       objects: new ManagedObjects(engine),
       logger: ctx.log,
       server: { serverName: ctx.config.server.hostname, version: VERSION },
+      peerCopyWaitMs: ctx.config.pair.generation_timeout_seconds * 1000,
     });
     // Changes from many connections that arrive together share one durable commit.
     const group = new GroupCommit(engine.store.db);
@@ -66,7 +67,7 @@ await runCommand(PROGRAM, ref, async () => {
       oversize: async (_conn, oversize) => kmip.handleOversize(oversize),
     }));
     stops.push(() => started.stop());
-    const pair = ctx.config.pair.role === 'standalone' ? undefined : await startPairLink(ctx, engine);
+    const pair = ctx.config.pair.role === 'standalone' ? undefined : await startPairLink(ctx, engine, { trustPeerCas: (cas) => started.server.trustAlso(cas) });
     if (pair) stops.push(() => pair.stop());
     const total = engine.status().reduce((n, s) => n + s.total, 0);
     ctx.log.info({ serial: ctx.serial, dataDir: ctx.config.paths.data_dir, sources: ctx.config.sources }, 'qkmd started');

@@ -42,3 +42,4 @@ export { listKeptKeystores, removeKeptKeystore, type KeptKeystore } from './kept
 // The change journal the pair replays, and what each peer holds of it.
 export { ChangeJournal, type JournalEntry, type JournalKind, type PeerState } from './journal.js';
 export { PeerCopies, type HeldKey, type ReplicatedEntry } from './peer-copies.js';
+export { requirePeerCopy } from './peer-wait.js';

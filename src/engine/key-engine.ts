@@ -312,6 +312,12 @@ export class KeyEngine {
   }
 
   /** Whether every peer holds its copy of the set (generation waits for this). */
+  /** The library's own sets the peers do not hold yet (none on a standalone server). */
+  setsAwaitingPeer(library: string): number[] {
+    return this.store.db.prepare("SELECT s.id FROM key_sets s JOIN libraries l ON l.id = s.library_id WHERE l.name = ? AND s.origin = 'local' AND s.replicated_at IS NULL ORDER BY s.id")
+      .pluck().all(library) as number[];
+  }
+
   isReplicated(setId: number): boolean {
     const replicated = (this.store.db.prepare('SELECT replicated_at FROM key_sets WHERE id = ?').pluck().get(setId) ?? null) !== null;
     if (replicated) {

@@ -30,7 +30,7 @@ export interface ReplicatedEntry extends JournalEntry {
   withdrawn?: boolean;
 }
 
-const PEER_KEY_ROW = "(?, ?, ?, 'peer', 'unused', ?)";
+const KEY_ROW = "(?, ?, ?, ?, ?, 'unused')";
 const ROWS_PER_INSERT = 64;
 
 interface SetBody { library: string; class: string; size: number; createdAt: number; firstKey: string; lastKey: string }
@@ -59,28 +59,50 @@ export class PeerCopies {
   pairWith(peer: string): void {
     this.db.transaction(() => {
       if (this.engine.journal.peers().some((p) => p.name === peer)) return;
-      this.engine.journal.addPeer(peer);
-      const journal = this.engine.journal;
-      const sets = this.db.prepare(
-        "SELECT s.id, s.nonce, s.class, s.size, s.created_at, l.name AS library FROM key_sets s JOIN libraries l ON l.id = s.library_id WHERE s.origin = 'local' ORDER BY s.id",
-      ).all() as { id: number; nonce: string; class: string; size: number; created_at: number; library: string }[];
-      const bounds = this.db.prepare('SELECT min(name) AS first, max(name) AS last FROM keys WHERE set_id = ?');
-      for (const s of sets) {
-        const { first, last } = bounds.get(s.id) as { first: string; last: string };
-        journal.record('set', s.nonce, { library: s.library, class: s.class, size: s.size, createdAt: s.created_at, firstKey: first, lastKey: last } satisfies SetBody);
-      }
-      const allocated = this.db.prepare(
-        "SELECT k.name, l.name AS library, k.tape, k.drive, k.allocated_at FROM keys k JOIN libraries l ON l.id = k.library_id WHERE k.origin = 'local' AND k.state != 'unused' ORDER BY k.seq",
-      ).all() as { name: string; library: string; tape: string | null; drive: string | null; allocated_at: number | null }[];
-      for (const a of allocated) {
-        journal.record('allocation', a.name, { library: a.library, tape: a.tape, drive: a.drive, allocatedAt: a.allocated_at } satisfies AllocationBody);
-      }
-      const objects = this.db.prepare("SELECT o.key_seq FROM objects o JOIN keys k ON k.seq = o.key_seq WHERE k.origin != 'peer' ORDER BY o.key_seq").pluck().all() as number[];
-      for (const seq of objects) {
-        const snapshot = this.rows.snapshot(seq);
-        journal.record('object', snapshot.uid, snapshot);
-      }
+      this.journalWholeCopy(peer);
     }).immediate();
+  }
+
+  /**
+   * For a peer restored from a backup: its copy of this server's keys went back in time,
+   * and the entries it had acknowledged since are trimmed here. Its journal starts again
+   * with a whole copy, numbered after everything written so far, so the restored peer
+   * (which skips only what it holds) takes all of it; sets it holds are skipped by name,
+   * and allocations and objects describe a state, so nothing is applied twice.
+   */
+  resendWholeCopy(peer: string): void {
+    this.db.transaction(() => {
+      const applied = this.engine.journal.peers().find((p) => p.name === peer)?.appliedSeq;
+      if (applied === undefined) throw new KeystoreError('PEER_UNKNOWN', `Server ${peer} is not a peer of this server.`);
+      this.engine.journal.removePeer(peer);
+      this.journalWholeCopy(peer);
+      // What this server holds of the peer's own changes is unchanged.
+      this.engine.journal.markApplied(peer, applied);
+    }).immediate();
+  }
+
+  private journalWholeCopy(peer: string): void {
+    this.engine.journal.addPeer(peer);
+    const journal = this.engine.journal;
+    const sets = this.db.prepare(
+      "SELECT s.id, s.nonce, s.class, s.size, s.created_at, l.name AS library FROM key_sets s JOIN libraries l ON l.id = s.library_id WHERE s.origin = 'local' ORDER BY s.id",
+    ).all() as { id: number; nonce: string; class: string; size: number; created_at: number; library: string }[];
+    const bounds = this.db.prepare('SELECT min(name) AS first, max(name) AS last FROM keys WHERE set_id = ?');
+    for (const s of sets) {
+      const { first, last } = bounds.get(s.id) as { first: string; last: string };
+      journal.record('set', s.nonce, { library: s.library, class: s.class, size: s.size, createdAt: s.created_at, firstKey: first, lastKey: last } satisfies SetBody);
+    }
+    const allocated = this.db.prepare(
+      "SELECT k.name, l.name AS library, k.tape, k.drive, k.allocated_at FROM keys k JOIN libraries l ON l.id = k.library_id WHERE k.origin = 'local' AND k.state != 'unused' ORDER BY k.seq",
+    ).all() as { name: string; library: string; tape: string | null; drive: string | null; allocated_at: number | null }[];
+    for (const a of allocated) {
+      journal.record('allocation', a.name, { library: a.library, tape: a.tape, drive: a.drive, allocatedAt: a.allocated_at } satisfies AllocationBody);
+    }
+    const objects = this.db.prepare("SELECT o.key_seq FROM objects o JOIN keys k ON k.seq = o.key_seq WHERE k.origin != 'peer' ORDER BY o.key_seq").pluck().all() as number[];
+    for (const seq of objects) {
+      const snapshot = this.rows.snapshot(seq);
+      journal.record('object', snapshot.uid, snapshot);
+    }
   }
 
   /** This server's entries after `seq`, with the material the peer needs to keep its copy. */
@@ -146,7 +168,13 @@ export class PeerCopies {
     else throw new KeystoreError('PEER_ENTRY_INVALID', `Server ${peer} sent a change of a kind this server does not know; install the same qkm version on both.`);
   }
 
-  private applySet(e: ReplicatedEntry): void {
+  /**
+   * Stores a set as it travels: the peer's (origin 'peer', never handed out here), or,
+   * on a server restored from a backup, one of its own that only the peer's copy still
+   * holds (origin 'local', counted among the library's keys; the peer holds it, so it is
+   * replicated already).
+   */
+  private applySet(e: ReplicatedEntry, origin: 'peer' | 'local' = 'peer'): void {
     const body = e.body as unknown as SetBody;
     const nonce = e.subject;
     if (e.withdrawn || this.db.prepare('SELECT 1 FROM key_sets WHERE nonce = ?').get(nonce)) return;
@@ -157,17 +185,18 @@ export class PeerCopies {
       throw new KeystoreError('PEER_SET_INVALID', `The peer's key set ${nonce} arrived incomplete or misnamed; it was not stored.`);
     }
     const libraryId = this.library(body.library, body.class);
-    const setId = Number(this.db.prepare("INSERT INTO key_sets (library_id, origin, class, size, nonce, created_at) VALUES (?, 'peer', ?, ?, ?, ?)")
-      .run(libraryId, body.class, body.size, nonce, body.createdAt).lastInsertRowid);
-    const sealed = this.engine.store.sealer.sealRun(Buffer.from(nonce, 'hex'), 0, material, { library: body.library, origin: 'peer', state: 'unused' }, name);
+    const setId = Number(this.db.prepare('INSERT INTO key_sets (library_id, origin, class, size, nonce, created_at, replicated_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(libraryId, origin, body.class, body.size, nonce, body.createdAt, origin === 'local' ? this.engine.world.now() : null).lastInsertRowid);
+    if (origin === 'local') this.db.prepare('UPDATE libraries SET local_total = local_total + ? WHERE id = ?').run(body.size, libraryId);
+    const sealed = this.engine.store.sealer.sealRun(Buffer.from(nonce, 'hex'), 0, material, { library: body.library, origin, state: 'unused' }, name);
     material.fill(0);
     const gone = new Set(e.destroyed ?? []);
     const row = (i: number) => [name(i), libraryId, setId, gone.has(i)
-      ? this.engine.store.sealer.tombstone({ name: name(i), library: body.library, origin: 'peer', state: 'unused' })
-      : sealed.subarray(i * SEALED_BYTES, (i + 1) * SEALED_BYTES)];
+      ? this.engine.store.sealer.tombstone({ name: name(i), library: body.library, origin, state: 'unused' })
+      : sealed.subarray(i * SEALED_BYTES, (i + 1) * SEALED_BYTES), origin];
     // Many rows per statement, as generation inserts its sets: half the cost of one per key.
-    const addMany = this.db.prepare(`INSERT INTO keys (name, library_id, set_id, origin, state, sealed) VALUES ${Array(ROWS_PER_INSERT).fill(PEER_KEY_ROW).join(', ')}`);
-    const addOne = this.db.prepare(`INSERT INTO keys (name, library_id, set_id, origin, state, sealed) VALUES ${PEER_KEY_ROW}`);
+    const addMany = this.db.prepare(`INSERT INTO keys (name, library_id, set_id, sealed, origin, state) VALUES ${Array(ROWS_PER_INSERT).fill(KEY_ROW).join(', ')}`);
+    const addOne = this.db.prepare(`INSERT INTO keys (name, library_id, set_id, sealed, origin, state) VALUES ${KEY_ROW}`);
     let i = 0;
     for (; i + ROWS_PER_INSERT <= body.size; i += ROWS_PER_INSERT) {
       addMany.run(Array.from({ length: ROWS_PER_INSERT }, (_, j) => row(i + j)).flat());
@@ -236,18 +265,34 @@ export class PeerCopies {
     for (const a of o.attributes) add.run(key.seq, key.library_id, a.name, a.idx, a.type, a.value, searchKey(a.name, decodeValue(a.type, a.value)));
   }
 
+  /** This server's own sets, by nonce: what a restored server tells its peer it holds. */
+  localSets(): string[] {
+    return this.db.prepare("SELECT nonce FROM key_sets WHERE origin = 'local' ORDER BY id").pluck().all() as string[];
+  }
+
   /**
    * On the peer of a restored server (`serial`): every key of that server this copy holds
    * as handed out, with its object, and the highest of its entries held here.
    */
-  heldFor(serial: string): { applied: number; keys: HeldKey[] } {
+  heldFor(serial: string, setsThere: readonly string[] = []): { applied: number; keys: HeldKey[]; sets: ReplicatedEntry[] } {
     const state = this.engine.journal.peers().find((p) => p.name === serial);
     if (!state) throw new KeystoreError('PEER_UNKNOWN', `Server ${serial} is not a peer of this server.`);
+    // Sets generated after its backup: this copy is the only one left, material and all.
+    const there = new Set(setsThere);
+    const setRows = this.db.prepare(
+      "SELECT s.nonce, s.class, s.size, s.created_at, l.name AS library, min(k.name) AS first, max(k.name) AS last FROM key_sets s JOIN libraries l ON l.id = s.library_id JOIN keys k ON k.set_id = s.id WHERE s.origin = 'peer' AND k.name LIKE ? GROUP BY s.id ORDER BY s.id",
+    ).all(`${serial}-%`) as { nonce: string; class: string; size: number; created_at: number; library: string; first: string; last: string }[];
+    const sets: ReplicatedEntry[] = setRows.filter((r) => !there.has(r.nonce)).map((r) => ({
+      seq: 0, kind: 'set', subject: r.nonce, at: r.created_at,
+      body: { library: r.library, class: r.class, size: r.size, createdAt: r.created_at, firstKey: r.first, lastKey: r.last } satisfies SetBody as unknown as Record<string, unknown>,
+      ...this.setMaterial(r.nonce),
+    }));
     const rows = this.db.prepare("SELECT seq, name, tape, drive, allocated_at FROM keys WHERE origin = 'peer' AND state = 'allocated' AND name LIKE ? ORDER BY seq")
       .all(`${serial}-%`) as { seq: number; name: string; tape: string | null; drive: string | null; allocated_at: number | null }[];
     const hasObject = this.db.prepare('SELECT 1 FROM objects WHERE key_seq = ?').pluck();
     return {
       applied: state.appliedSeq,
+      sets,
       keys: rows.map((r) => ({ name: r.name, tape: r.tape, drive: r.drive, allocatedAt: r.allocated_at, object: hasObject.get(r.seq) ? this.rows.snapshot(r.seq) : null })),
     };
   }
@@ -259,14 +304,20 @@ export class PeerCopies {
    * what the peer holds, so that the peer takes this server's next changes as new. One
    * transaction: all of it or, after a crash, none.
    */
-  recoverFromPeer(peer: string, held: { applied: number; keys: readonly HeldKey[] }): { recovered: number; unknown: number } {
+  recoverFromPeer(peer: string, held: { applied: number; keys: readonly HeldKey[]; sets?: readonly ReplicatedEntry[] }): { recovered: number; unknown: number; sets: number } {
     return this.db.transaction(() => {
       let recovered = 0;
       let unknown = 0;
+      let sets = 0;
+      for (const s of held.sets ?? []) {
+        if (!s.subject || this.db.prepare('SELECT 1 FROM key_sets WHERE nonce = ?').get(s.subject)) continue;
+        this.applySet(s, 'local');
+        sets++;
+      }
       for (const h of held.keys) {
         let key = this.key(h.name);
         if (key?.origin !== 'local') {
-          unknown++; // a key of a set made after the backup: not in this keystore (see the README)
+          unknown++; // a key of a set the peer's copy no longer holds either
           continue;
         }
         if (key.state === 'unused') {
@@ -283,7 +334,7 @@ export class PeerCopies {
       this.db.prepare("INSERT INTO sqlite_sequence (name, seq) SELECT 'journal', 0 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'journal')").run();
       this.db.prepare("UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = 'journal'").run(held.applied);
       if (!this.engine.journal.peers().some((p) => p.name === peer)) throw new KeystoreError('PEER_UNKNOWN', `Server ${peer} is not a peer of this server.`);
-      return { recovered, unknown };
+      return { recovered, unknown, sets };
     }).immediate();
   }
 

@@ -9,7 +9,7 @@
  * version when its header can be read. Bytes that are not a KMIP request at all get no
  * answer: the connection is closed.
  */
-import type { ManagedObjects } from '../engine/index.js';
+import { LIBRARY_NAME_PATTERN, type ManagedObjects, requirePeerCopy } from '../engine/index.js';
 import {
   KmipMessageError,
   SUPPORTED_VERSIONS,
@@ -31,6 +31,8 @@ import { runBatch, type BatchDeps, type BatchLogger } from './operations/batch.j
 import type { ServerInfo } from './operations/context.js';
 import { operationFor } from './operations/table.js';
 import { isKeystoreCheck, keystoreCheckItem } from './operations/qkm-keystore-check.js';
+import { isLibraryGeneration } from './operations/qkm-library-keys.js';
+import { failureOf } from './operations/errors.js';
 import { isDiskFull } from '../util/disk-errors.js';
 
 export interface CallerIdentity {
@@ -50,6 +52,8 @@ export interface KmipHandlerOptions {
   limits?: RequestLimits;
   server?: Partial<ServerInfo>;
   logger?: HandlerLogger;
+  /** On a server with peers: how long a library's Generate Library Keys waits for the peers' copy ([pair] generation_timeout_seconds). */
+  peerCopyWaitMs?: number;
 }
 
 /** The version to answer an unreadable message in, when even its header cannot be read. */
@@ -124,12 +128,34 @@ export class KmipRequestHandler {
         return this.encode(request, this.response(request, [item]), caller);
       }
       response = commit ? await commit(() => this.handleRequest(request, caller)) : this.handleRequest(request, caller);
+      if (isLibraryGeneration(request)) response = await this.afterPeerCopy(request, response, caller);
     } catch (e) {
       // The shared commit itself failed (a full disk, an I/O error): none of it happened, and
       // the library is told so rather than left with a closed connection.
       response = this.failedResponse(request, caller, e);
     }
     return this.encode(request, response, caller);
+  }
+
+  /**
+   * A library's set is usable only once the peers hold their copy: its generation is
+   * answered then, or, when they do not store it in time, with the set taken back and
+   * Operation Failed saying why (a retry later generates afresh).
+   */
+  private async afterPeerCopy(request: RequestMessage, response: ResponseMessage, caller: CallerIdentity): Promise<ResponseMessage> {
+    const item = response.batchItems[0];
+    if (item?.resultStatus !== ResultStatus.Success || !LIBRARY_NAME_PATTERN.test(caller.library)) return response;
+    const engine = this.opts.objects.engine;
+    try {
+      for (const setId of engine.setsAwaitingPeer(caller.library)) {
+        await requirePeerCopy(engine, { setId, library: caller.library }, this.opts.peerCopyWaitMs ?? 30_000);
+      }
+      return response;
+    } catch (e) {
+      const failure = failureOf(e, request.header.protocolVersion);
+      this.opts.logger?.warn({ library: caller.library, err: (e as Error).message }, 'KMIP key generation taken back: the peer did not store its copy');
+      return { ...response, batchItems: [{ ...echoOf(request.batchItems[0]!), resultStatus: ResultStatus.OperationFailed, resultReason: failure.resultReason, resultMessage: failure.resultMessage }] };
+    }
   }
 
   private decode(caller: CallerIdentity, bytes: Uint8Array): { request: RequestMessage } | { reply: Buffer | null } {

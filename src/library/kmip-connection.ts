@@ -83,7 +83,7 @@ export class KmipConnection {
    * `continueOnError` the items after a failed one still run (a Create refused for want
    * of keys is followed by the Key Usage that says whether the server ran out).
    */
-  request(items: RequestBatchItem[], o: { continueOnError?: boolean } = {}): Promise<ResponseMessage> {
+  request(items: RequestBatchItem[], o: { continueOnError?: boolean; timeoutMs?: number } = {}): Promise<ResponseMessage> {
     if (this.ended) return Promise.reject(this.ended);
     const header = {
       protocolVersion: LIBRARY_KMIP_VERSION,
@@ -92,7 +92,8 @@ export class KmipConnection {
     };
     const bytes = encodeRequestMessage({ header, batchItems: items });
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => this.end(unreachable(this.server, `no answer within ${this.timeoutMs / 1000} s`)), this.timeoutMs);
+      const timeoutMs = o.timeoutMs ?? this.timeoutMs;
+      const timer = setTimeout(() => this.end(unreachable(this.server, `no answer within ${timeoutMs / 1000} s`)), timeoutMs);
       this.waiting.push({ resolve, reject, timer });
       this.socket.write(bytes);
     });

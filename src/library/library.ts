@@ -44,6 +44,13 @@ export type GenerationOutcome =
 
 export interface WrittenTape { barcode: string; keyName: string; server: ServerAddress }
 
+/**
+ * A server of a pair answers a generation once its peer stored the copy, or after its
+ * [pair] generation_timeout_seconds (30 by default) with the set taken back: the library
+ * waits that long rather than take a slow peer for a dead server.
+ */
+const GENERATION_ANSWER_MS = 40_000;
+
 const GENERATION_FAILED = 'generation-failed';
 const KEYS_GENERATED = 'keys-generated';
 
@@ -153,7 +160,7 @@ export class SimulatedLibrary {
   async generateOnAll(): Promise<GenerationOutcome[]> {
     return Promise.all(this.config.servers.map(async (server): Promise<GenerationOutcome> => {
       try {
-        const answer = await this.links.on(server, CONTROL, (conn) => conn.request([generateKeys(this.config.class)]));
+        const answer = await this.links.on(server, CONTROL, (conn) => conn.request([generateKeys(this.config.class)], { timeoutMs: Math.max(this.config.timeoutMs, GENERATION_ANSWER_MS) }));
         return { server, ok: true, ...readGenerated(server, payloadOf(server, answer.batchItems[0])) };
       } catch (e) {
         if (e instanceof LibraryError) return { server, ok: false, why: e.message };

@@ -11,6 +11,7 @@ import type { PairCredentials } from '../pki/index.js';
 import { PairError } from './errors.js';
 import { pemOfDer } from './fingerprint.js';
 import type { PeerRecord, PairRegistry } from './registry.js';
+import { peerCa } from './pairing.js';
 import { pairServerTls } from './tls-options.js';
 import { type PairReply, type PairRequest, readLines, writeLine } from './wire.js';
 
@@ -19,6 +20,8 @@ export interface SelfDescription {
   serial: string;
   version: string;
   role: string;
+  /** This server's appliance CA certificate (public): the peer's libraries trust it too. */
+  caPem: string;
 }
 
 /** What a paired server may ask; each returns the reply's fields. */
@@ -140,7 +143,8 @@ function join(o: PairServerOptions, socket: TLSSocket, request: PairRequest, fin
     return { ok: false, code: 'PAIR_SELF', message: 'A server cannot be paired with itself; give the address of the other server.' };
   }
   if (!peer) {
-    o.registry.ask({ serial, fingerprint, certPem: pemOfDer(cert.raw), version: String(request.version ?? 'unknown'), at: o.now(), from: socket.remoteAddress ?? '' });
+    const certPem = pemOfDer(cert.raw);
+    o.registry.ask({ serial, fingerprint, certPem, version: String(request.version ?? 'unknown'), at: o.now(), from: socket.remoteAddress ?? '', ...peerCa(certPem, request.caPem) });
     o.log.info({ serial, fingerprint, remote: socket.remoteAddress }, 'pair link: a server asked to pair; waiting for confirmation');
   }
   return { ok: true, ...o.self, paired: peer !== undefined };

@@ -10,7 +10,7 @@
  * Each side trusts exactly the certificate its administrator checked by eye, so neither a
  * stranger nor a man in the middle can take part; until step 3, A serves B nothing.
  */
-import { type PairCredentials, readPairCredentials, tlsPaths } from '../pki/index.js';
+import { caCertificatePem, issuedBy, type PairCredentials, readPairCredentials, tlsPaths } from '../pki/index.js';
 import path from 'node:path';
 import { PairError } from './errors.js';
 import { normalizeFingerprint } from './fingerprint.js';
@@ -41,12 +41,18 @@ export async function joinPeer(side: PairSide, o: { address: PeerAddress; finger
   if (creds.fingerprint === expected) {
     throw new PairError('PAIR_SELF', 'That fingerprint is this server\'s own; give the fingerprint "pair init" printed on the other server.');
   }
-  const call = await callPeer(o.address, creds, (fp) => fp === expected, { op: 'join', serial: side.serial, version: side.version });
+  const caPem = await caCertificatePem(tlsPaths(path.join(side.dataDir, 'tls')));
+  const call = await callPeer(o.address, creds, (fp) => fp === expected, { op: 'join', serial: side.serial, version: side.version, caPem });
   const serial = String(call.reply.serial);
-  const peer: PeerRecord = { serial, fingerprint: expected, certPem: call.certPem, version: String(call.reply.version), at: side.now() };
+  const peer: PeerRecord = { serial, fingerprint: expected, certPem: call.certPem, version: String(call.reply.version), at: side.now(), ...peerCa(call.certPem, call.reply.caPem) };
   new PairRegistry(side.dataDir).trust(peer);
   side.addPeer(serial);
   return { peer, fingerprint: creds.fingerprint };
+}
+
+/** The CA a peer sent, kept only if it is the one that issued the pair certificate the administrator pinned. */
+export function peerCa(certPem: string, caPem: unknown): { caPem?: string } {
+  return typeof caPem === 'string' && issuedBy(certPem, caPem) ? { caPem } : {};
 }
 
 export function confirmPeer(side: PairSide, fingerprint: string): PeerRecord {

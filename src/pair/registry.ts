@@ -25,6 +25,12 @@ export interface PeerRecord {
   at: number;
   /** Where the request came from (pending only). */
   from?: string;
+  /**
+   * The peer's appliance CA certificate, which issued its pair certificate and its
+   * libraries' certificates: this server's key service accepts those libraries, and its
+   * library bundles trust the peer's key server (absent for pairs made before it was kept).
+   */
+  caPem?: string;
 }
 
 const PEERS = 'peers';
@@ -39,6 +45,11 @@ export class PairRegistry {
 
   peers(): PeerRecord[] {
     return this.list(PEERS);
+  }
+
+  /** The CA certificates of the peers, for the key service and the library bundles. */
+  peerCas(): string[] {
+    return this.peers().flatMap((p) => (p.caPem ? [p.caPem] : []));
   }
 
   pending(): PeerRecord[] {

@@ -20,6 +20,8 @@ export interface ReplicatorOptions {
   journal: ChangeJournal;
   copies: PeerCopies;
   log: Logger;
+  /** The serials of the library certificates revoked here: the peer refuses them too. */
+  revoked?: () => string[];
   /** How often an idle link looks for new entries, and keeps in touch (ms). */
   pollMs?: number;
   keepAliveMs?: number;
@@ -85,7 +87,7 @@ export class Replicator {
       if (!state) throw new PairError('PAIR_NOT_JOURNALLED', `Server ${serial} is pinned but this keystore keeps no journal for it; pair the servers again.`);
       const entries = this.o.copies.outgoing(state.ackedSeq, this.o.batch ?? 64);
       sent = entries.length;
-      return { op: 'push', entries, last: this.o.journal.lastSeq() };
+      return { op: 'push', entries, last: this.o.journal.lastSeq(), revoked: this.o.revoked?.() ?? [] };
     });
     const applied = Number(call.reply.applied);
     this.o.journal.acknowledge(serial, applied);

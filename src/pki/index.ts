@@ -27,6 +27,7 @@ export {
   listCertificates,
   revokeCertificates,
   normalizeSerial,
+  revokedSerials,
   stateOf,
   type CertificateRecord,
   type CertificateState,
@@ -35,4 +36,4 @@ export {
 } from './register.js';
 export { RevocationWatch } from './revocation-watch.js';
 export { tlsDirOf, tlsPaths, type TlsPaths } from './tls-dir.js';
-export { certificateFingerprint, ensurePairCredentials, readPairCredentials, type PairCredentials } from './pair-credentials.js';
+export { caCertificatePem, certificateFingerprint, ensurePairCredentials, issuedBy, readPairCredentials, type PairCredentials } from './pair-credentials.js';

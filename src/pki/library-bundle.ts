@@ -20,6 +20,8 @@ export interface WriteLibraryBundleOptions {
   now: Date;
   validityDays?: number;
   keyBits?: number;
+  /** The CA certificates of the other servers of the pair: the library trusts their key servers too. */
+  peerCas?: readonly string[];
 }
 
 export interface LibraryBundle {
@@ -111,7 +113,8 @@ async function gzipTarInMemory(files: ReadonlyArray<{ name: string; data: string
 
 /**
  * Issue a client certificate for `library` and write the one .tgz the library imports:
- * the appliance CA certificate, the library's certificate and its private key. The private
+ * the appliance CA certificate (with its peers' on a pair, so that one bundle reaches
+ * both servers), the library's certificate and its private key. The private
  * key exists only in the bundle (the appliance keeps a copy of the certificate alone): the
  * bundle is built in memory and written 0600 to a temporary name beside --out, then renamed.
  * A failure leaves neither the bundle nor a registered certificate.
@@ -139,7 +142,7 @@ export async function writeLibraryBundle(opts: WriteLibraryBundleOptions): Promi
   const cert = new X509Certificate(client.certPem);
   const tgz = await gzipTarInMemory(
     [
-      { name: BUNDLE_ENTRIES.caCert, data: ca.certPem, mode: CERT_MODE },
+      { name: BUNDLE_ENTRIES.caCert, data: [ca.certPem, ...(opts.peerCas ?? [])].map((pem) => pem.trimEnd()).join('\n').concat('\n'), mode: CERT_MODE },
       { name: BUNDLE_ENTRIES.clientCert, data: client.certPem, mode: CERT_MODE },
       { name: BUNDLE_ENTRIES.clientKey, data: client.keyPem, mode: KEY_MODE },
     ],

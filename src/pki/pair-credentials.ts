@@ -4,7 +4,7 @@ import { writeFileDurable } from '../util/durable-file.js';
 import { issuePairCertificate } from './authority.js';
 import { loadCa, readIfPresent } from './ca-store.js';
 import { CertificateError } from './errors.js';
-import { isValidAt, keyMatchesCertificate, parseCertificate } from './inspect.js';
+import { isSignedBy, isValidAt, keyMatchesCertificate, parseCertificate } from './inspect.js';
 import { CERT_MODE, KEY_MODE, type TlsPaths } from './tls-dir.js';
 
 export interface PairCredentials {
@@ -12,6 +12,20 @@ export interface PairCredentials {
   keyPem: string;
   /** SHA-256 of the certificate, upper-case hex with colons: what the administrator compares. */
   fingerprint: string;
+}
+
+/** This appliance's CA certificate (public), which its peer's libraries are told to trust too. */
+export async function caCertificatePem(paths: TlsPaths): Promise<string> {
+  const pem = await readIfPresent(paths.caCert);
+  if (pem === undefined) throw new CertificateError('CERT_NO_CA', `There is no appliance CA in ${paths.caCert} yet; start qkmd once.`, { params: { tlsDir: dirname(paths.caCert) } });
+  return pem;
+}
+
+/** True when `caPem` is a CA certificate that issued `certPem` (a peer's pair certificate). */
+export function issuedBy(certPem: string, caPem: string): boolean {
+  const cert = parseCertificate(certPem);
+  const ca = parseCertificate(caPem);
+  return cert !== undefined && ca?.ca === true && isSignedBy(cert, ca);
 }
 
 /** SHA-256 of a certificate as Node and OpenSSL print it (AB:CD:...). */

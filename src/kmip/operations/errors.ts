@@ -33,6 +33,8 @@ const BY_CODE: { readonly [C in ErrorCode]?: Reasons } = {
   KEYS_PENDING_BACKUP: [R.GeneralFailure, R.GeneralFailure],
   NEEDS_SYNC: [R.GeneralFailure, R.GeneralFailure],
   KEYS_EXHAUSTED: [R.GeneralFailure, R.GeneralFailure],
+  PEER_DID_NOT_STORE: [R.GeneralFailure, R.GeneralFailure],
+  KEYS_PENDING_PEER: [R.GeneralFailure, R.GeneralFailure],
   BAD_TAPE: [R.InvalidField, R.InvalidField],
   BAD_DRIVE: [R.InvalidField, R.InvalidField],
   // the certificate names no library this server can serve

@@ -7,6 +7,7 @@
 import { LIBRARY_CLASSES, type LibraryClass } from '../../engine/index.js';
 import { QkmOperation, QkmTag } from '../qkm-extensions.js';
 import { boolean, integer } from '../ttlv/index.js';
+import type { RequestMessage } from '../messages/index.js';
 import type { OperationSpec } from './context.js';
 import { invalidField, requiredField } from './payload.js';
 
@@ -28,6 +29,11 @@ export const generateLibraryKeys: OperationSpec = {
     };
   },
 };
+
+/** A request that is a library's generation alone: answered once the peers hold the set (server-handler.ts). */
+export function isLibraryGeneration(request: RequestMessage): boolean {
+  return request.batchItems.length === 1 && request.batchItems[0]!.operation === QkmOperation.GenerateLibraryKeys;
+}
 
 export const keyUsage: OperationSpec = {
   operation: QkmOperation.KeyUsage,

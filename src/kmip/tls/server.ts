@@ -121,6 +121,15 @@ export class KmipTlsServer {
     this.net = createNetServer({ allowHalfOpen: true, noDelay: true }, (raw) => this.onTcp(raw));
   }
 
+  /**
+   * Accepts, from the next handshake on, library certificates of these CAs too besides its
+   * own: the other servers' of its pair, whose library bundles trust this server.
+   */
+  trustAlso(caPems: readonly string[]): void {
+    const material = { ...this.opts.tls, caCertPem: [this.opts.tls.caCertPem, ...caPems].map((p) => p.trimEnd()).join('\n') };
+    this.tls.setSecureContext(keyServerTlsOptions(material, this.opts.handshakeTimeoutMs));
+  }
+
   /** The bound port (useful when listening on port 0). */
   get port(): number {
     if (this.boundPort === undefined) throw new Error('KmipTlsServer.port read before listen()');
