@@ -7,36 +7,18 @@
  *   processes on loopback replicate; the generation runs in this process, as qkmcmds
  *   keys generate does it.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { freePort } from '../harness/free-port.js';
-import { QKMCMDS, type RunningQkmd, startQkmdProcess } from '../harness/qkmd.js';
+import { type PairedQkmd, pairTwo, startPairedQkmd } from '../harness/pair.js';
 import { KeyEngine, Keystore, realWorld } from '../src/engine/index.js';
 import { median, percentile, report } from './report.js';
 
 const { values: args } = parseArgs({ options: { sets: { type: 'string', default: '15' } } });
 const SETS = Number(args.sets);
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'qkm-bench-pair-'));
-const PAIR_LINE = /pair link \(\w+\) listening on \S+:\d+; pair fingerprint (\S+)/;
-
-interface Server { qkmd: RunningQkmd; dir: string; env: Record<string, string>; fingerprint: string; port: number }
-
-async function start(name: string, serial: string, role: string, port: number, peerPort: number): Promise<Server> {
-  const dir = path.join(tmp, name);
-  const env = { QKM_SERVER_SERIAL: serial, QKM_PAIR_ROLE: role, QKM_PAIR_PORT: String(port), QKM_PAIR_PEER: `127.0.0.1:${peerPort}`, QKM_KEYS_REQUIRE_BACKUP: 'false' };
-  const qkmd = await startQkmdProcess({ args: ['--data-dir', dir], env, timeoutMs: 60_000, keepOutput: true });
-  const fingerprint = PAIR_LINE.exec(qkmd.output().stdout)?.[1];
-  if (!fingerprint) throw new Error(`qkmd ${name} printed no pair fingerprint`);
-  return { qkmd, dir, env, fingerprint, port };
-}
-
-function pairCmd(s: Server, args: string[]): void {
-  const r = spawnSync(process.execPath, [QKMCMDS, '--data-dir', s.dir, 'pair', ...args], { env: { PATH: process.env.PATH ?? '', ...s.env }, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`pair ${args[0]} failed: ${r.stderr}`);
-}
 
 function engineOf(dir: string, serial: string): KeyEngine {
   return new KeyEngine(Keystore.open(dir, realWorld, { create: true, serial }), { serial, setSizes: { i500: 1024, i2000: 4096 }, depletionPercent: 80, requireBackup: false }, realWorld);
@@ -54,12 +36,14 @@ async function timeSet(engine: KeyEngine, library: string): Promise<number> {
 }
 
 const [portA, portB] = [await freePort(), await freePort()];
-const servers: Server[] = [];
+const servers: PairedQkmd[] = [];
 try {
-  servers.push(await start('a', 'QKMBENCHA', 'primary', portA, portB), await start('b', 'QKMBENCHB', 'secondary', portB, portA));
-  const [a, b] = servers as [Server, Server];
-  pairCmd(b, ['join', '--peer', `127.0.0.1:${a.port}`, '--fingerprint', a.fingerprint]);
-  pairCmd(a, ['confirm', '--fingerprint', b.fingerprint]);
+  servers.push(
+    await startPairedQkmd(path.join(tmp, 'a'), { serial: 'QKMBENCHA', role: 'primary', port: portA, peerPort: portB }),
+    await startPairedQkmd(path.join(tmp, 'b'), { serial: 'QKMBENCHB', role: 'secondary', port: portB, peerPort: portA }),
+  );
+  const [a, b] = servers as [PairedQkmd, PairedQkmd];
+  pairTwo(a, b);
   const alone = engineOf(path.join(tmp, 'alone'), 'QKMBENCHS');
   const paired = engineOf(a.dir, 'QKMBENCHA');
   // Warm-up of both paths (JIT, first TLS handshakes), not counted.
