@@ -142,7 +142,7 @@ export async function writeLibraryBundle(opts: WriteLibraryBundleOptions): Promi
   const cert = new X509Certificate(client.certPem);
   const tgz = await gzipTarInMemory(
     [
-      { name: BUNDLE_ENTRIES.caCert, data: [ca.certPem, ...(opts.peerCas ?? [])].map((pem) => pem.trimEnd()).join('\n').concat('\n'), mode: CERT_MODE },
+      { name: BUNDLE_ENTRIES.caCert, data: [ca.certPem, ...(opts.peerCas ?? [])].map((pem) => (pem.endsWith('\n') ? pem : `${pem}\n`)).join(''), mode: CERT_MODE },
       { name: BUNDLE_ENTRIES.clientCert, data: client.certPem, mode: CERT_MODE },
       { name: BUNDLE_ENTRIES.clientKey, data: client.keyPem, mode: KEY_MODE },
     ],
