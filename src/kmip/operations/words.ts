@@ -9,7 +9,7 @@ const ASK = "ask the key manager's administrator to";
 
 export const KMIP_WORDS: ErrorWords = {
   NO_KEY_SET: (p) => withTicket(p, `Library ${p.library} has no key set on this server; ${ASK} generate keys for this library and back them up.`),
-  NEEDS_SYNC: (p) => withTicket(p, `Library ${p.library} gets no new keys until it is synchronised after the keystore was restored; ${ASK} synchronise it with the name of the last key this library used.`),
+  NEEDS_SYNC: (p) => withTicket(p, `Library ${p.library} gets no new keys until it is synchronised after the keystore was restored; a server of a pair does this by itself once it reaches the other server, otherwise ${ASK} synchronise it with the name of the last key this library used.`),
   PEER_DID_NOT_STORE: (p) => `The other key server of the pair did not store its copy of library ${p.library}'s new keys within ${p.seconds} s, so they were taken back; ask again later (disable and enable encryption), and ${ASK} check the link between the two key servers.`,
   KEYS_EXHAUSTED: (p) => withTicket(p, `Library ${p.library} has no unused keys left on this server; ${ASK} generate a new set of keys for this library and back them up.`),
   KEYS_PENDING_BACKUP: (p) => withTicket(p, `The keys of library ${p.library} are not in any backup yet; ${ASK} back up the keystore, then write the tape again.`),
