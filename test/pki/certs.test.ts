@@ -159,6 +159,23 @@ describe('writeLibraryBundle', () => {
     expect(await readdir(tlsDir)).not.toContain(expect.stringMatching(/^\.bundle-/));
   });
 
+  it('on a pair, trusts the peer\'s CA after its own, so one bundle reaches both servers', async () => {
+    const server = await ensureServerCredentials(tlsDir, { hostname: 'qkmserver', now: NOW, keyBits: TEST_KEY_BITS });
+    const peerDir = join(dir, 'peer-tls');
+    const peer = await ensureServerCredentials(peerDir, { hostname: 'qkmpeer', now: NOW, keyBits: TEST_KEY_BITS });
+    const outFile = join(dir, 'paired.tgz');
+    await writeLibraryBundle({ tlsDir, library: 'LIB1', outFile, now: NOW, keyBits: TEST_KEY_BITS, peerCas: [peer.caCertPem] });
+    const out = join(dir, 'paired');
+    await mkdir(out);
+    await extract({ file: outFile, cwd: out });
+    const caPem = await readFile(join(out, BUNDLE_ENTRIES.caCert), 'utf8');
+    expect(caPem).toBe(server.caCertPem + peer.caCertPem);
+    // Each server's certificate chains to one of the bundle's CAs.
+    const cas = caPem.split(/(?<=-----END CERTIFICATE-----\r?\n)/).filter((p) => p.trim() !== '').map((p) => new X509Certificate(p));
+    expect(cas.map((c) => c.fingerprint256)).toEqual([new X509Certificate(server.caCertPem).fingerprint256, new X509Certificate(peer.caCertPem).fingerprint256]);
+    expect(new X509Certificate(peer.serverCertPem).checkIssued(cas[1]!)).toBe(true);
+  });
+
   it('gives every certificate a fresh random serial', async () => {
     await ensureServerCredentials(tlsDir, { hostname: 'qkmserver', now: NOW, keyBits: TEST_KEY_BITS });
     const a = await writeLibraryBundle({ tlsDir, library: 'lib', outFile: join(dir, 'a.tgz'), now: NOW, keyBits: TEST_KEY_BITS });
