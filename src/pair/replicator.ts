@@ -11,6 +11,7 @@ import type { Logger } from '../logs/logger.js';
 import type { PairCredentials } from '../pki/index.js';
 import { PairError } from './errors.js';
 import { callPeer, formatAddress, type PeerAddress } from './link-client.js';
+import { peerCa } from './pairing.js';
 import type { PairRegistry } from './registry.js';
 
 export interface ReplicatorOptions {
@@ -91,7 +92,17 @@ export class Replicator {
     });
     const applied = Number(call.reply.applied);
     this.o.journal.acknowledge(serial, applied);
+    await this.learnCa(address, serial);
     return sent > 0 && applied < this.o.journal.lastSeq();
+  }
+
+  /** A peer paired before CAs were exchanged at pairing: its CA, asked once over the pinned link. */
+  private async learnCa(address: PeerAddress, serial: string): Promise<void> {
+    const record = this.o.registry.peers().find((p) => p.serial === serial);
+    if (!record || record.caPem) return;
+    const call = await callPeer(address, this.o.creds, (fp) => fp === record.fingerprint, { op: 'hello' });
+    const ca = peerCa(record.certPem, call.reply.caPem);
+    if (ca.caPem) this.o.registry.trust({ ...record, ...ca });
   }
 
   private sleep(ms: number): Promise<void> {

@@ -1,4 +1,4 @@
-import { readdirSync, rmSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -163,6 +163,22 @@ describe('the server pair with tape libraries, end to end', () => {
       last = await usageOnB();
     }
     expect(last).toContain('did not answer');
+  }, 60_000);
+
+  it('a pair made before the servers exchanged their CAs learns the peer\'s CA over the pinned link', async () => {
+    const peersDir = path.join(pair.b.dir, 'pair', 'peers');
+    const file = path.join(peersDir, readdirSync(peersDir)[0]!);
+    const record = JSON.parse(readFileSync(file, 'utf8')) as { caPem?: string };
+    const caPem = record.caPem;
+    expect(caPem).toContain('BEGIN CERTIFICATE');
+    delete record.caPem;
+    writeFileSync(file, JSON.stringify(record));
+    const until = Date.now() + 20_000;
+    while ((JSON.parse(readFileSync(file, 'utf8')) as { caPem?: string }).caPem === undefined) {
+      if (Date.now() > until) throw new Error("the secondary did not learn the primary's CA within 20 s");
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect((JSON.parse(readFileSync(file, 'utf8')) as { caPem?: string }).caPem).toBe(caPem);
   }, 60_000);
 
   it('restored from a backup, the primary asks its peer before handing out a key: refused while the peer is down, then synchronised by itself; no key reused, every tape readable', async () => {
