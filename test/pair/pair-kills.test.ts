@@ -21,7 +21,9 @@ let lib: SimulatedLibrary | undefined;
 
 beforeAll(async () => {
   root = tempDir('qkm-pair-kills-');
-  pair = await startServerPair(root, { keys: 2000 + KILLS * 200, serials: ['QKMKILLA1', 'QKMKILLB1'] });
+  // Sets big enough for the whole run (no generation while killing); a long run's set takes
+  // seconds to seal and copy on a busy machine, so the generation may wait as long as the library does.
+  pair = await startServerPair(root, { keys: 2000 + KILLS * 200, serials: ['QKMKILLA1', 'QKMKILLB1'], env: { QKM_PAIR_GENERATION_TIMEOUT_SECONDS: '35' } });
 }, 120_000);
 
 afterAll(async () => {
