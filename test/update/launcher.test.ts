@@ -143,6 +143,33 @@ describe('qkm-launcher and a trial boot', () => {
     expect(await l3.exited).toBe(0);
   });
 
+  it('a new version that says it is running but whose key server answers no KMIP request is rolled back', async () => {
+    const dataDir = path.join(dir, 'no-kmip');
+    mkdirSync(dataDir);
+    // The base version once, as on a box in service: the appliance CA the health check's certificate comes from.
+    const first = launch(dataDir);
+    await until(first, /^running;/m);
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    // It listens where it says, and hangs up on every connection: no TLS, no KMIP.
+    const mute = await brokenRelease('mute', newer, [
+      "import net from 'node:net';",
+      'const s = net.createServer((c) => c.destroy()).listen(0, "127.0.0.1", () => {',
+      '  process.stdout.write(`key server listening on 127.0.0.1:${s.address().port} (KMIP over TLS)\\nrunning; stop with Ctrl-C or SIGTERM\\n`);',
+      '});',
+    ].join('\n'));
+    await applyUpdate(directorySource(mute), options(dataDir));
+    const l = launch(dataDir, { QKM_UPDATE_TRIAL_SECONDS: '5' });
+    await until(l, new RegExp(`qkm ${newer} failed its trial \\(it was not healthy within 5 s \\(its key server on 127\\.0\\.0\\.1:\\d+ did not answer a KMIP Discover Versions: [^)]*\\)\\); rolled back to qkm ${base}`));
+    // The mute release said "running;" too: wait for the base version's own.
+    await until(l, new RegExp(`^qkmd ${base.replaceAll('.', '\\.')}: server[\\s\\S]*^running;`, 'm'));
+    expect(runningVersion(l)).toBe(base);
+    expect(l.out()).not.toContain('marked good');
+    expect(boot(dataDir)).toMatchObject({ active: 'base', failed: { slot: 'a', version: newer } });
+    l.child.kill('SIGTERM');
+    expect(await l.exited).toBe(0);
+  });
+
   it.skipIf(xorriso.skip)(`power cuts during an install (${KILLS}): the box starts the old version or the new, and the next install completes`, async () => {
     const dataDir = path.join(dir, 'install-cuts');
     mkdirSync(dataDir);
