@@ -155,7 +155,7 @@ describe('qkm-launcher and a trial boot', () => {
     const mute = await brokenRelease('mute', newer, [
       "import net from 'node:net';",
       'const s = net.createServer((c) => c.destroy()).listen(0, "127.0.0.1", () => {',
-      '  process.stdout.write(`key server listening on 127.0.0.1:${s.address().port} (KMIP over TLS)\\nrunning; stop with Ctrl-C or SIGTERM\\n`);',
+      '  process.stdout.write("key server listening on 127.0.0.1:" + s.address().port + " (KMIP over TLS)\\nrunning; stop with Ctrl-C or SIGTERM\\n");',
       '});',
     ].join('\n'));
     await applyUpdate(directorySource(mute), options(dataDir));
