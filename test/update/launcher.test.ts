@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tar from 'tar';
@@ -8,11 +8,11 @@ import { PACKAGE_ROOT } from '../../src/config/config.js';
 import { directorySource, publicKeyHex } from '../../src/update/bundle/index.js';
 import { QKMCMDS, qkmcmds } from '../helpers/cli.js';
 import { removeDir, tempDir } from '../helpers/engine.js';
+import { launch, powerCut, powerCutAll, runningVersion, until } from '../helpers/launcher.js';
 import { needsTool } from '../helpers/tools.js';
 import { BUILD_UPDATE_ISO, TEST_UPDATE_KEY_FILE, makeBundle, testUpdateKey } from '../helpers/update.js';
 
 const xorriso = needsTool('xorriso', 'xorriso', 'launcher.test');
-const LAUNCHER = path.join(PACKAGE_ROOT, 'bin', 'qkm-launcher.js');
 const base = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 const newer = `${Number(base.split('.')[0]) + 1}.0.0`;
 
@@ -20,7 +20,6 @@ const newer = `${Number(base.split('.')[0]) + 1}.0.0`;
 const KILLS = Number(process.env.QKM_UPDATE_KILLS ?? 1);
 let dir: string;
 let fullIso: string;
-let launchers: ChildProcess[] = [];
 
 beforeAll(() => {
   dir = tempDir('qkm-launcher-');
@@ -30,50 +29,11 @@ beforeAll(() => {
   const r = spawnSync(BUILD_UPDATE_ISO, ['--no-build', '--key', TEST_UPDATE_KEY_FILE, '--version', newer, '--out', fullIso], { encoding: 'utf8' });
   expect(r.status, r.stderr).toBe(0);
 });
-afterEach(() => {
-  for (const l of launchers) if (l.exitCode === null && l.signalCode === null) powerCut(l);
-  launchers = [];
-});
+afterEach(powerCutAll);
 afterAll(() => removeDir(dir));
-
-interface Launched { child: ChildProcess; out: () => string; exited: Promise<number | null> }
-
-/** The launcher as systemd runs it, in its own process group so that a power cut takes qkmd too. */
-function launch(dataDir: string, env: Record<string, string> = {}): Launched {
-  const child = spawn(process.execPath, [LAUNCHER, '--data-dir', dataDir], {
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { PATH: process.env.PATH ?? '', QKM_KMIP_PORT: '0', ...env },
-  });
-  launchers.push(child);
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  return { child, out: () => out, exited };
-}
-
-function powerCut(child: ChildProcess): void {
-  try {
-    process.kill(-child.pid!, 'SIGKILL');
-  } catch {
-    // already gone
-  }
-}
-
-async function until(l: Launched, pattern: RegExp, ms = 60_000): Promise<RegExpMatchArray> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const m = pattern.exec(l.out());
-    if (m) return m;
-    if (Date.now() > deadline || l.child.exitCode !== null) throw new Error(`launcher output never matched ${pattern}:\n${l.out()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const setBoot = (dataDir: string, state: object) => writeFileSync(path.join(dataDir, 'software', 'boot.json'), JSON.stringify(state));
 const boot = (dataDir: string) => JSON.parse(readFileSync(path.join(dataDir, 'software', 'boot.json'), 'utf8'));
-const runningVersion = (l: Launched) => [...l.out().matchAll(/^qkmd (\S+): server/gm)].map((m) => m[1]).pop();
 
 /** A signed bundle of a "qkm" whose qkmd does `body` (a broken release). */
 async function brokenRelease(name: string, version: string, body: string): Promise<string> {
