@@ -16,8 +16,15 @@ const xorriso = needsTool('xorriso', 'xorriso', 'launcher.test');
 const base = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 const newer = `${Number(base.split('.')[0]) + 1}.0.0`;
 
-/** Kill points per loop: a short slice in npm test, many in npm run stress. */
-const KILLS = Number(process.env.QKM_UPDATE_KILLS ?? 1);
+/**
+ * Power cuts over the three loops below: a short slice in npm test, at least 100 in npm run
+ * stress. An install is the slowest to cut (its copy, unpacking and sync take seconds), so
+ * it gets a fifth; trial starts and rollbacks share the rest.
+ */
+const KILLS = Number(process.env.QKM_UPDATE_KILLS ?? 3);
+const INSTALL_KILLS = Math.max(1, Math.round(KILLS / 5));
+const TRIAL_KILLS = Math.max(1, Math.round((KILLS - INSTALL_KILLS) / 2));
+const ROLLBACK_KILLS = Math.max(1, KILLS - INSTALL_KILLS - TRIAL_KILLS);
 let dir: string;
 let fullIso: string;
 
@@ -130,10 +137,10 @@ describe('qkm-launcher and a trial boot', () => {
     expect(await l.exited).toBe(0);
   });
 
-  it.skipIf(xorriso.skip)(`power cuts during an install (${KILLS}): the box starts the old version or the new, and the next install completes`, async () => {
+  it.skipIf(xorriso.skip)(`power cuts during an install (${INSTALL_KILLS}): the box starts the old version or the new, and the next install completes`, async () => {
     const dataDir = path.join(dir, 'install-cuts');
     mkdirSync(dataDir);
-    for (let i = 0; i < KILLS; i++) {
+    for (let i = 0; i < INSTALL_KILLS; i++) {
       const r = spawn(process.execPath, [QKMCMDS, '--data-dir', dataDir, 'update', '--iso', fullIso], { stdio: 'ignore', env: { PATH: process.env.PATH ?? '' } });
       const done = new Promise((resolve) => r.on('close', resolve));
       await new Promise((resolve) => setTimeout(resolve, 300 + Math.random() * 6000));
@@ -153,10 +160,10 @@ describe('qkm-launcher and a trial boot', () => {
     expect(readdirSync(path.join(dataDir, 'software')).filter((n) => n.startsWith('.'))).toEqual([]);
   });
 
-  it.skipIf(xorriso.skip)(`power cuts while a trial starts (${KILLS}): the next start runs the old version or the new, never neither`, async () => {
+  it.skipIf(xorriso.skip)(`power cuts while a trial starts (${TRIAL_KILLS}): the next start runs the old version or the new, never neither`, async () => {
     // The slot the first test installed, on trial again as the install left it (installing anew takes seconds).
     const dataDir = path.join(dir, 'good');
-    for (let i = 0; i < KILLS; i++) {
+    for (let i = 0; i < TRIAL_KILLS; i++) {
       setBoot(dataDir, { active: 'a', previous: 'base', trial: { since: new Date().toISOString(), starts: i % 3 }, failed: null });
       const cut = launch(dataDir);
       await new Promise((r) => setTimeout(r, Math.random() * 3000));
@@ -168,5 +175,36 @@ describe('qkm-launcher and a trial boot', () => {
       l.child.kill('SIGTERM');
       expect(await l.exited).toBe(0);
     }
+  });
+
+  it.skipIf(xorriso.skip)(`power cuts during a rollback and the restart it asks for (${ROLLBACK_KILLS}): the box starts the old version or the new, never neither`, async () => {
+    // The slot the first test installed, marked good: what a rollback starts from.
+    const dataDir = path.join(dir, 'good');
+    for (let i = 0; i < ROLLBACK_KILLS; i++) {
+      setBoot(dataDir, { active: 'a', previous: 'base', trial: null, failed: null });
+      // The box in service, and the rollback run at once: the cut may land while qkmd starts,
+      // while the CD is verified, at the switch, or while the launcher restarts qkmd.
+      const box = launch(dataDir);
+      const r = spawn(process.execPath, [QKMCMDS, '--data-dir', dataDir, 'rollback', '--iso', fullIso], { stdio: 'ignore', env: { PATH: process.env.PATH ?? '' } });
+      const done = new Promise((resolve) => r.on('close', resolve));
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5000));
+      r.kill('SIGKILL');
+      powerCut(box.child);
+      await Promise.all([done, box.exited]);
+      const l = launch(dataDir);
+      await until(l, /^running;/m);
+      const b = boot(dataDir);
+      // Either the record as it was (the new version) or the rollback's (the old one, no way back further).
+      const seen = { active: b.active, previous: b.previous, trial: b.trial, failed: b.failed, running: runningVersion(l) };
+      expect(seen).toEqual(b.active === 'a'
+        ? { active: 'a', previous: 'base', trial: null, failed: null, running: newer }
+        : { active: 'base', previous: null, trial: null, failed: null, running: base });
+      l.child.kill('SIGTERM');
+      expect(await l.exited).toBe(0);
+    }
+    setBoot(dataDir, { active: 'a', previous: 'base', trial: null, failed: null });
+    const r = qkmcmds(['--data-dir', dataDir, 'rollback', '--iso', fullIso]);
+    expect(r.stderr).toBe('');
+    expect(boot(dataDir)).toMatchObject({ active: 'base', previous: null });
   });
 });
