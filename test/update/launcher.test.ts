@@ -25,6 +25,8 @@ const KILLS = Number(process.env.QKM_UPDATE_KILLS ?? 3);
 const INSTALL_KILLS = Math.max(1, Math.round(KILLS / 5));
 const TRIAL_KILLS = Math.max(1, Math.round((KILLS - INSTALL_KILLS) / 2));
 const ROLLBACK_KILLS = Math.max(1, KILLS - INSTALL_KILLS - TRIAL_KILLS);
+/** A loop's time-out: a generous bound per cut on a loaded machine (npm run stress bounds the whole run). */
+const loopTime = (cuts: number, secondsEach: number) => 60_000 + cuts * secondsEach * 1000;
 let dir: string;
 let fullIso: string;
 
@@ -137,7 +139,7 @@ describe('qkm-launcher and a trial boot', () => {
     expect(await l.exited).toBe(0);
   });
 
-  it.skipIf(xorriso.skip)(`power cuts during an install (${INSTALL_KILLS}): the box starts the old version or the new, and the next install completes`, async () => {
+  it.skipIf(xorriso.skip)(`power cuts during an install (${INSTALL_KILLS}): the box starts the old version or the new, and the next install completes`, { timeout: loopTime(INSTALL_KILLS, 30) }, async () => {
     const dataDir = path.join(dir, 'install-cuts');
     mkdirSync(dataDir);
     for (let i = 0; i < INSTALL_KILLS; i++) {
@@ -160,7 +162,7 @@ describe('qkm-launcher and a trial boot', () => {
     expect(readdirSync(path.join(dataDir, 'software')).filter((n) => n.startsWith('.'))).toEqual([]);
   });
 
-  it.skipIf(xorriso.skip)(`power cuts while a trial starts (${TRIAL_KILLS}): the next start runs the old version or the new, never neither`, async () => {
+  it.skipIf(xorriso.skip)(`power cuts while a trial starts (${TRIAL_KILLS}): the next start runs the old version or the new, never neither`, { timeout: loopTime(TRIAL_KILLS, 15) }, async () => {
     // The slot the first test installed, on trial again as the install left it (installing anew takes seconds).
     const dataDir = path.join(dir, 'good');
     for (let i = 0; i < TRIAL_KILLS; i++) {
@@ -177,7 +179,7 @@ describe('qkm-launcher and a trial boot', () => {
     }
   });
 
-  it.skipIf(xorriso.skip)(`power cuts during a rollback and the restart it asks for (${ROLLBACK_KILLS}): the box starts the old version or the new, never neither`, async () => {
+  it.skipIf(xorriso.skip)(`power cuts during a rollback and the restart it asks for (${ROLLBACK_KILLS}): the box starts the old version or the new, never neither`, { timeout: loopTime(ROLLBACK_KILLS, 20) }, async () => {
     // The slot the first test installed, marked good: what a rollback starts from.
     const dataDir = path.join(dir, 'good');
     for (let i = 0; i < ROLLBACK_KILLS; i++) {
