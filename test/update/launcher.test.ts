@@ -8,7 +8,7 @@ import { PACKAGE_ROOT } from '../../src/config/config.js';
 import { directorySource, publicKeyHex } from '../../src/update/bundle/index.js';
 import { QKMCMDS, qkmcmds } from '../helpers/cli.js';
 import { removeDir, tempDir } from '../helpers/engine.js';
-import { launch, powerCut, powerCutAll, runningVersion, until } from '../helpers/launcher.js';
+import { launch, powerCut, powerCutAll, runningVersion, until } from '../../harness/launcher.js';
 import { needsTool } from '../helpers/tools.js';
 import { BUILD_UPDATE_ISO, TEST_UPDATE_KEY_FILE, makeBundle, testUpdateKey } from '../helpers/update.js';
 

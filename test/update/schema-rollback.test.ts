@@ -12,7 +12,7 @@ import { directorySource, publicKeyHex } from '../../src/update/bundle/index.js'
 import { KEYSTORE_SCHEMA_VERSION } from '../../src/engine/index.js';
 import { qkmcmds } from '../helpers/cli.js';
 import { removeDir, tempDir } from '../helpers/engine.js';
-import { type Launched, kmipPort, launch, powerCutAll, runningVersion, until } from '../helpers/launcher.js';
+import { type Launched, kmipPort, launch, powerCutAll, runningVersion, until } from '../../harness/launcher.js';
 import { needsTool } from '../helpers/tools.js';
 import { TEST_UPDATE_KEY_FILE, makeBundle, testUpdateKey } from '../helpers/update.js';
 

@@ -1,6 +1,10 @@
+/**
+ * qkm-launcher as systemd runs it, for tests and benchmarks: started in its own process
+ * group (so that a power cut takes its qkmd too), its output kept, waited on by pattern.
+ */
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
-import { PACKAGE_ROOT } from '../../src/config/config.js';
+import { PACKAGE_ROOT } from '../src/config/config.js';
 
 export const LAUNCHER = path.join(PACKAGE_ROOT, 'bin', 'qkm-launcher.js');
 
