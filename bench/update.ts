@@ -29,7 +29,7 @@ const base = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), '
 const newer = `${Number(base.split('.')[0]) + 1}.0.0`;
 const broken = `${Number(base.split('.')[0]) + 2}.0.0`;
 const ENV = { QKM_KEYS_REQUIRE_BACKUP: 'false' };
-const escape = (v: string) => v.replaceAll('.', '\\.');
+const literally = (v: string) => v.replaceAll('.', '\\.');
 
 function qkmcmds(dataDir: string, ...args: string[]): string {
   const r = spawnSync(process.execPath, [QKMCMDS, '--data-dir', dataDir, ...args], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...ENV } });
@@ -58,7 +58,7 @@ async function brokenIso(dir: string): Promise<string> {
  * output) and then until a library's Create and Get are answered: keys are being served.
  */
 async function servingKeys(l: Launched, from: number, version: string, port: number, creds: Awaited<ReturnType<typeof readBundle>>, tape: string): Promise<void> {
-  await until(l, new RegExp(`^qkmd ${escape(version)}: server`, 'm'), 180_000, from);
+  await until(l, new RegExp(`^qkmd ${literally(version)}: server`, 'm'), 180_000, from);
   const server = { role: 'primary' as const, host: '127.0.0.1', port };
   for (;;) {
     try {
