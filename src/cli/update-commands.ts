@@ -2,7 +2,8 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { type Interface, createInterface } from 'node:readline';
 import { type UpdateOptions, applyUpdate, checkUpdate, discInDrive, rollBack, softwareStatus } from '../admin/update.js';
-import { PACKAGE_ROOT } from '../config/config.js';
+import { PACKAGE_ROOT, type QkmConfig } from '../config/config.js';
+import { peerAddresses } from '../pair/settings.js';
 import { QkmError } from '../errors.js';
 import { type BundleSource, openIsoBundle } from '../update/bundle/index.js';
 import type { HwCommandDeps } from './hw-commands.js';
@@ -63,6 +64,7 @@ export function addUpdateCommands(program: Command, deps: HwCommandDeps): void {
         ? `qkm ${r.version} is starting now; if it is not running within ${ctx.config.update.trial_seconds} s, qkm ${r.from} is started again by itself. Check with: qkmcmds -v`
         : `qkm ${r.version} starts, on trial, the next time qkm-launcher starts qkm (no launcher is running now).`);
       out('Keep the CD: a rollback needs it.');
+      out(afterwards(ctx.config, 'update'));
     }));
 
   program
@@ -77,6 +79,7 @@ export function addUpdateCommands(program: Command, deps: HwCommandDeps): void {
       ctx.log.info({ rollback: r }, 'rolled back');
       out(`Rolled back from qkm ${r.from} to qkm ${r.to}.`);
       out(r.restarted ? `qkm ${r.to} is starting now. Check with: qkmcmds -v` : `qkm ${r.to} starts the next time qkm-launcher starts qkm (no launcher is running now).`);
+      out(afterwards(ctx.config, 'roll back'));
     }));
 }
 
@@ -107,4 +110,13 @@ async function waitForDisc(dataDir: string): Promise<{ path: string; label: stri
   } finally {
     rl?.close();
   }
+}
+
+/** The manual's last steps: the other server of a pair too (they do not check each other's version), then the partitions back online. */
+function afterwards(config: QkmConfig, verb: 'update' | 'roll back'): string {
+  const peers = peerAddresses(config).map((p) => `${p.host}:${p.port}`);
+  const other = config.pair.role === 'standalone'
+    ? ''
+    : `This server is the ${config.pair.role} of a pair: ${verb} the other server${peers.length > 0 ? ` (${peers.join(', ')})` : ''} the same way with the same CD, then `;
+  return `${other ? other : 'Then '}bring the QKM partitions of the libraries using this server back online.`;
 }

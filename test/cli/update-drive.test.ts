@@ -112,6 +112,7 @@ describe('qkmcmds update and rollback read the CD drive when no --iso is given',
     const back = qkmcmds(['--data-dir', dataDir, 'rollback']);
     expect(back.stderr).toBe('');
     expect(back.stdout).toContain(`Rolled back from qkm ${newer} to qkm ${installed}.`);
+    expect(back.stdout).toMatch(/Then bring the QKM partitions of the libraries using this server back online\.\n$/);
     expect(boot()).toMatchObject({ active: 'base', previous: null });
     sim('eject-cd');
   });
@@ -141,8 +142,10 @@ describe('one update or rollback at a time, and none during a restore', () => {
       held.close();
     }
     expect(spawnSync('ls', [path.join(quiet, 'software')]).status).not.toBe(0);
-    // Released (or its holder killed): the next one runs.
-    expect(qkmcmds(['--data-dir', quiet, 'update', '--iso', iso('good')]).stderr).toBe('');
+    // Released (or its holder killed): the next one runs, and on one server of a pair says to update the other.
+    const next = qkmcmds(['--data-dir', quiet, 'update', '--iso', iso('good')], { QKM_PAIR_ROLE: 'secondary', QKM_PAIR_PEER: '127.0.0.1:6101' });
+    expect(next.stderr).toBe('');
+    expect(next.stdout).toMatch(/This server is the secondary of a pair: update the other server \(127\.0\.0\.1:6101\) the same way with the same CD, then bring the QKM partitions of the libraries using this server back online\.\n$/);
   });
 
   it.skipIf(xorriso.skip)('an update while a restore holds the data directory gets one sentence naming it', () => {
