@@ -19,8 +19,8 @@ export function addUpdateCommands(program: Command, deps: HwCommandDeps): void {
     return { dataDir: ctx.config.paths.data_dir, baseDir: PACKAGE_ROOT, publicKey: ctx.config.update.public_key, now: ctx.world.now, onProgress: bar?.update };
   };
   /** Opens the ISO image, or else the CD in the drive, runs `use`, and always closes it again. */
-  async function withIso<T>(file: string | undefined, use: (source: BundleSource) => Promise<T>): Promise<T> {
-    const disc = file ? null : await waitForDisc(deps.context().config.paths.data_dir);
+  async function withIso<T>(file: string | undefined, use: (source: BundleSource) => Promise<T>, wanted = 'the update CD'): Promise<T> {
+    const disc = file ? null : await waitForDisc(deps.context().config.paths.data_dir, wanted);
     const source = disc ? await openIsoBundle(disc.path, `the CD in the drive${disc.label ? ` (${disc.label})` : ''}`) : await openIsoBundle(path.resolve(file!));
     try {
       return await use(source);
@@ -75,7 +75,7 @@ export function addUpdateCommands(program: Command, deps: HwCommandDeps): void {
       const ctx = deps.context();
       out(REMINDER);
       const bar = progressBar('verifying');
-      const r = await withIso(o.iso, (s) => rollBack(s, options(bar))).finally(() => bar.stop());
+      const r = await withIso(o.iso, (s) => rollBack(s, options(bar)), 'the CD of the version installed now').finally(() => bar.stop());
       ctx.log.info({ rollback: r }, 'rolled back');
       out(`Rolled back from qkm ${r.from} to qkm ${r.to}.`);
       out(r.restarted ? `qkm ${r.to} is starting now. Check with: qkmcmds -v` : `qkm ${r.to} starts the next time qkm-launcher starts qkm (no launcher is running now).`);
@@ -88,7 +88,7 @@ export function addUpdateCommands(program: Command, deps: HwCommandDeps): void {
  * manual's procedure does, for the CD and Enter, again until one is loaded, or `q` to quit;
  * the answers come a line at a time from standard input, terminal or not.
  */
-async function waitForDisc(dataDir: string): Promise<{ path: string; label: string | null }> {
+async function waitForDisc(dataDir: string, wanted: string): Promise<{ path: string; label: string | null }> {
   let rl: Interface | undefined;
   let lines: AsyncIterator<string> | undefined;
   try {
@@ -102,7 +102,7 @@ async function waitForDisc(dataDir: string): Promise<{ path: string; label: stri
         if (!(e instanceof QkmError && e.code === 'QKMD_REFUSED' && e.params.code === 'BAY_EMPTY')) throw e;
         rl ??= createInterface({ input: process.stdin, terminal: false });
         lines ??= rl[Symbol.asyncIterator]();
-        out(`${e.message} Load the update CD and press Enter, or enter q to quit.`);
+        out(`${e.message} Load ${wanted} and press Enter, or enter q to quit.`);
         const answer = await lines.next();
         if (answer.done || answer.value.trim().toLowerCase() === 'q') throw new QkmError('UPDATE_NO_CD', 'No CD was loaded, so nothing was changed.');
       }
@@ -118,5 +118,5 @@ function afterwards(config: QkmConfig, verb: 'update' | 'roll back'): string {
   const other = config.pair.role === 'standalone'
     ? ''
     : `This server is the ${config.pair.role} of a pair: ${verb} the other server${peers.length > 0 ? ` (${peers.join(', ')})` : ''} the same way with the same CD, then `;
-  return `${other ? other : 'Then '}bring the QKM partitions of the libraries using this server back online.`;
+  return `${other || 'Then '}bring the QKM partitions of the libraries using this server back online.`;
 }

@@ -2,11 +2,16 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ImageCdrom } from '../../drivers/cdrom/image.js';
+import { FileRoot } from '../../drivers/file-root.js';
 import { claimDataDir, holdKernelLock } from '../../src/admin/data-dir-lock.js';
+import { hardwareHandler } from '../../src/control/handlers.js';
+import { openIsoBundle, publicKeyHex, readSignedBundle, updatePublicKey } from '../../src/update/bundle/index.js';
+import { readVolumeLabel } from '../../src/update/iso9660/index.js';
 import { QKMCMDS, qkmcmds, startQkmd } from '../helpers/cli.js';
 import { removeDir, tempDir } from '../helpers/engine.js';
 import { needsTool } from '../helpers/tools.js';
-import { BUILD_UPDATE_ISO, TEST_UPDATE_KEY_FILE } from '../helpers/update.js';
+import { BUILD_UPDATE_ISO, TEST_UPDATE_KEY_FILE, testUpdateKey } from '../helpers/update.js';
 import { REPO } from '../helpers/worker.js';
 
 const xorriso = needsTool('xorriso', 'xorriso', 'update-drive.test');
@@ -108,8 +113,13 @@ describe('qkmcmds update and rollback read the CD drive when no --iso is given',
     expect(boot()).toMatchObject({ active: 'a', previous: 'base' });
     sim('eject-cd');
 
+    // No CD: the rollback asks for the installed version's.
+    const rollback = interactive(['rollback']);
+    await rollback.prompted(1);
+    expect(rollback.out()).toContain('The CD drive has no disc; insert one first. Load the CD of the version installed now and press Enter, or enter q to quit.');
     sim('insert-cd', iso('good'));
-    const back = qkmcmds(['--data-dir', dataDir, 'rollback']);
+    rollback.answer('');
+    const back = await rollback.done();
     expect(back.stderr).toBe('');
     expect(back.stdout).toContain(`Rolled back from qkm ${newer} to qkm ${installed}.`);
     expect(back.stdout).toMatch(/Then bring the QKM partitions of the libraries using this server back online\.\n$/);
@@ -160,5 +170,25 @@ describe('one update or rollback at a time, and none during a restore', () => {
       release();
     }
     expect(spawnSync('ls', [path.join(restoring, 'software')]).status).not.toBe(0);
+  });
+});
+
+describe('the image-file drive ([hardware] cdrom = "image")', () => {
+  it.skipIf(xorriso.skip)('lends its image to an update through qkmd\'s cd-disc request; no image file is no disc', async () => {
+    const root = path.join(dir, 'image-drive');
+    mkdirSync(path.join(root, 'srv'), { recursive: true });
+    const drive = new ImageCdrom({ root: new FileRoot(root), image: '/srv/update.iso', readLabel: readVolumeLabel });
+    const noTickets = { open: () => false, close: () => false, list: () => [] };
+    const handle = hardwareHandler({ profile: 'appliance', agent: null, sim: null, cdrom: () => drive, stop: async () => {} }, noTickets);
+    expect((await handle({ op: 'cd-disc' })).reply).toEqual({ ok: false, code: 'BAY_EMPTY', message: 'The CD drive has no disc: there is no image file at /srv/update.iso.' });
+    writeFileSync(path.join(root, 'srv', 'update.iso'), readFileSync(iso('good')));
+    const lent = (await handle({ op: 'cd-disc' })).reply as { ok: true; result: { path: string; label: string } };
+    expect(lent.result).toEqual({ path: path.join(root, 'srv', 'update.iso'), label: `QKM_${newer.replaceAll('.', '_')}` });
+    const source = await openIsoBundle(lent.result.path, 'the CD in the drive');
+    try {
+      expect((await readSignedBundle(source, updatePublicKey(publicKeyHex(testUpdateKey())))).manifest.version).toBe(newer);
+    } finally {
+      await source.close();
+    }
   });
 });
