@@ -6,7 +6,9 @@
  * between the two so that a disturbance of the shared machine lands on both alike. Both
  * read from the page cache after a first warming read: what is compared is the reader's
  * cost, not the disk's. A second baseline, the image read as one stream and hashed by this
- * same process, separates the reader's cost from the hash implementation's.
+ * same process, separates the reader's cost from the hash implementation's. On a terminal
+ * the reader's rounds draw the progress bar `qkmcmds update` draws (its cost is measured
+ * with them); piped, nothing but the figures is printed.
  *
  *   npx tsc -p . && node dist/bench/iso-read.js      (BENCH_ISO_MB=700, BENCH_ISO_ROUNDS=5)
  */
@@ -15,6 +17,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { progressBar } from '../src/cli/progress.js';
 import { openIso } from '../src/update/iso9660/index.js';
 import { median, report } from './report.js';
 
@@ -36,15 +39,22 @@ function makeTree(dir: string, totalMb: number): void {
   }
 }
 
-async function hashEveryFile(iso: string): Promise<{ files: number; bytes: number }> {
+/** Every file read and hashed, as an update's verification does, its progress drawn as `qkmcmds update` draws it. */
+async function hashEveryFile(iso: string, onProgress: (done: number, total: number) => void): Promise<{ files: number; bytes: number }> {
   const img = await openIso(iso);
   let files = 0;
   let bytes = 0;
+  let done = 0;
+  let total = 0;
   try {
+    for await (const e of img.walk()) if (e.type === 'file') total += e.size;
     for await (const e of img.walk()) {
       if (e.type !== 'file') continue;
       const h = createHash('sha256');
-      for await (const chunk of img.createReadStream(e.path)) h.update(chunk as Buffer);
+      for await (const chunk of img.createReadStream(e.path)) {
+        h.update(chunk as Buffer);
+        onProgress((done += (chunk as Buffer).length), total);
+      }
       h.digest();
       files++;
       bytes += e.size;
@@ -92,7 +102,10 @@ async function main(): Promise<void> {
       sha256sum(iso);
       theirs.push(imageBytes / MB / (Number(process.hrtime.bigint() - t) / 1e9));
       t = process.hrtime.bigint();
-      read = await hashEveryFile(iso);
+      // On a terminal only (stderr), as qkmcmds draws it: piped, the bench prints its figures alone.
+      const bar = progressBar(`verifying, round ${r + 1} of ${rounds}`);
+      read = await hashEveryFile(iso, bar.update);
+      bar.stop();
       // Speed over the image's size, as sha256sum's: the same job, verifying the disc.
       ours.push(imageBytes / MB / (Number(process.hrtime.bigint() - t) / 1e9));
       t = process.hrtime.bigint();

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import * as tar from 'tar';
 import { PACKAGE_ROOT } from '../src/config/config.js';
-import { KEYSTORE_SCHEMA_VERSION } from '../src/engine/index.js';
+import { KEYSTORE_READABLE_FROM as READABLE_FROM, KEYSTORE_SCHEMA_VERSION } from '../src/engine/index.js';
 import { isQkmError } from '../src/errors.js';
 import { bundleFolderName, isVersion, loadSigningKey, payloadFileName, sealBundle } from '../src/update/bundle/index.js';
 
@@ -21,6 +21,7 @@ interface Options {
   updatesFrom: string;
   schemaReads: string;
   schemaWrites: string;
+  schemaReadableFrom: string;
   nodeModules: boolean;
   staging?: string;
   build: boolean;
@@ -35,6 +36,7 @@ const program = new Command('build-update-iso')
   .option('--updates-from <v>', 'the lowest installed version it may update', '0.0.0')
   .option('--schema-reads <lo-hi>', 'keystore schema versions this version opens', `1-${KEYSTORE_SCHEMA_VERSION}`)
   .option('--schema-writes <n>', 'the keystore schema version it leaves the keystore at', String(KEYSTORE_SCHEMA_VERSION))
+  .option('--schema-readable-from <n>', 'the oldest keystore schema version whose software still opens what it leaves (a rollback needs the installed one\'s)', String(READABLE_FROM))
   .option('--no-node-modules', 'leave the production dependencies out (a bundle to verify, not to run)')
   .option('--staging <dir>', 'build the bundle folder here and keep it (default: a temporary folder, removed)')
   .option('--no-build', 'use dist/ as it is (the wrapper script otherwise builds first)')
@@ -57,7 +59,7 @@ async function build(o: Options): Promise<void> {
     if (!isVersion(v)) throw new Error(`${flag} ${v} is not a version of three whole numbers such as 1.4.0.`);
   }
   const reads = /^(\d+)-(\d+)$/.exec(o.schemaReads);
-  if (!reads || !/^\d+$/.test(o.schemaWrites)) throw new Error('--schema-reads takes LO-HI and --schema-writes a number, such as 1-5 and 5.');
+  if (!reads || !/^\d+$/.test(o.schemaWrites) || !/^\d+$/.test(o.schemaReadableFrom)) throw new Error('--schema-reads takes LO-HI, --schema-writes and --schema-readable-from a number, such as 1-5, 5 and 4.');
   let pem: Buffer;
   try {
     pem = readFileSync(o.key);
@@ -74,7 +76,7 @@ async function build(o: Options): Promise<void> {
     const manifest = await sealBundle(folder, {
       version: o.version,
       updatesFrom: o.updatesFrom,
-      keystoreSchema: { reads: [Number(reads[1]), Number(reads[2])], writes: Number(o.schemaWrites) },
+      keystoreSchema: { reads: [Number(reads[1]), Number(reads[2])], writes: Number(o.schemaWrites), readableFrom: Number(o.schemaReadableFrom) },
       createdAt: new Date().toISOString(),
     }, key);
     makeIso(staging, path.resolve(o.out), `QKM_${o.version.replaceAll('.', '_')}`);

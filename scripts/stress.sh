@@ -31,7 +31,7 @@ QKM_BACKUP_KILLS=$QKM_BACKUP_KILLS timeout "$(left)" npx vitest run test/cli/bac
 echo "== SIGKILL loop over certs library-bundle (${QKM_BUNDLE_KILLS:=60} kills): no private key left in the data dir"
 QKM_BUNDLE_KILLS=$QKM_BUNDLE_KILLS timeout "$(left)" npx vitest run test/pki/certs-bundle-cli.test.ts
 
-echo "== SIGKILL of qkmcmds update, and of qkm-launcher with qkmd while a trial starts (${QKM_UPDATE_KILLS:=10} kills each; about 15 s per install kill on a busy 2-core machine, so more needs a larger QKM_STRESS_SECONDS): the box starts the old or the new version"
+echo "== SIGKILL of qkm-launcher with qkmd (a power cut) during update installs, trial starts, and rollbacks with the restart they ask for (${QKM_UPDATE_KILLS:=100} kills in all: a fifth during installs, about 10 s each on a busy 2-core machine, the rest about 5 s each): the box starts the old or the new version, never neither"
 QKM_UPDATE_KILLS=$QKM_UPDATE_KILLS timeout "$(left)" npx vitest run test/update/launcher.test.ts
 
 echo "== TTLV decoder fuzzing (1,000,000 random and mutated messages)"

@@ -249,6 +249,9 @@ export interface ErrorCatalogue {
   UPDATE_BAD_VERSION: NoParams;
   UPDATE_BOOT_STATE_UNREADABLE: NoParams;
   UPDATE_BUNDLE_NAME: NoParams;
+  UPDATE_BUSY: NoParams;
+  UPDATE_NO_CD: NoParams;
+  UPDATE_NO_WAY_BACK: NoParams;
   UPDATE_FILE_ALTERED: NoParams;
   UPDATE_FILE_MISSING: NoParams;
   UPDATE_FILE_SIZE: NoParams;

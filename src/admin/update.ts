@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { controlRequest } from '../control/client.js';
 import { KEYSTORE_SCHEMA_VERSION } from '../engine/index.js';
 import type { UpdateError } from '../errors.js';
 import { type BundleSource, type InstalledState, type Manifest, readSignedBundle, refusalFor, updatePublicKey, verifyPayload } from '../update/bundle/index.js';
@@ -6,6 +7,7 @@ import { type BootState, type SlotName, readBootState } from '../update/slots/bo
 import { type InstallOptions, type InstallResult, installUpdate } from '../update/slots/install.js';
 import { launcherPidFile, slotRoot, versionIn } from '../update/slots/launcher.js';
 import { rollBackTo } from '../update/slots/rollback.js';
+import { claimSoftware } from './update-lock.js';
 
 /** What an update CD holds and whether this box would take it. */
 export interface UpdateCheck {
@@ -44,14 +46,29 @@ export async function checkUpdate(source: BundleSource, o: UpdateOptions): Promi
 
 /** Installs into the inactive slot, switches to it on trial, and asks a running launcher to start it. */
 export async function applyUpdate(source: BundleSource, o: UpdateOptions): Promise<InstallResult & { from: string; restarted: boolean }> {
-  const installed = installedState(o);
-  const r = await installUpdate(source, { ...o, installed });
-  return { ...r, from: installed.version, restarted: restartLauncher(o.dataDir) };
+  const release = claimSoftware(o.dataDir, 'install an update');
+  try {
+    const installed = installedState(o);
+    const r = await installUpdate(source, { ...o, installed });
+    return { ...r, from: installed.version, restarted: restartLauncher(o.dataDir) };
+  } finally {
+    release();
+  }
 }
 
 export async function rollBack(source: BundleSource, o: UpdateOptions): Promise<{ from: string; to: string; restarted: boolean }> {
-  const r = await rollBackTo(source, o);
-  return { ...r, restarted: restartLauncher(o.dataDir) };
+  const release = claimSoftware(o.dataDir, 'roll back');
+  try {
+    const r = await rollBackTo(source, o);
+    return { ...r, restarted: restartLauncher(o.dataDir) };
+  } finally {
+    release();
+  }
+}
+
+/** The disc in the CD drive of the running qkmd, as a path the ISO reader can open (BAY_EMPTY refused when there is none). */
+export async function discInDrive(dataDir: string): Promise<{ path: string; label: string | null }> {
+  return (await controlRequest(dataDir, { op: 'cd-disc' })) as { path: string; label: string | null };
 }
 
 export interface SoftwareStatus {

@@ -1,7 +1,9 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { type UpdateOptions, applyUpdate, checkUpdate, rollBack, softwareStatus } from '../admin/update.js';
-import { PACKAGE_ROOT } from '../config/config.js';
+import { type Interface, createInterface } from 'node:readline';
+import { type UpdateOptions, applyUpdate, checkUpdate, discInDrive, rollBack, softwareStatus } from '../admin/update.js';
+import { PACKAGE_ROOT, type QkmConfig } from '../config/config.js';
+import { peerAddresses } from '../pair/settings.js';
 import { QkmError } from '../errors.js';
 import { type BundleSource, openIsoBundle } from '../update/bundle/index.js';
 import type { HwCommandDeps } from './hw-commands.js';
@@ -16,10 +18,10 @@ export function addUpdateCommands(program: Command, deps: HwCommandDeps): void {
     const ctx = deps.context();
     return { dataDir: ctx.config.paths.data_dir, baseDir: PACKAGE_ROOT, publicKey: ctx.config.update.public_key, now: ctx.world.now, onProgress: bar?.update };
   };
-  /** Opens the ISO, runs `use`, and always closes it again. */
-  async function withIso<T>(file: string | undefined, use: (source: BundleSource) => Promise<T>): Promise<T> {
-    if (!file) throw new QkmError('USAGE', 'Give the update CD as an image with --iso FILE.');
-    const source = await openIsoBundle(path.resolve(file));
+  /** Opens the ISO image, or else the CD in the drive, runs `use`, and always closes it again. */
+  async function withIso<T>(file: string | undefined, use: (source: BundleSource) => Promise<T>, wanted = 'the update CD'): Promise<T> {
+    const disc = file ? null : await waitForDisc(deps.context().config.paths.data_dir, wanted);
+    const source = disc ? await openIsoBundle(disc.path, `the CD in the drive${disc.label ? ` (${disc.label})` : ''}`) : await openIsoBundle(path.resolve(file!));
     try {
       return await use(source);
     } finally {
@@ -31,7 +33,7 @@ export function addUpdateCommands(program: Command, deps: HwCommandDeps): void {
     .command('update')
     .description('install a software update from its ISO image into the inactive slot and start it on trial (--check: only verify)')
     .option('--check', 'verify the update and say whether it would be installed; nothing is changed')
-    .option('--iso <file>', 'the update CD as an ISO image file')
+    .option('--iso <file>', 'the update CD as an ISO image file (default: the CD in the drive)')
     .option('--status', 'which version runs, which one a rollback returns to, and any failed trial')
     .action(deps.action(async (o: { check?: boolean; iso?: string; status?: boolean }) => {
       const ctx = deps.context();
@@ -62,19 +64,59 @@ export function addUpdateCommands(program: Command, deps: HwCommandDeps): void {
         ? `qkm ${r.version} is starting now; if it is not running within ${ctx.config.update.trial_seconds} s, qkm ${r.from} is started again by itself. Check with: qkmcmds -v`
         : `qkm ${r.version} starts, on trial, the next time qkm-launcher starts qkm (no launcher is running now).`);
       out('Keep the CD: a rollback needs it.');
+      out(afterwards(ctx.config, 'update'));
     }));
 
   program
     .command('rollback')
     .description('go back to the previous software version; needs the CD (ISO image) of the version installed now')
-    .option('--iso <file>', 'the CD of the version installed now, as an ISO image file')
+    .option('--iso <file>', 'the CD of the version installed now, as an ISO image file (default: the CD in the drive)')
     .action(deps.action(async (o: { iso?: string }) => {
       const ctx = deps.context();
       out(REMINDER);
       const bar = progressBar('verifying');
-      const r = await withIso(o.iso, (s) => rollBack(s, options(bar))).finally(() => bar.stop());
+      const r = await withIso(o.iso, (s) => rollBack(s, options(bar)), 'the CD of the version installed now').finally(() => bar.stop());
       ctx.log.info({ rollback: r }, 'rolled back');
       out(`Rolled back from qkm ${r.from} to qkm ${r.to}.`);
       out(r.restarted ? `qkm ${r.to} is starting now. Check with: qkmcmds -v` : `qkm ${r.to} starts the next time qkm-launcher starts qkm (no launcher is running now).`);
+      out(afterwards(ctx.config, 'roll back'));
     }));
+}
+
+/**
+ * The disc in the running qkmd's CD drive. With no disc (or the tray open) it asks, as the
+ * manual's procedure does, for the CD and Enter, again until one is loaded, or `q` to quit;
+ * the answers come a line at a time from standard input, terminal or not.
+ */
+async function waitForDisc(dataDir: string, wanted: string): Promise<{ path: string; label: string | null }> {
+  let rl: Interface | undefined;
+  let lines: AsyncIterator<string> | undefined;
+  try {
+    for (;;) {
+      try {
+        return await discInDrive(dataDir);
+      } catch (e) {
+        if (e instanceof QkmError && e.code === 'QKMD_NOT_RUNNING') {
+          throw new QkmError('QKMD_NOT_RUNNING', `qkmd is not running on ${dataDir}, and it is qkmd that reads the CD drive; start it (qkm-launcher, or npm start), or give the CD as an image with --iso FILE.`);
+        }
+        if (!(e instanceof QkmError && e.code === 'QKMD_REFUSED' && e.params.code === 'BAY_EMPTY')) throw e;
+        rl ??= createInterface({ input: process.stdin, terminal: false });
+        lines ??= rl[Symbol.asyncIterator]();
+        out(`${e.message} Load ${wanted} and press Enter, or enter q to quit.`);
+        const answer = await lines.next();
+        if (answer.done || answer.value.trim().toLowerCase() === 'q') throw new QkmError('UPDATE_NO_CD', 'No CD was loaded, so nothing was changed.');
+      }
+    }
+  } finally {
+    rl?.close();
+  }
+}
+
+/** The manual's last steps: the other server of a pair too (they do not check each other's version), then the partitions back online. */
+function afterwards(config: QkmConfig, verb: 'update' | 'roll back'): string {
+  const peers = peerAddresses(config).map((p) => `${p.host}:${p.port}`);
+  const other = config.pair.role === 'standalone'
+    ? ''
+    : `This server is the ${config.pair.role} of a pair: ${verb} the other server${peers.length > 0 ? ` (${peers.join(', ')})` : ''} the same way with the same CD, then `;
+  return `${other || 'Then '}bring the QKM partitions of the libraries using this server back online.`;
 }

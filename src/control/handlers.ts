@@ -34,6 +34,7 @@ export function hardwareHandler(host: HardwareHost, tickets: TicketStore, opts: 
       await settle();
       return ok(hwStatus(host, tickets));
     }
+    if (req.op === 'cd-disc') return lendDisc(host);
     if (req.op !== 'sim') return refuse('UNKNOWN_REQUEST', `This qkmd does not answer ${req.op} requests; check that qkmd and qkmcmds are the same version.`);
     const sim = host.sim;
     if (!sim) return refuse('NOT_SIMULATED', `This qkmd runs the ${host.profile} profile, not the simulator; sim commands only work with [hardware] profile = "sim".`);
@@ -93,4 +94,21 @@ export function hardwareHandler(host: HardwareHost, tickets: TicketStore, opts: 
       throw e;
     }
   };
+}
+
+/**
+ * Where the disc in the drive can be read (the image file, or the drive's block device),
+ * for qkmcmds to read it with the ISO reader. Only the drive knows whether a disc is in:
+ * no disc and an open tray are refused as BAY_EMPTY, which qkmcmds turns into its prompt.
+ */
+async function lendDisc(host: HardwareHost): Promise<Handled> {
+  const drive = host.cdrom?.();
+  if (!drive) return refuse('NO_CD_DRIVE', 'This box has no CD drive ([hardware] cdrom is "none"); give the update as an ISO image file instead.');
+  try {
+    const status = await drive.status();
+    return ok({ path: await drive.withImage(async (p) => p), label: status.media?.label ?? null });
+  } catch (e) {
+    if (isDriverError(e)) return refuse(e.code, e.message);
+    throw e;
+  }
 }

@@ -9,7 +9,7 @@ export { type World, realWorld } from './world.js';
 
 // The keystore and its engine: key sets, allocation, sync, tickets.
 export { Keystore } from './keystore.js';
-export { SCHEMA_VERSION as KEYSTORE_SCHEMA_VERSION } from './schema.js';
+export { READABLE_FROM as KEYSTORE_READABLE_FROM, SCHEMA_VERSION as KEYSTORE_SCHEMA_VERSION } from './schema.js';
 export { KeyEngine, LIBRARY_CLASSES, type LibraryClass, type LibraryStatus, type GenerateResult, type Progress } from './key-engine.js';
 export { GroupCommit } from './group-commit.js';
 export { cleanLeftovers } from './leftovers.js';

@@ -6,7 +6,7 @@ import { diskTroubleOf, diskTroubleWords } from '../util/disk-errors.js';
 import { fsyncDir } from '../util/durable-file.js';
 import { MASTER_KEY_FILE, type MasterKeys, createMasterKey, deriveKeys, readMasterKey, sameCheckValue } from './master-key.js';
 import { RecordSealer } from './record-crypto.js';
-import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
+import { MIGRATIONS, READABLE_FROM, SCHEMA_VERSION } from './schema.js';
 import type { World } from './world.js';
 
 export const KEYSTORE_LINK = 'keystore';
@@ -105,6 +105,9 @@ function prepareConnection(db: Database.Database): void {
 function migrate(db: Database.Database, dbFile: string, keys: MasterKeys, world: World, onUpgrade?: UpgradeNotice): void {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version > SCHEMA_VERSION) {
+    // Left by a newer version that promised this one could use it (a rollback): opened as it is.
+    const readableFrom = Number(db.prepare("SELECT v FROM meta WHERE k = 'readable_from'").pluck().get() ?? Number.NaN);
+    if (readableFrom <= SCHEMA_VERSION) return;
     throw new KeystoreError('KEYSTORE_TOO_NEW', `The keystore ${dbFile} has schema version ${version}, newer than this qkm understands (${SCHEMA_VERSION}); install the newer qkm software it came from.`, { params: { file: dbFile, version, understood: SCHEMA_VERSION } });
   }
   // A new keystore (version 0) is not an upgrade worth announcing.
@@ -117,6 +120,7 @@ function migrate(db: Database.Database, dbFile: string, keys: MasterKeys, world:
       if (typeof step === 'string') db.exec(step);
       else step(db, keys, world);
       db.pragma(`user_version = ${v + 1}`);
+      if (v + 1 === SCHEMA_VERSION) db.prepare("INSERT INTO meta (k, v) VALUES ('readable_from', ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v").run(String(READABLE_FROM));
     }).immediate();
   }
 }

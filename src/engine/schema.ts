@@ -176,3 +176,17 @@ export const MIGRATIONS: readonly Migration[] = [
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/**
+ * The oldest schema version whose software may still open a keystore this software
+ * leaves, kept in the keystore's meta as `readable_from`. It is what lets a rollback (or a
+ * trial the launcher gives up on) run the previous version on the live keystore, with
+ * every key and allocation the newer one made, instead of an old copy. A migration that
+ * only adds what older code does not look at (a table, a nullable column or one with a
+ * default, an index) leaves it where it was; any other raises it to SCHEMA_VERSION, and
+ * the release's manifest says so (keystoreSchema.readableFrom), which keeps it from being
+ * installed over a version that could not come back. Older code writing such a keystore
+ * leaves the added columns NULL: the newer code must take NULL there as "written by an
+ * older version".
+ */
+export const READABLE_FROM = 6;

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { CdromBackend } from '../../drivers/cdrom/contract.js';
 import { SystemClock } from '../../drivers/clock.js';
 import type { QkmConfig } from '../config/config.js';
 import type { Logger } from '../logs/logger.js';
@@ -19,6 +20,8 @@ export interface HardwareHost {
   /** Null only for a profile with no drivers (none today; hwStatus still copes). */
   agent: Agent | null;
   sim: SimAppliance | null;
+  /** The CD drive update CDs are read from; null when the box has none. */
+  cdrom: (() => CdromBackend) | null;
   stop(): Promise<void>;
 }
 
@@ -73,6 +76,7 @@ async function startSim(config: QkmConfig, tickets: TicketStore, log: Logger, fa
     profile: 'sim',
     agent,
     sim,
+    cdrom: () => sim.cdrom,
     stop: async () => {
       await agent.stop();
       await sim.close();
@@ -116,6 +120,7 @@ async function startAppliance(config: QkmConfig, tickets: TicketStore, log: Logg
     profile: 'appliance',
     agent,
     sim: null,
+    cdrom: drivers.cdrom ?? null,
     stop: async () => {
       unwatch();
       await agent.stop();

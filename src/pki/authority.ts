@@ -127,6 +127,17 @@ export function issuePairCertificate(ca: CertifiedKey, opts: { now: Date; serial
   ]);
 }
 
+/**
+ * The certificate the launcher shows qkmd's key server when it checks a trial version with
+ * a real KMIP request. Its CN has spaces, so it can never name a library (it owns no keys
+ * and sees none), and it lives a day: it is issued in memory for each check and never stored.
+ */
+export function issueHealthCheckCertificate(ca: CertifiedKey, opts: { now: Date; keyBits?: number }): CertifiedKey {
+  return issueLeaf(ca, HEALTH_CHECK_CN, opts.now, 1, opts.keyBits ?? 2048, [{ name: 'extKeyUsage', clientAuth: true }]);
+}
+
+export const HEALTH_CHECK_CN = 'qkm health check';
+
 /** A certificate signed by the appliance CA for an end entity (not a CA), with its own fresh key. */
 function issueLeaf(ca: CertifiedKey, commonName: string, now: Date, validityDays: number, keyBits: number | undefined, usage: object[]): CertifiedKey {
   const keys = generateRsaKeyPair(keyBits ?? DEFAULT_RSA_BITS);

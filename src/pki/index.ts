@@ -4,6 +4,8 @@ export {
   issueServerCertificate,
   issueClientCertificate,
   issuePairCertificate,
+  issueHealthCheckCertificate,
+  HEALTH_CHECK_CN,
   assertLibraryName,
   CLOCK_SKEW_MS,
   DEFAULT_CA_VALIDITY_DAYS,

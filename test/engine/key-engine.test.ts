@@ -170,11 +170,13 @@ describe('the keystore on disk', () => {
     engine = openEngine(dir, { requireBackup: false });
   });
 
-  it('refuses a keystore written by newer software, and leaves it untouched', async () => {
+  it('refuses a keystore written by newer software that this one cannot use, and leaves it untouched', async () => {
     const path = await import('node:path');
     const { readFileSync } = await import('node:fs');
     engine.generate('LIB1', 'i500');
     engine.store.db.pragma('user_version = 99');
+    // Newer software whose schema change older code could not follow says so in readable_from.
+    engine.store.setMeta('readable_from', '99');
     engine.store.close();
     const file = path.join(dir, 'keystore', 'keystore.db');
     const before = readFileSync(file);
@@ -186,5 +188,15 @@ describe('the keystore on disk', () => {
     raw.close();
     engine = openEngine(dir, { requireBackup: false });
     expect(engine.status()[0]!.total).toBe(64);
+  });
+
+  it('opens, as it is, a keystore newer software left readable from this schema (a rollback)', () => {
+    engine.generate('LIB1', 'i500');
+    engine.store.db.pragma('user_version = 99');
+    expect(engine.store.meta('readable_from')).toBe(String(SCHEMA_VERSION));
+    engine.store.close();
+    engine = openEngine(dir, { requireBackup: false });
+    expect(engine.status()[0]!.total).toBe(64);
+    expect(engine.store.db.pragma('user_version', { simple: true })).toBe(99);
   });
 });

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tar from 'tar';
@@ -8,19 +8,27 @@ import { PACKAGE_ROOT } from '../../src/config/config.js';
 import { directorySource, publicKeyHex } from '../../src/update/bundle/index.js';
 import { QKMCMDS, qkmcmds } from '../helpers/cli.js';
 import { removeDir, tempDir } from '../helpers/engine.js';
+import { launch, powerCut, powerCutAll, runningVersion, until } from '../../harness/launcher.js';
 import { needsTool } from '../helpers/tools.js';
 import { BUILD_UPDATE_ISO, TEST_UPDATE_KEY_FILE, makeBundle, testUpdateKey } from '../helpers/update.js';
 
 const xorriso = needsTool('xorriso', 'xorriso', 'launcher.test');
-const LAUNCHER = path.join(PACKAGE_ROOT, 'bin', 'qkm-launcher.js');
 const base = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 const newer = `${Number(base.split('.')[0]) + 1}.0.0`;
 
-/** Kill points per loop: a short slice in npm test, many in npm run stress. */
-const KILLS = Number(process.env.QKM_UPDATE_KILLS ?? 1);
+/**
+ * Power cuts over the three loops below: a short slice in npm test, at least 100 in npm run
+ * stress. An install is the slowest to cut (its copy, unpacking and sync take seconds), so
+ * it gets a fifth; trial starts and rollbacks share the rest.
+ */
+const KILLS = Number(process.env.QKM_UPDATE_KILLS ?? 3);
+const INSTALL_KILLS = Math.max(1, Math.round(KILLS / 5));
+const TRIAL_KILLS = Math.max(1, Math.round((KILLS - INSTALL_KILLS) / 2));
+const ROLLBACK_KILLS = Math.max(1, KILLS - INSTALL_KILLS - TRIAL_KILLS);
+/** A loop's time-out: a generous bound per cut on a loaded machine (npm run stress bounds the whole run). */
+const loopTime = (cuts: number, secondsEach: number) => 60_000 + cuts * secondsEach * 1000;
 let dir: string;
 let fullIso: string;
-let launchers: ChildProcess[] = [];
 
 beforeAll(() => {
   dir = tempDir('qkm-launcher-');
@@ -30,50 +38,11 @@ beforeAll(() => {
   const r = spawnSync(BUILD_UPDATE_ISO, ['--no-build', '--key', TEST_UPDATE_KEY_FILE, '--version', newer, '--out', fullIso], { encoding: 'utf8' });
   expect(r.status, r.stderr).toBe(0);
 });
-afterEach(() => {
-  for (const l of launchers) if (l.exitCode === null && l.signalCode === null) powerCut(l);
-  launchers = [];
-});
+afterEach(powerCutAll);
 afterAll(() => removeDir(dir));
-
-interface Launched { child: ChildProcess; out: () => string; exited: Promise<number | null> }
-
-/** The launcher as systemd runs it, in its own process group so that a power cut takes qkmd too. */
-function launch(dataDir: string, env: Record<string, string> = {}): Launched {
-  const child = spawn(process.execPath, [LAUNCHER, '--data-dir', dataDir], {
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { PATH: process.env.PATH ?? '', QKM_KMIP_PORT: '0', ...env },
-  });
-  launchers.push(child);
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  return { child, out: () => out, exited };
-}
-
-function powerCut(child: ChildProcess): void {
-  try {
-    process.kill(-child.pid!, 'SIGKILL');
-  } catch {
-    // already gone
-  }
-}
-
-async function until(l: Launched, pattern: RegExp, ms = 60_000): Promise<RegExpMatchArray> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const m = pattern.exec(l.out());
-    if (m) return m;
-    if (Date.now() > deadline || l.child.exitCode !== null) throw new Error(`launcher output never matched ${pattern}:\n${l.out()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const setBoot = (dataDir: string, state: object) => writeFileSync(path.join(dataDir, 'software', 'boot.json'), JSON.stringify(state));
 const boot = (dataDir: string) => JSON.parse(readFileSync(path.join(dataDir, 'software', 'boot.json'), 'utf8'));
-const runningVersion = (l: Launched) => [...l.out().matchAll(/^qkmd (\S+): server/gm)].map((m) => m[1]).pop();
 
 /** A signed bundle of a "qkm" whose qkmd does `body` (a broken release). */
 async function brokenRelease(name: string, version: string, body: string): Promise<string> {
@@ -143,10 +112,37 @@ describe('qkm-launcher and a trial boot', () => {
     expect(await l3.exited).toBe(0);
   });
 
-  it.skipIf(xorriso.skip)(`power cuts during an install (${KILLS}): the box starts the old version or the new, and the next install completes`, async () => {
+  it('a new version that says it is running but whose key server answers no KMIP request is rolled back', async () => {
+    const dataDir = path.join(dir, 'no-kmip');
+    mkdirSync(dataDir);
+    // The base version once, as on a box in service: the appliance CA the health check's certificate comes from.
+    const first = launch(dataDir);
+    await until(first, /^running;/m);
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    // It listens where it says, and hangs up on every connection: no TLS, no KMIP.
+    const mute = await brokenRelease('mute', newer, [
+      "import net from 'node:net';",
+      'const s = net.createServer((c) => c.destroy()).listen(0, "127.0.0.1", () => {',
+      '  process.stdout.write("key server listening on 127.0.0.1:" + s.address().port + " (KMIP over TLS)\\nrunning; stop with Ctrl-C or SIGTERM\\n");',
+      '});',
+    ].join('\n'));
+    await applyUpdate(directorySource(mute), options(dataDir));
+    const l = launch(dataDir, { QKM_UPDATE_TRIAL_SECONDS: '5' });
+    await until(l, new RegExp(`qkm ${newer} failed its trial \\(it was not healthy within 5 s \\(its key server on 127\\.0\\.0\\.1:\\d+ did not answer a KMIP Discover Versions: [^)]*\\)\\); rolled back to qkm ${base}`));
+    // The mute release said "running;" too: wait for the base version's own.
+    await until(l, new RegExp(`^qkmd ${base.replaceAll('.', '\\.')}: server[\\s\\S]*^running;`, 'm'));
+    expect(runningVersion(l)).toBe(base);
+    expect(l.out()).not.toContain('marked good');
+    expect(boot(dataDir)).toMatchObject({ active: 'base', failed: { slot: 'a', version: newer } });
+    l.child.kill('SIGTERM');
+    expect(await l.exited).toBe(0);
+  });
+
+  it.skipIf(xorriso.skip)(`power cuts during an install (${INSTALL_KILLS}): the box starts the old version or the new, and the next install completes`, { timeout: loopTime(INSTALL_KILLS, 30) }, async () => {
     const dataDir = path.join(dir, 'install-cuts');
     mkdirSync(dataDir);
-    for (let i = 0; i < KILLS; i++) {
+    for (let i = 0; i < INSTALL_KILLS; i++) {
       const r = spawn(process.execPath, [QKMCMDS, '--data-dir', dataDir, 'update', '--iso', fullIso], { stdio: 'ignore', env: { PATH: process.env.PATH ?? '' } });
       const done = new Promise((resolve) => r.on('close', resolve));
       await new Promise((resolve) => setTimeout(resolve, 300 + Math.random() * 6000));
@@ -166,10 +162,10 @@ describe('qkm-launcher and a trial boot', () => {
     expect(readdirSync(path.join(dataDir, 'software')).filter((n) => n.startsWith('.'))).toEqual([]);
   });
 
-  it.skipIf(xorriso.skip)(`power cuts while a trial starts (${KILLS}): the next start runs the old version or the new, never neither`, async () => {
+  it.skipIf(xorriso.skip)(`power cuts while a trial starts (${TRIAL_KILLS}): the next start runs the old version or the new, never neither`, { timeout: loopTime(TRIAL_KILLS, 15) }, async () => {
     // The slot the first test installed, on trial again as the install left it (installing anew takes seconds).
     const dataDir = path.join(dir, 'good');
-    for (let i = 0; i < KILLS; i++) {
+    for (let i = 0; i < TRIAL_KILLS; i++) {
       setBoot(dataDir, { active: 'a', previous: 'base', trial: { since: new Date().toISOString(), starts: i % 3 }, failed: null });
       const cut = launch(dataDir);
       await new Promise((r) => setTimeout(r, Math.random() * 3000));
@@ -181,5 +177,36 @@ describe('qkm-launcher and a trial boot', () => {
       l.child.kill('SIGTERM');
       expect(await l.exited).toBe(0);
     }
+  });
+
+  it.skipIf(xorriso.skip)(`power cuts during a rollback and the restart it asks for (${ROLLBACK_KILLS}): the box starts the old version or the new, never neither`, { timeout: loopTime(ROLLBACK_KILLS, 20) }, async () => {
+    // The slot the first test installed, marked good: what a rollback starts from.
+    const dataDir = path.join(dir, 'good');
+    for (let i = 0; i < ROLLBACK_KILLS; i++) {
+      setBoot(dataDir, { active: 'a', previous: 'base', trial: null, failed: null });
+      // The box in service, and the rollback run at once: the cut may land while qkmd starts,
+      // while the CD is verified, at the switch, or while the launcher restarts qkmd.
+      const box = launch(dataDir);
+      const r = spawn(process.execPath, [QKMCMDS, '--data-dir', dataDir, 'rollback', '--iso', fullIso], { stdio: 'ignore', env: { PATH: process.env.PATH ?? '' } });
+      const done = new Promise((resolve) => r.on('close', resolve));
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5000));
+      r.kill('SIGKILL');
+      powerCut(box.child);
+      await Promise.all([done, box.exited]);
+      const l = launch(dataDir);
+      await until(l, /^running;/m);
+      const b = boot(dataDir);
+      // Either the record as it was (the new version) or the rollback's (the old one, no way back further).
+      const seen = { active: b.active, previous: b.previous, trial: b.trial, failed: b.failed, running: runningVersion(l) };
+      expect(seen).toEqual(b.active === 'a'
+        ? { active: 'a', previous: 'base', trial: null, failed: null, running: newer }
+        : { active: 'base', previous: null, trial: null, failed: null, running: base });
+      l.child.kill('SIGTERM');
+      expect(await l.exited).toBe(0);
+    }
+    setBoot(dataDir, { active: 'a', previous: 'base', trial: null, failed: null });
+    const r = qkmcmds(['--data-dir', dataDir, 'rollback', '--iso', fullIso]);
+    expect(r.stderr).toBe('');
+    expect(boot(dataDir)).toMatchObject({ active: 'base', previous: null });
   });
 });

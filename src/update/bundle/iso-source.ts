@@ -2,11 +2,11 @@ import { openIso } from '../iso9660/index.js';
 import type { BundleSource } from './source.js';
 
 /** A bundle on a CD or in an ISO image file, read through the ISO 9660 reader; close it when done. */
-export async function openIsoBundle(file: string): Promise<BundleSource & { close(): Promise<void> }> {
+export async function openIsoBundle(file: string, description = `the CD image ${file}`): Promise<BundleSource & { close(): Promise<void> }> {
   const image = await openIso(file);
   const at = (p: string) => `/${p}`;
   return {
-    description: `the CD image ${file}`,
+    description,
     list: async (dir) => (await image.list(at(dir))).map((e) => ({ name: e.name, kind: e.type, size: e.size })),
     createReadStream: (p) => image.createReadStream(at(p)),
     close: () => image.close(),

@@ -31,8 +31,12 @@ export interface Manifest {
   version: string;
   /** The lowest installed version this bundle may update. */
   updatesFrom: string;
-  /** Keystore schema versions this version opens (`reads`, inclusive) and leaves behind (`writes`). */
-  keystoreSchema: { reads: [number, number]; writes: number };
+  /**
+   * Keystore schema versions this version opens (`reads`, inclusive) and leaves behind
+   * (`writes`); `readableFrom`, the oldest schema whose software may still open what it
+   * leaves (the engine's READABLE_FROM; `writes` when absent): a rollback needs it.
+   */
+  keystoreSchema: { reads: [number, number]; writes: number; readableFrom?: number };
   createdAt: string;
   files: PayloadFile[];
 }
@@ -70,6 +74,7 @@ export function parseManifest(bytes: Buffer, where: string): Manifest {
   if (!Array.isArray(reads) || reads.length !== 2 || !reads.every(isCount) || reads[0] > reads[1] || !isCount(schema!.writes) || schema!.writes < reads[0] || schema!.writes > reads[1]) {
     throw bad(where, 'has no valid keystoreSchema');
   }
+  if (schema!.readableFrom !== undefined && (!isCount(schema!.readableFrom) || schema!.readableFrom > schema!.writes)) throw bad(where, 'has no valid keystoreSchema.readableFrom');
   if (typeof m.createdAt !== 'string') throw bad(where, 'has no createdAt');
   const files = m.files;
   if (!Array.isArray(files) || files.length === 0) throw bad(where, 'lists no payload files');

@@ -61,6 +61,11 @@ export function refusalFor(m: Manifest, box: InstalledState): UpdateError | null
   if (box.keystoreSchema < lo || box.keystoreSchema > hi) {
     return new UpdateError('UPDATE_SCHEMA_UNREADABLE', `Version ${m.version} reads keystore schema versions ${lo} to ${hi}, but this box's keystore is at schema version ${box.keystoreSchema}; install the versions in between first.`);
   }
+  // A rollback, or a trial the launcher gives up on, runs the installed version on the keystore the new one leaves.
+  const readableFrom = m.keystoreSchema.readableFrom ?? m.keystoreSchema.writes;
+  if (m.keystoreSchema.writes > box.keystoreSchema && readableFrom > box.keystoreSchema) {
+    return new UpdateError('UPDATE_NO_WAY_BACK', `Version ${m.version} leaves the keystore at schema version ${m.keystoreSchema.writes}, which the installed version (schema ${box.keystoreSchema}) could not open after a rollback; install the versions in between first.`);
+  }
   return null;
 }
 

@@ -3,6 +3,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileDurable } from '../../util/durable-file.js';
 import { type BootState, type SlotName, readBootState, slotDir, softwareDir, writeBootState } from './boot-state.js';
+import { askKeyServer, keyServerAddress } from './health-check.js';
 
 export interface LauncherOptions {
   dataDir: string;
@@ -40,7 +41,7 @@ export function versionIn(root: string): string {
 
 /**
  * Runs the active slot's qkmd, as systemd (or npm start) runs the launcher. A slot on
- * trial that says it is running in time is marked good; one that exits first, stays
+ * trial that says it is running and answers a KMIP request in time is marked good; one that exits first, stays
  * silent past `trialSeconds`, or has failed to start TRIAL_STARTS times is switched back
  * to the previous slot (the failed one is kept and named in the boot record), and the
  * previous one is started. SIGHUP: stop qkmd and start whatever is active now (after an
@@ -115,35 +116,70 @@ interface Outcome {
   reason: string;
 }
 
+/**
+ * Follows one qkmd. A trial is healthy once qkmd has said it is running (keystore open and
+ * checked, key server listening) and its key server has answered a real KMIP request on
+ * loopback; until the trial's time runs out, a request that fails is tried again.
+ */
 function watch(child: ChildProcess, state: BootState, o: LauncherOptions): Promise<Outcome> {
   return new Promise((resolve) => {
     let healthy = false;
+    let asking = false;
+    let over = false;
     let reason = '';
+    let lastRefusal = '';
     let seen = '';
     const timer = state.trial
       ? setTimeout(() => {
-          reason = `it was not healthy within ${o.trialSeconds} s`;
+          reason = `it was not healthy within ${o.trialSeconds} s${lastRefusal ? ` (${lastRefusal})` : ''}`;
           child.kill('SIGKILL');
         }, o.trialSeconds * 1000)
       : undefined;
-    child.stdout!.on('data', (d: Buffer) => {
-      process.stdout.write(d);
-      if (healthy || !state.trial) return;
-      seen = (seen + d.toString()).slice(-4096);
-      if (!RUNNING.test(seen)) return;
+    const markGood = (where: string) => {
       healthy = true;
       clearTimeout(timer);
       // Re-read: a rollback or an update may have changed the record since this start.
       const now = readBootState(o.dataDir);
       if (now.active === state.active && now.trial) writeBootState(o.dataDir, { ...now, trial: null });
-      o.log(`qkm ${versionIn(slotRoot(o, state.active))} is healthy and marked good; qkm ${state.previous ? versionIn(slotRoot(o, state.previous)) : 'none'} stays as the rollback target.`);
+      o.log(`qkm ${versionIn(slotRoot(o, state.active))} answered a KMIP request on ${where}: it is healthy and marked good; qkm ${state.previous ? versionIn(slotRoot(o, state.previous)) : 'none'} stays as the rollback target.`);
+    };
+    const askUntilAnswered = async () => {
+      const at = keyServerAddress(seen);
+      if (!at) {
+        lastRefusal = 'it never said where its key server listens';
+        return;
+      }
+      const where = `${at.host}:${at.port}`;
+      while (!over) {
+        try {
+          await askKeyServer({ dataDir: o.dataDir, ...at, now: o.now, timeoutMs: HEALTH_REQUEST_MS });
+          if (!over) markGood(where);
+          return;
+        } catch (e) {
+          lastRefusal = `its key server on ${where} did not answer a KMIP Discover Versions: ${(e as Error).message}`;
+          await new Promise((r) => setTimeout(r, HEALTH_RETRY_MS));
+        }
+      }
+    };
+    child.stdout!.on('data', (d: Buffer) => {
+      process.stdout.write(d);
+      if (asking || !state.trial) return;
+      seen = (seen + d.toString()).slice(-4096);
+      if (!RUNNING.test(seen)) return;
+      asking = true;
+      void askUntilAnswered();
     });
     child.on('close', (code, signal) => {
+      over = true;
       clearTimeout(timer);
       resolve({ code, healthy, reason: reason || `it exited (${signal ?? `status ${code}`}) before it was healthy` });
     });
   });
 }
+
+/** One KMIP request of the health check may take this long; a failed one is tried again after HEALTH_RETRY_MS. */
+const HEALTH_REQUEST_MS = 5_000;
+const HEALTH_RETRY_MS = 1_000;
 
 function rollBack(o: LauncherOptions, state: BootState, reason: string): void {
   const back = state.previous ?? 'base';
