@@ -12,6 +12,7 @@ import { claimDataDir } from '../admin/data-dir-lock.js';
 import { raiseTrialTicket } from './trial-ticket.js';
 import { startPairLink } from './pair-link.js';
 import { checkPairSettings } from '../pair/settings.js';
+import { superviseSerialConsole } from './serial-console-child.js';
 
 const PROGRAM = 'qkmd';
 const ref: { ctx?: Context } = {};
@@ -68,6 +69,7 @@ await runCommand(PROGRAM, ref, async () => {
     stops.push(() => started.stop());
     const pair = ctx.config.pair.role === 'standalone' ? undefined : await startPairLink(ctx, engine);
     if (pair) stops.push(() => pair.stop());
+    if (ctx.config.serial.console_port) stops.push(superviseSerialConsole(program.opts<GlobalOptions>(), ctx.config.paths.data_dir, ctx.log));
     const total = engine.status().reduce((n, s) => n + s.total, 0);
     ctx.log.info({ serial: ctx.serial, dataDir: ctx.config.paths.data_dir, sources: ctx.config.sources }, 'qkmd started');
     process.stdout.write(
@@ -76,6 +78,7 @@ await runCommand(PROGRAM, ref, async () => {
       `hardware agent ${hardware.agent ? 'running' : 'not running'}; control socket ${control.path}\n` +
       `key server listening on ${started.host}:${started.port} (KMIP over TLS)\n` +
       (pair ? `pair link (${ctx.config.pair.role}) listening on ${pair.host}:${pair.port}; pair fingerprint ${pair.fingerprint}\n` : '') +
+      (ctx.config.serial.console_port ? `serial console on ${ctx.config.serial.console_port} at ${ctx.config.serial.console_baud} baud\n` : '') +
       `running; stop with Ctrl-C or SIGTERM\n`,
     );
     const signal = await stopped;
