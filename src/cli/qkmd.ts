@@ -50,6 +50,7 @@ await runCommand(PROGRAM, ref, async () => {
     raiseTrialTicket(ctx, engine.tickets);
     const hardware = await startHardware(ctx.config, engine.tickets, ctx.log);
     stops.push(() => hardware.stop());
+    hardware.onStopRequest((why) => stopSignal!(why));
     let keyService: KeyService | undefined;
     const control = await startControlServer(ctx.config.paths.data_dir, withKeyService(hardwareHandler(hardware, engine.tickets), () => keyService?.server), ctx.log);
     stops.push(() => control.close());

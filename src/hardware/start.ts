@@ -12,6 +12,7 @@ import { DRIVER_FAMILIES, type DriverFactories, type DriverFamily } from './cont
 import { FAMILIES, type FamilyRegistry } from './families.js';
 import { SimAppliance } from './sim-appliance.js';
 import { postDescriber } from './beep-codes.js';
+import { actOnButtons } from './buttons.js';
 
 /** What qkmd hosts for the hardware: the agent and, on the sim profile, the simulated appliance. */
 export interface HardwareHost {
@@ -19,6 +20,8 @@ export interface HardwareHost {
   /** Null only for a profile with no drivers (none today; hwStatus still copes). */
   agent: Agent | null;
   sim: SimAppliance | null;
+  /** Called when the hardware asks qkmd to stop (the power button held). */
+  onStopRequest(listener: (why: string) => void): void;
   stop(): Promise<void>;
 }
 
@@ -73,6 +76,7 @@ async function startSim(config: QkmConfig, tickets: TicketStore, log: Logger, fa
     profile: 'sim',
     agent,
     sim,
+    onStopRequest: () => {},
     stop: async () => {
       await agent.stop();
       await sim.close();
@@ -91,7 +95,7 @@ async function startSim(config: QkmConfig, tickets: TicketStore, log: Logger, fa
 async function startAppliance(config: QkmConfig, tickets: TicketStore, log: Logger, families: FamilyRegistry): Promise<HardwareHost> {
   const s = applianceSettings(config);
   const hwLog = log.child({ component: 'hardware' });
-  const { drivers, readder, unavailable } = await applianceDrivers(s, agentSettings(config).callTimeoutMs, families);
+  const { drivers, readder, unavailable, panel } = await applianceDrivers(s, agentSettings(config).callTimeoutMs, families);
   for (const u of unavailable) hwLog.warn({ driver: u.family, backend: u.backend }, u.line);
   const clock = new SystemClock();
   const agent = newAgent(config, drivers, tickets, clock, log);
@@ -110,16 +114,29 @@ async function startAppliance(config: QkmConfig, tickets: TicketStore, log: Logg
   if (s.raid === 'md' && !s.readdBlankDisks) {
     hwLog.info({ bays: s.bays }, 'qkmd writes to no disk: a replaced disk is added to the mirror by a person ([hardware] readd_blank_disks = false), and a ticket says how');
   }
+  const stopListeners = new Set<(why: string) => void>();
+  const unbutton = panel
+    ? actOnButtons((l) => panel.onButton(l), {
+      ejectCd: () => agent.ejectCd(),
+      stop: (why) => {
+        for (const l of stopListeners) l(why);
+      },
+      log: hwLog,
+    })
+    : () => {};
   await agent.start();
   hwLog.info(described, 'hardware agent started');
   return {
     profile: 'appliance',
     agent,
     sim: null,
+    onStopRequest: (l) => void stopListeners.add(l),
     stop: async () => {
+      unbutton();
       unwatch();
       await agent.stop();
       await watcher.stop();
+      await panel?.close();
     },
   };
 }

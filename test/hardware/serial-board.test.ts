@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FileRoot } from '../../drivers/file-root.js';
 import { ExecFileRunner } from '../../drivers/runner.js';
 import { loadConfig, PACKAGE_ROOT } from '../../src/config/config.js';
+import { openPanelLine } from '../../src/hardware/appliance.js';
 import { applianceSettings } from '../../src/hardware/appliance-settings.js';
 import { FAMILIES } from '../../src/hardware/families.js';
 import { ptyPair, type PtyPair, type SimBoardProcess, startSimBoard } from '../../harness/serial-pty.js';
@@ -42,7 +43,7 @@ describe('the LED family on the serial front-panel board', () => {
     sim = await startSimBoard(pty.board);
     const settings = appliance({ QKM_SERIAL_PANEL_PORT: pty.host });
     const runner = new ExecFileRunner({ enabled: false, allow: [] });
-    const factory = await FAMILIES.leds.backends['serial-board']!({ settings, runner, root: new FileRoot('/'), timeoutMs: 5_000 });
+    const factory = await FAMILIES.leds.backends['serial-board']!({ settings, runner, root: new FileRoot('/'), timeoutMs: 5_000, panelBoard: () => openPanelLine(settings) });
     h = agentHarness({ ledDriver: factory, callTimeoutMs: 60_000 });
     await h.agent.start();
     const board = sim;
