@@ -12,7 +12,7 @@ import { claimDataDir } from '../admin/data-dir-lock.js';
 import { raiseTrialTicket } from './trial-ticket.js';
 import { startPairLink } from './pair-link.js';
 import { checkPairSettings } from '../pair/settings.js';
-import { superviseSerialConsole } from './serial-console-child.js';
+import { SerialConsoles, superviseSerialConsole, usbConsolePorts } from './serial-console-child.js';
 
 const PROGRAM = 'qkmd';
 const ref: { ctx?: Context } = {};
@@ -70,7 +70,17 @@ await runCommand(PROGRAM, ref, async () => {
     stops.push(() => started.stop());
     const pair = ctx.config.pair.role === 'standalone' ? undefined : await startPairLink(ctx, engine);
     if (pair) stops.push(() => pair.stop());
-    if (ctx.config.serial.console_port) stops.push(superviseSerialConsole(program.opts<GlobalOptions>(), ctx.config.paths.data_dir, ctx.log));
+    const consoles = new SerialConsoles((port) => superviseSerialConsole(program.opts<GlobalOptions>(), ctx.config.paths.data_dir, port, ctx.log));
+    stops.push(() => consoles.stop());
+    const consolePorts = ctx.config.serial.console_port ? [ctx.config.serial.console_port] : [];
+    consoles.follow(consolePorts);
+    // A USB-serial adapter plugged into the real box is a console line too (a simulated one has no line behind it).
+    if (hardware.profile === 'appliance' && hardware.agent) {
+      const root = ctx.config.hardware.root;
+      const follow = (usb: Parameters<typeof usbConsolePorts>[0]) => consoles.follow([...consolePorts, ...usbConsolePorts(usb, root)]);
+      follow(hardware.agent.snapshot().usb);
+      hardware.agent.onPass(({ snapshot }) => follow(snapshot.usb));
+    }
     const total = engine.status().reduce((n, s) => n + s.total, 0);
     ctx.log.info({ serial: ctx.serial, dataDir: ctx.config.paths.data_dir, sources: ctx.config.sources }, 'qkmd started');
     process.stdout.write(
