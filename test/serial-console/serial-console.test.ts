@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { acceptLicence } from '../../src/admin/eula.js';
 import { realWorld } from '../../src/engine/index.js';
-import { ptyPair, type PtyPair } from '../../harness/serial-pty.js';
+import { pacedPtyPair, ptyPair, type PtyPair } from '../../harness/serial-pty.js';
 import { qkmcmds, startQkmd } from '../helpers/cli.js';
 import { removeDir, tempDir } from '../helpers/engine.js';
 import { TmuxConsole } from '../helpers/tmux-console.js';
@@ -29,11 +29,15 @@ afterEach(async () => {
 const PROMPT = /akmadmin@qkmserver> $/m;
 const logs = (): string => readdirSync(path.join(dataDir!, 'logs')).map((f) => readFileSync(path.join(dataDir!, 'logs', f), 'utf8')).join('');
 
-/** qkmd with its serial console on one end of a pty pair, and a terminal program (socat, raw) on the other, in an 80x24 tmux pane. */
-async function consoleOnALine(baud: number): Promise<void> {
+/**
+ * qkmd with its serial console on one end of a line, and a terminal program (socat, raw)
+ * on the other, in an 80x24 tmux pane. With `paced`, the line keeps time at `baud`
+ * (harness/paced-relay.ts), as a real cable would; otherwise it is a bare pty pair.
+ */
+async function consoleOnALine(baud: number, paced = true): Promise<void> {
   dataDir = tempDir('qkm-sercon-');
   lineDir = tempDir('qkm-sercon-line-');
-  pty = await ptyPair(lineDir, 'console');
+  pty = paced ? await pacedPtyPair(lineDir, baud, 'console') : await ptyPair(lineDir, 'console');
   daemon = await startQkmd(['--data-dir', dataDir], { QKM_SERIAL_CONSOLE_PORT: pty.host, QKM_SERIAL_CONSOLE_BAUD: String(baud) });
   expect(daemon.output().stdout).toContain(`serial console on ${pty.host} at ${baud} baud`);
   acceptLicence(dataDir, realWorld);
@@ -50,7 +54,7 @@ async function logIn(): Promise<void> {
   await term.answer('password', PROMPT);
 }
 
-describe.skipIf(skip).each([9600, 115200])('the serial console at %i baud', (baud) => {
+describe.skipIf(skip).each([9600, 115200])('the serial console on a line at %i baud', (baud) => {
   it('a login (a wrong password first, never echoed), a command\'s output, the menu in 80x24, logout', async () => {
     await consoleOnALine(baud);
     await term.waitFor(/serial console on .*\nPress Enter to log in\. $/m);
@@ -84,7 +88,7 @@ describe.skipIf(skip).each([9600, 115200])('the serial console at %i baud', (bau
 
 describe.skipIf(skip)('the serial console\'s line going away', () => {
   it('mid-session: qkmd keeps running, the menu\'s stop of the key service is undone, and a login waits on the line when it is back', async () => {
-    await consoleOnALine(9600);
+    await consoleOnALine(9600, false);
     await logIn();
     await term.answer('menu', /Go on\? \[y\/N\] $/m);
     await term.answer('y', /^Choice: $/m);
