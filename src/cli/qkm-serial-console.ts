@@ -60,6 +60,7 @@ function runQkmcmds(args: string[], io: CommandIo): Promise<number | null> {
     }
     child.stdin.on('error', () => {});
     io.onLine((line) => child.stdin.write(line));
+    io.onEnd(() => child.stdin.end());
     io.onStop((why) => child.kill(why === 'interrupt' ? 'SIGINT' : 'SIGHUP'));
     child.on('error', (e) => {
       io.write(`qkmcmds could not be started: ${e.message}\n`);

@@ -10,6 +10,8 @@ export interface DisciplineOptions {
   echo: (text: string) => void;
   /** Ctrl-C in cooked mode; true when it was taken (a command stopped). */
   onInterrupt?: () => boolean;
+  /** Ctrl-D on an empty line; true when it was taken (a command's input ended), else it ends this input. */
+  onEndOfInput?: () => boolean;
 }
 
 /**
@@ -86,7 +88,7 @@ export class LineDiscipline extends Readable {
       // Unless something running takes it, Ctrl-C gives up the line: an empty one, asked again.
       if (!this.o.onInterrupt?.()) this.push('\n');
     } else if (ch === '\u0004') {
-      if (this.line === '') this.hangUp();
+      if (this.line === '' && !this.o.onEndOfInput?.()) this.hangUp();
     } else if (ch >= ' ' && this.line.length < MAX_LINE) {
       this.line += ch;
       this.o.echo(ch);

@@ -11,6 +11,8 @@ export interface CommandIo {
   write(text: string): void;
   /** Each line typed while it runs (a confirmation it asks for). */
   onLine(listener: (line: string) => void): void;
+  /** Ctrl-D on an empty line: its input ends. */
+  onEnd(listener: () => void): void;
   /** Ctrl-C was typed, or the line hung up: the command should stop. */
   onStop(listener: (why: 'interrupt' | 'hangup') => void): void;
 }
@@ -28,6 +30,7 @@ const HELP = [
   '... as in the manual; --help after any of them), or:',
   '  menu     the administrator\'s menu (qkmcmds with no command)',
   '  logout   end this session (also: exit, Ctrl-D)',
+  'Ctrl-C stops a command; Ctrl-D on an empty line ends what it reads (its standard input).',
 ];
 
 /**
@@ -106,6 +109,7 @@ async function menu(s: ConsoleScope, term: SerialTerminal): Promise<void> {
 /** One command with the line lent to it: its output on the terminal, lines typed as its input. */
 async function runOnLine(base: SerialScope, term: SerialTerminal, keyboard: LineDiscipline, words: string[]): Promise<void> {
   const lineListeners: ((line: string) => void)[] = [];
+  const endListeners: (() => void)[] = [];
   const stopListeners: ((why: 'interrupt' | 'hangup') => void)[] = [];
   let partial = '';
   const onData = (chunk: string | Buffer) => {
@@ -122,10 +126,14 @@ async function runOnLine(base: SerialScope, term: SerialTerminal, keyboard: Line
   };
   const releaseInterrupt = term.onInterrupt(() => stop('interrupt'));
   const releaseGone = term.onGone(() => stop('hangup'));
+  const releaseEnd = term.onEndOfInput(() => {
+    for (const l of endListeners) l();
+  });
   try {
     const status = await base.runCommand(words, {
       write: (text) => term.write(text),
       onLine: (l) => lineListeners.push(l),
+      onEnd: (l) => endListeners.push(l),
       onStop: (l) => stopListeners.push(l),
     });
     base.log.info({ audit: 'serial-console-command', port: base.port, command: words[0], status }, 'serial console command run');
@@ -133,6 +141,7 @@ async function runOnLine(base: SerialScope, term: SerialTerminal, keyboard: Line
     keyboard.off('data', onData);
     releaseInterrupt();
     releaseGone();
+    releaseEnd();
   }
 }
 

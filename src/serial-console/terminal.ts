@@ -15,6 +15,7 @@ export interface ConsolePort {
 export class SerialTerminal {
   private keyboard: LineDiscipline | null = null;
   private interrupt: (() => void) | null = null;
+  private endOfInput: (() => void) | null = null;
   private hungUp = false;
   private readonly goneListeners = new Set<() => void>();
 
@@ -47,6 +48,11 @@ export class SerialTerminal {
         this.interrupt();
         return true;
       },
+      onEndOfInput: () => {
+        if (!this.endOfInput) return false;
+        this.endOfInput();
+        return true;
+      },
     });
     if (this.hungUp) k.hangUp();
     this.keyboard = k;
@@ -58,6 +64,14 @@ export class SerialTerminal {
     this.interrupt = action;
     return () => {
       if (this.interrupt === action) this.interrupt = null;
+    };
+  }
+
+  /** What Ctrl-D on an empty line does until the returned function is called (then it ends the login's input again). */
+  onEndOfInput(action: () => void): () => void {
+    this.endOfInput = action;
+    return () => {
+      if (this.endOfInput === action) this.endOfInput = null;
     };
   }
 

@@ -30,11 +30,16 @@ const appliance = (env: Record<string, string>) =>
   applianceSettings(loadConfig({ configFile: path.join(PACKAGE_ROOT, 'config', 'appliance.toml'), env: { QKM_HARDWARE_RUN_COMMANDS: 'false', ...env } }));
 
 describe('the LED family on the serial front-panel board', () => {
-  it('is selected by [serial] panel_port; without it the panel stays on GPIO LEDs and ledctl', () => {
+  it('is selected by [serial] panel_port (the speaker\'s too); without it the panel stays on GPIO LEDs and ledctl; the board and the console never share a port', () => {
     expect(FAMILIES.leds.select(appliance({}))).toBe('panel');
     const s = appliance({ QKM_SERIAL_PANEL_PORT: '/dev/ttyS1', QKM_SERIAL_PANEL_BAUD: '9600' });
     expect(s.panelBoard).toEqual({ path: '/dev/ttyS1', baudRate: 9600 });
     expect(FAMILIES.leds.select(s)).toBe('serial-board');
+    expect(FAMILIES.beeps.select(s)).toBe('serial-board');
+    expect(FAMILIES.beeps.select(appliance({}))).toBeNull();
+    expect(() => appliance({ QKM_SERIAL_PANEL_PORT: '/dev/ttyS1', QKM_SERIAL_CONSOLE_PORT: '/dev/ttyS1' })).toThrow(
+      /^serial\.console_port and serial\.panel_port are both \/dev\/ttyS1, but the front-panel board and a terminal cannot share one line; give each its own port \(config from /,
+    );
   });
 
   it.skipIf(socat.skip)('a board that goes silent: the agent opens a ticket naming it while the disks are still watched, and closes it when the board answers again', async () => {

@@ -50,6 +50,18 @@ describe('the serial line discipline (what a tty layer does for a raw line)', ()
     expect(ended).toBe(true);
   });
 
+  it('Ctrl-D on an empty line ends the input of a command that takes it, and the login\'s input goes on', async () => {
+    let ends = 0;
+    let ended = false;
+    const d = new LineDiscipline({ echo: () => {}, onEndOfInput: () => ++ends > 0 });
+    d.on('end', () => (ended = true));
+    d.resume();
+    d.typed(Buffer.from('\x04'));
+    await tick();
+    expect(ends).toBe(1);
+    expect(ended).toBe(false);
+  });
+
   it('writes newlines as CR LF', () => {
     expect(crlf('a\nb\r\nc')).toBe('a\r\nb\r\nc');
   });
