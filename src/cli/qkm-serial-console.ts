@@ -36,6 +36,11 @@ await runCommand(PROGRAM, ref, async () => {
   const { SerialPort } = await import('serialport');
   const stop = new AbortController();
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(signal, () => stop.abort());
+  // Run by qkmd: when qkmd is gone (even killed), so is its console, which must not hold the line for the next qkmd.
+  if (process.connected) {
+    process.once('disconnect', () => stop.abort());
+    process.channel?.unref();
+  }
   const global = ['--data-dir', ctx.config.paths.data_dir, ...(opts.config ? ['--config', opts.config] : [])];
   const sleep = (ms: number) => wait(ms).then(() => {});
   await keepConsoleLine({

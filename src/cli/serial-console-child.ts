@@ -28,7 +28,8 @@ export function superviseSerialConsole(opts: GlobalOptions, dataDir: string, por
 
   const start = (): void => {
     const startedAt = Date.now();
-    const c = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    // The IPC channel is only a lifeline: it breaks when qkmd dies, however it dies (even SIGKILL), and the console then ends too.
+    const c = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
     child = c;
     let stderr = '';
     c.stderr!.setEncoding('utf8').on('data', (t: string) => (stderr = (stderr + t).slice(-2_000)));
@@ -41,7 +42,7 @@ export function superviseSerialConsole(opts: GlobalOptions, dataDir: string, por
       log.warn({ code, signal, stderr: stderr.trim(), restartInMs: wait }, 'the serial console ended; starting it again');
       restartTimer = setTimeout(start, wait);
     });
-    log.info({ pid: c.pid }, 'serial console started');
+    log.info({ consolePid: c.pid }, 'serial console started');
   };
   start();
 

@@ -109,5 +109,21 @@ describe.skipIf(skip)('the serial console\'s line going away', () => {
     await logIn();
     await term.answer('logout', /Logged out\./);
     expect(daemon!.child.exitCode).toBeNull();
+
+    // qkmd killed outright: its console goes with it rather than hold the line for the next qkmd.
+    const getty = Number(/"consolePid":(\d+)/.exec(logs().split('\n').filter((l) => l.includes('serial console started')).at(-1) ?? '')?.[1]);
+    expect(getty).toBeGreaterThan(0);
+    daemon!.child.kill('SIGKILL');
+    await daemon!.exited;
+    const alive = () => {
+      try {
+        process.kill(getty, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; i < 100 && alive(); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(alive()).toBe(false);
   });
 });
