@@ -103,3 +103,30 @@ export async function startSimBoard(port: string, opts: { baudRate?: number; tra
   await waitFor((l) => 'ready' in l);
   return sim;
 }
+
+export const PACED_RELAY = path.join(PACKAGE_ROOT, 'dist', 'harness', 'paced-relay.js');
+
+/**
+ * A pty pair with a line speed: two socat pairs joined by the paced relay, so bytes take
+ * as long from `host` to `board` (and back) as on a real line at `baud`, 8N1.
+ */
+export async function pacedPtyPair(dir: string, baud: number, name = 'paced'): Promise<PtyPair> {
+  const near = await ptyPair(dir, `${name}-near`);
+  const far = await ptyPair(dir, `${name}-far`);
+  const relay = spawn(process.execPath, [PACED_RELAY, near.board, far.host, String(baud)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  relay.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  await new Promise<void>((resolve, reject) => {
+    relay.stdout!.once('data', () => resolve());
+    relay.once('exit', (code) => reject(new Error(`the paced relay stopped (${code}): ${err}`)));
+  });
+  return {
+    host: near.host, board: far.board, socat: near.socat,
+    kill: async () => {
+      relay.kill('SIGKILL');
+      await exited(relay);
+      await near.kill();
+      await far.kill();
+    },
+  };
+}

@@ -1,8 +1,9 @@
-import { type OpenOptions, SerialPortStream } from '@serialport/stream';
+import type { SerialPortStream } from '@serialport/stream';
 import type { Clock, TimerHandle } from '../clock.js';
 import { DriverError } from '../errors.js';
 import { FrameReader, type FrameFault } from './frame.js';
 import { ACK, isReply, type Message } from './messages.js';
+import { errText, openSerialStream, type SerialBinding } from './open-port.js';
 import { parseFrame } from './parser.js';
 import { writeMessage } from './writer.js';
 
@@ -11,8 +12,7 @@ import { writeMessage } from './writer.js';
  * native one on a tty or pty, @serialport/binding-mock in protocol tests), carrying
  * frames with stop-and-wait retransmission (PROTOCOL.md, "Acknowledgements").
  */
-/** serialport's binding interface (@serialport/bindings-interface), named through the stream that takes it. */
-export type SerialBinding = OpenOptions['binding'];
+export type { SerialBinding };
 
 export interface LinkOptions {
   binding: SerialBinding;
@@ -70,10 +70,7 @@ export class SerialLink {
   /** Opens the port; rejects with DEVICE_GONE when it cannot (no such path, not a tty, busy). */
   async open(): Promise<void> {
     if (this.isOpen) return;
-    const port = new SerialPortStream({ binding: this.o.binding, path: this.o.path, baudRate: this.o.baudRate, autoOpen: false });
-    await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve()))).catch((e: unknown) => {
-      throw new DriverError('DEVICE_GONE', `The serial port ${this.o.path} cannot be opened: ${whyNotOpened(e)}.`, { path: this.o.path, error: errText(e) }, { cause: e });
-    });
+    const port = await openSerialStream(this.o.binding, this.o.path, this.o.baudRate);
     this.port = port;
     this.peerSeq = null;
     port.on('data', (chunk: Buffer) => this.received(chunk));
@@ -178,18 +175,4 @@ export class SerialLink {
       this.o.onMessage(m);
     }
   }
-}
-
-/** The binding's reason, said plainly: its messages repeat the path and name the ioctl that failed. */
-function whyNotOpened(e: unknown): string {
-  const text = errText(e);
-  if (/No such file or directory/i.test(text)) return 'it does not exist';
-  if (/Permission denied/i.test(text)) return 'permission denied';
-  if (/Inappropriate ioctl/i.test(text)) return 'it is not a serial device';
-  if (/Resource temporarily unavailable|lock|busy/i.test(text)) return 'another program has it open';
-  return text.replace(/^Error: /, '');
-}
-
-function errText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }

@@ -181,6 +181,17 @@ export class Agent {
     };
   }
 
+  /** The CD eject button: opens the tray through the CD driver, as the agent calls any driver (timed, its failures counted). */
+  async ejectCd(): Promise<boolean> {
+    if (!this.o.drivers.cdrom || this.stopped) return false;
+    const opened = await this.call('cdrom', async () => {
+      await this.driver('cdrom').openTray();
+      return true;
+    });
+    this.kick();
+    return opened === true;
+  }
+
   /** Timers and listeners the agent holds (zero after stop). */
   get holds(): number {
     return this.timers.size + this.listeners.size + Object.keys(this.unwatch).length;

@@ -12,6 +12,7 @@ import { claimDataDir } from '../admin/data-dir-lock.js';
 import { raiseTrialTicket } from './trial-ticket.js';
 import { startPairLink } from './pair-link.js';
 import { checkPairSettings } from '../pair/settings.js';
+import { SerialConsoles, superviseSerialConsole, usbConsolePorts } from './serial-console-child.js';
 
 const PROGRAM = 'qkmd';
 const ref: { ctx?: Context } = {};
@@ -49,6 +50,7 @@ await runCommand(PROGRAM, ref, async () => {
     raiseTrialTicket(ctx, engine.tickets);
     const hardware = await startHardware(ctx.config, engine.tickets, ctx.log);
     stops.push(() => hardware.stop());
+    hardware.onStopRequest((why) => stopSignal!(why));
     let keyService: KeyService | undefined;
     const control = await startControlServer(ctx.config.paths.data_dir, withKeyService(hardwareHandler(hardware, engine.tickets), () => keyService?.server), ctx.log);
     stops.push(() => control.close());
@@ -69,6 +71,17 @@ await runCommand(PROGRAM, ref, async () => {
     stops.push(() => started.stop());
     const pair = ctx.config.pair.role === 'standalone' ? undefined : await startPairLink(ctx, engine, { trustPeerCas: (cas) => started.server.trustAlso(cas) });
     if (pair) stops.push(() => pair.stop());
+    const consoles = new SerialConsoles((port) => superviseSerialConsole(program.opts<GlobalOptions>(), ctx.config.paths.data_dir, port, ctx.log));
+    stops.push(() => consoles.stop());
+    const consolePorts = ctx.config.serial.console_port ? [ctx.config.serial.console_port] : [];
+    consoles.follow(consolePorts);
+    // A USB-serial adapter plugged into the real box is a console line too (a simulated one has no line behind it).
+    if (hardware.profile === 'appliance' && hardware.agent) {
+      const root = ctx.config.hardware.root;
+      const follow = (usb: Parameters<typeof usbConsolePorts>[0]) => consoles.follow([...consolePorts, ...usbConsolePorts(usb, root)]);
+      follow(hardware.agent.snapshot().usb);
+      hardware.agent.onPass(({ snapshot }) => follow(snapshot.usb));
+    }
     const total = engine.status().reduce((n, s) => n + s.total, 0);
     ctx.log.info({ serial: ctx.serial, dataDir: ctx.config.paths.data_dir, sources: ctx.config.sources }, 'qkmd started');
     process.stdout.write(
@@ -77,6 +90,7 @@ await runCommand(PROGRAM, ref, async () => {
       `hardware agent ${hardware.agent ? 'running' : 'not running'}; control socket ${control.path}\n` +
       `key server listening on ${started.host}:${started.port} (KMIP over TLS)\n` +
       (pair ? `pair link (${ctx.config.pair.role}) listening on ${pair.host}:${pair.port}; pair fingerprint ${pair.fingerprint}\n` : '') +
+      (ctx.config.serial.console_port ? `serial console on ${ctx.config.serial.console_port} at ${ctx.config.serial.console_baud} baud\n` : '') +
       `running; stop with Ctrl-C or SIGTERM\n`,
     );
     const signal = await stopped;

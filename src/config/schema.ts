@@ -112,9 +112,12 @@ export const SCHEMA = {
     bay1_status: led('ledctl'),
   },
   // The front-panel board on a serial line: empty port, no board (the [leds] devices drive the panel).
+  // The administrator's console on a serial line: empty port, no serial console.
   serial: {
     panel_port: text(/^(\/[^\0]{0,4095})?$/, 'empty, or the absolute path of a serial device such as /dev/ttyS1', ''),
     panel_baud: int(1200, 4_000_000, 115200),
+    console_port: text(/^(\/[^\0]{0,4095})?$/, 'empty, or the absolute path of a serial device such as /dev/ttyS0', ''),
+    console_baud: int(1200, 4_000_000, 9600),
   },
   // The hardware agent: how often it reads the drivers, how long one driver call may take.
   agent: {

@@ -1,5 +1,17 @@
 import { QkmError } from '../errors.js';
 
+/** What the console reads: standard input, or a serial line's discipline (src/serial-console). */
+export interface TerminalInput {
+  readonly isTTY?: boolean;
+  setEncoding(encoding: BufferEncoding): unknown;
+  setRawMode(raw: boolean): unknown;
+  on(event: 'data', listener: (chunk: string) => void): unknown;
+  on(event: 'end', listener: () => void): unknown;
+  off(event: 'data', listener: (chunk: string) => void): unknown;
+  pause(): unknown;
+  resume(): unknown;
+}
+
 /**
  * The console's keyboard: one line at a time from standard input, which is a terminal
  * (SSH, the serial line, tmux) or a pipe. A password is read with the terminal's echo off.
@@ -15,7 +27,7 @@ export class LineInput {
   private readonly onData = (chunk: string): void => this.take(chunk);
 
   constructor(
-    private readonly input: NodeJS.ReadStream,
+    private readonly input: TerminalInput,
     private readonly write: (text: string) => void,
   ) {
     input.setEncoding('utf8');

@@ -48,10 +48,11 @@ const PAGE_LINES = 20;
  * `q` applies them; a session ending any other way applies nothing. The key service is
  * started again however the session ends, short of SIGKILL.
  */
-export async function runConsole(s: ConsoleScope): Promise<number> {
+export async function runConsole(s: ConsoleScope, o: { loggedIn?: boolean } = {}): Promise<number> {
   const release = claimConsole(s.dataDir);
   try {
-    await logIn(s);
+    // A serial line's login has asked the password already (src/serial-console).
+    if (!o.loggedIn) await logIn(s);
     const firstRun = licenceAcceptedAt(s.dataDir) === undefined;
     if (firstRun) await showLicence(s, true);
     s.say('Administration stops the key server: tape libraries get no keys until you leave with q.');
@@ -75,7 +76,7 @@ export async function runConsole(s: ConsoleScope): Promise<number> {
 }
 
 /** The password, with a growing wait after each wrong one (kept across sessions), each try audited. */
-async function logIn(s: ConsoleScope): Promise<void> {
+export async function logIn(s: ConsoleScope): Promise<void> {
   for (let attempt = 1; attempt <= LOGIN_TRIES; attempt++) {
     const wait = loginDelayMs(loginFailures(s.dataDir));
     if (wait > 0) {

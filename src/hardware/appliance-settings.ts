@@ -68,6 +68,11 @@ export function applianceSettings(config: QkmConfig): ApplianceSettings {
     throw refuse(`hardware.storcli_slots names the slot ${h.storcli_slots.split(',')[0]} for both bays; give each bay its own enclosure:slot`);
   }
 
+  const serial = config.serial;
+  if (serial.console_port !== '' && serial.console_port === serial.panel_port) {
+    throw refuse(`serial.console_port and serial.panel_port are both ${serial.panel_port}, but the front-panel board and a terminal cannot share one line; give each its own port`);
+  }
+
   if (h.cdrom === 'image' && h.cdrom_image === '') {
     throw refuse('hardware.cdrom is "image", but hardware.cdrom_image is empty; give the path of the .iso file that stands for the disc');
   }

@@ -1,6 +1,7 @@
 import { DriverError } from '../../drivers/errors.js';
 import { FileRoot } from '../../drivers/file-root.js';
 import type { RaidReAdder } from '../../drivers/raid/contract.js';
+import type { PanelBoardLine } from '../../drivers/serial/panel-line.js';
 import { ExecFileRunner, type CommandRunner } from '../../drivers/runner.js';
 import { applianceTools, type ApplianceSettings } from './appliance-settings.js';
 import { DRIVER_FAMILIES, FAMILY_NAMES, type DriverFactories, type DriverFactory, type DriverFamily } from './contracts.js';
@@ -20,6 +21,8 @@ export interface ApplianceDrivers {
   readder: RaidReAdder | null;
   runner: CommandRunner;
   unavailable: UnavailableDriver[];
+  /** The front-panel board's line when the LEDs or the speaker use it (its buttons are heard on it too). */
+  panel: PanelBoardLine | null;
 }
 
 /**
@@ -32,7 +35,11 @@ export interface ApplianceDrivers {
  */
 export async function applianceDrivers(s: ApplianceSettings, callTimeoutMs: number, families: FamilyRegistry = FAMILIES): Promise<ApplianceDrivers> {
   const runner = new ExecFileRunner({ enabled: s.runCommands, allow: applianceTools(s), defaultTimeoutMs: callTimeoutMs });
-  const ctx: BackendContext = { settings: s, runner, root: new FileRoot(s.root), timeoutMs: Math.max(1_000, callTimeoutMs - 500) };
+  const shared: { panel?: Promise<PanelBoardLine> } = {};
+  const ctx: BackendContext = {
+    settings: s, runner, root: new FileRoot(s.root), timeoutMs: Math.max(1_000, callTimeoutMs - 500),
+    panelBoard: () => (shared.panel ??= openPanelLine(s)),
+  };
   const drivers: DriverFactories = {};
   const unavailable: UnavailableDriver[] = [];
   const load = async <F extends DriverFamily>(f: F): Promise<void> => {
@@ -61,5 +68,14 @@ export async function applianceDrivers(s: ApplianceSettings, callTimeoutMs: numb
     s.raid === 'md' && s.readdBlankDisks
       ? new (await import('../../drivers/raid/md-readd.js')).MdReAdder({ runner, array: s.mdDevice, bays: s.bays, partition: s.mdPartition })
       : null;
-  return { drivers, readder, runner, unavailable };
+  return { drivers, readder, runner, unavailable, panel: shared.panel ? await shared.panel.catch(() => null) : null };
+}
+
+/** serialport's native binding loads only here, when a family uses the board. */
+export async function openPanelLine(s: ApplianceSettings): Promise<PanelBoardLine> {
+  if (!s.panelBoard) throw new Error('no front-panel board is configured ([serial] panel_port is empty)');
+  const [{ SerialPort }, { PanelBoardLine }, { SystemClock }] = await Promise.all([
+    import('serialport'), import('../../drivers/serial/panel-line.js'), import('../../drivers/clock.js'),
+  ]);
+  return new PanelBoardLine({ binding: SerialPort.binding, path: s.panelBoard.path, baudRate: s.panelBoard.baudRate, clock: new SystemClock() });
 }

@@ -1,6 +1,7 @@
 import { SystemClock } from '../../drivers/clock.js';
 import type { FileRoot } from '../../drivers/file-root.js';
 import type { LedBackend } from '../../drivers/leds/contract.js';
+import type { PanelBoardLine } from '../../drivers/serial/panel-line.js';
 import type { CommandRunner } from '../../drivers/runner.js';
 import { readVolumeLabel } from '../update/iso9660/index.js';
 import type { ApplianceSettings } from './appliance-settings.js';
@@ -15,6 +16,11 @@ export interface BackendContext {
   root: FileRoot;
   /** Tool time-out, just under the agent's own, so a hung tool is killed, not only abandoned. */
   timeoutMs: number;
+  /**
+   * The serial line to the front-panel board ([serial] panel_port), one for the LEDs, the
+   * speaker and the buttons; serialport's native binding is loaded at its first call.
+   */
+  panelBoard(): Promise<PanelBoardLine>;
 }
 
 /**
@@ -84,19 +90,12 @@ export const FAMILIES: FamilyRegistry = {
           );
         };
       },
-      // The whole panel on one microcontroller board over a serial line; serialport's native binding loads only here.
-      'serial-board': async ({ settings: s }) => {
-        const { SerialPort } = await import('serialport');
-        const { FrontPanelBoard } = await import('../../drivers/serial/board.js');
+      // The whole panel on one microcontroller board over a serial line.
+      'serial-board': async ({ panelBoard }) => {
         const { SerialBoardLeds } = await import('../../drivers/serial/leds.js');
-        const line = s.panelBoard!;
-        let board: InstanceType<typeof FrontPanelBoard> | null = null;
-        return () => {
-          // A restart opens the port afresh, so the failing session's port is closed first.
-          board?.close().catch(() => {});
-          board = new FrontPanelBoard({ binding: SerialPort.binding, path: line.path, baudRate: line.baudRate, clock: new SystemClock() });
-          return new SerialBoardLeds(board);
-        };
+        const line = await panelBoard();
+        // A restart opens the port afresh, so the failing session's port is closed first.
+        return () => new SerialBoardLeds(line.fresh());
       },
     },
     select: (s) => (s.panelBoard ? 'serial-board' : 'panel'),
@@ -134,9 +133,16 @@ export const FAMILIES: FamilyRegistry = {
     optional: true,
   },
   beeps: {
-    // The box hears its speaker through the serial front-panel board; its backend comes with that board's driver.
-    backends: {},
-    select: () => null,
+    backends: {
+      // The box hears its speaker through the serial front-panel board, which reports the speaker's edges.
+      'serial-board': async ({ panelBoard }) => {
+        const { BoardBeeps } = await import('../../drivers/serial/board-beeps.js');
+        const beeps = new BoardBeeps(await panelBoard(), new SystemClock());
+        // One for the life of qkmd: the edges of a boot are gathered across a restart of the agent's driver.
+        return () => beeps;
+      },
+    },
+    select: (s) => (s.panelBoard ? 'serial-board' : null),
     sim: (sim) => sim.beeps,
   },
 };

@@ -13,6 +13,7 @@ import { DRIVER_FAMILIES, type DriverFactories, type DriverFamily } from './cont
 import { FAMILIES, type FamilyRegistry } from './families.js';
 import { SimAppliance } from './sim-appliance.js';
 import { postDescriber } from './beep-codes.js';
+import { actOnButtons } from './buttons.js';
 
 /** What qkmd hosts for the hardware: the agent and, on the sim profile, the simulated appliance. */
 export interface HardwareHost {
@@ -22,6 +23,8 @@ export interface HardwareHost {
   sim: SimAppliance | null;
   /** The CD drive update CDs are read from; null when the box has none. */
   cdrom: (() => CdromBackend) | null;
+  /** Called when the hardware asks qkmd to stop (the power button held). */
+  onStopRequest(listener: (why: string) => void): void;
   stop(): Promise<void>;
 }
 
@@ -77,6 +80,7 @@ async function startSim(config: QkmConfig, tickets: TicketStore, log: Logger, fa
     agent,
     sim,
     cdrom: () => sim.cdrom,
+    onStopRequest: () => {},
     stop: async () => {
       await agent.stop();
       await sim.close();
@@ -95,7 +99,7 @@ async function startSim(config: QkmConfig, tickets: TicketStore, log: Logger, fa
 async function startAppliance(config: QkmConfig, tickets: TicketStore, log: Logger, families: FamilyRegistry): Promise<HardwareHost> {
   const s = applianceSettings(config);
   const hwLog = log.child({ component: 'hardware' });
-  const { drivers, readder, unavailable } = await applianceDrivers(s, agentSettings(config).callTimeoutMs, families);
+  const { drivers, readder, unavailable, panel } = await applianceDrivers(s, agentSettings(config).callTimeoutMs, families);
   for (const u of unavailable) hwLog.warn({ driver: u.family, backend: u.backend }, u.line);
   const clock = new SystemClock();
   const agent = newAgent(config, drivers, tickets, clock, log);
@@ -114,6 +118,16 @@ async function startAppliance(config: QkmConfig, tickets: TicketStore, log: Logg
   if (s.raid === 'md' && !s.readdBlankDisks) {
     hwLog.info({ bays: s.bays }, 'qkmd writes to no disk: a replaced disk is added to the mirror by a person ([hardware] readd_blank_disks = false), and a ticket says how');
   }
+  const stopListeners = new Set<(why: string) => void>();
+  const unbutton = panel
+    ? actOnButtons((l) => panel.onButton(l), {
+      ejectCd: () => agent.ejectCd(),
+      stop: (why) => {
+        for (const l of stopListeners) l(why);
+      },
+      log: hwLog,
+    })
+    : () => {};
   await agent.start();
   hwLog.info(described, 'hardware agent started');
   return {
@@ -121,10 +135,13 @@ async function startAppliance(config: QkmConfig, tickets: TicketStore, log: Logg
     agent,
     sim: null,
     cdrom: drivers.cdrom ?? null,
+    onStopRequest: (l) => void stopListeners.add(l),
     stop: async () => {
+      unbutton();
       unwatch();
       await agent.stop();
       await watcher.stop();
+      await panel?.close();
     },
   };
 }

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FileRoot } from '../../drivers/file-root.js';
 import { ExecFileRunner } from '../../drivers/runner.js';
 import { loadConfig, PACKAGE_ROOT } from '../../src/config/config.js';
+import { openPanelLine } from '../../src/hardware/appliance.js';
 import { applianceSettings } from '../../src/hardware/appliance-settings.js';
 import { FAMILIES } from '../../src/hardware/families.js';
 import { ptyPair, type PtyPair, type SimBoardProcess, startSimBoard } from '../../harness/serial-pty.js';
@@ -29,11 +30,16 @@ const appliance = (env: Record<string, string>) =>
   applianceSettings(loadConfig({ configFile: path.join(PACKAGE_ROOT, 'config', 'appliance.toml'), env: { QKM_HARDWARE_RUN_COMMANDS: 'false', ...env } }));
 
 describe('the LED family on the serial front-panel board', () => {
-  it('is selected by [serial] panel_port; without it the panel stays on GPIO LEDs and ledctl', () => {
+  it('is selected by [serial] panel_port (the speaker\'s too); without it the panel stays on GPIO LEDs and ledctl; the board and the console never share a port', () => {
     expect(FAMILIES.leds.select(appliance({}))).toBe('panel');
     const s = appliance({ QKM_SERIAL_PANEL_PORT: '/dev/ttyS1', QKM_SERIAL_PANEL_BAUD: '9600' });
     expect(s.panelBoard).toEqual({ path: '/dev/ttyS1', baudRate: 9600 });
     expect(FAMILIES.leds.select(s)).toBe('serial-board');
+    expect(FAMILIES.beeps.select(s)).toBe('serial-board');
+    expect(FAMILIES.beeps.select(appliance({}))).toBeNull();
+    expect(() => appliance({ QKM_SERIAL_PANEL_PORT: '/dev/ttyS1', QKM_SERIAL_CONSOLE_PORT: '/dev/ttyS1' })).toThrow(
+      /^serial\.console_port and serial\.panel_port are both \/dev\/ttyS1, but the front-panel board and a terminal cannot share one line; give each its own port \(config from /,
+    );
   });
 
   it.skipIf(socat.skip)('a board that goes silent: the agent opens a ticket naming it while the disks are still watched, and closes it when the board answers again', async () => {
@@ -42,7 +48,7 @@ describe('the LED family on the serial front-panel board', () => {
     sim = await startSimBoard(pty.board);
     const settings = appliance({ QKM_SERIAL_PANEL_PORT: pty.host });
     const runner = new ExecFileRunner({ enabled: false, allow: [] });
-    const factory = await FAMILIES.leds.backends['serial-board']!({ settings, runner, root: new FileRoot('/'), timeoutMs: 5_000 });
+    const factory = await FAMILIES.leds.backends['serial-board']!({ settings, runner, root: new FileRoot('/'), timeoutMs: 5_000, panelBoard: () => openPanelLine(settings) });
     h = agentHarness({ ledDriver: factory, callTimeoutMs: 60_000 });
     await h.agent.start();
     const board = sim;

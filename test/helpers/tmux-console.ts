@@ -17,8 +17,12 @@ export class TmuxConsole {
 
   /** Starts a console session on `dataDir`; its exit status is printed when it ends. */
   start(dataDir: string): void {
+    this.run(`${process.execPath} ${QKMCMDS} --data-dir ${dataDir}; echo "[exit $?]"; sleep 120`);
+  }
+
+  /** Runs a shell command line in a new 80x24 pane (a terminal program on a serial line, say). */
+  run(cmd: string): void {
     this.name = `console${++this.sessions}`;
-    const cmd = `${process.execPath} ${QKMCMDS} --data-dir ${dataDir}; echo "[exit $?]"; sleep 120`;
     this.tmux('new-session', '-d', '-x', '80', '-y', '24', '-s', this.name, cmd);
   }
 
