@@ -4,6 +4,7 @@ import { PACKAGE_ROOT, type QkmConfig, loadConfig } from '../config/config.js';
 import { type KeyEngine, type World, realWorld } from '../engine/index.js';
 import { isQkmError } from '../errors.js';
 import { type Logger, logFile, openLog } from '../logs/logger.js';
+import { AuditLog } from '../logs/audit.js';
 import { openKeyEngine } from '../admin/open-engine.js';
 import { checkDataDir } from '../admin/data-dir-check.js';
 import { resolveSerial } from '../admin/serial.js';
@@ -20,6 +21,8 @@ export interface Context {
   world: World;
   log: Logger;
   program: string;
+  /** The audit log of the data directory, written as this program. */
+  audit: AuditLog;
 }
 
 /** What runCommand needs of a program's context: its log, and the folder that holds it (qkm-library's state folder). */
@@ -51,8 +54,18 @@ export function loadContext(program: string, opts: GlobalOptions, world: World =
     announceFailure: program === 'qkmd',
   });
   let serial: string | undefined;
+  const audit = openAuditLog(config, program, world);
   // Resolved when first used: the hardware commands only talk to qkmd and never need it.
-  return { config, world, log, program, get serial() { return (serial ??= resolveSerial(config, world, { mint: create })); } };
+  return { config, world, log, program, audit, get serial() { return (serial ??= resolveSerial(config, world, { mint: create })); } };
+}
+
+/** The data directory's audit log, rotating under the [log] size limits like the other logs. */
+export function openAuditLog(config: QkmConfig, program: string, world: World = realWorld): AuditLog {
+  return new AuditLog(config.paths.data_dir, {
+    program,
+    limits: { maxFileBytes: config.log.max_file_kib * 1024, maxTotalBytes: config.log.max_total_kib * 1024 },
+    now: () => world.now(),
+  });
 }
 
 /** The key engine for this command, telling the administrator (on stderr) when the keystore's schema is upgraded first. */
