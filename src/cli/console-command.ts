@@ -33,7 +33,7 @@ export function addConsole(program: Command, deps: HwCommandDeps & { engine: Ope
     for (const signal of ENDING_SIGNALS) process.on(signal, end);
     try {
       return await runConsole({
-        dataDir, config: ctx.config, world: ctx.world, log: ctx.log, serial: () => ctx.serial,
+        dataDir, config: ctx.config, world: ctx.world, log: ctx.log, audit: ctx.audit, serial: () => ctx.serial,
         openEngine: deps.engine, input, say: out,
         sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
         sentence: (e) => (isQkmError(e) ? terminalSentence(e) : terminalDiskSentence(e, dataDir)),

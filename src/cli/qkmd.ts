@@ -56,6 +56,7 @@ await runCommand(PROGRAM, ref, async () => {
       objects: new ManagedObjects(engine),
       logger: ctx.log,
       server: { serverName: ctx.config.server.hostname, version: VERSION },
+      audit: (fields) => void ctx.audit.record(fields),
     });
     // Changes from many connections that arrive together share one durable commit.
     const group = new GroupCommit(engine.store.db);

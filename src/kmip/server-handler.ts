@@ -32,6 +32,8 @@ import type { ServerInfo } from './operations/context.js';
 import { operationFor } from './operations/table.js';
 import { isKeystoreCheck, keystoreCheckItem } from './operations/qkm-keystore-check.js';
 import { isDiskFull } from '../util/disk-errors.js';
+import type { AuditFields } from '../logs/audit-chain.js';
+import { QkmOperation, QkmTag } from './qkm-extensions.js';
 
 export interface CallerIdentity {
   /** The library the client certificate names (its subject CN). */
@@ -50,6 +52,8 @@ export interface KmipHandlerOptions {
   limits?: RequestLimits;
   server?: Partial<ServerInfo>;
   logger?: HandlerLogger;
+  /** Records what a library did that the administrator must account for (its key set generated); durable when it returns. */
+  audit?: (fields: AuditFields) => void;
 }
 
 /** The version to answer an unreadable message in, when even its header cannot be read. */
@@ -83,7 +87,9 @@ export class KmipRequestHandler {
   handleFrame(caller: CallerIdentity, bytes: Uint8Array): Buffer | null {
     const decoded = this.decode(caller, bytes);
     if (!('request' in decoded)) return decoded.reply;
-    return this.encode(decoded.request, this.handleRequest(decoded.request, caller), caller);
+    const response = this.handleRequest(decoded.request, caller);
+    this.auditRequest(decoded.request, response, caller);
+    return this.encode(decoded.request, response, caller);
   }
 
   /**
@@ -124,12 +130,28 @@ export class KmipRequestHandler {
         return this.encode(request, this.response(request, [item]), caller);
       }
       response = commit ? await commit(() => this.handleRequest(request, caller)) : this.handleRequest(request, caller);
+      // After the commit, before the answer: the library never hears of a generation the audit log lacks.
+      this.auditRequest(request, response, caller);
     } catch (e) {
       // The shared commit itself failed (a full disk, an I/O error): none of it happened, and
       // the library is told so rather than left with a closed connection.
       response = this.failedResponse(request, caller, e);
     }
     return this.encode(request, response, caller);
+  }
+
+  private auditRequest(request: RequestMessage, response: ResponseMessage, caller: CallerIdentity): void {
+    const audit = this.opts.audit;
+    if (!audit) return;
+    response.batchItems.forEach((r, i) => {
+      if (request.batchItems[i]?.operation !== QkmOperation.GenerateLibraryKeys || r.resultStatus !== ResultStatus.Success) return;
+      const value = (tag: number) => r.payload?.find((c) => c.tag === tag)?.value;
+      const generated = value(QkmTag.Generated) === true;
+      audit({
+        action: 'keys generate', outcome: 'done', actor: caller.library,
+        details: { via: 'KMIP', library: caller.library, ...(generated ? { generated: value(QkmTag.KeyCount) } : { generated: 0, unused: value(QkmTag.KeyCount) }) },
+      });
+    });
   }
 
   private decode(caller: CallerIdentity, bytes: Uint8Array): { request: RequestMessage } | { reply: Buffer | null } {
