@@ -5,6 +5,7 @@ import { type KeyEngine, type World, realWorld } from '../engine/index.js';
 import { isQkmError } from '../errors.js';
 import { type Logger, logFile, openLog } from '../logs/logger.js';
 import { AuditLog } from '../logs/audit.js';
+import { effectiveLogLevel } from '../logs/trace-setting.js';
 import { openKeyEngine } from '../admin/open-engine.js';
 import { checkDataDir } from '../admin/data-dir-check.js';
 import { resolveSerial } from '../admin/serial.js';
@@ -47,7 +48,7 @@ export function loadContext(program: string, opts: GlobalOptions, world: World =
   o.check?.(config);
   // Before the log opens: a mistyped --data-dir must not become a directory.
   checkDataDir(config.paths.data_dir, create);
-  const log = openLog(config.paths.data_dir, program, config.log.level, {
+  const log = openLog(config.paths.data_dir, program, effectiveLogLevel(config.paths.data_dir, config.log.level), {
     maxFileBytes: config.log.max_file_kib * 1024,
     maxTotalBytes: config.log.max_total_kib * 1024,
     // A command that fails for a full disk says so in its own one sentence; qkmd has no other voice.

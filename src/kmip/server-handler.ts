@@ -18,6 +18,7 @@ import {
   echoOf,
   encodeResponseMessage,
   errorResponse,
+  formatVersion,
   invalidMessage,
   isKmipMessageError,
   type ProtocolVersion,
@@ -27,7 +28,8 @@ import {
 } from './messages/index.js';
 import { ResultReason, ResultStatus } from './ttlv/index.js';
 import { looksLikeRequest, sniffVersion } from './messages/request-prefix.js';
-import { runBatch, type BatchDeps, type BatchLogger } from './operations/batch.js';
+import { operationName, runBatch, type BatchDeps, type BatchLogger } from './operations/batch.js';
+import { enumName } from './ttlv/enums.js';
 import type { ServerInfo } from './operations/context.js';
 import { operationFor } from './operations/table.js';
 import { isKeystoreCheck, keystoreCheckItem } from './operations/qkm-keystore-check.js';
@@ -42,6 +44,9 @@ export interface CallerIdentity {
 
 export interface HandlerLogger extends BatchLogger {
   info?(fields: Record<string, unknown>, msg: string): void;
+  /** Trace logging (qkmcmds -D on): one line per request, built only while it is on. */
+  trace?(fields: Record<string, unknown>, msg: string): void;
+  isLevelEnabled?(level: string): boolean;
 }
 
 export interface KmipHandlerOptions {
@@ -87,8 +92,10 @@ export class KmipRequestHandler {
   handleFrame(caller: CallerIdentity, bytes: Uint8Array): Buffer | null {
     const decoded = this.decode(caller, bytes);
     if (!('request' in decoded)) return decoded.reply;
+    const started = performance.now();
     const response = this.handleRequest(decoded.request, caller);
     this.auditRequest(decoded.request, response, caller);
+    this.traceRequest(decoded.request, response, caller, started);
     return this.encode(decoded.request, response, caller);
   }
 
@@ -123,6 +130,7 @@ export class KmipRequestHandler {
 
   /** The encoded response; the request runs inside `commit` when one is given. */
   private async answer(request: RequestMessage, caller: CallerIdentity, commit: Commit | undefined): Promise<Buffer> {
+    const started = performance.now();
     let response: ResponseMessage;
     try {
       if (isKeystoreCheck(request)) {
@@ -137,7 +145,20 @@ export class KmipRequestHandler {
       // the library is told so rather than left with a closed connection.
       response = this.failedResponse(request, caller, e);
     }
+    this.traceRequest(request, response, caller, started);
     return this.encode(request, response, caller);
+  }
+
+  private traceRequest(request: RequestMessage, response: ResponseMessage, caller: CallerIdentity, started: number): void {
+    const log = this.opts.logger;
+    if (!log?.trace || !log.isLevelEnabled?.('trace')) return;
+    log.trace({
+      library: caller.library,
+      version: formatVersion(request.header.protocolVersion),
+      operations: request.batchItems.map((i) => operationName(i.operation)),
+      results: response.batchItems.map((r) => enumName(ResultStatus, r.resultStatus) ?? r.resultStatus),
+      ms: Math.round((performance.now() - started) * 1000) / 1000,
+    }, 'KMIP request');
   }
 
   private auditRequest(request: RequestMessage, response: ResponseMessage, caller: CallerIdentity): void {
