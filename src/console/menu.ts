@@ -9,6 +9,9 @@ import { type SystemChange, type SystemRecord, checkDateTime, checkHostname, che
 import { olderText } from '../engine/index.js';
 import { QkmError } from '../errors.js';
 import { askBackupSecret } from '../cli/secret-input.js';
+import { VERSION } from '../cli/context.js';
+import { describeCapture } from '../cli/log-commands.js';
+import { captureApplianceLogs } from '../admin/log-capture.js';
 import type { ConsoleScope } from './session.js';
 import { auditConsole } from './console-audit.js';
 
@@ -33,6 +36,7 @@ const ITEMS: Item[] = [
   { key: '6', label: 'Host name', run: setHostname },
   { key: '7', label: 'Back up keystore', run: backUpKeystore },
   { key: '8', label: 'Restore keystore', run: restore },
+  { key: '9', label: 'Capture logs', run: captureLogsItem },
   { key: 'c', label: 'Revoke a library certificate', run: revokeCertificate },
   { key: 'k', label: 'Keystore copies kept aside by restores', run: keptKeystores },
 ];
@@ -167,6 +171,12 @@ async function restore(s: ConsoleScope): Promise<void> {
   s.say(`Restored ${r.keys} keys of server ${r.backupSerial} from the backup of ${r.backupCreatedAt}.`);
   if (r.previous) s.say(`The replaced keystore is kept aside in ${r.previous} (menu item k).`);
   s.say(`Synchronise each library (${r.libraries.join(', ') || 'none yet'}) before new keys go out.`);
+}
+
+async function captureLogsItem(s: ConsoleScope): Promise<void> {
+  const r = await captureApplianceLogs({ config: s.config, world: s.world, serial: s.serial(), version: VERSION, openEngine: s.openEngine });
+  auditConsole(s, 'capture logs', 'done', { file: r.file, files: r.entries.length, missing: r.problems.map((p) => p.path) });
+  for (const line of describeCapture(r)) s.say(line);
 }
 
 async function revokeCertificate(s: ConsoleScope): Promise<void> {
