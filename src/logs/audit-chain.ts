@@ -77,3 +77,47 @@ export function decodeLine(line: string): DecodedLine {
   const sealed = m !== null && m[1] === entry.hash && sha256Hex(line.slice(0, m.index)) === entry.hash;
   return { readable: true, sealed, entry };
 }
+
+/** What a verifier needs of a line: its place in the chain, whether its hash holds, and a pruning note's extent. */
+export interface ChainLine extends ChainLink {
+  seq: number;
+  prev: string;
+  sealed: boolean;
+  /** Set on the writer's note that the size cap removed the oldest files: up to which entry, with its hash. */
+  prunedThrough?: ChainLink;
+}
+
+const HASH_TAIL_LENGTH = ',"hash":"'.length + 64 + '"}'.length;
+const PREV_LENGTH = ',"prev":"'.length + 64 + '"'.length;
+const HEX64 = /^[0-9a-f]{64}$/;
+const SEQ = /^\{"seq":(\d{1,15}),/;
+
+/** seq, prev and hash of a line shaped as the writer writes it (`{"seq":N,` first, prev and hash last), by position. */
+function asWritten(line: string): { seq: number; prev: string; hash: string } | undefined {
+  const seq = SEQ.exec(line);
+  if (!seq || line.length < HASH_TAIL_LENGTH + PREV_LENGTH + seq[0].length) return undefined;
+  const tail = line.slice(line.length - HASH_TAIL_LENGTH);
+  const prevPart = line.slice(line.length - HASH_TAIL_LENGTH - PREV_LENGTH, line.length - HASH_TAIL_LENGTH);
+  if (!tail.startsWith(',"hash":"') || !tail.endsWith('"}') || !prevPart.startsWith(',"prev":"') || !prevPart.endsWith('"')) return undefined;
+  const hash = tail.slice(9, 73);
+  const prev = prevPart.slice(9, 73);
+  return HEX64.test(hash) && HEX64.test(prev) ? { seq: Number(seq[1]), prev, hash } : undefined;
+}
+
+/**
+ * The chain fields of one line, undefined when it is no entry. A line shaped as the writer
+ * writes it is read without parsing its JSON (verifying is mostly hashing then); only a
+ * pruning note, or a line of another shape, is parsed whole.
+ */
+export function readChainLine(line: string): ChainLine | undefined {
+  const w = asWritten(line);
+  if (!w || line.includes('"action":"audit log pruned"')) {
+    const d = decodeLine(line);
+    if (!d.readable) return undefined;
+    const e = d.entry;
+    const through = e.details as { throughSeq?: unknown; throughHash?: unknown } | undefined;
+    const pruned = e.action === 'audit log pruned' && typeof through?.throughSeq === 'number' && typeof through.throughHash === 'string';
+    return { seq: e.seq, prev: e.prev, hash: e.hash, sealed: d.sealed, ...(pruned && { prunedThrough: { seq: through.throughSeq as number, hash: through.throughHash as string } }) };
+  }
+  return { ...w, sealed: sha256Hex(line.slice(0, line.length - HASH_TAIL_LENGTH)) === w.hash };
+}

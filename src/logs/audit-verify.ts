@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { type ChainLink, GENESIS, decodeLine } from './audit-chain.js';
+import { type ChainLink, GENESIS, readChainLine } from './audit-chain.js';
 import { AUDIT_HEAD, auditDir, chainFiles, readHead, withAuditLock } from './audit.js';
 
 /**
@@ -68,13 +68,12 @@ function verifyDir(dir: string): AuditReport {
     }
     lines.forEach((line, i) => {
       const at = { file, line: i + 1 };
-      const d = decodeLine(line);
-      if (!d.readable) {
+      const e = readChainLine(line);
+      if (!e) {
         breaks.push({ kind: 'unreadable', ...at, text: `${file} line ${i + 1} is not an audit entry.` });
         return;
       }
-      const e = d.entry;
-      if (!d.sealed) breaks.push({ kind: 'altered', ...at, seq: e.seq, text: `Entry ${e.seq} (${file} line ${i + 1}) was altered: its content does not match its hash.` });
+      if (!e.sealed) breaks.push({ kind: 'altered', ...at, seq: e.seq, text: `Entry ${e.seq} (${file} line ${i + 1}) was altered: its content does not match its hash.` });
       if (last) {
         if (e.seq <= last.seq) {
           breaks.push({ kind: 'out-of-order', ...at, seq: e.seq, text: `Entry ${e.seq} (${file} line ${i + 1}) comes after entry ${last.seq}: entries were reordered or copied.` });
@@ -89,10 +88,7 @@ function verifyDir(dir: string): AuditReport {
       first ??= seen;
       last = seen;
       entries++;
-      const d2 = e.details as { throughSeq?: unknown; throughHash?: unknown } | undefined;
-      if (e.action === 'audit log pruned' && d.sealed && typeof d2?.throughSeq === 'number' && typeof d2.throughHash === 'string') {
-        prunedThrough.set(d2.throughSeq, d2.throughHash);
-      }
+      if (e.prunedThrough && e.sealed) prunedThrough.set(e.prunedThrough.seq, e.prunedThrough.hash);
     });
   }
 
