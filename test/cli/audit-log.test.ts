@@ -20,6 +20,8 @@ afterAll(() => removeDir(dir));
 it('records every command that changes something, refused ones too, in a chain audit verify follows; one edited byte is named', () => {
   expect(run('keys', 'generate', '--library', 'LIB1', '--class', 'i500').code).toBe(0);
   expect(run('backup').code).toBe(1); // no backup key yet
+  // The refusal's detail is in the error log too, where support looks first.
+  expect(readFileSync(path.join(dir, 'logs', 'error.log'), 'utf8')).toMatch(/"code":"BACKUP_KEY_MISSING".*"msg":"command failed"/);
   initBackupKey(dir);
   expect(run('backup').code).toBe(0);
   expect(run('certs', 'library-bundle', '--library', 'LIB1', '--out', path.join(dir, 'LIB1.tgz')).code).toBe(0);
