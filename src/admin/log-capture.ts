@@ -3,7 +3,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { QkmConfig } from '../config/config.js';
 import type { World } from '../engine/index.js';
-import { QkmError } from '../errors.js';
+import { QkmError, isQkmError } from '../errors.js';
 import type { ToolCapture } from '../hardware/tool-capture.js';
 import { auditDir, withAuditLock } from '../logs/audit.js';
 import { removeDurableTemps, writeFileDurable } from '../util/durable-file.js';
@@ -129,8 +129,18 @@ export function captureApplianceLogs(o: { config: QkmConfig; world: World; seria
   const dataDir = o.config.paths.data_dir;
   return captureLogs({
     dataDir, config: o.config, serial: o.serial, world: o.world, version: o.version, outDir: logCaptureFolder(o.config),
-    tools: () => hardwareToolOutputs(dataDir),
-    hardwareStatus: () => hardwareStatus(dataDir),
+    tools: () => fromQkmd(() => hardwareToolOutputs(dataDir)),
+    hardwareStatus: () => fromQkmd(() => hardwareStatus(dataDir)),
     tickets: () => listTickets(o.openEngine, { all: true }),
   });
+}
+
+/** What the running qkmd answers; without one, the reason the capture names is just that. */
+async function fromQkmd<T>(ask: () => Promise<T>): Promise<T> {
+  try {
+    return await ask();
+  } catch (e) {
+    if (isQkmError(e) && e.code === 'QKMD_NOT_RUNNING') throw new Error('qkmd is not running, so nothing asked the hardware');
+    throw e;
+  }
 }

@@ -144,7 +144,7 @@ it.skipIf(tmuxTool.skip)('a host name change: staged with the key service stoppe
   expect(dryRun()).toContain('"command":["hostnamectl","set-hostname","qkm-east"]');
   expect(JSON.parse(readFileSync(path.join(dir, 'system', 'settings.json'), 'utf8')).hostname).toBe('qkm-east');
   expect(run(dir, ['key-service', 'status']).stdout).toMatch(/key service is running/);
-  expect(logs()).toMatch(/"audit":"system-setting-changed","setting":"hostname","value":"qkm-east"/);
+  expect(logs()).toMatch(/"action":"console system setting changed","outcome":"done","details":\{"setting":"hostname","value":"qkm-east"/);
 });
 
 it.skipIf(tmuxTool.skip)('a backup and a restore from the menu', async () => {
@@ -158,6 +158,12 @@ it.skipIf(tmuxTool.skip)('a backup and a restore from the menu', async () => {
   // The console's password hash is never in a backup.
   for (const f of files) expect(execFileSync('tar', ['-tzvf', f], { encoding: 'utf8' })).not.toMatch(/console|scrypt|akmadmin/);
   expect(run(dir, ['keys', 'generate', '--library', 'LIB2', '--class', 'i500']).code).toBe(0);
+
+  // The menu's log capture: written beside the data, the menu back after it.
+  screen = await term.answer('9', /^Choice: $/m);
+  const capture = /^Wrote (\/\S+\/qkm_logcapture_\w+\.tgz) \(\d+ files/m.exec(screen)?.[1];
+  expect(capture).toBeDefined();
+  expect(execFileSync('tar', ['-tzf', capture!], { encoding: 'utf8' })).toMatch(/^logs\/audit\.log$/m);
 
   await term.answer('8', /The QKMApp file: $/m);
   await term.answer(files.find((f) => f.includes('QKMApp'))!, /The QKMData file: $/m);
