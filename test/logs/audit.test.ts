@@ -130,11 +130,14 @@ describe('the audit chain', () => {
       const child = spawn(process.execPath, ['--input-type=module', '-e', script, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
       let acknowledged = '';
       child.stdout.on('data', (b: Buffer) => (acknowledged += b.toString()));
+      const exited = new Promise<number | null>((r) => child.on('exit', r));
+      let gone = false;
+      void exited.then(() => (gone = true));
       // Killed at a different moment each round, once it is writing.
-      while (acknowledged.split('\n').length < 5) await new Promise((r) => setTimeout(r, 20));
+      while (acknowledged.split('\n').length < 5 && !gone) await new Promise((r) => setTimeout(r, 20));
       await new Promise((r) => setTimeout(r, (round * 37) % 200));
       child.kill('SIGKILL');
-      await new Promise((r) => child.on('exit', r));
+      expect(await exited, 'the writer died before it was killed').toBeNull();
       const r = verifyAudit(dir);
       expect(r.breaks).toEqual([]);
       const last = Math.max(0, ...acknowledged.trim().split('\n').filter(Boolean).map(Number));
