@@ -66,7 +66,7 @@ function snapshot(dir: string): Snapshot {
     });
     const texts = new Map<string, string>();
     for (const o of open) {
-      const buf = Buffer.alloc(o.size);
+      const buf = Buffer.allocUnsafe(o.size);
       let got = 0;
       while (got < o.size) {
         const n = readSync(o.fd, buf, got, o.size - got, got);
