@@ -34,6 +34,9 @@ QKM_BUNDLE_KILLS=$QKM_BUNDLE_KILLS timeout "$(left)" npx vitest run test/pki/cer
 echo "== SIGKILL of qkm-launcher with qkmd (a power cut) during update installs, trial starts, and rollbacks with the restart they ask for (${QKM_UPDATE_KILLS:=100} kills in all: a fifth during installs, about 10 s each on a busy 2-core machine, the rest about 5 s each): the box starts the old or the new version, never neither"
 QKM_UPDATE_KILLS=$QKM_UPDATE_KILLS timeout "$(left)" npx vitest run test/update/launcher.test.ts
 
+echo "== SIGKILL loop over audit log writers (${QKM_AUDIT_KILLS:=50} kills, the size cap rotating and pruning): every acknowledged entry kept, one unbroken chain"
+QKM_AUDIT_KILLS=$QKM_AUDIT_KILLS timeout "$(left)" npx vitest run test/logs/audit.test.ts -t 'killed \(SIGKILL\)'
+
 echo "== TTLV decoder fuzzing (1,000,000 random and mutated messages)"
 timeout "$(left)" node dist/bench/ttlv-fuzz.js 1000000
 

@@ -47,7 +47,7 @@ await runCommand(PROGRAM, ref, async () => {
     binding: SerialPort.binding, path: port, baudRate, log: ctx.log, retryMs: RETRY_MS, signal: stop.signal,
     sleep: (ms, signal) => wait(ms, undefined, { signal }).catch(() => {}),
     serve: (term) => serveLogins(term, {
-      port, dataDir: ctx.config.paths.data_dir, config: ctx.config, world: ctx.world, log: ctx.log,
+      port, dataDir: ctx.config.paths.data_dir, config: ctx.config, world: ctx.world, log: ctx.log, audit: ctx.audit,
       serial: () => ctx.serial, openEngine: () => openEngine(ctx), sleep,
       sentence: (e) => (isQkmError(e) ? terminalSentence(e) : terminalDiskSentence(e, ctx.config.paths.data_dir)),
       runCommand: (words, io) => runQkmcmds([...global, ...words], io),

@@ -14,6 +14,9 @@ import { FAMILIES, type FamilyRegistry } from './families.js';
 import { SimAppliance } from './sim-appliance.js';
 import { postDescriber } from './beep-codes.js';
 import { actOnButtons } from './buttons.js';
+import { FileRoot } from '../../drivers/file-root.js';
+import { SimToolRunner, simDiskDevice } from '../../drivers/sim/tool-output.js';
+import { type ToolCapture, captureToolOutputs } from './tool-capture.js';
 
 /** What qkmd hosts for the hardware: the agent and, on the sim profile, the simulated appliance. */
 export interface HardwareHost {
@@ -25,6 +28,8 @@ export interface HardwareHost {
   cdrom: (() => CdromBackend) | null;
   /** Called when the hardware asks qkmd to stop (the power button held). */
   onStopRequest(listener: (why: string) => void): void;
+  /** The storage tools' outputs now, for a log capture (the simulator answers them on the sim profile). */
+  captureTools(): Promise<ToolCapture>;
   stop(): Promise<void>;
 }
 
@@ -75,12 +80,14 @@ async function startSim(config: QkmConfig, tickets: TicketStore, log: Logger, fa
   const agent = newAgent(config, simDrivers(sim, families), tickets, clock, log);
   await agent.start();
   log.info({ profile: 'sim' }, 'hardware agent started');
+  const tools = new SimToolRunner(sim.raid, sim.disks);
   return {
     profile: 'sim',
     agent,
     sim,
     cdrom: () => sim.cdrom,
     onStopRequest: () => {},
+    captureTools: () => captureToolOutputs({ runner: tools, mdstat: () => tools.mdstat(), raid: 'md', mdDevice: '/dev/md0', disks: sim.disks.bays().map(simDiskDevice) }),
     stop: async () => {
       await agent.stop();
       await sim.close();
@@ -99,7 +106,7 @@ async function startSim(config: QkmConfig, tickets: TicketStore, log: Logger, fa
 async function startAppliance(config: QkmConfig, tickets: TicketStore, log: Logger, families: FamilyRegistry): Promise<HardwareHost> {
   const s = applianceSettings(config);
   const hwLog = log.child({ component: 'hardware' });
-  const { drivers, readder, unavailable, panel } = await applianceDrivers(s, agentSettings(config).callTimeoutMs, families);
+  const { drivers, readder, runner, unavailable, panel } = await applianceDrivers(s, agentSettings(config).callTimeoutMs, families);
   for (const u of unavailable) hwLog.warn({ driver: u.family, backend: u.backend }, u.line);
   const clock = new SystemClock();
   const agent = newAgent(config, drivers, tickets, clock, log);
@@ -136,6 +143,10 @@ async function startAppliance(config: QkmConfig, tickets: TicketStore, log: Logg
     sim: null,
     cdrom: drivers.cdrom ?? null,
     onStopRequest: (l) => void stopListeners.add(l),
+    captureTools: () => captureToolOutputs({
+      runner, mdstat: () => new FileRoot(s.root).read('/proc/mdstat'), raid: s.raid, mdDevice: s.mdDevice,
+      disks: Object.values(s.bays), storcli: { command: s.storcli.command, controller: s.storcli.controller },
+    }),
     stop: async () => {
       unbutton();
       unwatch();
