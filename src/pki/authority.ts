@@ -127,6 +127,29 @@ export function issuePairCertificate(ca: CertifiedKey, opts: { now: Date; serial
   ]);
 }
 
+export const DEFAULT_ENCRYPTION_VALIDITY_DAYS = 10 * 365;
+
+/**
+ * The certificate other sites wrap the keys they send us with. Self-signed, not issued by
+ * the appliance CA: a partner has no reason to trust our CA (which vouches for our
+ * libraries), only this one certificate, whose fingerprint its administrator checks.
+ */
+export function issueEncryptionCertificate(opts: { now: Date; serial: string; validityDays?: number; keyBits?: number }): CertifiedKey {
+  const keys = generateRsaKeyPair(opts.keyBits ?? DEFAULT_RSA_BITS);
+  const name = { commonName: `qkm encryption ${opts.serial}`, organizationName: ORGANIZATION };
+  const certPem = buildCertificate({
+    subject: name,
+    subjectPublicKeyPem: keys.publicKeyPem,
+    issuerPrivateKeyPem: keys.privateKeyPem,
+    ...validity(opts.now, opts.validityDays ?? DEFAULT_ENCRYPTION_VALIDITY_DAYS),
+    extensions: [
+      { name: 'basicConstraints', cA: false, critical: true },
+      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+    ],
+  });
+  return { certPem, keyPem: keys.privateKeyPem };
+}
+
 /** A certificate signed by the appliance CA for an end entity (not a CA), with its own fresh key. */
 function issueLeaf(ca: CertifiedKey, commonName: string, now: Date, validityDays: number, keyBits: number | undefined, usage: object[]): CertifiedKey {
   const keys = generateRsaKeyPair(keyBits ?? DEFAULT_RSA_BITS);
