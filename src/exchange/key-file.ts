@@ -15,7 +15,7 @@
  * lists the rest. Signature and digests are over JSON.stringify of the values as parsed,
  * which gives back the bytes the sender signed for any file not edited since.
  */
-import { constants, createHash, createPrivateKey, privateDecrypt, publicEncrypt, sign, verify, type X509Certificate } from 'node:crypto';
+import { X509Certificate, constants, createHash, createPrivateKey, privateDecrypt, publicEncrypt, sign, verify } from 'node:crypto';
 import { checkExchangeCertificate } from '../pki/index.js';
 import { ExchangeError } from './errors.js';
 
@@ -119,10 +119,11 @@ export interface OpenedKeyFile {
  */
 export function openKeyFile(text: string, o: { file: string; own: { fingerprint: string; keyPem: string } }): OpenedKeyFile {
   const f = parse(text, o.file);
-  const senderCert = checkSender(f.header, o.file);
-  if (!verify('sha256', Buffer.from(JSON.stringify(f.header)), { key: senderCert.publicKey, ...PSS }, Buffer.from(f.signature, 'base64'))) {
+  // The signature first: a changed header is tampering, whatever else it now claims.
+  if (!signedBy(f, f.header.sender.certificate)) {
     throw new ExchangeError('EXCHANGE_FILE_TAMPERED', `${o.file} was changed after it was made: its signature does not match; ask the partner for a new copy.`, { params: { file: o.file } });
   }
+  const senderCert = checkSender(f.header, o.file);
   if (f.header.recipient.fingerprint !== o.own.fingerprint) {
     const params = { file: o.file, fingerprint: f.header.recipient.fingerprint, ours: o.own.fingerprint };
     throw new ExchangeError('EXCHANGE_WRONG_RECIPIENT', `${o.file} was made for the encryption certificate ${params.fingerprint}, not for this server's (${params.ours}); send the partner this server's certificate and ask for a new file.`, { params });
@@ -165,6 +166,17 @@ function isEntry(e: unknown): e is Entry {
     && isOptionalString(x.barcode) && isOptionalString(x.keyIdentifier) && isOptionalString(x.generatedAt) && isOptionalString(x.writtenAt);
 }
 
+/** Whether the header carries a valid signature by the key of the certificate it includes. */
+function signedBy(f: KeyFile, certPem: string): boolean {
+  try {
+    const key = new X509Certificate(certPem).publicKey;
+    return verify('sha256', Buffer.from(JSON.stringify(f.header)), { key, ...PSS }, Buffer.from(f.signature, 'base64'));
+  } catch {
+    // Not a certificate, or a key that cannot make such a signature: not the sender's file as made.
+    return false;
+  }
+}
+
 function notKeys(file: string): ExchangeError {
   return new ExchangeError('EXCHANGE_FILE_NOT_KEYS', `${file} is not a file of keys exported by a key manager, or is damaged beyond reading; ask the partner for a new copy.`, { params: { file } });
 }
@@ -197,7 +209,7 @@ function checkSender(h: Header, file: string): X509Certificate {
     throw notKeys(file);
   }
   try {
-    return checkExchangeCertificate(h.sender.certificate, `the sender's certificate in ${file}`, made);
+    return checkExchangeCertificate(h.sender.certificate, `${file} (the sender's)`, made);
   } catch (e) {
     const reason = (e as Error).message;
     throw new ExchangeError('EXCHANGE_FILE_SENDER', `${reason.replace(/; [^;]*$/, '')}, so the file's signature cannot be trusted; ask the partner for a new file.`, { cause: e, params: { file, reason } });
