@@ -1,14 +1,12 @@
-import path from 'node:path';
 import type { Command } from 'commander';
-import { type UpdateOptions, applyUpdate, checkUpdate, rollBack, softwareStatus } from '../admin/update.js';
+import { UPDATE_REMINDER, type UpdateOptions, applyUpdate, checkUpdate, rollBack, softwareStatus, softwareStatusLines, withIsoImage } from '../admin/update.js';
 import { PACKAGE_ROOT } from '../config/config.js';
 import { QkmError } from '../errors.js';
-import { type BundleSource, openIsoBundle } from '../update/bundle/index.js';
+import type { BundleSource } from '../update/bundle/index.js';
 import type { HwCommandDeps } from './hw-commands.js';
 import { progressBar } from './progress.js';
 
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
-const REMINDER = 'Take offline the QKM partitions of every library using this server (library managed encryption) before, and bring them back after; if this server is one of a pair, do the same on the other server.';
 
 /** `qkmcmds update` and `qkmcmds rollback`, from an update CD or ISO image (the manual's chapter 10). */
 export function addUpdateCommands(program: Command, deps: HwCommandDeps): void {
@@ -16,16 +14,10 @@ export function addUpdateCommands(program: Command, deps: HwCommandDeps): void {
     const ctx = deps.context();
     return { dataDir: ctx.config.paths.data_dir, baseDir: PACKAGE_ROOT, publicKey: ctx.config.update.public_key, now: ctx.world.now, onProgress: bar?.update };
   };
-  /** Opens the ISO, runs `use`, and always closes it again. */
-  async function withIso<T>(file: string | undefined, use: (source: BundleSource) => Promise<T>): Promise<T> {
+  const withIso = <T>(file: string | undefined, use: (source: BundleSource) => Promise<T>): Promise<T> => {
     if (!file) throw new QkmError('USAGE', 'Give the update CD as an image with --iso FILE.');
-    const source = await openIsoBundle(path.resolve(file));
-    try {
-      return await use(source);
-    } finally {
-      await source.close();
-    }
-  }
+    return withIsoImage(file, use);
+  };
 
   program
     .command('update')
@@ -36,10 +28,7 @@ export function addUpdateCommands(program: Command, deps: HwCommandDeps): void {
     .action(deps.action(async (o: { check?: boolean; iso?: string; status?: boolean }) => {
       const ctx = deps.context();
       if (o.status) {
-        const s = softwareStatus({ dataDir: ctx.config.paths.data_dir, baseDir: PACKAGE_ROOT });
-        out(`Running: qkm ${s.active.version} (slot ${s.active.slot})${s.trial ? `, on trial since ${s.trial.since}` : ''}.`);
-        out(s.previous ? `Rollback returns to: qkm ${s.previous.version} (slot ${s.previous.slot}).` : 'No previous version to roll back to.');
-        if (s.failed) out(`Failed trial: qkm ${s.failed.version} (slot ${s.failed.slot}) at ${s.failed.at}: ${s.failed.reason}.`);
+        for (const line of softwareStatusLines(softwareStatus({ dataDir: ctx.config.paths.data_dir, baseDir: PACKAGE_ROOT }))) out(line);
         return;
       }
       const bar = progressBar('verifying');
@@ -54,7 +43,7 @@ export function addUpdateCommands(program: Command, deps: HwCommandDeps): void {
         out('It would be installed: the signature, and the size and sha256 of every payload file, are verified.');
         return;
       }
-      out(REMINDER);
+      out(UPDATE_REMINDER);
       const r = await withIso(o.iso, (s) => applyUpdate(s, options(bar))).finally(() => bar.stop());
       ctx.log.info({ update: r }, 'update installed');
       out(`Installed qkm ${r.version} in slot ${r.slot}, on trial; qkm ${r.from} stays as the version to roll back to.`);
@@ -70,7 +59,7 @@ export function addUpdateCommands(program: Command, deps: HwCommandDeps): void {
     .option('--iso <file>', 'the CD of the version installed now, as an ISO image file')
     .action(deps.action(async (o: { iso?: string }) => {
       const ctx = deps.context();
-      out(REMINDER);
+      out(UPDATE_REMINDER);
       const bar = progressBar('verifying');
       const r = await withIso(o.iso, (s) => rollBack(s, options(bar))).finally(() => bar.stop());
       ctx.log.info({ rollback: r }, 'rolled back');

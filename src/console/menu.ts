@@ -9,7 +9,10 @@ import { type SystemChange, type SystemRecord, checkDateTime, checkHostname, che
 import { olderText } from '../engine/index.js';
 import { QkmError } from '../errors.js';
 import { askBackupSecret } from '../cli/secret-input.js';
+import { encryptionCertificates, shareTapes } from './exchange-items.js';
+import { serverPair } from './pair-items.js';
 import type { ConsoleScope } from './session.js';
+import { rollBackSoftware, updateSoftware } from './software-items.js';
 
 /** What `q` applies: nothing is changed before it. */
 export interface Staged {
@@ -34,6 +37,11 @@ const ITEMS: Item[] = [
   { key: '8', label: 'Restore keystore', run: restore },
   { key: 'c', label: 'Revoke a library certificate', run: revokeCertificate },
   { key: 'k', label: 'Keystore copies kept aside by restores', run: keptKeystores },
+  { key: 'p', label: 'Server pair: status and pairing', run: serverPair },
+  { key: 'u', label: 'Update software (from the CD image)', run: updateSoftware },
+  { key: 'r', label: 'Roll back software', run: rollBackSoftware },
+  { key: 'e', label: "Encryption certificates: export this server's, import a partner's", run: encryptionCertificates },
+  { key: 't', label: "Share tapes: export keys for a partner, import a partner's", run: shareTapes },
 ];
 
 /** The menu until `q` (apply) or `x` (leave); a failing item says its sentence and the menu comes back. */

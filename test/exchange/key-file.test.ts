@@ -7,7 +7,7 @@
  */
 import { constants, createHash, publicEncrypt, X509Certificate } from 'node:crypto';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type ExchangeError } from '../../src/exchange/errors.js';
+import type { ExchangeError } from '../../src/exchange/errors.js';
 import { type KeyToSend, buildKeyFile, openKeyFile, signHeader } from '../../src/exchange/key-file.js';
 import { ManagedObjects } from '../../src/engine/objects.js';
 import { PeerCopies } from '../../src/engine/peer-copies.js';
@@ -21,7 +21,9 @@ let stranger: CertifiedKey;
 const NOW = new Date();
 
 beforeAll(() => {
-  [sender, recipient, stranger] = ['QKMSEND1', 'QKMRECV1', 'QKMOTHER'].map((serial) => issueEncryptionCertificate({ now: NOW, serial }));
+  sender = issueEncryptionCertificate({ now: NOW, serial: 'QKMSEND1' });
+  recipient = issueEncryptionCertificate({ now: NOW, serial: 'QKMRECV1' });
+  stranger = issueEncryptionCertificate({ now: NOW, serial: 'QKMOTHER' });
 });
 
 const key = (i: number): KeyToSend => ({
@@ -29,7 +31,15 @@ const key = (i: number): KeyToSend => ({
   generatedAt: NOW.toISOString(), writtenAt: NOW.toISOString(), material: Buffer.alloc(32, i),
 });
 
-function fileFor(keys: KeyToSend[], to: CertifiedKey = recipient): Record<string, any> {
+/** A key file as JSON, to change as a careless mailer or an attacker would. */
+interface FileJson {
+  version?: number;
+  header: { createdAt: string; entries: string[]; sender: { certificate: string } };
+  signature: string;
+  entries: Record<string, unknown>[];
+}
+
+function fileFor(keys: KeyToSend[], to: CertifiedKey = recipient): FileJson {
   return JSON.parse(buildKeyFile({
     keys, sender: { serial: 'QKMSEND1', certPem: sender.certPem, keyPem: sender.keyPem },
     recipient: { name: 'SITEB', cert: new X509Certificate(to.certPem) }, now: NOW, id: '0123456789abcdef',
@@ -57,8 +67,8 @@ describe('a key file', () => {
   it('an entry wrapped for another certificate (the sender signing it as its own) is a wrong recipient; the others open', () => {
     const f = fileFor([key(1), key(2), key(3)]);
     const strangers = new X509Certificate(stranger.certPem).publicKey;
-    f.entries[1].wrappedKey = publicEncrypt({ key: strangers, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, Buffer.alloc(32, 2)).toString('base64');
-    f.header.entries = f.entries.map((e: unknown) => sha256(JSON.stringify(e)));
+    f.entries[1]!.wrappedKey = publicEncrypt({ key: strangers, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, Buffer.alloc(32, 2)).toString('base64');
+    f.header.entries = f.entries.map((e) => sha256(JSON.stringify(e)));
     f.signature = signHeader(f.header, sender.keyPem);
     const r = open(f);
     expect(r.outcomes.map((o) => (o.ok ? 'ok' : o.reason))).toEqual(['ok', 'wrong recipient', 'ok']);
@@ -66,7 +76,7 @@ describe('a key file', () => {
 
   it('an entry missing, added or changed is a corrupt entry, named where it can be', () => {
     const f = fileFor([key(1), key(2), key(3)]);
-    f.entries[0].library = 'LIBX';
+    f.entries[0]!.library = 'LIBX';
     f.entries.pop();
     expect(open(f).outcomes.map((o) => (o.ok ? 'ok' : `${o.name}: ${o.reason}: ${o.detail}`))).toEqual([
       `${key(1).name}: corrupt entry: it was changed after the file was made`,
