@@ -68,6 +68,7 @@ export interface ErrorCatalogue {
   KEYSTORE_TOO_NEW: { file: string; version: number; understood: number };
   KEYSTORE_LIVE: { name: string };
   KEYSTORE_NOT_KEPT: { name: string; dataDir: string };
+  KEYSTORE_LENT: NoParams;
   KEY_RECORD_DAMAGED: { key: string };
   MASTER_KEY_MISSING: { file: string };
   MASTER_KEY_DAMAGED: { file: string; bytes: number };

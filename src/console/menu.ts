@@ -3,6 +3,7 @@ import { backUp } from '../admin/backup.js';
 import { revokeLibraryCertificates } from '../admin/certs.js';
 import { CONSOLE_USER, checkNewPassword, passwordMatches } from '../admin/console-password.js';
 import { assertQkmdStopped, claimDataDir } from '../admin/data-dir-lock.js';
+import { borrowKeystore, returnKeystore } from '../admin/key-service.js';
 import { listKeptKeystores } from '../admin/keystores.js';
 import { restoreKeystore } from '../admin/restore.js';
 import { type SystemChange, type SystemRecord, checkDateTime, checkHostname, checkPort2, checkTimeZone, readSystemRecord } from '../admin/system-settings.js';
@@ -158,12 +159,16 @@ async function backUpKeystore(s: ConsoleScope): Promise<void> {
 async function restore(s: ConsoleScope): Promise<void> {
   const appFile = path.resolve(await s.input.ask('The QKMApp file: '));
   const dataFile = path.resolve(await s.input.ask('The QKMData file: '));
+  // A running qkmd (its key service stopped) lets go of the keystore for the restore, and opens the restored one after.
+  const borrowed = await borrowKeystore(s.dataDir);
   const r = await restoreKeystore({
     dataDir: s.dataDir, appFile, dataFile, serial: s.serial(), world: s.world,
     unlock: (key) => s.input.lend(() => askBackupSecret(key)),
     hold: () => claimDataDir(s.dataDir, { program: 'qkmcmds', task: 'restore' }, 'restore a backup'),
     assertNotInUse: () => assertQkmdStopped(s.dataDir, 'restore a backup'),
     confirmOlder: async (c) => /^y(es)?$/i.test(await s.input.ask(`${olderText(c)}. Restore it all the same? [y/N] `)),
+  }).finally(async () => {
+    if (borrowed) await returnKeystore(s.dataDir);
   });
   s.log.info({ audit: 'restore', restore: { keys: r.keys, backupSerial: r.backupSerial, backupCreatedAt: r.backupCreatedAt } }, 'keystore restored');
   s.say(`Restored ${r.keys} keys of server ${r.backupSerial} from the backup of ${r.backupCreatedAt}.`);

@@ -6,13 +6,14 @@
  */
 import { spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { acceptLicence } from '../../src/admin/eula.js';
 import { openKeyFile } from '../../src/exchange/key-file.js';
 import { ManagedObjects, realWorld } from '../../src/engine/index.js';
 import { issueEncryptionCertificate } from '../../src/pki/authority.js';
+import { TEST_PASSPHRASE, initBackupKey } from '../helpers/backup-key.js';
 import { qkmcmds, startQkmd } from '../helpers/cli.js';
 import { openEngine, removeDir, tempDir } from '../helpers/engine.js';
 import { TmuxConsole } from '../helpers/tmux-console.js';
@@ -96,6 +97,40 @@ it.skipIf(tmuxTool.skip)("from the menu: a partner's certificate imported, then 
   expect(logs()).toMatch(/"audit":"partner-certificate-imported"/);
   expect(logs()).toMatch(/"audit":"keys-exported"/);
 });
+
+it.skipIf(tmuxTool.skip)('from the menu: a restore while qkmd runs (the console stopped its key service): qkmd lends the keystore and serves the restored one after', async () => {
+  initBackupKey(dir);
+  const daemon = await startQkmd(['--data-dir', dir]);
+  try {
+    await logIn();
+    let screen = await term.answer('7', /Folder for the backup files: \[.*\] $/m);
+    screen = await term.answer('', /^Choice: $/m);
+    const files = [...screen.matchAll(/^ {2}(\/\S+\/QKM(App|Data)\S+\.tgz)$/gm)].map((m) => m[1]!);
+    expect(files).toHaveLength(2);
+    expect(qkmcmds(['--data-dir', dir, 'keys', 'generate', '--library', 'LIB2', '--class', 'i500']).code).toBe(0);
+
+    await term.answer('8', /The QKMApp file: $/m);
+    await term.answer(files.find((f) => f.includes('QKMApp'))!, /The QKMData file: $/m);
+    await term.answer(files.find((f) => f.includes('QKMData'))!, /Restore it all the same\? \[y\/N\] $/m);
+    await term.answer('y', /Passphrase of backup key \S+: $/m);
+    screen = await term.answer(TEST_PASSPHRASE, /^Choice: $/m);
+    expect(screen).not.toMatch(/qkmd is running/);
+    expect(screen).toMatch(/Restored \d+ keys of server/);
+    screen = await term.answer('q', /\[exit 0\]/);
+    expect(screen).toMatch(/The key service is running again\./);
+
+    // qkmd still runs, on the restored keystore: LIB2 (made after the backup) is gone, and its agent's tickets answer.
+    expect(qkmcmds(['--data-dir', dir, 'keys', 'status']).stdout).not.toMatch(/LIB2/);
+    expect(qkmcmds(['--data-dir', dir, 'hw', 'status', '--json']).code).toBe(0);
+    expect(qkmcmds(['--data-dir', dir, 'key-service', 'status']).stdout).toMatch(/key service is running/);
+    const live = realpathSync(path.join(dir, 'keystore'));
+    expect(logs()).toMatch(new RegExp(`"audit":"keystore-taken-back","keystore":"${live.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"`));
+    expect(daemon.child.exitCode).toBeNull();
+  } finally {
+    daemon.child.kill('SIGTERM');
+    await daemon.exited;
+  }
+}, 120_000);
 
 it.skipIf(tmuxTool.skip || xorriso.skip)('from the menu: an update installed from the CD image scripts/build-update-iso made with the test key', async () => {
   const installed = (JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
