@@ -161,15 +161,18 @@ async function restore(s: ConsoleScope): Promise<void> {
   const dataFile = path.resolve(await s.input.ask('The QKMData file: '));
   // A running qkmd (its key service stopped) lets go of the keystore for the restore, and opens the restored one after.
   const borrowed = await borrowKeystore(s.dataDir);
-  const r = await restoreKeystore({
-    dataDir: s.dataDir, appFile, dataFile, serial: s.serial(), world: s.world,
-    unlock: (key) => s.input.lend(() => askBackupSecret(key)),
-    hold: () => claimDataDir(s.dataDir, { program: 'qkmcmds', task: 'restore' }, 'restore a backup'),
-    assertNotInUse: () => assertQkmdStopped(s.dataDir, 'restore a backup'),
-    confirmOlder: async (c) => /^y(es)?$/i.test(await s.input.ask(`${olderText(c)}. Restore it all the same? [y/N] `)),
-  }).finally(async () => {
+  let r: Awaited<ReturnType<typeof restoreKeystore>>;
+  try {
+    r = await restoreKeystore({
+      dataDir: s.dataDir, appFile, dataFile, serial: s.serial(), world: s.world,
+      unlock: (key) => s.input.lend(() => askBackupSecret(key)),
+      hold: () => claimDataDir(s.dataDir, { program: 'qkmcmds', task: 'restore' }, 'restore a backup'),
+      assertNotInUse: () => assertQkmdStopped(s.dataDir, 'restore a backup'),
+      confirmOlder: async (c) => /^y(es)?$/i.test(await s.input.ask(`${olderText(c)}. Restore it all the same? [y/N] `)),
+    });
+  } finally {
     if (borrowed) await returnKeystore(s.dataDir);
-  });
+  }
   s.log.info({ audit: 'restore', restore: { keys: r.keys, backupSerial: r.backupSerial, backupCreatedAt: r.backupCreatedAt } }, 'keystore restored');
   s.say(`Restored ${r.keys} keys of server ${r.backupSerial} from the backup of ${r.backupCreatedAt}.`);
   if (r.previous) s.say(`The replaced keystore is kept aside in ${r.previous} (menu item k).`);
