@@ -21,7 +21,7 @@ import { type KeyToSend, type RefusalReason, buildKeyFile, openKeyFile } from '.
 import { type Partner, importPartner, listPartners, partnerCertificate } from '../exchange/partners.js';
 import { appendImportWarnings, importWarningLogOf } from '../exchange/warning-log.js';
 import type { Logger } from '../logs/logger.js';
-import { assertWritableTarget, ensureEncryptionCredentials, readEncryptionCredentials, tlsDirOf, tlsPaths } from '../pki/index.js';
+import { type EncryptionCredentials, assertWritableTarget, ensureEncryptionCredentials, readEncryptionCredentials, tlsDirOf, tlsPaths } from '../pki/index.js';
 import { CertificateError } from '../pki/errors.js';
 import { writeFileDurable } from '../util/durable-file.js';
 import { describeFileError } from '../util/file-errors.js';
@@ -33,9 +33,25 @@ export interface ExchangeScope {
   serial: string;
   now: Date;
   log: Logger;
+  /**
+   * This server's encryption credentials as its front end finds them: on a server of a
+   * pair, the pair's, fetched from the peer if need be (src/pair/encryption-share.ts); made
+   * here when missing and `create`. Without it, this server's own.
+   */
+  encryption?: (create: boolean) => Promise<EncryptionCredentials | undefined>;
 }
 
 const pathsOf = (s: ExchangeScope) => tlsPaths(tlsDirOf(s.dataDir));
+
+async function ownCredentials(s: ExchangeScope, create: true): Promise<EncryptionCredentials>;
+async function ownCredentials(s: ExchangeScope, create: false): Promise<EncryptionCredentials | undefined>;
+async function ownCredentials(s: ExchangeScope, create: boolean): Promise<EncryptionCredentials | undefined> {
+  if (s.encryption) {
+    const found = await s.encryption(create);
+    if (found || !create) return found;
+  }
+  return create ? ensureEncryptionCredentials(pathsOf(s), { serial: s.serial, now: s.now }) : readEncryptionCredentials(pathsOf(s));
+}
 
 function writeOut(file: string, data: string, mode: number): void {
   try {
@@ -55,7 +71,7 @@ export interface ExportedCertificate {
 /** `cert export`: this server's encryption certificate (made on first need), written to `outFile` or returned. */
 export async function exportEncryptionCertificate(s: ExchangeScope, o: { outFile?: string } = {}): Promise<ExportedCertificate> {
   if (o.outFile !== undefined) assertWritableTarget(o.outFile, 'the certificate', 'qkm-encryption.pem');
-  const own = await ensureEncryptionCredentials(pathsOf(s), { serial: s.serial, now: s.now });
+  const own = await ownCredentials(s, true);
   if (o.outFile !== undefined) writeOut(o.outFile, own.certPem, 0o644);
   s.log.info({ audit: 'encryption-certificate-exported', fingerprint: own.fingerprint, outFile: o.outFile ?? null }, 'encryption certificate exported');
   return { certPem: own.certPem, fingerprint: own.fingerprint, validTo: new Date(own.cert.validTo), ...(o.outFile !== undefined && { outFile: o.outFile }) };
@@ -85,7 +101,7 @@ export interface KeysExported {
 export async function exportKeys(open: OpenEngine, s: ExchangeScope, o: { partner: string; selection: ExportSelection; outFile: string }): Promise<KeysExported> {
   const recipient = partnerCertificate(s.dataDir, o.partner, s.now);
   assertWritableTarget(o.outFile, 'the key file', 'keys.json');
-  const own = await ensureEncryptionCredentials(pathsOf(s), { serial: s.serial, now: s.now });
+  const own = await ownCredentials(s, true);
   const keys = await withEngine(open, (engine) => keysForExport(engine, o.selection));
   try {
     const text = buildKeyFile({
@@ -130,7 +146,7 @@ export async function importKeys(open: OpenEngine, s: ExchangeScope, o: { file: 
   if (!LIBRARY_NAME_PATTERN.test(o.library)) {
     throw new ExchangeError('BAD_LIBRARY', `Library name "${o.library.slice(0, 80)}" is not valid; use 1 to 64 letters, digits, dots, dashes or underscores.`, { params: { library: o.library } });
   }
-  const own = await readEncryptionCredentials(pathsOf(s));
+  const own = await ownCredentials(s, false);
   if (!own) {
     throw new ExchangeError('EXCHANGE_NO_CERT', "This server has no encryption certificate yet, so no key file can have been made for it; export this server's encryption certificate, send it to the partner and ask for a file made for it.");
   }

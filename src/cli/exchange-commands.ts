@@ -11,14 +11,20 @@ import {
   partnerCertificates,
 } from '../admin/key-exchange.js';
 import { ExchangeError } from '../exchange/errors.js';
+import { pairEncryptionCredentials } from '../pair/encryption-share.js';
+import { peerAddresses } from '../pair/settings.js';
 import type { Context } from './context.js';
+import { pairSide } from './pair-commands.js';
 import type { HwCommandDeps } from './hw-commands.js';
 import { formatTable } from './table.js';
 
 const out = (line = ''): void => void process.stdout.write(`${line}\n`);
 const day = (d: Date): string => d.toISOString().slice(0, 10);
 
-export const exchangeScopeOf = (ctx: Context): ExchangeScope => ({ dataDir: ctx.config.paths.data_dir, serial: ctx.serial, now: new Date(ctx.world.now()), log: ctx.log });
+export const exchangeScopeOf = (ctx: Context): ExchangeScope => ({
+  dataDir: ctx.config.paths.data_dir, serial: ctx.serial, now: new Date(ctx.world.now()), log: ctx.log,
+  encryption: (create) => pairEncryptionCredentials(pairSide(ctx), peerAddresses(ctx.config), { create }),
+});
 
 /**
  * Sharing encrypted tapes with another site: `cert export|import|partners` (in the `certs`

@@ -1,5 +1,6 @@
 import { type KeyEngine, PeerCopies, type ReplicatedEntry } from '../engine/index.js';
 import { ensurePairCredentials, tlsDirOf, tlsPaths } from '../pki/index.js';
+import { ENCRYPTION_KEY_OP, shareEncryptionKey } from '../pair/encryption-share.js';
 import { PairError } from '../pair/errors.js';
 import { startPairServer, type PairServer } from '../pair/link-server.js';
 import { PairRegistry } from '../pair/registry.js';
@@ -32,6 +33,11 @@ export async function startPairLink(ctx: Context, engine: KeyEngine): Promise<Pa
       },
       // A restored peer asks what this server holds of its keys (restore-sync.ts).
       held: (_request, peer) => ({ ...copies.heldFor(peer.serial) }),
+      // The pair's one encryption certificate, with its key, for a peer that has none yet.
+      [ENCRYPTION_KEY_OP]: (_request, peer) => {
+        ctx.log.info({ audit: 'encryption-key-shared', peer: peer.serial }, "the pair's encryption key was given to the peer");
+        return shareEncryptionKey({ dataDir: ctx.config.paths.data_dir, serial: ctx.serial, now: () => ctx.world.now() });
+      },
     },
   });
   const replicator = new Replicator({ addresses: peerAddresses(ctx.config), creds, registry, journal: engine.journal, copies, log: ctx.log });

@@ -14,9 +14,15 @@ import {
 } from '../admin/key-exchange.js';
 import { importReport } from '../cli/exchange-commands.js';
 import { ExchangeError } from '../exchange/errors.js';
+import { pairEncryptionCredentials } from '../pair/encryption-share.js';
+import { peerAddresses } from '../pair/settings.js';
+import { pairSideOfConsole } from './pair-items.js';
 import type { ConsoleScope } from './session.js';
 
-const scopeOf = (s: ConsoleScope): ExchangeScope => ({ dataDir: s.dataDir, serial: s.serial(), now: new Date(s.world.now()), log: s.log });
+const scopeOf = (s: ConsoleScope): ExchangeScope => ({
+  dataDir: s.dataDir, serial: s.serial(), now: new Date(s.world.now()), log: s.log,
+  encryption: (create) => pairEncryptionCredentials(pairSideOfConsole(s), peerAddresses(s.config), { create }),
+});
 const day = (d: Date): string => d.toISOString().slice(0, 10);
 const words = (line: string): string[] => line.split(/[\s,]+/).filter((w) => w !== '');
 

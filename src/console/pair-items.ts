@@ -8,10 +8,10 @@ import { peerAddresses } from '../pair/settings.js';
 import { pairStatus, peerStatusLines } from '../pair/status.js';
 import type { ConsoleScope } from './session.js';
 
-const sideOf = (s: ConsoleScope): PairSide => pairSideOf({ dataDir: s.dataDir, serial: s.serial(), version: VERSION, now: () => s.world.now(), openEngine: s.openEngine });
+export const pairSideOfConsole = (s: ConsoleScope): PairSide => pairSideOf({ dataDir: s.dataDir, serial: s.serial(), version: VERSION, now: () => s.world.now(), openEngine: s.openEngine });
 
 export async function serverPair(s: ConsoleScope): Promise<void> {
-  const side = sideOf(s);
+  const side = pairSideOfConsole(s);
   const rows = await withEngine(s.openEngine, (e) => pairStatus(side, peerAddresses(s.config), e.journal));
   if (rows.length === 0) s.say('This server has no peer.');
   for (const line of rows.flatMap(peerStatusLines)) s.say(line);
