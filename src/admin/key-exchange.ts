@@ -212,6 +212,25 @@ export async function importKeys(open: OpenEngine, s: ExchangeScope, o: { file: 
   }
 }
 
+/**
+ * `keys import-warnings`: the Import Warning Log's lines, oldest first; reading it is what
+ * the tickets that point to it ask for, so they are closed (they stay as history).
+ */
+export async function importWarnings(open: OpenEngine, s: Pick<ExchangeScope, 'dataDir' | 'log'>): Promise<{ file: string; lines: string[]; ticketsClosed: number }> {
+  const file = importWarningLogOf(s.dataDir);
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  const ticketsClosed = await withEngine(open, (engine) => engine.tickets.list({ openOnly: true })
+    .filter((t) => t.kind === 'key-import-warning')
+    .filter((t) => engine.tickets.close(t.condition)).length);
+  if (ticketsClosed > 0) s.log.info({ audit: 'import-warnings-read', ticketsClosed }, 'the Import Warning Log was read; its tickets are closed');
+  return { file, lines: text.split('\n').filter((l) => l !== ''), ticketsClosed };
+}
+
 function readKeyFile(file: string): string {
   try {
     return readFileSync(file, 'utf8');

@@ -8,6 +8,7 @@ import {
   exportKeys,
   importKeys,
   importPartnerCertificate,
+  importWarnings,
   partnerCertificates,
 } from '../admin/key-exchange.js';
 import { ExchangeError } from '../exchange/errors.js';
@@ -98,6 +99,19 @@ export function addExchangeCommands(groups: { certs: Command; keys: Command }, d
       const r = await importKeys(deps.engine, exchangeScopeOf(deps.context()), { file: path.resolve(file), library: o.library });
       for (const line of importReport(r)) out(line);
     }));
+
+  groups.keys
+    .command('import-warnings')
+    .description('the Import Warning Log: every key a key import refused, with the reason (closes the tickets that point to it)')
+    .action(deps.action(async () => {
+      for (const line of importWarningLines(await importWarnings(deps.engine, exchangeScopeOf(deps.context())))) out(line);
+    }));
+}
+
+/** The Import Warning Log as the terminal and the menu show it. */
+export function importWarningLines(r: { file: string; lines: string[]; ticketsClosed: number }): string[] {
+  if (r.lines.length === 0) return [`No key import has refused a key (${r.file} is empty).`];
+  return [`${r.file}:`, ...r.lines, ...(r.ticketsClosed > 0 ? [`${r.ticketsClosed} ticket(s) pointing to this log are now closed.`] : [])];
 }
 
 /** What the administrator reads after an import (the menu console says the same). */

@@ -10,9 +10,10 @@ import {
   exportKeys,
   importKeys,
   importPartnerCertificate,
+  importWarnings,
   partnerCertificates,
 } from '../admin/key-exchange.js';
-import { importReport } from '../cli/exchange-commands.js';
+import { importReport, importWarningLines } from '../cli/exchange-commands.js';
 import { ExchangeError } from '../exchange/errors.js';
 import { pairEncryptionCredentials } from '../pair/encryption-share.js';
 import { peerAddresses } from '../pair/settings.js';
@@ -51,7 +52,7 @@ export async function encryptionCertificates(s: ConsoleScope): Promise<void> {
 }
 
 export async function shareTapes(s: ConsoleScope): Promise<void> {
-  const what = (await s.input.ask('o: export keys for a partner, i: import keys a partner sent, Enter: back: ')).toLowerCase();
+  const what = (await s.input.ask('o: export keys, i: import keys, w: Import Warning Log, Enter: back: ')).toLowerCase();
   if (what === 'o') {
     const names = partnerCertificates(scopeOf(s)).map((p) => p.name);
     const partner = await s.input.ask(`Partner (${names.join(', ') || 'none stored yet'}): `);
@@ -69,7 +70,9 @@ export async function shareTapes(s: ConsoleScope): Promise<void> {
     const file = path.resolve(await s.input.ask('The key file the partner sent: '));
     const library = await s.input.ask('Library here that reads those tapes: ');
     for (const line of importReport(await importKeys(s.openEngine, scopeOf(s), { file, library }))) s.say(line);
+  } else if (what === 'w') {
+    for (const line of importWarningLines(await importWarnings(s.openEngine, s))) s.say(line);
   } else if (what !== '') {
-    s.say(`"${what}" is not one of o or i; nothing was done.`);
+    s.say(`"${what}" is not one of o, i or w; nothing was done.`);
   }
 }

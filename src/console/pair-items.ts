@@ -15,7 +15,7 @@ export async function serverPair(s: ConsoleScope): Promise<void> {
   const rows = await withEngine(s.openEngine, (e) => pairStatus(side, peerAddresses(s.config), e.journal));
   if (rows.length === 0) s.say('This server has no peer.');
   for (const line of rows.flatMap(peerStatusLines)) s.say(line);
-  const step = (await s.input.ask('f: show this server\'s pair fingerprint, j: join a server, c: confirm one, Enter: back: ')).toLowerCase();
+  const step = (await s.input.ask('f: pair fingerprint, j: join a server, c: confirm one, Enter: back: ')).toLowerCase();
   if (step === 'f') {
     const creds = await pairCredentials(side);
     s.say(`Pair fingerprint of server ${side.serial}:`);

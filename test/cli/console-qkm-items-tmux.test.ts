@@ -73,7 +73,7 @@ it.skipIf(tmuxTool.skip)("from the menu: a partner's certificate imported, then 
   screen = await term.answer('SITEB', /^Choice: $/m);
   expect(screen).toContain(`fingerprint ${new X509Certificate(partner.certPem).fingerprint256}.`);
 
-  await term.answer('t', /o: export keys for a partner, i: import keys a partner sent, Enter: back: $/m);
+  await term.answer('t', /o: export keys, i: import keys, w: Import Warning Log, Enter: back: $/m);
   await term.answer('o', /Partner \(SITEB\): $/m);
   await term.answer('SITEB', /Barcodes of the tapes \(Enter to give key names instead\): $/m);
   await term.answer('TAPE01L8', /File to write the keys to: \[.*keys-for-SITEB\.json\] $/m);

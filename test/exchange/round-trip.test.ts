@@ -137,6 +137,12 @@ describe('sharing encrypted tapes between two sites', () => {
     expect(tickets.stdout).toContain('key-import-warning');
     expect(tickets.stdout).toContain('Import Warning Log');
     await ok(qkmLibrary(libraryB, ['read', '--barcode', 'EXA003L8', '--drive', 'D1']));
+
+    // Reading the log is what the ticket asks: it is closed then.
+    const read = await ok(at(b, ['keys', 'import-warnings']));
+    expect(read.stdout).toContain(`key ${damagedName} not imported: corrupt entry`);
+    expect(read.stdout).toContain('1 ticket(s) pointing to this log are now closed.');
+    expect((await ok(at(b, ['tickets']))).stdout).not.toContain('key-import-warning');
   }, 60_000);
 
   it('a file whose header was changed, made for another server, or not a key file at all is refused whole in one sentence', async () => {
