@@ -73,7 +73,7 @@ export async function exportEncryptionCertificate(s: ExchangeScope, o: { outFile
   if (o.outFile !== undefined) assertWritableTarget(o.outFile, 'the certificate', 'qkm-encryption.pem');
   const own = await ownCredentials(s, true);
   if (o.outFile !== undefined) writeOut(o.outFile, own.certPem, 0o644);
-  s.log.info({ audit: 'encryption-certificate-exported', fingerprint: own.fingerprint, outFile: o.outFile ?? null }, 'encryption certificate exported');
+  s.log.info({ fingerprint: own.fingerprint, outFile: o.outFile ?? null }, 'encryption certificate exported');
   return { certPem: own.certPem, fingerprint: own.fingerprint, validTo: new Date(own.cert.validTo), ...(o.outFile !== undefined && { outFile: o.outFile }) };
 }
 
@@ -81,7 +81,7 @@ export async function exportEncryptionCertificate(s: ExchangeScope, o: { outFile
 export async function importPartnerCertificate(s: ExchangeScope, o: { file: string; name: string; replace?: boolean }): Promise<Partner & { replaced: boolean }> {
   const own = await readEncryptionCredentials(pathsOf(s));
   const p = importPartner(s.dataDir, { ...o, now: s.now, ownFingerprint: own?.fingerprint });
-  s.log.info({ audit: 'partner-certificate-imported', partner: p.name, fingerprint: p.fingerprint, replaced: p.replaced }, 'partner encryption certificate imported');
+  s.log.info({ partner: p.name, fingerprint: p.fingerprint, replaced: p.replaced }, 'partner encryption certificate imported');
   return p;
 }
 
@@ -113,7 +113,7 @@ export async function exportKeys(open: OpenEngine, s: ExchangeScope, o: { partne
     for (const k of keys) k.material.fill(0);
   }
   const listed = keys.map((k) => ({ name: k.name, barcode: k.barcode }));
-  s.log.info({ audit: 'keys-exported', partner: o.partner, fingerprint: recipient.fingerprint256, outFile: o.outFile, keys: listed }, 'keys exported');
+  s.log.info({ partner: o.partner, fingerprint: recipient.fingerprint256, outFile: o.outFile, keys: listed }, 'keys exported');
   return { outFile: o.outFile, partner: o.partner, fingerprint: recipient.fingerprint256, keys: listed };
 }
 
@@ -194,7 +194,7 @@ export async function importKeys(open: OpenEngine, s: ExchangeScope, o: { file: 
       library: o.library, imported: result.stored, refused, senderSerial: opened.senderSerial,
       senderFingerprint: opened.senderCert.fingerprint256, partner, warningLog: log, ticket: result.ticket,
     };
-    s.log.info({ audit: 'keys-imported', file: o.file, library: o.library, imported: done.imported, refused, sender: done.senderSerial, fingerprint: done.senderFingerprint }, 'keys imported');
+    s.log.info({ file: o.file, library: o.library, imported: done.imported, refused, sender: done.senderSerial, fingerprint: done.senderFingerprint }, 'keys imported');
     return done;
   } catch (e) {
     // The log's lines were for an import that did not happen: say so after them.
@@ -205,7 +205,7 @@ export async function importKeys(open: OpenEngine, s: ExchangeScope, o: { file: 
         // The keystore's own failure is what the administrator must hear.
       }
     }
-    s.log.warn({ audit: 'keys-import-refused', file: o.file, library: o.library, refused, err: e }, 'key import refused');
+    s.log.warn({ file: o.file, library: o.library, refused, err: e }, 'key import refused');
     throw e;
   } finally {
     for (const k of good) k.material.fill(0);
@@ -227,7 +227,7 @@ export async function importWarnings(open: OpenEngine, s: Pick<ExchangeScope, 'd
   const ticketsClosed = await withEngine(open, (engine) => engine.tickets.list({ openOnly: true })
     .filter((t) => t.kind === 'key-import-warning')
     .filter((t) => engine.tickets.close(t.condition)).length);
-  if (ticketsClosed > 0) s.log.info({ audit: 'import-warnings-read', ticketsClosed }, 'the Import Warning Log was read; its tickets are closed');
+  if (ticketsClosed > 0) s.log.info({ ticketsClosed }, 'the Import Warning Log was read; its tickets are closed');
   return { file, lines: text.split('\n').filter((l) => l !== ''), ticketsClosed };
 }
 

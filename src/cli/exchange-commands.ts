@@ -12,6 +12,7 @@ import {
   partnerCertificates,
 } from '../admin/key-exchange.js';
 import { ExchangeError } from '../exchange/errors.js';
+import { noteAudit } from './audited-command.js';
 import { pairEncryptionCredentials } from '../pair/encryption-share.js';
 import { peerAddresses } from '../pair/settings.js';
 import type { Context } from './context.js';
@@ -38,6 +39,7 @@ export function addExchangeCommands(groups: { certs: Command; keys: Command }, d
     .option('--out <file>', 'where to write it (default: standard output)')
     .action(deps.action(async (o: { out?: string }) => {
       const c = await exportEncryptionCertificate(exchangeScopeOf(deps.context()), { outFile: o.out === undefined ? undefined : path.resolve(o.out) });
+      noteAudit({ fingerprint: c.fingerprint });
       const about = `this server's encryption certificate (fingerprint ${c.fingerprint}, valid until ${day(c.validTo)})`;
       if (c.outFile === undefined) {
         process.stdout.write(c.certPem);
@@ -56,6 +58,7 @@ export function addExchangeCommands(groups: { certs: Command; keys: Command }, d
     .option('--replace', 'replace the certificate already stored under that name')
     .action(deps.action(async (file: string, o: { name: string; replace?: boolean }) => {
       const p = await importPartnerCertificate(exchangeScopeOf(deps.context()), { file: path.resolve(file), name: o.name, replace: o.replace });
+      noteAudit({ partner: p.name, fingerprint: p.fingerprint, replaced: p.replaced });
       out(`${p.replaced ? 'Replaced' : 'Stored'} the encryption certificate of partner ${p.name}: ${p.subject}, fingerprint ${p.fingerprint}, valid until ${day(p.validTo)}.`);
       out(`Check the fingerprint with the partner's administrator before exporting keys to it (qkmcmds keys export --cert ${p.name} ...).`);
     }));
@@ -85,6 +88,7 @@ export function addExchangeCommands(groups: { certs: Command; keys: Command }, d
       }
       const selection = o.keys !== undefined ? { names: o.keys } : { tapes: o.tapes! };
       const r = await exportKeys(deps.engine, exchangeScopeOf(deps.context()), { partner: o.cert, selection, outFile: path.resolve(o.out) });
+      noteAudit({ fingerprint: r.fingerprint, keys: r.keys });
       out(`Wrote ${r.outFile}: ${r.keys.length} key(s) wrapped for partner ${r.partner} (certificate ${r.fingerprint}), signed by this server.`);
       for (const k of r.keys) out(`  ${k.name}${k.barcode === null ? '' : `  tape ${k.barcode}`}`);
       out('Send the file to the partner; only its key manager can open the keys in it.');
@@ -97,6 +101,7 @@ export function addExchangeCommands(groups: { certs: Command; keys: Command }, d
     .requiredOption('--library <name>', 'the library here that reads the tapes (its certificate name)')
     .action(deps.action(async (file: string, o: { library: string }) => {
       const r = await importKeys(deps.engine, exchangeScopeOf(deps.context()), { file: path.resolve(file), library: o.library });
+      noteAudit({ imported: r.imported, refused: r.refused.length, sender: r.senderSerial, fingerprint: r.senderFingerprint });
       for (const line of importReport(r)) out(line);
     }));
 

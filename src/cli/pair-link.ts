@@ -35,7 +35,8 @@ export async function startPairLink(ctx: Context, engine: KeyEngine): Promise<Pa
       held: (_request, peer) => ({ ...copies.heldFor(peer.serial) }),
       // The pair's one encryption certificate, with its key, for a peer that has none yet.
       [ENCRYPTION_KEY_OP]: (_request, peer) => {
-        ctx.log.info({ audit: 'encryption-key-shared', peer: peer.serial }, "the pair's encryption key was given to the peer");
+        ctx.log.info({ peer: peer.serial }, "the pair's encryption key was given to the peer");
+        ctx.audit.record({ action: 'encryption key shared with the peer', outcome: 'done', actor: `peer ${peer.serial}`, details: { peer: peer.serial } });
         return shareEncryptionKey({ dataDir: ctx.config.paths.data_dir, serial: ctx.serial, now: () => ctx.world.now() });
       },
     },

@@ -9,6 +9,7 @@ import { KmipRequestHandler } from '../kmip/server-handler.js';
 import { type Context, type GlobalOptions, VERSION, loadContext, runCommand } from './context.js';
 import { type KeyService, startKeyService } from '../key-service/listener.js';
 import { type KeystoreUsers, ServedKeystore, withKeystoreLending } from './served-keystore.js';
+import { followTraceSetting } from '../logs/trace-setting.js';
 import { raiseTrialTicket } from './trial-ticket.js';
 import { startPairLink } from './pair-link.js';
 import { checkPairSettings } from '../pair/settings.js';
@@ -46,6 +47,7 @@ await runCommand(PROGRAM, ref, async () => {
       if (cleaned.length > 0) ctx.log.info({ cleaned }, 'removed what killed backups and restores left');
     });
     stops.push(() => keystore.close());
+    stops.push(followTraceSetting(ctx.config.paths.data_dir, ctx.log, ctx.config.log.level));
     const engine = keystore.engine;
     // The control socket also keeps Node alive until a signal comes (signal handlers do not).
     raiseTrialTicket(ctx, engine.tickets);
@@ -62,6 +64,7 @@ await runCommand(PROGRAM, ref, async () => {
           objects: new ManagedObjects(e),
           logger: ctx.log,
           server: { serverName: ctx.config.server.hostname, version: VERSION },
+          audit: (fields) => void ctx.audit.record(fields),
         });
         // Changes from many connections that arrive together share one durable commit.
         const group = new GroupCommit(e.store.db);

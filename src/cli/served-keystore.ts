@@ -66,7 +66,7 @@ export class ServedKeystore {
     this.current.store.close();
     this.releaseDir();
     this.lent = true;
-    this.ctx.log.info({ audit: 'keystore-lent' }, 'keystore closed and the data directory released for a restore');
+    this.ctx.log.info({}, 'keystore closed and the data directory released for a restore');
   }
 
   async takeBack(users: KeystoreUsers): Promise<void> {
@@ -81,7 +81,7 @@ export class ServedKeystore {
     }
     this.lent = false;
     await users.open(this.current);
-    this.ctx.log.info({ audit: 'keystore-taken-back', keystore: this.current.store.dir }, 'keystore opened again');
+    this.ctx.log.info({ keystore: this.current.store.dir }, 'keystore opened again');
   }
 
   /** At qkmd's stop. */

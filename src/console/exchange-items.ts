@@ -18,6 +18,7 @@ import { ExchangeError } from '../exchange/errors.js';
 import { pairEncryptionCredentials } from '../pair/encryption-share.js';
 import { peerAddresses } from '../pair/settings.js';
 import { pairSideOfConsole } from './pair-items.js';
+import { auditConsole } from './console-audit.js';
 import type { ConsoleScope } from './session.js';
 
 const scopeOf = (s: ConsoleScope): ExchangeScope => ({
@@ -35,6 +36,7 @@ export async function encryptionCertificates(s: ConsoleScope): Promise<void> {
   if (what === 'e') {
     const file = await s.input.ask('File to write it to: ', path.join(s.dataDir, `qkm-encryption-${s.serial()}.pem`));
     const c = await exportEncryptionCertificate(scopeOf(s), { outFile: path.resolve(file) });
+    auditConsole(s, 'encryption certificate exported', 'done', { file: c.outFile, fingerprint: c.fingerprint });
     s.say(`Wrote ${c.outFile}: this server's encryption certificate, valid until ${day(c.validTo)},`);
     s.say(`fingerprint ${c.fingerprint}.`);
     s.say('Send it to the partner, and tell its administrator the fingerprint by phone.');
@@ -43,6 +45,7 @@ export async function encryptionCertificates(s: ConsoleScope): Promise<void> {
     const name = await s.input.ask('Name for this partner: ');
     const replace = partners.some((p) => p.name === name) && /^y(es)?$/i.test(await s.input.ask(`Replace the certificate stored for ${name}? [y/N] `));
     const p = await importPartnerCertificate(scopeOf(s), { file, name, replace });
+    auditConsole(s, 'partner certificate imported', 'done', { partner: p.name, fingerprint: p.fingerprint, replaced: p.replaced });
     s.say(`${p.replaced ? 'Replaced' : 'Stored'} partner ${p.name}'s certificate, valid until ${day(p.validTo)},`);
     s.say(`fingerprint ${p.fingerprint}.`);
     s.say("Check the fingerprint with the partner's administrator before exporting keys to it.");
@@ -63,15 +66,20 @@ export async function shareTapes(s: ConsoleScope): Promise<void> {
     }
     const file = await s.input.ask('File to write the keys to: ', path.join(s.dataDir, `keys-for-${partner}.json`));
     const r = await exportKeys(s.openEngine, scopeOf(s), { partner, selection: tapes.length > 0 ? { tapes } : { names: keys }, outFile: path.resolve(file) });
+    auditConsole(s, 'keys exported', 'done', { partner: r.partner, fingerprint: r.fingerprint, file: r.outFile, keys: r.keys });
     s.say(`Wrote ${r.outFile}: ${r.keys.length} key(s) wrapped for partner ${r.partner}:`);
     for (const k of r.keys) s.say(`  ${k.name}${k.barcode === null ? '' : `  tape ${k.barcode}`}`);
     s.say('Send the file to the partner; only its key manager can open the keys.');
   } else if (what === 'i') {
     const file = path.resolve(await s.input.ask('The key file the partner sent: '));
     const library = await s.input.ask('Library here that reads those tapes: ');
-    for (const line of importReport(await importKeys(s.openEngine, scopeOf(s), { file, library }))) s.say(line);
+    const r = await importKeys(s.openEngine, scopeOf(s), { file, library });
+    auditConsole(s, 'keys imported', 'done', { file, library, imported: r.imported, refused: r.refused.length, sender: r.senderSerial, fingerprint: r.senderFingerprint });
+    for (const line of importReport(r)) s.say(line);
   } else if (what === 'w') {
-    for (const line of importWarningLines(await importWarnings(s.openEngine, s))) s.say(line);
+    const r = await importWarnings(s.openEngine, s);
+    if (r.ticketsClosed > 0) auditConsole(s, 'import warning log read', 'done', { ticketsClosed: r.ticketsClosed });
+    for (const line of importWarningLines(r)) s.say(line);
   } else if (what !== '') {
     s.say(`"${what}" is not one of o, i or w; nothing was done.`);
   }

@@ -6,6 +6,7 @@ import { parsePeerAddress } from '../pair/link-client.js';
 import { confirmPeer, joinPeer, pairCredentials, type PairSide } from '../pair/pairing.js';
 import { peerAddresses } from '../pair/settings.js';
 import { pairStatus, peerStatusLines } from '../pair/status.js';
+import { auditConsole } from './console-audit.js';
 import type { ConsoleScope } from './session.js';
 
 export const pairSideOfConsole = (s: ConsoleScope): PairSide => pairSideOf({ dataDir: s.dataDir, serial: s.serial(), version: VERSION, now: () => s.world.now(), openEngine: s.openEngine });
@@ -25,12 +26,14 @@ export async function serverPair(s: ConsoleScope): Promise<void> {
     const address = parsePeerAddress(await s.input.ask('The other server\'s pair link (HOST:PORT): '));
     const fingerprint = await s.input.ask('Its pair fingerprint: ');
     const r = await joinPeer(side, { address, fingerprint });
-    s.log.info({ audit: 'pair-join', peer: r.peer.serial, fingerprint: r.peer.fingerprint }, 'paired with a peer (it must confirm)');
+    s.log.info({ peer: r.peer.serial, fingerprint: r.peer.fingerprint }, 'paired with a peer (it must confirm)');
+    auditConsole(s, 'pair join', 'done', { peer: r.peer.serial, fingerprint: r.peer.fingerprint });
     s.say(`Server ${r.peer.serial} is now this server's peer; confirm this server there with the fingerprint`);
     s.say(`  ${r.fingerprint}`);
   } else if (step === 'c') {
     const peer = confirmPeer(side, await s.input.ask('The fingerprint the joining server showed: '));
-    s.log.info({ audit: 'pair-confirm', peer: peer.serial, fingerprint: peer.fingerprint }, 'peer confirmed');
+    s.log.info({ peer: peer.serial, fingerprint: peer.fingerprint }, 'peer confirmed');
+    auditConsole(s, 'pair confirm', 'done', { peer: peer.serial, fingerprint: peer.fingerprint });
     s.say(`Server ${peer.serial} is now this server's peer.`);
   } else if (step !== '') {
     s.say(`"${step}" is not one of f, j or c; nothing was done.`);

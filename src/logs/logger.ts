@@ -26,7 +26,7 @@ export interface LogOptions extends Partial<RotationLimits> {
  */
 export function openLog(dataDir: string, program: string, level = 'info', options: LogOptions = {}): Logger {
   const base = { program, pid: process.pid };
-  const file = new RotatingLogFile(logFile(dataDir, program), {
+  const open = (name: string) => new RotatingLogFile(logFile(dataDir, name), {
     maxFileBytes: options.maxFileBytes ?? DEFAULT_LOG_LIMITS.maxFileBytes,
     maxTotalBytes: options.maxTotalBytes ?? DEFAULT_LOG_LIMITS.maxTotalBytes,
     announce: (sentence) => {
@@ -35,14 +35,22 @@ export function openLog(dataDir: string, program: string, level = 'info', option
     // The log's own remarks, in the shape pino gives every line (level 40 = warn).
     notice: (msg, fields) => `${JSON.stringify({ level: 40, time: Date.now(), ...base, ...fields, msg })}\n`,
   });
+  const file = open(program);
+  // The error log: every program's errors in one file, opened at the first error, so
+  // support reads what went wrong without the rest (the manual's error log).
+  let errors: RotatingLogFile | undefined;
+  const errorLog = { write: (line: string) => (errors ??= open(ERROR_LOG)).write(line) };
   return pino({
     level,
     base,
     formatters: { log: boundFields },
     // boundFields has already serialised errors; pino's serialiser would do it again, unbounded.
     serializers: { err: (e: unknown) => e, msg: (m: unknown) => (typeof m === 'string' ? boundText(m, LOG_STRING_MAX) : m) },
-  }, file);
+  }, pino.multistream([{ level: 'trace', stream: file }, { level: 'error', stream: errorLog }]));
 }
+
+/** The log every program's errors also go to. */
+export const ERROR_LOG = 'error';
 
 export function logFile(dataDir: string, program: string): string {
   return path.join(dataDir, 'logs', `${program}.log`);

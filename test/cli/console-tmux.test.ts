@@ -144,7 +144,7 @@ it.skipIf(tmuxTool.skip)('a host name change: staged with the key service stoppe
   expect(dryRun()).toContain('"command":["hostnamectl","set-hostname","qkm-east"]');
   expect(JSON.parse(readFileSync(path.join(dir, 'system', 'settings.json'), 'utf8')).hostname).toBe('qkm-east');
   expect(run(dir, ['key-service', 'status']).stdout).toMatch(/key service is running/);
-  expect(logs()).toMatch(/"audit":"system-setting-changed","setting":"hostname","value":"qkm-east"/);
+  expect(logs()).toMatch(/"action":"console system setting changed","outcome":"done","details":\{"setting":"hostname","value":"qkm-east"/);
 });
 
 it.skipIf(tmuxTool.skip)('a backup and a restore from the menu', async () => {
@@ -158,6 +158,12 @@ it.skipIf(tmuxTool.skip)('a backup and a restore from the menu', async () => {
   // The console's password hash is never in a backup.
   for (const f of files) expect(execFileSync('tar', ['-tzvf', f], { encoding: 'utf8' })).not.toMatch(/console|scrypt|akmadmin/);
   expect(run(dir, ['keys', 'generate', '--library', 'LIB2', '--class', 'i500']).code).toBe(0);
+
+  // The menu's log capture: written beside the data, the menu back after it.
+  screen = await term.answer('9', /^Choice: $/m);
+  const capture = /^Wrote (\/\S+\/qkm_logcapture_\w+\.tgz) \(\d+ files/m.exec(screen)?.[1];
+  expect(capture).toBeDefined();
+  expect(execFileSync('tar', ['-tzf', capture!], { encoding: 'utf8' })).toMatch(/^logs\/audit\.log$/m);
 
   await term.answer('8', /The QKMApp file: $/m);
   await term.answer(files.find((f) => f.includes('QKMApp'))!, /The QKMData file: $/m);
@@ -191,9 +197,20 @@ it.skipIf(tmuxTool.skip)('three wrong passwords end the session with one sentenc
   await term.waitFor(/Wait 2 s: the last passwords were wrong\.\n(.*\n)*Password for akmadmin: $/m);
   await term.answer('password', /Go on\? \[y\/N\] $/m);
   await term.answer('y', /^Choice: $/m);
-  await term.answer('zz', /^"zz" is not on the menu; type one of 1, 2, 3, 4, 5, 6, 7, 8, c, k, p, u, r, e, t, q or x\.\n(.*\n)*Choice: $/m);
+  await term.answer('zz', /^"zz" is not on the menu; type one of 1, 2, 3, 4, 5, 6, 7, 8, 9, c, k, p, u, r, e, t, q or x\.\n(.*\n)*Choice: $/m);
   await term.answer('5', /Date and time .*: $/m);
   await term.answer('2026-02-30 10:00', /"2026-02-30 10:00" is not a date and time.*\n(.*\n)*Choice: $/m);
   await term.answer('x', /\[exit 0\]/);
   expect(dryRun()).toBe('');
+
+  // Each try, each refusal and the session's end are in the audit log's chain, as akmadmin's.
+  const audit = readFileSync(path.join(dir, 'logs', 'audit.log'), 'utf8');
+  const acts = audit.trim().split('\n').map((l) => JSON.parse(l) as { action: string; outcome: string; actor: string });
+  expect(acts.filter((a) => a.action.startsWith('console')).map((a) => `${a.action}: ${a.outcome}`)).toEqual([
+    'console login: refused', 'console login: refused', 'console login: refused', 'console login: done',
+    'console menu: refused', 'console date and time: refused', 'console left without applying: done',
+  ]);
+  expect(acts.every((a) => !a.action.startsWith('console') || a.actor === 'akmadmin')).toBe(true);
+  expect(audit).not.toMatch(/guess-\d/);
+  expect(JSON.parse(run(dir, ['audit', 'verify', '--json']).stdout)).toMatchObject({ intact: true });
 });

@@ -39,7 +39,8 @@ describe("the pair's encryption certificate", () => {
     expect(readFileSync(path.join(root, 'a.pem'), 'utf8')).toBe(readFileSync(path.join(root, 'b.pem'), 'utf8'));
     const key = (s: PairServerProcess) => readFileSync(path.join(s.dir, 'tls', 'encryption.key'), 'utf8');
     expect(key(b)).toBe(key(a));
-    expect(readFileSync(path.join(a.dir, 'logs', 'qkmd.log'), 'utf8')).toMatch(/"audit":"encryption-key-shared","peer":"QKMENCB1"/);
+    const acts = readFileSync(path.join(a.dir, 'logs', 'audit.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { action: string; actor: string });
+    expect(acts).toContainEqual(expect.objectContaining({ action: 'encryption key shared with the peer', actor: 'peer QKMENCB1' }));
   }, 60_000);
 
   it('a server of a pair with no peer answering says so in one sentence and makes no certificate of its own', async () => {
