@@ -16,6 +16,7 @@
  * which gives back the bytes the sender signed for any file not edited since.
  */
 import { X509Certificate, constants, createHash, createPrivateKey, privateDecrypt, publicEncrypt, sign, verify } from 'node:crypto';
+import type { ExportableKey } from '../engine/index.js';
 import { checkExchangeCertificate } from '../pki/index.js';
 import { ExchangeError } from './errors.js';
 
@@ -26,22 +27,14 @@ const SIGNING = 'RSA-PSS-SHA256';
 const KEY_BYTES = 32;
 const PSS = { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 };
 
-/** What travels in clear beside a wrapped key: enough for the partner to know which tape it opens. */
-export interface KeyMetadata {
-  name: string;
-  /** The library that wrote the tape, at the sending site. */
-  library: string;
-  barcode: string | null;
-  /** The tape's key identifier (LIBRARY-LTO Application Specific Information), when the library gave one. */
-  keyIdentifier: string | null;
-  /** ISO 8601: when the key was generated, and when it was handed to the tape. */
-  generatedAt: string | null;
-  writtenAt: string | null;
-}
+/**
+ * What travels in clear beside a wrapped key, enough for the partner to know which tape it
+ * opens: the key's name, the library that wrote the tape at the sending site, its barcode
+ * and key identifier (LIBRARY-LTO) when known, and when the key was generated and written.
+ */
+export type KeyMetadata = Omit<ExportableKey, 'material'>;
 
-export interface KeyToSend extends KeyMetadata {
-  material: Buffer;
-}
+export type KeyToSend = ExportableKey;
 
 interface Entry extends KeyMetadata {
   wrappedKey: string;
