@@ -17,7 +17,7 @@ import { median, report } from './report.js';
 
 const ENTRIES = Number(process.env.QKM_BENCH_AUDIT_ENTRIES ?? 100_000);
 const FILES = 5;
-const RUNS = 3;
+const RUNS = 5;
 const RECORDS = 200;
 
 /** A data directory whose audit log holds `ENTRIES` entries in FILES files, as the writer would leave them. */
@@ -57,28 +57,30 @@ function hashLines(dataDir: string): number {
   return n;
 }
 
-function rate(f: () => number): number {
-  f();
-  const rates: number[] = [];
+/** Median rate (items per second) of each function, the runs of both taking turns after one warm-up each. */
+function rates(fs: (() => number)[]): number[] {
+  for (const f of fs) f();
+  const runs: number[][] = fs.map(() => []);
   for (let i = 0; i < RUNS; i++) {
-    const t0 = performance.now();
-    const n = f();
-    rates.push(n / ((performance.now() - t0) / 1000));
+    fs.forEach((f, k) => {
+      const t0 = performance.now();
+      const n = f();
+      runs[k]!.push(n / ((performance.now() - t0) / 1000));
+    });
   }
-  return median(rates);
+  return runs.map(median);
 }
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'qkm-bench-audit-'));
 try {
   const chain = path.join(root, 'chain');
   writeChain(chain);
-  // Interleaved, so a disturbance of the machine lands on both alike.
-  const verify = rate(() => {
+  // Taking turns, so a disturbance of the machine lands on both alike.
+  const [verify, hashing] = rates([() => {
     const r = verifyAudit(chain);
     if (!r.intact || r.entries !== ENTRIES) throw new Error(`the bench chain did not verify: ${JSON.stringify(r.breaks.slice(0, 3))}`);
     return r.entries;
-  });
-  const hashing = rate(() => hashLines(chain));
+  }, () => hashLines(chain)]) as [number, number];
   report(`audit verify, ${ENTRIES} entries in ${FILES} files`, verify / 1000, 'k/s', { name: 'sha256 of each line', value: hashing / 1000 });
 
   const log = new AuditLog(path.join(root, 'records'), { program: 'bench' });

@@ -28,6 +28,9 @@ QKM_BUNDLE_KILLS=$QKM_BUNDLE_KILLS timeout "$(left)" npx vitest run test/pki/cer
 echo "== SIGKILL of qkmcmds update, and of qkm-launcher with qkmd while a trial starts (${QKM_UPDATE_KILLS:=10} kills each; about 15 s per install kill on a busy 2-core machine, so more needs a larger QKM_STRESS_SECONDS): the box starts the old or the new version"
 QKM_UPDATE_KILLS=$QKM_UPDATE_KILLS timeout "$(left)" npx vitest run test/update/launcher.test.ts
 
+echo "== SIGKILL loop over audit log writers (${QKM_AUDIT_KILLS:=50} kills, the size cap rotating and pruning): every acknowledged entry kept, one unbroken chain"
+QKM_AUDIT_KILLS=$QKM_AUDIT_KILLS timeout "$(left)" npx vitest run test/logs/audit.test.ts -t 'killed \(SIGKILL\)'
+
 echo "== TTLV decoder fuzzing (1,000,000 random and mutated messages)"
 timeout "$(left)" node dist/bench/ttlv-fuzz.js 1000000
 

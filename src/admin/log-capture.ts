@@ -79,12 +79,15 @@ export async function captureLogs(s: LogCaptureScope): Promise<LogCapture> {
 
   const logs = auditDir(s.dataDir);
   if (existsSync(logs)) {
-    withAuditLock(logs, () => {
-      for (const name of readdirSync(logs).sort()) {
-        const file = path.join(logs, name);
-        if (!NOT_LOGS.test(name) && statSync(file).isFile()) add(`logs/${name}`, readFileSync(file));
-      }
-    });
+    const names = readdirSync(logs).sort().filter((n) => !NOT_LOGS.test(n));
+    const take = (name: string) => {
+      const file = path.join(logs, name);
+      if (existsSync(file) && statSync(file).isFile()) add(`logs/${name}`, readFileSync(file));
+    };
+    // The audit log's files under its lock, so the chain is captured whole; the others as they are.
+    const audit = (n: string) => n.startsWith('audit.');
+    withAuditLock(logs, () => readdirSync(logs).sort().filter((n) => audit(n) && !NOT_LOGS.test(n)).forEach(take));
+    names.filter((n) => !audit(n)).forEach(take);
   }
   add('config/effective.json', json(s.config));
   for (const source of s.config.sources) {

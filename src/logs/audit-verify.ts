@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { type ChainLink, GENESIS, readChainLine } from './audit-chain.js';
 import { AUDIT_HEAD, auditDir, chainFiles, readHead, withAuditLock } from './audit.js';
@@ -42,14 +42,51 @@ interface Seen extends ChainLink {
   prev: string;
 }
 
-/** Reads the whole chain under the writers' lock and says where it is broken. */
-export function verifyAudit(dataDir: string): AuditReport {
-  const dir = auditDir(dataDir);
-  return withAuditLock(dir, () => verifyDir(dir));
+interface Snapshot {
+  files: string[];
+  texts: Map<string, string>;
+  head: ChainLink | undefined;
 }
 
-function verifyDir(dir: string): AuditReport {
-  const files = chainFiles(dir);
+/**
+ * The chain as it stands at one moment: its files opened, their sizes and the head taken
+ * under the writers' lock, which is then let go (a writer, qkmd answering a library, must
+ * not wait for a long log to be read); the files are read through the open descriptors up
+ * to those sizes, so a rotation or pruning meanwhile changes nothing read.
+ */
+function snapshot(dir: string): Snapshot {
+  const open: { file: string; fd: number; size: number }[] = [];
+  try {
+    const head = withAuditLock(dir, () => {
+      for (const file of chainFiles(dir)) {
+        const fd = openSync(path.join(dir, file), 'r');
+        open.push({ file, fd, size: fstatSync(fd).size });
+      }
+      return readHead(dir);
+    });
+    const texts = new Map<string, string>();
+    for (const o of open) {
+      const buf = Buffer.allocUnsafe(o.size);
+      let got = 0;
+      while (got < o.size) {
+        const n = readSync(o.fd, buf, got, o.size - got, got);
+        if (n === 0) break;
+        got += n;
+      }
+      texts.set(o.file, buf.subarray(0, got).toString('utf8'));
+    }
+    return { files: open.map((o) => o.file), texts, head };
+  } finally {
+    for (const o of open) closeSync(o.fd);
+  }
+}
+
+/** Reads the whole chain as it stands and says where it is broken. */
+export function verifyAudit(dataDir: string): AuditReport {
+  return verifySnapshot(snapshot(auditDir(dataDir)));
+}
+
+function verifySnapshot({ files, texts, head }: Snapshot): AuditReport {
   const breaks: ChainBreak[] = [];
   const notes: string[] = [];
   const prunedThrough = new Map<number, string>();
@@ -59,7 +96,7 @@ function verifyDir(dir: string): AuditReport {
   let cutShort: { file: string; line: number } | undefined;
 
   for (const file of files) {
-    const text = readFileSync(path.join(dir, file), 'utf8');
+    const text = texts.get(file)!;
     const lines = text.split('\n');
     const tail = lines.pop()!; // '' when the file ends with a newline
     if (tail !== '') {
@@ -97,7 +134,6 @@ function verifyDir(dir: string): AuditReport {
     breaks.push({ kind: 'start-missing', file: first.file, line: first.line, seq: first.seq, lost, text: `The log starts at entry ${first.seq} (${where(first)}), and no entry says the size cap removed the ones before: ${range(lost).toLowerCase()} missing (an older file was deleted or cut).` });
   }
 
-  const head = readHead(dir);
   const lastSeq = (last as Seen | undefined)?.seq ?? 0;
   if (head && head.seq > lastSeq) {
     const lost = { from: lastSeq + 1, to: head.seq };

@@ -34,11 +34,26 @@ beforeEach(() => {
 });
 afterEach(async () => {
   term.kill();
+  await consoleGone();
   daemon?.child.kill('SIGTERM');
   await daemon?.exited;
   daemon = undefined;
   removeDir(dir);
 });
+
+/** A console whose terminal went ends by itself, recording that in the audit log: wait for it before its files go. */
+async function consoleGone(): Promise<void> {
+  const file = path.join(dir, 'console', 'session.pid');
+  const pid = existsSync(file) ? Number(readFileSync(file, 'utf8')) : 0;
+  for (let i = 0; pid > 0 && i < 100; i++) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 const logs = (): string => readdirSync(path.join(dir, 'logs')).map((f) => readFileSync(path.join(dir, 'logs', f), 'utf8')).join('');
 const dryRun = (): string => (existsSync(path.join(dir, 'system', 'dry-run.jsonl')) ? readFileSync(path.join(dir, 'system', 'dry-run.jsonl'), 'utf8') : '');

@@ -115,4 +115,36 @@ describe('the audit chain', () => {
     expect(await Promise.all([run(1), run(2)])).toEqual([0, 0]);
     expect(verifyAudit(dir)).toMatchObject({ intact: true, entries: 80, last: 80 });
   });
+
+  it('keeps every acknowledged entry and stays one chain when its writer is killed (SIGKILL) mid-write', { timeout: 30 * 60_000 }, async () => {
+    const dir = dataDir();
+    const script = `import { AuditLog } from ${JSON.stringify(path.join(PACKAGE_ROOT, 'dist/src/logs/audit.js'))};
+      const log = new AuditLog(process.argv[1], { program: 'writer', limits: { maxFileBytes: 16384, maxTotalBytes: 65536 } });
+      for (;;) {
+        process.stdout.write(log.record({ action: 'backup', outcome: 'done', details: { pad: 'x'.repeat(200) } }).seq + '\\n');
+        await new Promise((r) => setImmediate(r));
+      }`;
+    // npm run stress runs more rounds (QKM_AUDIT_KILLS).
+    const rounds = Number(process.env.QKM_AUDIT_KILLS ?? 3);
+    for (let round = 0; round < rounds; round++) {
+      const child = spawn(process.execPath, ['--input-type=module', '-e', script, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let acknowledged = '';
+      child.stdout.on('data', (b: Buffer) => (acknowledged += b.toString()));
+      const exited = new Promise<number | null>((r) => child.on('exit', r));
+      let gone = false;
+      void exited.then(() => (gone = true));
+      // Killed at a different moment each round, once it is writing.
+      while (acknowledged.split('\n').length < 5 && !gone) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, (round * 37) % 200));
+      child.kill('SIGKILL');
+      expect(await exited, 'the writer died before it was killed').toBeNull();
+      const r = verifyAudit(dir);
+      expect(r.breaks).toEqual([]);
+      const last = Math.max(0, ...acknowledged.trim().split('\n').filter(Boolean).map(Number));
+      expect(r.last).toBeGreaterThanOrEqual(last);
+    }
+    // The next writer goes on from the last entry on disk, past any line cut short.
+    new AuditLog(dir, { program: 'after', limits: { maxFileBytes: 16384, maxTotalBytes: 65536 } }).record({ action: 'backup', outcome: 'done' });
+    expect(verifyAudit(dir)).toMatchObject({ intact: true, notes: [] });
+  });
 });
