@@ -68,6 +68,7 @@ export interface ErrorCatalogue {
   KEYSTORE_TOO_NEW: { file: string; version: number; understood: number };
   KEYSTORE_LIVE: { name: string };
   KEYSTORE_NOT_KEPT: { name: string; dataDir: string };
+  KEYSTORE_LENT: NoParams;
   KEY_RECORD_DAMAGED: { key: string };
   MASTER_KEY_MISSING: { file: string };
   MASTER_KEY_DAMAGED: { file: string; bytes: number };
@@ -129,6 +130,30 @@ export interface ErrorCatalogue {
   CERT_REGISTER_WRITE: DiskTrouble | NoParams;
   CERT_REVOKE_TARGET: NoParams;
   CERT_REVOKE_WRITE: { folder: string; reason: string };
+  // --- sharing tapes with another site: encryption certificates and wrapped keys (src/pki, src/exchange) ---
+  EXCHANGE_CERT_UNREADABLE: { file: string; reason: string };
+  EXCHANGE_CERT_NOT_CERT: { file: string };
+  EXCHANGE_CERT_EXPIRED: { file: string; expired: string };
+  EXCHANGE_CERT_NOT_YET_VALID: { file: string; validFrom: string };
+  EXCHANGE_CERT_NOT_RSA: { file: string; keyType: string };
+  EXCHANGE_CERT_TOO_SHORT: { file: string; bits: number; min: number };
+  EXCHANGE_CERT_OWN: { file: string };
+  EXCHANGE_CERT_DAMAGED: { file: string };
+  EXCHANGE_NO_CERT: NoParams;
+  EXCHANGE_PARTNER_NAME: { name: string };
+  EXCHANGE_PARTNER_EXISTS: { name: string };
+  EXCHANGE_PARTNER_UNKNOWN: { name: string };
+  EXCHANGE_NO_SELECTION: NoParams;
+  EXCHANGE_KEY_UNKNOWN: { key: string };
+  EXCHANGE_KEY_UNUSED: { key: string };
+  EXCHANGE_KEY_DESTROYED: { key: string };
+  EXCHANGE_TAPE_UNKNOWN: { tape: string };
+  EXCHANGE_FILE_UNREADABLE: { file: string; reason: string };
+  EXCHANGE_FILE_NOT_KEYS: { file: string };
+  EXCHANGE_FILE_TAMPERED: { file: string };
+  EXCHANGE_FILE_SENDER: { file: string; reason: string };
+  EXCHANGE_WRONG_RECIPIENT: { file: string; fingerprint: string; ours: string };
+  EXCHANGE_NOTHING_IMPORTED: { file: string; count: number; log: string };
   // --- KMIP requests (src/kmip/messages, src/kmip/operations) ---
   KMIP_INVALID_MESSAGE: NoParams;
   KMIP_MESSAGE_TOO_LARGE: NoParams;

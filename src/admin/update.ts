@@ -2,7 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { controlRequest } from '../control/client.js';
 import { KEYSTORE_SCHEMA_VERSION } from '../engine/index.js';
 import type { UpdateError } from '../errors.js';
-import { type BundleSource, type InstalledState, type Manifest, readSignedBundle, refusalFor, updatePublicKey, verifyPayload } from '../update/bundle/index.js';
+import path from 'node:path';
+import { QkmError } from '../errors.js';
+import { type BundleSource, type InstalledState, type Manifest, openIsoBundle, readSignedBundle, refusalFor, updatePublicKey, verifyPayload } from '../update/bundle/index.js';
 import { type BootState, type SlotName, readBootState } from '../update/slots/boot-state.js';
 import { type InstallOptions, type InstallResult, installUpdate } from '../update/slots/install.js';
 import { launcherPidFile, slotRoot, versionIn } from '../update/slots/launcher.js';
@@ -84,6 +86,29 @@ export function softwareStatus(o: Pick<UpdateOptions, 'dataDir' | 'baseDir'>): S
   const at = (slot: SlotName) => ({ slot, version: versionIn(slotRoot(o, slot)) });
   return { active: at(s.active), previous: s.previous ? at(s.previous) : null, trial: s.trial, failed: s.failed };
 }
+
+/** The software status in the words the terminal and the menu both show. */
+export function softwareStatusLines(s: SoftwareStatus): string[] {
+  return [
+    `Running: qkm ${s.active.version} (slot ${s.active.slot})${s.trial ? `, on trial since ${s.trial.since}` : ''}.`,
+    s.previous ? `Rollback returns to: qkm ${s.previous.version} (slot ${s.previous.slot}).` : 'No previous version to roll back to.',
+    ...(s.failed ? [`Failed trial: qkm ${s.failed.version} (slot ${s.failed.slot}) at ${s.failed.at}: ${s.failed.reason}.`] : []),
+  ];
+}
+
+/** Opens the update CD's image, runs `use`, and always closes it again. */
+export async function withIsoImage<T>(file: string | undefined, use: (source: BundleSource) => Promise<T>, name?: string): Promise<T> {
+  if (!file) throw new QkmError('USAGE', 'Give the update CD as an ISO image file.');
+  const source = await openIsoBundle(path.resolve(file), name);
+  try {
+    return await use(source);
+  } finally {
+    await source.close();
+  }
+}
+
+/** What to do around an update or a rollback, as the manual asks. */
+export const UPDATE_REMINDER = 'Take offline the QKM partitions of every library using this server (library managed encryption) before, and bring them back after; if this server is one of a pair, do the same on the other server.';
 
 /** SIGHUP to the launcher: it stops qkmd and starts the active slot. False when none runs. */
 function restartLauncher(dataDir: string): boolean {

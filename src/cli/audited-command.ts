@@ -7,7 +7,7 @@ import { isQkmError } from '../errors.js';
 /** Commands that only read: nothing to audit. */
 const READ_ONLY = new Set([
   'keys status', 'tickets', 'keystores', 'keystores list', 'hw status', 'certs list', 'backup-key status',
-  'pair status', 'key-service status', 'audit verify', 'beeps decode', 'update status',
+  'pair status', 'key-service status', 'audit verify', 'beeps decode', 'update status', 'certs partners',
 ]);
 
 /**

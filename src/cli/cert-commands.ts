@@ -15,8 +15,8 @@ const describe = (r: CertificateRecord): string => `certificate ${r.serial}${r.l
 const scopeOf = (ctx: Context): CertsScope => ({ dataDir: ctx.config.paths.data_dir, now: new Date(ctx.world.now()), log: ctx.log });
 
 /** `qkmcmds certs ...`: the appliance's "TLS certificates" for the tape libraries. */
-export function addCertCommands(program: Command, deps: HwCommandDeps): void {
-  const certs = program.command('certs').description('TLS certificates for the tape libraries');
+export function addCertCommands(program: Command, deps: HwCommandDeps): Command {
+  const certs = program.command('certs').alias('cert').description("TLS certificates for the tape libraries, and the encryption certificates of sharing tapes with other sites");
   certs
     .command('library-bundle')
     .description('write the .tgz a library imports: the CA certificate and its own client certificate and key')
@@ -72,4 +72,5 @@ export function addCertCommands(program: Command, deps: HwCommandDeps): void {
       }
       for (const c of r.already) out(`The ${describe(c)} was already revoked (${when(c.revokedAt)}).`);
     }));
+  return certs;
 }

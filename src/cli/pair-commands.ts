@@ -1,30 +1,17 @@
 import type { Command } from 'commander';
 import { withEngine } from '../admin/engine-session.js';
-import { PeerCopies } from '../engine/index.js';
+import { pairSideOf } from '../admin/pair-side.js';
 import { parsePeerAddress } from '../pair/link-client.js';
 import { confirmPeer, joinPeer, pairCredentials, type PairSide } from '../pair/pairing.js';
 import { peerAddresses } from '../pair/settings.js';
-import { pairStatus } from '../pair/status.js';
+import { pairStatus, peerStatusLines } from '../pair/status.js';
 import { type Context, VERSION, openEngine } from './context.js';
 import type { HwCommandDeps } from './hw-commands.js';
 
 const out = (line = ''): void => void process.stdout.write(`${line}\n`);
 
 export function pairSide(ctx: Context): PairSide {
-  return {
-    dataDir: ctx.config.paths.data_dir,
-    serial: ctx.serial,
-    version: VERSION,
-    now: () => ctx.world.now(),
-    addPeer: (serial) => {
-      const engine = openEngine(ctx);
-      try {
-        new PeerCopies(engine).pairWith(serial);
-      } finally {
-        engine.store.close();
-      }
-    },
-  };
+  return pairSideOf({ dataDir: ctx.config.paths.data_dir, serial: ctx.serial, version: VERSION, now: () => ctx.world.now(), openEngine: () => openEngine(ctx) });
 }
 
 /** `qkmcmds pair ...`: making this server one of a pair, and how the pair stands. */
@@ -71,12 +58,6 @@ export function addPairCommands(program: Command, deps: HwCommandDeps): void {
       const rows = await withEngine(() => openEngine(ctx), (e) => pairStatus(pairSide(ctx), peerAddresses(ctx.config), e.journal));
       if (o.json) return out(JSON.stringify(rows, null, 2));
       if (rows.length === 0) return out('This server has no peer; pair it with: qkmcmds pair init (here), then qkmcmds pair join on the other server.');
-      for (const r of rows) {
-        out(`Peer ${r.serial ?? '(not paired)'} at ${r.address ?? '(no address configured)'}${r.role ? ` (${r.role})` : ''}: ${r.reachable ? 'reachable' : `NOT reachable: ${r.problem}`}`);
-        out(`  last contact: ${r.lastContact ?? 'never'}`);
-        if (r.lagEntries !== null) out(`  replication lag: ${r.lagEntries} change(s), ${r.lagSeconds} s`);
-        out(`  software: this server ${r.version.self}, peer ${r.version.peer ?? 'unknown'}`);
-        if (r.versionsDiffer) out(`  WARNING: the two servers run different qkm versions (${r.version.self} and ${r.version.peer}); install the same version on both.`);
-      }
+      for (const line of rows.flatMap(peerStatusLines)) out(line);
     }));
 }

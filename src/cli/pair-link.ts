@@ -1,5 +1,6 @@
 import { type KeyEngine, PeerCopies, type ReplicatedEntry } from '../engine/index.js';
 import { caCertificatePem, ensurePairCredentials, normalizeSerial, revokeCertificates, revokedSerials, tlsDirOf, tlsPaths } from '../pki/index.js';
+import { ENCRYPTION_KEY_OP, shareEncryptionKey } from '../pair/encryption-share.js';
 import { PairError } from '../pair/errors.js';
 import { startPairServer, type PairServer } from '../pair/link-server.js';
 import { PairRegistry } from '../pair/registry.js';
@@ -67,6 +68,12 @@ export async function startPairLink(ctx: Context, engine: KeyEngine, o: { trustP
       held: (request, peer) => {
         copies.resendWholeCopy(peer.serial);
         return { ...copies.heldFor(peer.serial, Array.isArray(request.sets) ? request.sets.map(String) : []) };
+      },
+      // The pair's one encryption certificate, with its key, for a peer that has none yet.
+      [ENCRYPTION_KEY_OP]: (_request, peer) => {
+        ctx.log.info({ peer: peer.serial }, "the pair's encryption key was given to the peer");
+        ctx.audit.record({ action: 'encryption key shared with the peer', outcome: 'done', actor: `peer ${peer.serial}`, details: { peer: peer.serial } });
+        return shareEncryptionKey({ dataDir: ctx.config.paths.data_dir, serial: ctx.serial, now: () => ctx.world.now() });
       },
     },
   });

@@ -19,6 +19,7 @@ import { addBackupKeyCommands } from './backup-key-commands.js';
 import { addBeepsCommands } from './beeps-commands.js';
 import { addCertCommands } from './cert-commands.js';
 import { addConsole } from './console-command.js';
+import { addExchangeCommands } from './exchange-commands.js';
 import { addHwCommands } from './hw-commands.js';
 import { addAuditCommands } from './audit-commands.js';
 import { noteAudit, runAudited } from './audited-command.js';
@@ -253,7 +254,7 @@ program
   }));
 
 addHwCommands(program, { context, action });
-addCertCommands(program, { context, action });
+addExchangeCommands({ certs: addCertCommands(program, { context, action }), keys }, { context, action, engine });
 addBackupKeyCommands(program, { context, action });
 addKeyServiceCommands(program, { context, action });
 addConsole(program, { context, action, engine });

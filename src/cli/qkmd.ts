@@ -6,9 +6,9 @@ import { fittingSocketPath } from '../control/protocol.js';
 import { startControlServer } from '../control/server.js';
 import { GroupCommit, cleanLeftovers, ManagedObjects, realWorld } from '../engine/index.js';
 import { KmipRequestHandler } from '../kmip/server-handler.js';
-import { type Context, type GlobalOptions, VERSION, loadContext, openEngine, runCommand } from './context.js';
+import { type Context, type GlobalOptions, VERSION, loadContext, runCommand } from './context.js';
 import { type KeyService, startKeyService } from '../key-service/listener.js';
-import { claimDataDir } from '../admin/data-dir-lock.js';
+import { type KeystoreUsers, ServedKeystore, withKeystoreLending } from './served-keystore.js';
 import { followTraceSetting } from '../logs/trace-setting.js';
 import { raiseTrialTicket } from './trial-ticket.js';
 import { startPairLink } from './pair-link.js';
@@ -42,38 +42,55 @@ await runCommand(PROGRAM, ref, async () => {
         checkPairSettings(config);
       },
     }));
-    stops.push(claimDataDir(ctx.config.paths.data_dir));
+    // Claims the data directory; the console may borrow the keystore for a restore (served-keystore.ts).
+    const keystore = new ServedKeystore(ctx, () => {
+      const cleaned = cleanLeftovers(ctx.config.paths.data_dir);
+      if (cleaned.length > 0) ctx.log.info({ cleaned }, 'removed what killed backups and restores left');
+    });
+    stops.push(() => keystore.close());
     stops.push(followTraceSetting(ctx.config.paths.data_dir, ctx.log, ctx.config.log.level));
-    const cleaned = cleanLeftovers(ctx.config.paths.data_dir);
-    if (cleaned.length > 0) ctx.log.info({ cleaned }, 'removed what killed backups and restores left');
-    const engine = openEngine(ctx, true);
-    stops.push(() => engine.store.close());
+    const engine = keystore.engine;
     // The control socket also keeps Node alive until a signal comes (signal handlers do not).
     raiseTrialTicket(ctx, engine.tickets);
-    const hardware = await startHardware(ctx.config, engine.tickets, ctx.log);
+    const hardware = await startHardware(ctx.config, keystore.tickets, ctx.log);
     stops.push(() => hardware.stop());
     hardware.onStopRequest((why) => stopSignal!(why));
     let keyService: KeyService | undefined;
-    const control = await startControlServer(ctx.config.paths.data_dir, withKeyService(hardwareHandler(hardware, engine.tickets), () => keyService?.server), ctx.log);
+    // What works on the keystore, made again when a restore gives it back.
+    let kmip: KmipRequestHandler;
+    let commit: <T>(work: () => T) => Promise<T>;
+    let pair: Awaited<ReturnType<typeof startPairLink>> | undefined;
+    const users: KeystoreUsers = {
+      open: async (e) => {
+        kmip = new KmipRequestHandler({
+          objects: new ManagedObjects(e),
+          logger: ctx.log,
+          server: { serverName: ctx.config.server.hostname, version: VERSION },
+          peerCopyWaitMs: ctx.config.pair.generation_timeout_seconds * 1000,
+          audit: (fields) => void ctx.audit.record(fields),
+        });
+        // Changes from many connections that arrive together share one durable commit.
+        const group = new GroupCommit(e.store.db);
+        commit = (work) => group.run(work);
+        if (keyService) pair = ctx.config.pair.role === 'standalone' ? undefined : await startPairLink(ctx, e, { trustPeerCas: (cas) => keyService?.server.trustAlso(cas) });
+      },
+      close: async () => {
+        await pair?.stop();
+        pair = undefined;
+      },
+    };
+    await users.open(engine);
+    const handler = withKeyService(hardwareHandler(hardware, keystore.tickets), () => keyService?.server);
+    const control = await startControlServer(ctx.config.paths.data_dir, withKeystoreLending(handler, keystore, users, () => keyService?.server.paused === true), ctx.log);
     stops.push(() => control.close());
-    const kmip = new KmipRequestHandler({
-      objects: new ManagedObjects(engine),
-      logger: ctx.log,
-      server: { serverName: ctx.config.server.hostname, version: VERSION },
-      peerCopyWaitMs: ctx.config.pair.generation_timeout_seconds * 1000,
-      audit: (fields) => void ctx.audit.record(fields),
-    });
-    // Changes from many connections that arrive together share one durable commit.
-    const group = new GroupCommit(engine.store.db);
-    const commit = <T>(work: () => T) => group.run(work);
     const started = (keyService = await startKeyService(ctx, {
       frame: (conn, frame) => kmip.handleFrameCommitted(conn.identity, frame, commit),
       frames: (conn, frames) => kmip.handleFramesCommitted(conn.identity, frames, commit),
       oversize: async (_conn, oversize) => kmip.handleOversize(oversize),
     }));
     stops.push(() => started.stop());
-    const pair = ctx.config.pair.role === 'standalone' ? undefined : await startPairLink(ctx, engine, { trustPeerCas: (cas) => started.server.trustAlso(cas) });
-    if (pair) stops.push(() => pair.stop());
+    pair = ctx.config.pair.role === 'standalone' ? undefined : await startPairLink(ctx, engine, { trustPeerCas: (cas) => started.server.trustAlso(cas) });
+    stops.push(() => pair?.stop());
     const consoles = new SerialConsoles((port) => superviseSerialConsole(program.opts<GlobalOptions>(), ctx.config.paths.data_dir, port, ctx.log));
     stops.push(() => consoles.stop());
     const consolePorts = ctx.config.serial.console_port ? [ctx.config.serial.console_port] : [];

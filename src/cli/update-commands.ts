@@ -1,16 +1,14 @@
-import path from 'node:path';
 import type { Command } from 'commander';
+import { UPDATE_REMINDER, type UpdateOptions, applyUpdate, checkUpdate, discInDrive, rollBack, softwareStatus, softwareStatusLines, withIsoImage } from '../admin/update.js';
 import { type Interface, createInterface } from 'node:readline';
-import { type UpdateOptions, applyUpdate, checkUpdate, discInDrive, rollBack, softwareStatus } from '../admin/update.js';
 import { PACKAGE_ROOT, type QkmConfig } from '../config/config.js';
 import { peerAddresses } from '../pair/settings.js';
 import { QkmError } from '../errors.js';
-import { type BundleSource, openIsoBundle } from '../update/bundle/index.js';
+import type { BundleSource } from '../update/bundle/index.js';
 import type { HwCommandDeps } from './hw-commands.js';
 import { progressBar } from './progress.js';
 
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
-const REMINDER = 'Take offline the QKM partitions of every library using this server (library managed encryption) before, and bring them back after; if this server is one of a pair, do the same on the other server.';
 
 /** `qkmcmds update` and `qkmcmds rollback`, from an update CD or ISO image (the manual's chapter 10). */
 export function addUpdateCommands(program: Command, deps: HwCommandDeps): void {
@@ -20,13 +18,9 @@ export function addUpdateCommands(program: Command, deps: HwCommandDeps): void {
   };
   /** Opens the ISO image, or else the CD in the drive, runs `use`, and always closes it again. */
   async function withIso<T>(file: string | undefined, use: (source: BundleSource) => Promise<T>, wanted = 'the update CD'): Promise<T> {
-    const disc = file ? null : await waitForDisc(deps.context().config.paths.data_dir, wanted);
-    const source = disc ? await openIsoBundle(disc.path, `the CD in the drive${disc.label ? ` (${disc.label})` : ''}`) : await openIsoBundle(path.resolve(file!));
-    try {
-      return await use(source);
-    } finally {
-      await source.close();
-    }
+    if (file) return withIsoImage(file, use);
+    const disc = await waitForDisc(deps.context().config.paths.data_dir, wanted);
+    return withIsoImage(disc.path, use, `the CD in the drive${disc.label ? ` (${disc.label})` : ''}`);
   }
 
   program
@@ -38,10 +32,7 @@ export function addUpdateCommands(program: Command, deps: HwCommandDeps): void {
     .action(deps.action(async (o: { check?: boolean; iso?: string; status?: boolean }) => {
       const ctx = deps.context();
       if (o.status) {
-        const s = softwareStatus({ dataDir: ctx.config.paths.data_dir, baseDir: PACKAGE_ROOT });
-        out(`Running: qkm ${s.active.version} (slot ${s.active.slot})${s.trial ? `, on trial since ${s.trial.since}` : ''}.`);
-        out(s.previous ? `Rollback returns to: qkm ${s.previous.version} (slot ${s.previous.slot}).` : 'No previous version to roll back to.');
-        if (s.failed) out(`Failed trial: qkm ${s.failed.version} (slot ${s.failed.slot}) at ${s.failed.at}: ${s.failed.reason}.`);
+        for (const line of softwareStatusLines(softwareStatus({ dataDir: ctx.config.paths.data_dir, baseDir: PACKAGE_ROOT }))) out(line);
         return;
       }
       const bar = progressBar('verifying');
@@ -56,7 +47,7 @@ export function addUpdateCommands(program: Command, deps: HwCommandDeps): void {
         out('It would be installed: the signature, and the size and sha256 of every payload file, are verified.');
         return;
       }
-      out(REMINDER);
+      out(UPDATE_REMINDER);
       const r = await withIso(o.iso, (s) => applyUpdate(s, options(bar))).finally(() => bar.stop());
       ctx.log.info({ update: r }, 'update installed');
       out(`Installed qkm ${r.version} in slot ${r.slot}, on trial; qkm ${r.from} stays as the version to roll back to.`);
@@ -73,7 +64,7 @@ export function addUpdateCommands(program: Command, deps: HwCommandDeps): void {
     .option('--iso <file>', 'the CD of the version installed now, as an ISO image file (default: the CD in the drive)')
     .action(deps.action(async (o: { iso?: string }) => {
       const ctx = deps.context();
-      out(REMINDER);
+      out(UPDATE_REMINDER);
       const bar = progressBar('verifying');
       const r = await withIso(o.iso, (s) => rollBack(s, options(bar)), 'the CD of the version installed now').finally(() => bar.stop());
       ctx.log.info({ rollback: r }, 'rolled back');

@@ -37,6 +37,10 @@ const ERROR_WORDS: ErrorWords = {
   AUDIT_WRITE: (p) => `The audit log ${p.file} cannot be written (${p.reason}), so this action is not recorded; fix the disk (${CHECK_DISKS}), then check what the action did before you run it again.`,
   CERT_BAD_SERIAL: (p) => `"${p.serial}" is not a certificate serial: give the hexadecimal serial that "qkmcmds certs list" shows.`,
   CERT_NONE_FOR_LIBRARY: (p) => `The register holds no certificate of library ${p.library} ("qkmcmds certs list" shows those it holds); revoke an older one by its serial.`,
+  EXCHANGE_PARTNER_UNKNOWN: (p) => `No partner named ${p.name} is stored ("qkmcmds cert partners" lists them); store its encryption certificate with "qkmcmds cert import FILE --name ${p.name}".`,
+  EXCHANGE_PARTNER_EXISTS: (p, neutral) => `${neutral.replace(/; choose another name, or replace it\.$/, '')}; choose another name, or replace it with "qkmcmds cert import FILE --name ${p.name} --replace".`,
+  EXCHANGE_NO_CERT: () => 'This server has no encryption certificate yet, so no key file can have been made for it; run "qkmcmds cert export --out FILE", send that file to the partner and ask for a key file made for it.',
+  EXCHANGE_WRONG_RECIPIENT: (p) => `${p.file} was made for the encryption certificate ${p.fingerprint}, not for this server's (${p.ours}); send the partner this server's certificate ("qkmcmds cert export --out FILE") and ask for a new file.`,
 };
 
 const TICKET_WORDS: TicketWords = {

@@ -3,6 +3,7 @@ import { backUp } from '../admin/backup.js';
 import { revokeLibraryCertificates } from '../admin/certs.js';
 import { CONSOLE_USER, checkNewPassword, passwordMatches } from '../admin/console-password.js';
 import { assertQkmdStopped, claimDataDir } from '../admin/data-dir-lock.js';
+import { borrowKeystore, returnKeystore } from '../admin/key-service.js';
 import { listKeptKeystores } from '../admin/keystores.js';
 import { restoreKeystore } from '../admin/restore.js';
 import { type SystemChange, type SystemRecord, checkDateTime, checkHostname, checkPort2, checkTimeZone, readSystemRecord } from '../admin/system-settings.js';
@@ -12,8 +13,11 @@ import { askBackupSecret } from '../cli/secret-input.js';
 import { VERSION } from '../cli/context.js';
 import { describeCapture } from '../cli/log-commands.js';
 import { captureApplianceLogs } from '../admin/log-capture.js';
-import type { ConsoleScope } from './session.js';
 import { auditConsole } from './console-audit.js';
+import { encryptionCertificates, shareTapes } from './exchange-items.js';
+import { serverPair } from './pair-items.js';
+import type { ConsoleScope } from './session.js';
+import { rollBackSoftware, updateSoftware } from './software-items.js';
 
 /** What `q` applies: nothing is changed before it. */
 export interface Staged {
@@ -39,6 +43,11 @@ const ITEMS: Item[] = [
   { key: '9', label: 'Capture logs', run: captureLogsItem },
   { key: 'c', label: 'Revoke a library certificate', run: revokeCertificate },
   { key: 'k', label: 'Keystore copies kept aside by restores', run: keptKeystores },
+  { key: 'p', label: 'Server pair: status and pairing', run: serverPair },
+  { key: 'u', label: 'Update software (from the CD image)', run: updateSoftware },
+  { key: 'r', label: 'Roll back software', run: rollBackSoftware },
+  { key: 'e', label: "Encryption certificates: export this server's, import a partner's", run: encryptionCertificates },
+  { key: 't', label: "Share tapes: export keys for a partner, import a partner's", run: shareTapes },
 ];
 
 /** The menu until `q` (apply) or `x` (leave); a failing item says its sentence and the menu comes back. */
@@ -159,13 +168,20 @@ async function backUpKeystore(s: ConsoleScope): Promise<void> {
 async function restore(s: ConsoleScope): Promise<void> {
   const appFile = path.resolve(await s.input.ask('The QKMApp file: '));
   const dataFile = path.resolve(await s.input.ask('The QKMData file: '));
-  const r = await restoreKeystore({
-    dataDir: s.dataDir, appFile, dataFile, serial: s.serial(), world: s.world,
-    unlock: (key) => s.input.lend(() => askBackupSecret(key)),
-    hold: () => claimDataDir(s.dataDir, { program: 'qkmcmds', task: 'restore' }, 'restore a backup'),
-    assertNotInUse: () => assertQkmdStopped(s.dataDir, 'restore a backup'),
-    confirmOlder: async (c) => /^y(es)?$/i.test(await s.input.ask(`${olderText(c)}. Restore it all the same? [y/N] `)),
-  });
+  // A running qkmd (its key service stopped) lets go of the keystore for the restore, and opens the restored one after.
+  const borrowed = await borrowKeystore(s.dataDir);
+  let r: Awaited<ReturnType<typeof restoreKeystore>>;
+  try {
+    r = await restoreKeystore({
+      dataDir: s.dataDir, appFile, dataFile, serial: s.serial(), world: s.world,
+      unlock: (key) => s.input.lend(() => askBackupSecret(key)),
+      hold: () => claimDataDir(s.dataDir, { program: 'qkmcmds', task: 'restore' }, 'restore a backup'),
+      assertNotInUse: () => assertQkmdStopped(s.dataDir, 'restore a backup'),
+      confirmOlder: async (c) => /^y(es)?$/i.test(await s.input.ask(`${olderText(c)}. Restore it all the same? [y/N] `)),
+    });
+  } finally {
+    if (borrowed) await returnKeystore(s.dataDir);
+  }
   s.log.info({ restore: { keys: r.keys, backupSerial: r.backupSerial, backupCreatedAt: r.backupCreatedAt } }, 'keystore restored');
   auditConsole(s, 'restore', 'done', { keys: r.keys, backupSerial: r.backupSerial, backupCreatedAt: r.backupCreatedAt, keptAside: r.previous });
   s.say(`Restored ${r.keys} keys of server ${r.backupSerial} from the backup of ${r.backupCreatedAt}.`);

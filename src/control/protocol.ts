@@ -38,7 +38,11 @@ const CD_ACTIONS = ['insert-cd', 'eject-cd', 'read-cd'];
 
 export type KeyServiceAction = 'stop' | 'start' | 'status';
 
+/** The console borrows the keystore for a restore: qkmd closes it and lets go of the data directory, then takes it back. */
+export type KeystoreAction = 'release' | 'reopen';
+
 export type ControlRequest =
+  | { op: 'keystore'; action: KeystoreAction }
   | { op: 'hw-status' }
   /** The disc in the CD drive, lent as a path to read it from (an update or a rollback reads it). */
   | { op: 'cd-disc' }
@@ -84,6 +88,9 @@ export function parseRequest(line: string): ControlRequest | { error: string } {
   }
   if (r?.op === 'key-service' && ['stop', 'start', 'status'].includes(r.action as string)) {
     return { op: 'key-service', action: r.action as KeyServiceAction };
+  }
+  if (r?.op === 'keystore' && ['release', 'reopen'].includes(r.action as string)) {
+    return { op: 'keystore', action: r.action as KeystoreAction };
   }
   return { error: 'unknown request' };
 }

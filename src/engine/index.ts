@@ -16,8 +16,10 @@ export { cleanLeftovers } from './leftovers.js';
 export { checkKeystore, type CheckReport } from './integrity.js';
 
 // Keys as KMIP managed objects, and the object model the protocol layer encodes.
-export { ManagedObjects, type Instances } from './objects.js';
-export { AES, KEY_BITS, isDestroyedState, type NewAttribute, type ObjectAttribute } from './object-model.js';
+export { ManagedObjects, type Instances, type ImportedKey, type ImportOutcome } from './objects.js';
+export { keysForExport, type ExportableKey, type ExportSelection } from './key-export.js';
+export { KEY_NAME_PATTERN } from './names.js';
+export { AES, FieldTag, KEY_BITS, isDestroyedState, type NewAttribute, type ObjectAttribute } from './object-model.js';
 export { DEFAULT_USAGE_MASK, isKnownName, isMultiValued } from './attributes.js';
 export { LIBRARY_NAME_PATTERN, TAPE_PATTERN } from './names.js';
 /** Which of a Create's attributes names the tape (the Tape Library Profile's rule). */

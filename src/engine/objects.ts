@@ -62,6 +62,18 @@ export interface RegisterRequest {
   attributes: NewAttribute[];
 }
 
+export interface ImportedKey {
+  name: string;
+  material: Buffer;
+  attributes: NewAttribute[];
+}
+
+export interface ImportOutcome {
+  stored: string[];
+  /** Names this keystore already held: not stored again. */
+  duplicates: string[];
+}
+
 export interface RevokeRequest {
   /** KMIP Revocation Reason Code. */
   reason: number;
@@ -190,26 +202,54 @@ export class ManagedObjects {
 
   /** Register: a 256-bit AES key imported for this library; stored sealed, never allocated. */
   register(library: string, req: RegisterRequest): ManagedObject {
-    if (!LIBRARY_NAME_PATTERN.test(library)) {
-      throw new KeyEngineError('BAD_LIBRARY', `Library name ${quoteClientValue(library)} is not valid; use 1 to 64 letters, digits, dots, dashes or underscores.`, { params: { library } });
-    }
-    if (!Buffer.isBuffer(req.material) || req.material.length !== KEY_BYTES) {
-      throw new ObjectError('MATERIAL_INVALID', `This server keeps 256-bit AES keys only; the key given has ${req.material?.length ?? 0} bytes, not ${KEY_BYTES}.`, { params: { bytes: req.material?.length ?? 0 } });
-    }
+    checkLibrary(library);
+    checkMaterial(req.material);
     const prepared = prepare(req.attributes);
     const row = this.db.transaction((): ObjectRow => {
-      const now = this.now();
-      // A library may hold imported keys before it has a set; generate sets its real class.
-      this.q.addLibrary.run(library, now);
-      const libraryId = this.rows.libraryIdOf(library)!;
       // Same shape as a generated name, with a fresh 64-bit nonce no set uses: unique for the same reasons.
       const name = keyName(this.engine.settings.serial, this.engine.world.randomBytes(8).toString('hex'), 0);
-      const sealed = this.sealer.seal({ name, library, origin: 'registered', state: 'unused' }, req.material, this.engine.world.randomBytes(IV_BYTES));
-      const seq = Number(this.q.addRegistered.run(name, libraryId, sealed).lastInsertRowid);
-      this.insertObject({ seq, library_id: libraryId }, prepared);
-      return this.journalled(seq);
+      return this.journalled(this.storeRegistered(library, name, req.material, prepared));
     }).immediate();
     return toManagedObject(row);
+  }
+
+  /**
+   * Keys another site sent (its key file), stored for `library` under their own names, since
+   * a tape carries only its key's name: readable by the library, never allocated. One
+   * transaction for all of them; a name this keystore already holds is left as it is and
+   * answered among the duplicates. `settle` runs inside the transaction, before it commits
+   * (to open a ticket, or say where the refused ones are listed, with the keys or not at all).
+   */
+  importKeys(library: string, keys: readonly ImportedKey[], settle?: (r: ImportOutcome) => void): ImportOutcome {
+    checkLibrary(library);
+    const prepared = keys.map((k) => {
+      checkMaterial(k.material);
+      return prepare(k.attributes);
+    });
+    return this.db.transaction((): ImportOutcome => {
+      const r: ImportOutcome = { stored: [], duplicates: [] };
+      keys.forEach((k, i) => {
+        if (this.q.keyByName.get(k.name) !== undefined) {
+          r.duplicates.push(k.name);
+          return;
+        }
+        this.journalled(this.storeRegistered(library, k.name, k.material, prepared[i]!));
+        r.stored.push(k.name);
+      });
+      settle?.(r);
+      return r;
+    }).immediate();
+  }
+
+  /** A key from outside, sealed for `library` (made known first: it may hold imported keys before it has a set). */
+  private storeRegistered(library: string, name: string, material: Buffer, p: Prepared): number {
+    // Generation sets the library's real class.
+    this.q.addLibrary.run(library, this.now());
+    const libraryId = this.rows.libraryIdOf(library)!;
+    const sealed = this.sealer.seal({ name, library, origin: 'registered', state: 'unused' }, material, this.engine.world.randomBytes(IV_BYTES));
+    const seq = Number(this.q.addRegistered.run(name, libraryId, sealed).lastInsertRowid);
+    this.insertObject({ seq, library_id: libraryId }, p);
+    return seq;
   }
 
   private insertObject(key: { seq: number; library_id: number }, p: Prepared): void {
@@ -435,6 +475,18 @@ interface Change {
   occurrence?: number;
   destroy?: number;
   revocation?: { reason: number; message: string | null };
+}
+
+function checkLibrary(library: string): void {
+  if (!LIBRARY_NAME_PATTERN.test(library)) {
+    throw new KeyEngineError('BAD_LIBRARY', `Library name ${quoteClientValue(library)} is not valid; use 1 to 64 letters, digits, dots, dashes or underscores.`, { params: { library } });
+  }
+}
+
+function checkMaterial(material: Buffer): void {
+  if (!Buffer.isBuffer(material) || material.length !== KEY_BYTES) {
+    throw new ObjectError('MATERIAL_INVALID', `This server keeps 256-bit AES keys only; the key given has ${material?.length ?? 0} bytes, not ${KEY_BYTES}.`, { params: { bytes: material?.length ?? 0 } });
+  }
 }
 
 function notFound(library: string, uid: string): ObjectError {

@@ -72,3 +72,14 @@ function row(side: PairSide, journal: Pick<ChangeJournal, 'peers' | 'lastSeq' | 
     versionsDiffer: peerVersion !== null && peerVersion !== side.version,
   };
 }
+
+/** A peer's status in the words the terminal and the menu both show. */
+export function peerStatusLines(r: PeerStatus): string[] {
+  return [
+    `Peer ${r.serial ?? '(not paired)'} at ${r.address ?? '(no address configured)'}${r.role ? ` (${r.role})` : ''}: ${r.reachable ? 'reachable' : `NOT reachable: ${r.problem}`}`,
+    `  last contact: ${r.lastContact ?? 'never'}`,
+    ...(r.lagEntries !== null ? [`  replication lag: ${r.lagEntries} change(s), ${r.lagSeconds} s`] : []),
+    `  software: this server ${r.version.self}, peer ${r.version.peer ?? 'unknown'}`,
+    ...(r.versionsDiffer ? [`  WARNING: the two servers run different qkm versions (${r.version.self} and ${r.version.peer}); install the same version on both.`] : []),
+  ];
+}

@@ -70,19 +70,23 @@ function validity(now: Date, days: number): { notBefore: Date; notAfter: Date } 
 
 /** The self-signed root every library is told to trust. */
 export function createCertificateAuthority(opts: CaOptions): CertifiedKey {
-  const keys = generateRsaKeyPair(opts.keyBits ?? DEFAULT_RSA_BITS);
   // A random tag in the CN keeps two appliances' CAs (a primary/secondary pair, or a
   // re-installed appliance) from sharing a subject name, which confuses chain building.
-  const name = { commonName: `qkm CA ${opts.hostname} ${randomSerialHex().slice(0, 8)}`, organizationName: ORGANIZATION };
+  return selfSigned(`qkm CA ${opts.hostname} ${randomSerialHex().slice(0, 8)}`, opts.keyBits, validity(opts.now, opts.validityDays ?? DEFAULT_CA_VALIDITY_DAYS), [
+    { name: 'basicConstraints', cA: true, pathLenConstraint: 0, critical: true },
+    { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
+  ]);
+}
+
+/** A certificate signed by its own fresh key. */
+function selfSigned(commonName: string, keyBits: number | undefined, dates: { notBefore: Date; notAfter: Date }, extensions: object[]): CertifiedKey {
+  const keys = generateRsaKeyPair(keyBits ?? DEFAULT_RSA_BITS);
   const certPem = buildCertificate({
-    subject: name,
+    subject: { commonName, organizationName: ORGANIZATION },
     subjectPublicKeyPem: keys.publicKeyPem,
     issuerPrivateKeyPem: keys.privateKeyPem,
-    ...validity(opts.now, opts.validityDays ?? DEFAULT_CA_VALIDITY_DAYS),
-    extensions: [
-      { name: 'basicConstraints', cA: true, pathLenConstraint: 0, critical: true },
-      { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
-    ],
+    ...dates,
+    extensions,
   });
   return { certPem, keyPem: keys.privateKeyPem };
 }
@@ -137,6 +141,20 @@ export function issueHealthCheckCertificate(ca: CertifiedKey, opts: { now: Date;
 }
 
 export const HEALTH_CHECK_CN = 'qkm health check';
+
+export const DEFAULT_ENCRYPTION_VALIDITY_DAYS = 10 * 365;
+
+/**
+ * The certificate other sites wrap the keys they send us with. Self-signed, not issued by
+ * the appliance CA: a partner has no reason to trust our CA (which vouches for our
+ * libraries), only this one certificate, whose fingerprint its administrator checks.
+ */
+export function issueEncryptionCertificate(opts: { now: Date; serial: string; validityDays?: number; keyBits?: number }): CertifiedKey {
+  return selfSigned(`qkm encryption ${opts.serial}`, opts.keyBits, validity(opts.now, opts.validityDays ?? DEFAULT_ENCRYPTION_VALIDITY_DAYS), [
+    { name: 'basicConstraints', cA: false, critical: true },
+    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+  ]);
+}
 
 /** A certificate signed by the appliance CA for an end entity (not a CA), with its own fresh key. */
 function issueLeaf(ca: CertifiedKey, commonName: string, now: Date, validityDays: number, keyBits: number | undefined, usage: object[]): CertifiedKey {

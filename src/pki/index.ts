@@ -24,7 +24,7 @@ export {
   type ServerCredentials,
   type ServerCertIssueReason,
 } from './server-credentials.js';
-export { writeLibraryBundle, removeBundleLeftovers, BUNDLE_ENTRIES, type WriteLibraryBundleOptions, type LibraryBundle } from './library-bundle.js';
+export { writeLibraryBundle, removeBundleLeftovers, assertWritableTarget, BUNDLE_ENTRIES, type WriteLibraryBundleOptions, type LibraryBundle } from './library-bundle.js';
 export {
   listCertificates,
   revokeCertificates,
@@ -39,3 +39,10 @@ export {
 export { RevocationWatch } from './revocation-watch.js';
 export { tlsDirOf, tlsPaths, type TlsPaths } from './tls-dir.js';
 export { caCertificatePem, certificateFingerprint, ensurePairCredentials, issuedBy, readPairCredentials, type PairCredentials } from './pair-credentials.js';
+export {
+  checkExchangeCertificate,
+  ensureEncryptionCredentials,
+  readEncryptionCredentials,
+  MIN_EXCHANGE_RSA_BITS,
+  type EncryptionCredentials,
+} from './encryption-credentials.js';

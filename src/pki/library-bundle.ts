@@ -58,14 +58,14 @@ export function removeBundleLeftovers(tlsDir: string): number {
   return stale.length;
 }
 
-/** The place --out names must be a file in an existing folder this process can write. */
-function assertWritableTarget(outFile: string): void {
+/** The place --out names must be a file in an existing folder this process can write; `what` names the file to write. */
+export function assertWritableTarget(outFile: string, what = 'the bundle', example = 'LIBRARY.tgz'): void {
   const existing = statOrUndefined(outFile);
   if (existing?.isDirectory()) {
-    throw new CertificateError('CERT_OUT_IS_FOLDER', `${outFile} is a folder; give --out a file name for the bundle, such as ${join(outFile, 'LIBRARY.tgz')}.`, { params: { file: outFile } });
+    throw new CertificateError('CERT_OUT_IS_FOLDER', `${outFile} is a folder; give --out a file name for ${what}, such as ${join(outFile, example)}.`, { params: { file: outFile } });
   }
   if (existing && !existing.isFile()) {
-    throw new CertificateError('CERT_OUT_NOT_FILE', `${outFile} is not a regular file; give --out a new file name for the bundle.`, { params: { file: outFile } });
+    throw new CertificateError('CERT_OUT_NOT_FILE', `${outFile} is not a regular file; give --out a new file name for ${what}.`, { params: { file: outFile } });
   }
   const dir = dirname(outFile);
   const parent = statOrUndefined(dir);

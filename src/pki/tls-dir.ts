@@ -13,6 +13,9 @@ export function tlsPaths(tlsDir: string) {
     /** This server's certificate on the pair link, which the peer pins at pairing. */
     pairCert: join(tlsDir, 'pair.pem'),
     pairKey: join(tlsDir, 'pair.key'),
+    /** The certificate partner sites wrap the keys they send us with, and its private key (never leaves the box). */
+    encryptionCert: join(tlsDir, 'encryption.pem'),
+    encryptionKey: join(tlsDir, 'encryption.key'),
     /** Copies (certificate only) of every library certificate issued, for audit and revocation. */
     issued: join(tlsDir, 'issued'),
     /** One file per revoked certificate, named by its serial; qkmd reads it at every handshake. */

@@ -17,6 +17,8 @@ export interface EngineTickets {
   'sync-needed': { library: string };
   'keys-depleted': { library: string; keyClass: string; used: number; total: number; percent: number };
   'keys-exhausted': { library: string; keyClass: string };
+  /** Some keys of a key file were imported and some not (`at`: when, ISO 8601; `log`: the Import Warning Log). */
+  'key-import-warning': { file: string; imported: number; refused: number; log: string; at: string };
 }
 
 /**
@@ -87,6 +89,11 @@ export const TICKET_KINDS: { readonly [K in EngineTicketKind]: KindEntry<K> } = 
     severity: 'error',
     condition: (p) => `keys-exhausted:${p.library}`,
     neutral: (p) => `Library ${p.library} has no unused keys left on this server and cannot encrypt new tapes here; generate a new set of ${p.keyClass} keys for it now, then back up both servers.`,
+  },
+  'key-import-warning': {
+    severity: 'warning',
+    condition: (p) => `key-import-warning:${p.at}`,
+    neutral: (p) => `Of the keys in ${p.file}, ${p.imported} were imported and ${p.refused} were not; the Import Warning Log ${p.log} lists each with the reason. The file may be damaged: ask the sender for a new copy and import it again.`,
   },
 };
 

@@ -212,7 +212,7 @@ it.skipIf(tmuxTool.skip)('three wrong passwords end the session with one sentenc
   await term.waitFor(/Wait 2 s: the last passwords were wrong\.\n(.*\n)*Password for akmadmin: $/m);
   await term.answer('password', /Go on\? \[y\/N\] $/m);
   await term.answer('y', /^Choice: $/m);
-  await term.answer('zz', /^"zz" is not on the menu; type one of 1, 2, 3, 4, 5, 6, 7, 8, 9, c, k, q or x\.\n(.*\n)*Choice: $/m);
+  await term.answer('zz', /^"zz" is not on the menu; type one of 1, 2, 3, 4, 5, 6, 7, 8, 9, c, k, p, u, r, e, t, q or x\.\n(.*\n)*Choice: $/m);
   await term.answer('5', /Date and time .*: $/m);
   await term.answer('2026-02-30 10:00', /"2026-02-30 10:00" is not a date and time.*\n(.*\n)*Choice: $/m);
   await term.answer('x', /\[exit 0\]/);

@@ -11,7 +11,7 @@ import { TICKET_KINDS } from '../../src/ras/ticket-catalogue.js';
  */
 const SRC = path.resolve(import.meta.dirname, '..', '..', 'src');
 /** Every layer below src/cli. src/control is left out: it is qkmd's channel to qkmcmds itself. */
-const BELOW_CLI = ['engine', 'admin', 'pki', 'kmip', 'ras', 'agent', 'hardware', 'status', 'config', 'util', 'logs'];
+const BELOW_CLI = ['engine', 'admin', 'exchange', 'pki', 'kmip', 'ras', 'agent', 'hardware', 'status', 'config', 'util', 'logs'];
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).map((f) => path.join(dir, f));

@@ -10,7 +10,8 @@ export function tempDir(prefix = 'qkm-test-'): string {
 }
 
 export function removeDir(dir: string): void {
-  rmSync(dir, { recursive: true, force: true });
+  // A process just killed (a console pane closed at teardown) may still write its last log lines: retry, as rm -rf would be run again.
+  rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
 }
 
 /** A clock tests can move; randomness stays real (keys must be distinct). */

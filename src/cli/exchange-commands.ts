@@ -1,0 +1,132 @@
+import type { Command } from 'commander';
+import path from 'node:path';
+import type { OpenEngine } from '../admin/engine-session.js';
+import {
+  type ExchangeScope,
+  type KeysImported,
+  exportEncryptionCertificate,
+  exportKeys,
+  importKeys,
+  importPartnerCertificate,
+  importWarnings,
+  partnerCertificates,
+} from '../admin/key-exchange.js';
+import { ExchangeError } from '../exchange/errors.js';
+import { noteAudit } from './audited-command.js';
+import { pairEncryptionCredentials } from '../pair/encryption-share.js';
+import { peerAddresses } from '../pair/settings.js';
+import type { Context } from './context.js';
+import { pairSide } from './pair-commands.js';
+import type { HwCommandDeps } from './hw-commands.js';
+import { formatTable } from './table.js';
+
+const out = (line = ''): void => void process.stdout.write(`${line}\n`);
+const day = (d: Date): string => d.toISOString().slice(0, 10);
+
+export const exchangeScopeOf = (ctx: Context): ExchangeScope => ({
+  dataDir: ctx.config.paths.data_dir, serial: ctx.serial, now: new Date(ctx.world.now()), log: ctx.log,
+  encryption: (create) => pairEncryptionCredentials(pairSide(ctx), peerAddresses(ctx.config), { create }),
+});
+
+/**
+ * Sharing encrypted tapes with another site: `cert export|import|partners` (in the `certs`
+ * group, which `cert` also names) and `keys export|import`.
+ */
+export function addExchangeCommands(groups: { certs: Command; keys: Command }, deps: HwCommandDeps & { engine: OpenEngine }): void {
+  groups.certs
+    .command('export')
+    .description("write this server's encryption certificate, which a partner site wraps the keys it sends here with")
+    .option('--out <file>', 'where to write it (default: standard output)')
+    .action(deps.action(async (o: { out?: string }) => {
+      const c = await exportEncryptionCertificate(exchangeScopeOf(deps.context()), { outFile: o.out === undefined ? undefined : path.resolve(o.out) });
+      noteAudit({ fingerprint: c.fingerprint });
+      const about = `this server's encryption certificate (fingerprint ${c.fingerprint}, valid until ${day(c.validTo)})`;
+      if (c.outFile === undefined) {
+        process.stdout.write(c.certPem);
+        process.stderr.write(`That is ${about}.\n`);
+        return;
+      }
+      out(`Wrote ${c.outFile}: ${about}.`);
+      out('Send it to the partner site, and tell its administrator the fingerprint by another way (phone) to check it.');
+    }));
+
+  groups.certs
+    .command('import')
+    .description("store a partner site's encryption certificate, to wrap the keys exported to it")
+    .argument('<file>', 'the certificate the partner exported (PEM)')
+    .requiredOption('--name <partner>', 'the name to know the partner by (letters, digits, dots, dashes, underscores)')
+    .option('--replace', 'replace the certificate already stored under that name')
+    .action(deps.action(async (file: string, o: { name: string; replace?: boolean }) => {
+      const p = await importPartnerCertificate(exchangeScopeOf(deps.context()), { file: path.resolve(file), name: o.name, replace: o.replace });
+      noteAudit({ partner: p.name, fingerprint: p.fingerprint, replaced: p.replaced });
+      out(`${p.replaced ? 'Replaced' : 'Stored'} the encryption certificate of partner ${p.name}: ${p.subject}, fingerprint ${p.fingerprint}, valid until ${day(p.validTo)}.`);
+      out(`Check the fingerprint with the partner's administrator before exporting keys to it (qkmcmds keys export --cert ${p.name} ...).`);
+    }));
+
+  groups.certs
+    .command('partners')
+    .description("the partner sites' encryption certificates stored here")
+    .option('--json', 'machine-readable output')
+    .action(deps.action((o: { json?: boolean }) => {
+      const ctx = deps.context();
+      const list = partnerCertificates({ dataDir: ctx.config.paths.data_dir, now: new Date(ctx.world.now()) });
+      if (o.json) return out(JSON.stringify(list.map((p) => ({ ...p, validTo: p.validTo.toISOString() })), null, 2));
+      if (list.length === 0) return out('No partner certificates yet; store one with: qkmcmds cert import FILE --name PARTNER');
+      for (const line of formatTable([['PARTNER', 'FINGERPRINT', 'VALID UNTIL', 'STATE'], ...list.map((p) => [p.name, p.fingerprint, day(p.validTo), p.expired ? 'expired' : 'valid'])])) out(line);
+    }));
+
+  groups.keys
+    .command('export')
+    .description("write the keys of some tapes, each wrapped with a partner's encryption certificate and signed by this server, for the partner to read those tapes")
+    .requiredOption('--cert <partner>', 'the partner, as "cert import --name" stored it')
+    .option('--keys <names...>', 'the keys, by name')
+    .option('--tapes <barcodes...>', 'the keys of these tapes, by barcode')
+    .requiredOption('--out <file>', 'where to write the key file')
+    .action(deps.action(async (o: { cert: string; keys?: string[]; tapes?: string[]; out: string }) => {
+      if ((o.keys === undefined) === (o.tapes === undefined)) {
+        throw new ExchangeError('EXCHANGE_NO_SELECTION', 'Give either --keys NAME... or --tapes BARCODE... to say which keys to export.');
+      }
+      const selection = o.keys !== undefined ? { names: o.keys } : { tapes: o.tapes! };
+      const r = await exportKeys(deps.engine, exchangeScopeOf(deps.context()), { partner: o.cert, selection, outFile: path.resolve(o.out) });
+      noteAudit({ fingerprint: r.fingerprint, keys: r.keys });
+      out(`Wrote ${r.outFile}: ${r.keys.length} key(s) wrapped for partner ${r.partner} (certificate ${r.fingerprint}), signed by this server.`);
+      for (const k of r.keys) out(`  ${k.name}${k.barcode === null ? '' : `  tape ${k.barcode}`}`);
+      out('Send the file to the partner; only its key manager can open the keys in it.');
+    }));
+
+  groups.keys
+    .command('import')
+    .description('store the keys of a file a partner site sent (wrapped for this server), for a library here to read those tapes')
+    .argument('<file>', 'the key file the partner exported')
+    .requiredOption('--library <name>', 'the library here that reads the tapes (its certificate name)')
+    .action(deps.action(async (file: string, o: { library: string }) => {
+      const r = await importKeys(deps.engine, exchangeScopeOf(deps.context()), { file: path.resolve(file), library: o.library });
+      noteAudit({ imported: r.imported, refused: r.refused.length, sender: r.senderSerial, fingerprint: r.senderFingerprint });
+      for (const line of importReport(r)) out(line);
+    }));
+
+  groups.keys
+    .command('import-warnings')
+    .description('the Import Warning Log: every key a key import refused, with the reason (closes the tickets that point to it)')
+    .action(deps.action(async () => {
+      for (const line of importWarningLines(await importWarnings(deps.engine, exchangeScopeOf(deps.context())))) out(line);
+    }));
+}
+
+/** The Import Warning Log as the terminal and the menu show it. */
+export function importWarningLines(r: { file: string; lines: string[]; ticketsClosed: number }): string[] {
+  if (r.lines.length === 0) return [`No key import has refused a key (${r.file} is empty).`];
+  return [`${r.file}:`, ...r.lines, ...(r.ticketsClosed > 0 ? [`${r.ticketsClosed} ticket(s) pointing to this log are now closed.`] : [])];
+}
+
+/** What the administrator reads after an import (the menu console says the same). */
+export function importReport(r: KeysImported): string[] {
+  const from = r.partner === null ? `an unknown sender, server ${r.senderSerial}` : `partner ${r.partner}, server ${r.senderSerial}`;
+  const lines = [`Imported ${r.imported.length} key(s) for library ${r.library} from ${from} (certificate ${r.senderFingerprint}); library ${r.library} may read those tapes now.`];
+  if (r.refused.length > 0) {
+    lines.push(`Import warning: ${r.refused.length} key(s) were not imported; the Import Warning Log ${r.warningLog} lists each with the reason${r.ticket === null ? '' : ` (ticket ${r.ticket})`}:`);
+    for (const x of r.refused.slice(0, 20)) lines.push(`  ${x.name ?? `entry ${x.index + 1}`}: ${x.reason} (${x.detail})`);
+    if (r.refused.length > 20) lines.push(`  ... and ${r.refused.length - 20} more in the log.`);
+  }
+  return lines;
+}
