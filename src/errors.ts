@@ -191,6 +191,10 @@ export interface ErrorCatalogue {
   TAPE_UNREADABLE: { tape: string; key: string; server?: string };
   LIBRARY_GENERATION_FAILED: { partition: string };
   BAD_BARCODE: { tape: string };
+  // --- the audit log (src/logs/audit.ts) ---
+  AUDIT_WRITE: { file: string; reason: string };
+  AUDIT_BUSY: { file: string };
+  LOG_CAPTURE_FOLDER: { folder: string };
   // --- the menu console and system settings (src/admin/console-*.ts, system-settings.ts) ---
   CONSOLE_BUSY: { pid?: number };
   CONSOLE_LOGIN_FAILED: { attempts: number };

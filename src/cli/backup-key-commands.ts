@@ -3,6 +3,7 @@ import { backupKeyHow, backupKeyStatus, describeBackupKey, setUpBackupKey } from
 import { BackupError } from '../errors.js';
 import type { HwCommandDeps } from './hw-commands.js';
 import { readNewPassphrase } from './secret-input.js';
+import { noteAudit } from './audited-command.js';
 
 const out = (line = ''): void => void process.stdout.write(`${line}\n`);
 
@@ -39,6 +40,7 @@ export function addBackupKeyCommands(program: Command, deps: HwCommandDeps): voi
         ]),
       });
       ctx.log.info({ backupKey: { id: key.id, kind: key.kind, shares: key.shares, replaced: old?.id } }, 'backup key set up');
+      noteAudit({ backupKey: key.id, kind: key.kind, replaced: old?.id });
       out(spec ? `Backup key ${key.id} is set up.` : `Backup key ${key.id} is set up from your passphrase; keep the passphrase off this server, because no backup can be restored without it.`);
       out(`Backups are sealed to it from now on; restore asks for ${spec ? `${spec.threshold} shares` : 'the passphrase'}.`);
       if (old) out(`Backups made before stay sealed to backup key ${old.id}: keep its ${old.kind === 'passphrase' ? 'passphrase' : 'shares'} as long as you keep them.`);

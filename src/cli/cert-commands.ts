@@ -4,6 +4,7 @@ import { type CertsScope, issueLibraryBundle, libraryCertificates, revokeLibrary
 import { CertificateError, stateOf, type CertificateRecord } from '../pki/index.js';
 import type { Context } from './context.js';
 import type { HwCommandDeps } from './hw-commands.js';
+import { noteAudit } from './audited-command.js';
 import { formatTable } from './table.js';
 
 const out = (line = ''): void => void process.stdout.write(`${line}\n`);
@@ -23,6 +24,7 @@ export function addCertCommands(program: Command, deps: HwCommandDeps): void {
     .requiredOption('--out <file>', 'where to write the .tgz (owner-only)')
     .action(deps.action(async (o: { library: string; out: string }) => {
       const b = await issueLibraryBundle(scopeOf(deps.context()), { library: o.library, outFile: path.resolve(o.out) });
+      noteAudit({ serial: b.serialNumber, fingerprint: b.fingerprint256, notAfter: b.notAfter });
       out(`Wrote ${b.outFile} for library ${b.library} (certificate ${b.serialNumber}, fingerprint ${b.fingerprint256}, valid until ${when(b.notAfter)}).`);
       out('Import it on the library; the private key in it is not kept on this server.');
       if (b.alreadyValid.length === 0) {
@@ -63,6 +65,7 @@ export function addCertCommands(program: Command, deps: HwCommandDeps): void {
       }
       const target = o.serial !== undefined ? { serial: o.serial } : { library: o.library! };
       const r = revokeLibraryCertificates(scopeOf(deps.context()), target);
+      noteAudit({ revoked: r.revoked.map((c) => c.serial), already: r.already.map((c) => c.serial) });
       for (const c of r.revoked) {
         out(`Revoked ${describe(c)}: the key server refuses it from its next connection.`);
         if (!c.registered) out(`(Serial ${c.serial} is not in the register of issued certificates: it was issued before the register kept copies, or the serial is mistyped; check it with "qkmcmds certs list".)`);

@@ -7,6 +7,7 @@ import { LineInput } from '../console/line-input.js';
 import { runConsole } from '../console/session.js';
 import type { HwCommandDeps } from './hw-commands.js';
 import { terminalDiskSentence, terminalSentence } from './words.js';
+import { captureLogsCommand, switchTraceLogging } from './log-commands.js';
 
 const ENDING_SIGNALS = ['SIGHUP', 'SIGTERM', 'SIGINT'] as const;
 const out = (line = ''): void => void process.stdout.write(`${line}\n`);
@@ -33,7 +34,7 @@ export function addConsole(program: Command, deps: HwCommandDeps & { engine: Ope
     for (const signal of ENDING_SIGNALS) process.on(signal, end);
     try {
       return await runConsole({
-        dataDir, config: ctx.config, world: ctx.world, log: ctx.log, serial: () => ctx.serial,
+        dataDir, config: ctx.config, world: ctx.world, log: ctx.log, audit: ctx.audit, serial: () => ctx.serial,
         openEngine: deps.engine, input, say: out,
         sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
         sentence: (e) => (isQkmError(e) ? terminalSentence(e) : terminalDiskSentence(e, dataDir)),
@@ -44,13 +45,20 @@ export function addConsole(program: Command, deps: HwCommandDeps & { engine: Ope
     }
   });
 
+  const trace = deps.action((value: string) => switchTraceLogging(deps.context(), value));
+  const capture = deps.action(() => captureLogsCommand(deps.context(), deps.engine));
+
   program
     .option('-E, --licence', 'show the licence and the date it was accepted')
+    .option('-D, --trace <on|off>', 'trace logging on or off (kept; a running qkmd follows it within a second)')
+    .option('-L, --capture-logs', 'write qkm_logcapture_<SN><date><time>.tgz (logs, configuration, hardware tools\' output) without stopping the key server')
     // With an action of its own, commander hands a misspelt command to it as an argument.
     .allowExcessArguments()
-    .action(async (o: { licence?: boolean }, cmd: Command) => {
+    .action(async (o: { licence?: boolean; trace?: string; captureLogs?: boolean }, cmd: Command) => {
       // commander's own words for it (with its "Did you mean"): a usage error, exit status 2.
       if (cmd.args.length > 0) (cmd as unknown as { unknownCommand(): never }).unknownCommand();
+      if (o.trace !== undefined) return trace(o.trace);
+      if (o.captureLogs) return capture();
       await menuConsole(o);
     });
 }

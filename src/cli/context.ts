@@ -4,6 +4,8 @@ import { PACKAGE_ROOT, type QkmConfig, loadConfig } from '../config/config.js';
 import { type KeyEngine, type World, realWorld } from '../engine/index.js';
 import { isQkmError } from '../errors.js';
 import { type Logger, logFile, openLog } from '../logs/logger.js';
+import { AuditLog } from '../logs/audit.js';
+import { effectiveLogLevel } from '../logs/trace-setting.js';
 import { openKeyEngine } from '../admin/open-engine.js';
 import { checkDataDir } from '../admin/data-dir-check.js';
 import { resolveSerial } from '../admin/serial.js';
@@ -20,6 +22,8 @@ export interface Context {
   world: World;
   log: Logger;
   program: string;
+  /** The audit log of the data directory, written as this program. */
+  audit: AuditLog;
 }
 
 /** What runCommand needs of a program's context: its log, and the folder that holds it (qkm-library's state folder). */
@@ -44,15 +48,25 @@ export function loadContext(program: string, opts: GlobalOptions, world: World =
   o.check?.(config);
   // Before the log opens: a mistyped --data-dir must not become a directory.
   checkDataDir(config.paths.data_dir, create);
-  const log = openLog(config.paths.data_dir, program, config.log.level, {
+  const log = openLog(config.paths.data_dir, program, effectiveLogLevel(config.paths.data_dir, config.log.level), {
     maxFileBytes: config.log.max_file_kib * 1024,
     maxTotalBytes: config.log.max_total_kib * 1024,
     // A command that fails for a full disk says so in its own one sentence; qkmd has no other voice.
     announceFailure: program === 'qkmd',
   });
   let serial: string | undefined;
+  const audit = openAuditLog(config, program, world);
   // Resolved when first used: the hardware commands only talk to qkmd and never need it.
-  return { config, world, log, program, get serial() { return (serial ??= resolveSerial(config, world, { mint: create })); } };
+  return { config, world, log, program, audit, get serial() { return (serial ??= resolveSerial(config, world, { mint: create })); } };
+}
+
+/** The data directory's audit log, rotating under the [log] size limits like the other logs. */
+export function openAuditLog(config: QkmConfig, program: string, world: World = realWorld): AuditLog {
+  return new AuditLog(config.paths.data_dir, {
+    program,
+    limits: { maxFileBytes: config.log.max_file_kib * 1024, maxTotalBytes: config.log.max_total_kib * 1024 },
+    now: () => world.now(),
+  });
 }
 
 /** The key engine for this command, telling the administrator (on stderr) when the keystore's schema is upgraded first. */

@@ -20,6 +20,9 @@ import { addBeepsCommands } from './beeps-commands.js';
 import { addCertCommands } from './cert-commands.js';
 import { addConsole } from './console-command.js';
 import { addHwCommands } from './hw-commands.js';
+import { addAuditCommands } from './audit-commands.js';
+import { noteAudit, runAudited } from './audited-command.js';
+import type { AuditLog } from '../logs/audit.js';
 import { addKeyServiceCommands } from './key-service-commands.js';
 import { addUpdateCommands } from './update-commands.js';
 import { assertQkmdStopped, claimDataDir } from '../admin/data-dir-lock.js';
@@ -50,9 +53,18 @@ function context(o: { createDataDir?: boolean } = {}): Context {
 /** Opens the keystore of the command's data directory (admin operations close it). */
 const engine: OpenEngine = () => openEngine(context());
 
-/** Wraps an action: errors become one sentence, and the keystore is always closed. */
+/** Wraps an action: errors become one sentence, the keystore is always closed, and the act is audited. */
 function action<A extends unknown[]>(body: (...args: A) => Promise<number | void> | number | void) {
-  return (...args: A) => runCommand(PROGRAM, ref, () => body(...args));
+  return (...args: A) => runCommand(PROGRAM, ref, () => runAudited(args, auditLog, () => body(...args)));
+}
+
+/** The audit log, if the command got as far as a context (a bad --config never does). */
+function auditLog(): AuditLog | undefined {
+  try {
+    return context().audit;
+  } catch {
+    return undefined;
+  }
 }
 
 const keys = program.command('keys').description('key sets of the tape libraries');
@@ -66,6 +78,7 @@ keys
     const bar = progressBar(`generating ${o.library}`);
     const r = await generateKeys(engine, { library: o.library, cls: o.class, onProgress: bar.update, peerWaitMs: context().config.pair.generation_timeout_seconds * 1000 });
     bar.stop();
+    noteAudit(r.generated ? { generated: r.count, class: r.class, firstKey: r.firstKey, lastKey: r.lastKey } : { generated: 0, unused: r.unused });
     if (!r.generated) {
       out(`Library ${r.library} has enough unused keys (${r.unused}; a new set is generated below ${r.needed}); no keys generated.`);
       return;
@@ -113,6 +126,7 @@ program
     const { backupKeyId, ...r } = await backUp(engine, { dataDir: ctx.config.paths.data_dir, world: ctx.world, toDir: o.to, onProgress: bar.update });
     bar.stop();
     ctx.log.info({ backup: r, backupKey: backupKeyId }, 'backup taken');
+    noteAudit({ keys: r.keys, appFile: r.appFile, dataFile: r.dataFile, backupKey: backupKeyId });
     out(`Backed up ${r.keys} keys (master key sealed to backup key ${backupKeyId}) to:`);
     out(`  ${r.appFile}`);
     out(`  ${r.dataFile}`);
@@ -140,6 +154,7 @@ program
     });
     bar.stop();
     ctx.log.info({ restore: r }, 'keystore restored');
+    noteAudit({ keys: r.keys, backupSerial: r.backupSerial, backupCreatedAt: r.backupCreatedAt, keptAside: r.previous });
     out(`Restored ${r.keys} keys of server ${r.backupSerial} from the backup of ${r.backupCreatedAt}.`);
     if (r.previous) out(`The replaced keystore is kept in ${r.previous} (qkmcmds keystores lists the copies kept aside).`);
     if (backupKey === 'unsealed') {
@@ -201,6 +216,7 @@ program
       try {
         const r = await withEngine(engine, (e) => syncFromPeers(pairSide(ctx), peerAddresses(ctx.config), e));
         ctx.log.info({ sync: r }, 'synchronised from the peer');
+        noteAudit({ recovered: r.recovered, peers: r.peers });
         out(`Synchronised from ${r.peers.join(', ')}: ${r.recovered} key(s) handed out after the backup are marked used here again; every library may be given keys again.`);
         if (r.unknown > 0) out(`${r.unknown} key(s) the peer holds as handed out belong to key sets this backup does not hold; they stay readable on the peer.`);
       } finally {
@@ -213,6 +229,7 @@ program
       ...which,
       hold: () => claimDataDir(ctx.config.paths.data_dir, { program: PROGRAM, task: 'sync' }, 'synchronise a library'),
     });
+    noteAudit({ library: r.library, recovered: r.recovered });
     if ('noneUsed' in which) return out(`Library ${r.library} is synchronised: it was never handed a key of this server; new keys start with its first.`);
     out(`Library ${r.library} is synchronised: ${r.recovered} key(s) it was given after the backup, up to ${o.lastKey}, recovered as readable objects (their barcodes and key identifiers are unknown until the library sends them); new keys start after it.`);
   }));
@@ -224,6 +241,7 @@ program
     const bar = progressBar('checking');
     const r = await checkKeys(engine, { onProgress: bar.update });
     bar.stop();
+    noteAudit({ keysChecked: r.keysChecked, problems: r.problems.length });
     if (r.problems.length === 0) {
       out(`Keystore OK: ${r.keysChecked} keys checked.`);
       return 0;
@@ -241,6 +259,7 @@ addConsole(program, { context, action, engine });
 addBeepsCommands(program, { action });
 addUpdateCommands(program, { context, action });
 addPairCommands(program, { context, action });
+addAuditCommands(program, { context, action });
 
 try {
   await program.parseAsync(process.argv);

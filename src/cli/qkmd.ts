@@ -9,6 +9,7 @@ import { KmipRequestHandler } from '../kmip/server-handler.js';
 import { type Context, type GlobalOptions, VERSION, loadContext, openEngine, runCommand } from './context.js';
 import { type KeyService, startKeyService } from '../key-service/listener.js';
 import { claimDataDir } from '../admin/data-dir-lock.js';
+import { followTraceSetting } from '../logs/trace-setting.js';
 import { raiseTrialTicket } from './trial-ticket.js';
 import { startPairLink } from './pair-link.js';
 import { checkPairSettings } from '../pair/settings.js';
@@ -41,6 +42,7 @@ await runCommand(PROGRAM, ref, async () => {
       },
     }));
     stops.push(claimDataDir(ctx.config.paths.data_dir));
+    stops.push(followTraceSetting(ctx.config.paths.data_dir, ctx.log, ctx.config.log.level));
     const cleaned = cleanLeftovers(ctx.config.paths.data_dir);
     if (cleaned.length > 0) ctx.log.info({ cleaned }, 'removed what killed backups and restores left');
     const engine = openEngine(ctx, true);
@@ -56,6 +58,7 @@ await runCommand(PROGRAM, ref, async () => {
       objects: new ManagedObjects(engine),
       logger: ctx.log,
       server: { serverName: ctx.config.server.hostname, version: VERSION },
+      audit: (fields) => void ctx.audit.record(fields),
     });
     // Changes from many connections that arrive together share one durable commit.
     const group = new GroupCommit(engine.store.db);

@@ -36,6 +36,7 @@ const ERROR_WORDS: ErrorWords = {
   KEYSTORE_DISK: (p) => diskTroubleWords(p, CHECK_DISKS),
   BACKUP_DISK: (p) => diskTroubleWords(p, CHECK_DISKS),
   CERT_REGISTER_WRITE: (p, neutral) => ('trouble' in p ? diskTroubleWords(p, CHECK_DISKS) : neutral),
+  AUDIT_WRITE: (p) => `The audit log ${p.file} cannot be written (${p.reason}), so this action is not recorded; fix the disk (${CHECK_DISKS}), then check what the action did before you run it again.`,
   CERT_BAD_SERIAL: (p) => `"${p.serial}" is not a certificate serial: give the hexadecimal serial that "qkmcmds certs list" shows.`,
   CERT_NONE_FOR_LIBRARY: (p) => `The register holds no certificate of library ${p.library} ("qkmcmds certs list" shows those it holds); revoke an older one by its serial.`,
 };

@@ -9,7 +9,11 @@ import { type SystemChange, type SystemRecord, checkDateTime, checkHostname, che
 import { olderText } from '../engine/index.js';
 import { QkmError } from '../errors.js';
 import { askBackupSecret } from '../cli/secret-input.js';
+import { VERSION } from '../cli/context.js';
+import { describeCapture } from '../cli/log-commands.js';
+import { captureApplianceLogs } from '../admin/log-capture.js';
 import type { ConsoleScope } from './session.js';
+import { auditConsole } from './console-audit.js';
 
 /** What `q` applies: nothing is changed before it. */
 export interface Staged {
@@ -32,13 +36,14 @@ const ITEMS: Item[] = [
   { key: '6', label: 'Host name', run: setHostname },
   { key: '7', label: 'Back up keystore', run: backUpKeystore },
   { key: '8', label: 'Restore keystore', run: restore },
+  { key: '9', label: 'Capture logs', run: captureLogsItem },
   { key: 'c', label: 'Revoke a library certificate', run: revokeCertificate },
   { key: 'k', label: 'Keystore copies kept aside by restores', run: keptKeystores },
 ];
 
 /** The menu until `q` (apply) or `x` (leave); a failing item says its sentence and the menu comes back. */
 export async function menuLoop(s: ConsoleScope, staged: Staged, firstRun: boolean): Promise<'apply' | 'leave'> {
-  if (firstRun) await attempt(s, () => wizard(s, staged));
+  if (firstRun) await attempt(s, 'set-up wizard', () => wizard(s, staged));
   for (;;) {
     showMenu(s, staged);
     const choice = (await s.input.ask('Choice: ')).toLowerCase();
@@ -46,10 +51,11 @@ export async function menuLoop(s: ConsoleScope, staged: Staged, firstRun: boolea
     if (choice === 'x') return 'leave';
     const item = ITEMS.find((i) => i.key === choice);
     if (!item) {
+      auditConsole(s, 'menu', 'refused', { reason: 'not on the menu', characters: choice.length });
       s.say(`"${choice}" is not on the menu; type one of ${ITEMS.map((i) => i.key).join(', ')}, q or x.`);
       continue;
     }
-    await attempt(s, () => item.run(s, staged));
+    await attempt(s, item.label.toLowerCase(), () => item.run(s, staged));
   }
 }
 
@@ -63,13 +69,15 @@ function showMenu(s: ConsoleScope, staged: Staged): void {
   s.say(pending.length === 0 ? 'No changes staged.' : `Staged (applied at q): ${pending.join('; ')}`);
 }
 
-async function attempt(s: ConsoleScope, work: () => Promise<void>): Promise<void> {
+/** Runs a menu item; a refusal (bad input, a wrong password) is its sentence, recorded in the audit log. */
+async function attempt(s: ConsoleScope, name: string, work: () => Promise<void>): Promise<void> {
   try {
     await work();
   } catch (e) {
     const sentence = s.sentence(e);
     if (sentence === undefined || (e as QkmError).code === 'CONSOLE_ENDED') throw e;
     s.log.warn({ err: e }, 'console item refused');
+    if ((e as QkmError).code !== 'AUDIT_WRITE') auditConsole(s, name, 'refused', { error: (e as QkmError).code });
     s.say(sentence);
   }
 }
@@ -87,7 +95,7 @@ async function changePassword(s: ConsoleScope, staged: Staged, optional = false)
   const now = await s.input.askHidden(optional ? 'Current password (Enter keeps it): ' : 'Current password: ');
   if (now === '' && optional) return;
   if (!(await passwordMatches(s.dataDir, now))) {
-    s.log.info({ audit: 'console-password-change-refused', user: CONSOLE_USER }, 'password change refused: wrong current password');
+    s.log.info({ user: CONSOLE_USER }, 'password change refused: wrong current password');
     throw new QkmError('CONSOLE_PASSWORD_WRONG', 'That is not the current password; the password is unchanged.');
   }
   const typed = await s.input.askHidden('New password: ');
@@ -140,7 +148,8 @@ async function setHostname(s: ConsoleScope, staged: Staged): Promise<void> {
 async function backUpKeystore(s: ConsoleScope): Promise<void> {
   const to = await s.input.ask('Folder for the backup files: ', path.join(s.dataDir, 'backups'));
   const r = await backUp(s.openEngine, { dataDir: s.dataDir, world: s.world, toDir: to });
-  s.log.info({ audit: 'backup', backup: { appFile: r.appFile, dataFile: r.dataFile, keys: r.keys }, backupKey: r.backupKeyId }, 'backup taken');
+  s.log.info({ backup: { appFile: r.appFile, dataFile: r.dataFile, keys: r.keys }, backupKey: r.backupKeyId }, 'backup taken');
+  auditConsole(s, 'backup', 'done', { keys: r.keys, appFile: r.appFile, dataFile: r.dataFile, backupKey: r.backupKeyId });
   s.say(`Backed up ${r.keys} keys (sealed to backup key ${r.backupKeyId}) to:`);
   s.say(`  ${r.appFile}`);
   s.say(`  ${r.dataFile}`);
@@ -157,16 +166,24 @@ async function restore(s: ConsoleScope): Promise<void> {
     assertNotInUse: () => assertQkmdStopped(s.dataDir, 'restore a backup'),
     confirmOlder: async (c) => /^y(es)?$/i.test(await s.input.ask(`${olderText(c)}. Restore it all the same? [y/N] `)),
   });
-  s.log.info({ audit: 'restore', restore: { keys: r.keys, backupSerial: r.backupSerial, backupCreatedAt: r.backupCreatedAt } }, 'keystore restored');
+  s.log.info({ restore: { keys: r.keys, backupSerial: r.backupSerial, backupCreatedAt: r.backupCreatedAt } }, 'keystore restored');
+  auditConsole(s, 'restore', 'done', { keys: r.keys, backupSerial: r.backupSerial, backupCreatedAt: r.backupCreatedAt, keptAside: r.previous });
   s.say(`Restored ${r.keys} keys of server ${r.backupSerial} from the backup of ${r.backupCreatedAt}.`);
   if (r.previous) s.say(`The replaced keystore is kept aside in ${r.previous} (menu item k).`);
   s.say(`Synchronise each library (${r.libraries.join(', ') || 'none yet'}) before new keys go out.`);
+}
+
+async function captureLogsItem(s: ConsoleScope): Promise<void> {
+  const r = await captureApplianceLogs({ config: s.config, world: s.world, serial: s.serial(), version: VERSION, openEngine: s.openEngine });
+  auditConsole(s, 'capture logs', 'done', { file: r.file, files: r.entries.length, missing: r.problems.map((p) => p.path) });
+  for (const line of describeCapture(r)) s.say(line);
 }
 
 async function revokeCertificate(s: ConsoleScope): Promise<void> {
   const which = await s.input.ask('Serial of the certificate, or library:NAME for all of a library\'s: ');
   const target = which.startsWith('library:') ? { library: which.slice('library:'.length) } : { serial: which };
   const r = revokeLibraryCertificates({ dataDir: s.dataDir, now: new Date(s.world.now()), log: s.log }, target);
+  auditConsole(s, 'certificate revoked', 'done', { revoked: r.revoked.map((c) => c.serial), already: r.already.map((c) => c.serial) });
   for (const c of r.revoked) s.say(`Revoked certificate ${c.serial}${c.library ? ` of library ${c.library}` : ''}; the key server refuses it from its next connection.`);
   for (const c of r.already) s.say(`Certificate ${c.serial} was already revoked.`);
 }

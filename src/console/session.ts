@@ -8,6 +8,8 @@ import type { QkmConfig } from '../config/config.js';
 import type { World } from '../engine/index.js';
 import { QkmError, isQkmError } from '../errors.js';
 import type { Logger } from '../logs/logger.js';
+import type { AuditLog } from '../logs/audit.js';
+import { auditConsole } from './console-audit.js';
 import { LICENCE_TEXT } from './licence.js';
 import type { LineInput } from './line-input.js';
 import { type Staged, describeChange, menuLoop } from './menu.js';
@@ -18,6 +20,8 @@ export interface ConsoleScope {
   config: QkmConfig;
   world: World;
   log: Logger;
+  /** Every login, refusal and applied change goes here, as akmadmin's act. */
+  audit: AuditLog;
   serial: () => string;
   openEngine: OpenEngine;
   input: LineInput;
@@ -28,6 +32,7 @@ export interface ConsoleScope {
 }
 
 const LOGIN_TRIES = 3;
+
 
 /** What each library must do once port 2's address changes, or it loses its key server. */
 const NEW_ADDRESS_STEPS = [
@@ -60,11 +65,18 @@ export async function runConsole(s: ConsoleScope): Promise<number> {
       return 0;
     }
     const stopped = await stopKeyService(s);
+    const staged: Staged = { system: new Map() };
     try {
-      const staged: Staged = { system: new Map() };
       const outcome = await menuLoop(s, staged, firstRun);
       if (outcome === 'apply') await applyStaged(s, staged);
-      else s.say('Left without applying anything.');
+      else {
+        auditConsole(s, 'left without applying', 'done', { staged: stagedNames(staged) });
+        s.say('Left without applying anything.');
+      }
+    } catch (e) {
+      // A session ended by EOF, a closed terminal or a signal applies nothing: that is recorded too.
+      if (isQkmError(e) && e.code === 'CONSOLE_ENDED') auditConsole(s, 'ended without applying', 'done', { staged: stagedNames(staged) });
+      throw e;
     } finally {
       if (stopped) await startKeyService(s);
     }
@@ -85,7 +97,8 @@ async function logIn(s: ConsoleScope): Promise<void> {
     const typed = await s.input.askHidden(`Password for ${CONSOLE_USER}: `);
     const ok = await passwordMatches(s.dataDir, typed);
     const failures = recordLogin(s.dataDir, ok);
-    s.log.info({ audit: 'console-login', user: CONSOLE_USER, ok, failures }, ok ? 'console login' : 'console login refused: wrong password');
+    s.log.info({ user: CONSOLE_USER, ok, failures }, ok ? 'console login' : 'console login refused: wrong password');
+    auditConsole(s, 'login', ok ? 'done' : 'refused', ok ? { attempt } : { attempt, reason: 'wrong password', failuresInARow: failures });
     if (ok) {
       if (isDefaultPassword(s.dataDir)) s.say('You are using the default password: change it now (menu item 2).');
       return;
@@ -113,8 +126,14 @@ export async function showLicence(s: ConsoleScope, mustAccept: boolean): Promise
     throw new QkmError('EULA_DECLINED', 'The licence was not accepted, so the console cannot be used; nothing was changed.');
   }
   const at = acceptLicence(s.dataDir, s.world);
-  s.log.info({ audit: 'licence-accepted', at }, 'licence accepted');
+  s.log.info({ at }, 'licence accepted');
+  auditConsole(s, 'licence accepted', 'done', { at });
   s.say(`Licence accepted on ${at}.`);
+}
+
+/** What was staged, by setting name (never the password itself). */
+function stagedNames(staged: Staged): string[] {
+  return [...(staged.password !== undefined ? ['password'] : []), ...staged.system.keys()];
 }
 
 /** True when this session stopped it (and so must start it again). */
@@ -151,13 +170,15 @@ async function applyStaged(s: ConsoleScope, staged: Staged): Promise<void> {
   const backend = systemBackend(s.dataDir, s.config);
   await applySystemChanges(s.dataDir, s.config, backend, changes);
   for (const c of changes) {
-    s.log.info({ audit: 'system-setting-changed', setting: c.setting, value: c.value, backend: backend.kind }, 'system setting changed');
+    s.log.info({ setting: c.setting, value: c.value, backend: backend.kind }, 'system setting changed');
+    auditConsole(s, 'system setting changed', 'done', { setting: c.setting, value: c.value, backend: backend.kind });
     s.say(`Applied: ${describeChange(c)}${backend.kind === 'dry-run' ? ' (dry run: recorded, the host is not changed)' : ''}.`);
   }
   // Last: the host's settings are what may fail, and a failure leaves the old password working.
   if (staged.password !== undefined) {
     await setPassword(s.dataDir, staged.password, s.world);
-    s.log.info({ audit: 'console-password-changed', user: CONSOLE_USER }, 'console password changed');
+    s.log.info({ user: CONSOLE_USER }, 'console password changed');
+    auditConsole(s, 'password changed', 'done');
     s.say(`The password of ${CONSOLE_USER} is changed.`);
   }
   if (staged.system.has('port2')) for (const line of NEW_ADDRESS_STEPS) s.say(line);

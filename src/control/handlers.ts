@@ -34,6 +34,7 @@ export function hardwareHandler(host: HardwareHost, tickets: TicketStore, opts: 
       await settle();
       return ok(hwStatus(host, tickets));
     }
+    if (req.op === 'capture-tools') return ok(await host.captureTools());
     if (req.op !== 'sim') return refuse('UNKNOWN_REQUEST', `This qkmd does not answer ${req.op} requests; check that qkmd and qkmcmds are the same version.`);
     const sim = host.sim;
     if (!sim) return refuse('NOT_SIMULATED', `This qkmd runs the ${host.profile} profile, not the simulator; sim commands only work with [hardware] profile = "sim".`);

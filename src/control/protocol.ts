@@ -40,6 +40,7 @@ export type KeyServiceAction = 'stop' | 'start' | 'status';
 
 export type ControlRequest =
   | { op: 'hw-status' }
+  | { op: 'capture-tools' }
   | { op: 'sim'; action: SimAction; bay?: number; faulty?: boolean; file?: string; device?: SimUsbKind; port?: string; pattern?: string }
   | { op: 'key-service'; action: KeyServiceAction };
 
@@ -56,6 +57,7 @@ export function parseRequest(line: string): ControlRequest | { error: string } {
   }
   const r = v as Record<string, unknown>;
   if (r?.op === 'hw-status') return { op: 'hw-status' };
+  if (r?.op === 'capture-tools') return { op: 'capture-tools' };
   if (r?.op === 'sim' && CD_ACTIONS.includes(r.action as string)) {
     if (r.action === 'insert-cd' && (typeof r.file !== 'string' || r.file === '')) return { error: 'sim insert-cd needs an ISO file' };
     return { op: 'sim', action: r.action as SimAction, ...(r.action === 'insert-cd' ? { file: r.file as string } : {}) };

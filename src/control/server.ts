@@ -122,6 +122,7 @@ async function answer(c: net.Socket, line: string, handle: ControlHandler, log: 
       handled = { reply: { ok: false, code: 'INTERNAL', message: `qkmd failed to handle the request (${(e as Error).message}); see its log.` } };
     }
   }
+  log.trace({ request: 'error' in req ? 'unreadable' : req, ok: handled.reply.ok }, 'control request');
   if (c.destroyed) return;
   c.write(`${JSON.stringify(handled.reply)}\n`, () => handled.afterReply?.());
 }

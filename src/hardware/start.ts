@@ -12,6 +12,9 @@ import { DRIVER_FAMILIES, type DriverFactories, type DriverFamily } from './cont
 import { FAMILIES, type FamilyRegistry } from './families.js';
 import { SimAppliance } from './sim-appliance.js';
 import { postDescriber } from './beep-codes.js';
+import { FileRoot } from '../../drivers/file-root.js';
+import { SimToolRunner, simDiskDevice } from '../../drivers/sim/tool-output.js';
+import { type ToolCapture, captureToolOutputs } from './tool-capture.js';
 
 /** What qkmd hosts for the hardware: the agent and, on the sim profile, the simulated appliance. */
 export interface HardwareHost {
@@ -19,6 +22,8 @@ export interface HardwareHost {
   /** Null only for a profile with no drivers (none today; hwStatus still copes). */
   agent: Agent | null;
   sim: SimAppliance | null;
+  /** The storage tools' outputs now, for a log capture (the simulator answers them on the sim profile). */
+  captureTools(): Promise<ToolCapture>;
   stop(): Promise<void>;
 }
 
@@ -69,10 +74,12 @@ async function startSim(config: QkmConfig, tickets: TicketStore, log: Logger, fa
   const agent = newAgent(config, simDrivers(sim, families), tickets, clock, log);
   await agent.start();
   log.info({ profile: 'sim' }, 'hardware agent started');
+  const tools = new SimToolRunner(sim.raid, sim.disks);
   return {
     profile: 'sim',
     agent,
     sim,
+    captureTools: () => captureToolOutputs({ runner: tools, mdstat: () => tools.mdstat(), raid: 'md', mdDevice: '/dev/md0', disks: sim.disks.bays().map(simDiskDevice) }),
     stop: async () => {
       await agent.stop();
       await sim.close();
@@ -91,7 +98,7 @@ async function startSim(config: QkmConfig, tickets: TicketStore, log: Logger, fa
 async function startAppliance(config: QkmConfig, tickets: TicketStore, log: Logger, families: FamilyRegistry): Promise<HardwareHost> {
   const s = applianceSettings(config);
   const hwLog = log.child({ component: 'hardware' });
-  const { drivers, readder, unavailable } = await applianceDrivers(s, agentSettings(config).callTimeoutMs, families);
+  const { drivers, readder, runner, unavailable } = await applianceDrivers(s, agentSettings(config).callTimeoutMs, families);
   for (const u of unavailable) hwLog.warn({ driver: u.family, backend: u.backend }, u.line);
   const clock = new SystemClock();
   const agent = newAgent(config, drivers, tickets, clock, log);
@@ -116,6 +123,10 @@ async function startAppliance(config: QkmConfig, tickets: TicketStore, log: Logg
     profile: 'appliance',
     agent,
     sim: null,
+    captureTools: () => captureToolOutputs({
+      runner, mdstat: () => new FileRoot(s.root).read('/proc/mdstat'), raid: s.raid, mdDevice: s.mdDevice,
+      disks: Object.values(s.bays), storcli: { command: s.storcli.command, controller: s.storcli.controller },
+    }),
     stop: async () => {
       unwatch();
       await agent.stop();

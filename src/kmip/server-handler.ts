@@ -18,6 +18,7 @@ import {
   echoOf,
   encodeResponseMessage,
   errorResponse,
+  formatVersion,
   invalidMessage,
   isKmipMessageError,
   type ProtocolVersion,
@@ -27,11 +28,14 @@ import {
 } from './messages/index.js';
 import { ResultReason, ResultStatus } from './ttlv/index.js';
 import { looksLikeRequest, sniffVersion } from './messages/request-prefix.js';
-import { runBatch, type BatchDeps, type BatchLogger } from './operations/batch.js';
+import { operationName, runBatch, type BatchDeps, type BatchLogger } from './operations/batch.js';
+import { enumName } from './ttlv/enums.js';
 import type { ServerInfo } from './operations/context.js';
 import { operationFor } from './operations/table.js';
 import { isKeystoreCheck, keystoreCheckItem } from './operations/qkm-keystore-check.js';
 import { isDiskFull } from '../util/disk-errors.js';
+import type { AuditFields } from '../logs/audit-chain.js';
+import { QkmOperation, QkmTag } from './qkm-extensions.js';
 
 export interface CallerIdentity {
   /** The library the client certificate names (its subject CN). */
@@ -40,6 +44,9 @@ export interface CallerIdentity {
 
 export interface HandlerLogger extends BatchLogger {
   info?(fields: Record<string, unknown>, msg: string): void;
+  /** Trace logging (qkmcmds -D on): one line per request, built only while it is on. */
+  trace?(fields: Record<string, unknown>, msg: string): void;
+  isLevelEnabled?(level: string): boolean;
 }
 
 export interface KmipHandlerOptions {
@@ -50,6 +57,8 @@ export interface KmipHandlerOptions {
   limits?: RequestLimits;
   server?: Partial<ServerInfo>;
   logger?: HandlerLogger;
+  /** Records what a library did that the administrator must account for (its key set generated); durable when it returns. */
+  audit?: (fields: AuditFields) => void;
 }
 
 /** The version to answer an unreadable message in, when even its header cannot be read. */
@@ -83,7 +92,11 @@ export class KmipRequestHandler {
   handleFrame(caller: CallerIdentity, bytes: Uint8Array): Buffer | null {
     const decoded = this.decode(caller, bytes);
     if (!('request' in decoded)) return decoded.reply;
-    return this.encode(decoded.request, this.handleRequest(decoded.request, caller), caller);
+    const started = performance.now();
+    const response = this.handleRequest(decoded.request, caller);
+    this.auditRequest(decoded.request, response, caller);
+    this.traceRequest(decoded.request, response, caller, started);
+    return this.encode(decoded.request, response, caller);
   }
 
   /**
@@ -117,6 +130,7 @@ export class KmipRequestHandler {
 
   /** The encoded response; the request runs inside `commit` when one is given. */
   private async answer(request: RequestMessage, caller: CallerIdentity, commit: Commit | undefined): Promise<Buffer> {
+    const started = performance.now();
     let response: ResponseMessage;
     try {
       if (isKeystoreCheck(request)) {
@@ -124,12 +138,41 @@ export class KmipRequestHandler {
         return this.encode(request, this.response(request, [item]), caller);
       }
       response = commit ? await commit(() => this.handleRequest(request, caller)) : this.handleRequest(request, caller);
+      // After the commit, before the answer: the library never hears of a generation the audit log lacks.
+      this.auditRequest(request, response, caller);
     } catch (e) {
       // The shared commit itself failed (a full disk, an I/O error): none of it happened, and
       // the library is told so rather than left with a closed connection.
       response = this.failedResponse(request, caller, e);
     }
+    this.traceRequest(request, response, caller, started);
     return this.encode(request, response, caller);
+  }
+
+  private traceRequest(request: RequestMessage, response: ResponseMessage, caller: CallerIdentity, started: number): void {
+    const log = this.opts.logger;
+    if (!log?.trace || !log.isLevelEnabled?.('trace')) return;
+    log.trace({
+      library: caller.library,
+      version: formatVersion(request.header.protocolVersion),
+      operations: request.batchItems.map((i) => operationName(i.operation)),
+      results: response.batchItems.map((r) => enumName(ResultStatus, r.resultStatus) ?? r.resultStatus),
+      ms: Math.round((performance.now() - started) * 1000) / 1000,
+    }, 'KMIP request');
+  }
+
+  private auditRequest(request: RequestMessage, response: ResponseMessage, caller: CallerIdentity): void {
+    const audit = this.opts.audit;
+    if (!audit) return;
+    response.batchItems.forEach((r, i) => {
+      if (request.batchItems[i]?.operation !== QkmOperation.GenerateLibraryKeys || r.resultStatus !== ResultStatus.Success) return;
+      const value = (tag: number) => r.payload?.find((c) => c.tag === tag)?.value;
+      const generated = value(QkmTag.Generated) === true;
+      audit({
+        action: 'keys generate', outcome: 'done', actor: caller.library,
+        details: { via: 'KMIP', library: caller.library, ...(generated ? { generated: value(QkmTag.KeyCount) } : { generated: 0, unused: value(QkmTag.KeyCount) }) },
+      });
+    });
   }
 
   private decode(caller: CallerIdentity, bytes: Uint8Array): { request: RequestMessage } | { reply: Buffer | null } {

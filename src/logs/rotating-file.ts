@@ -21,6 +21,11 @@ const ANNOUNCE_GAP_MS = 10 * 60_000;
 /** Smallest file size the settings allow; a line longer than a file is replaced by a note. */
 export const MIN_FILE_BYTES = 16 * 1024;
 
+/** Two files at least (the current one and one older), each at most half the total. */
+export function fileCapOf(limits: RotationLimits): number {
+  return Math.max(MIN_FILE_BYTES, Math.min(limits.maxFileBytes, Math.floor(limits.maxTotalBytes / 2)));
+}
+
 /**
  * A log file written synchronously (the line that explains a crash is on disk before the
  * process dies) that rotates by size (`qkmd.log`, then `qkmd.log.1` the newest older one,
@@ -49,8 +54,7 @@ export class RotatingLogFile {
   private closed = false;
 
   constructor(readonly file: string, private readonly opts: RotatingFileOptions) {
-    // Two files at least (the current one and one older), each at most half the total.
-    this.fileCap = Math.max(MIN_FILE_BYTES, Math.min(opts.maxFileBytes, Math.floor(opts.maxTotalBytes / 2)));
+    this.fileCap = fileCapOf(opts);
     this.keep = Math.max(1, Math.floor(opts.maxTotalBytes / this.fileCap) - 1);
     try {
       this.open();

@@ -1,8 +1,8 @@
 import { X509Certificate } from 'node:crypto';
 import { accessSync, constants, readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Header, Pack, ReadEntry } from 'tar';
 import { removeDurableTemps, writeFileDurable } from '../util/durable-file.js';
+import { gzipTarInMemory } from '../util/tar-memory.js';
 import { assertLibraryName, issueClientCertificate } from './authority.js';
 import { loadCa } from './ca-store.js';
 import { CertificateError } from './errors.js';
@@ -88,28 +88,6 @@ function statOrUndefined(path: string) {
 }
 
 /**
- * The .tgz built in memory: the private key is never written anywhere but into the bundle
- * (no staging folder to leave behind). `portable` drops owner and host details; `mtime`
- * pins entry times to the injected clock.
- */
-async function gzipTarInMemory(files: ReadonlyArray<{ name: string; data: string; mode: number }>, mtime: Date): Promise<Buffer> {
-  const pack = new Pack({ gzip: true, portable: true, mtime });
-  const chunks: Buffer[] = [];
-  const collected = (async () => {
-    for await (const chunk of pack) chunks.push(Buffer.from(chunk as Uint8Array));
-  })();
-  for (const f of files) {
-    const data = Buffer.from(f.data);
-    const entry = new ReadEntry(new Header({ path: f.name, mode: f.mode, size: data.length, mtime, type: 'File' }));
-    pack.add(entry);
-    entry.end(data);
-  }
-  pack.end();
-  await collected;
-  return Buffer.concat(chunks);
-}
-
-/**
  * Issue a client certificate for `library` and write the one .tgz the library imports:
  * the appliance CA certificate, the library's certificate and its private key. The private
  * key exists only in the bundle (the appliance keeps a copy of the certificate alone): the
@@ -137,7 +115,7 @@ export async function writeLibraryBundle(opts: WriteLibraryBundleOptions): Promi
     keyBits: opts.keyBits,
   });
   const cert = new X509Certificate(client.certPem);
-  const tgz = await gzipTarInMemory(
+  const tgz = gzipTarInMemory(
     [
       { name: BUNDLE_ENTRIES.caCert, data: ca.certPem, mode: CERT_MODE },
       { name: BUNDLE_ENTRIES.clientCert, data: client.certPem, mode: CERT_MODE },

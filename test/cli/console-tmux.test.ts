@@ -191,9 +191,20 @@ it.skipIf(tmuxTool.skip)('three wrong passwords end the session with one sentenc
   await term.waitFor(/Wait 2 s: the last passwords were wrong\.\n(.*\n)*Password for akmadmin: $/m);
   await term.answer('password', /Go on\? \[y\/N\] $/m);
   await term.answer('y', /^Choice: $/m);
-  await term.answer('zz', /^"zz" is not on the menu; type one of 1, 2, 3, 4, 5, 6, 7, 8, c, k, q or x\.\n(.*\n)*Choice: $/m);
+  await term.answer('zz', /^"zz" is not on the menu; type one of 1, 2, 3, 4, 5, 6, 7, 8, 9, c, k, q or x\.\n(.*\n)*Choice: $/m);
   await term.answer('5', /Date and time .*: $/m);
   await term.answer('2026-02-30 10:00', /"2026-02-30 10:00" is not a date and time.*\n(.*\n)*Choice: $/m);
   await term.answer('x', /\[exit 0\]/);
   expect(dryRun()).toBe('');
+
+  // Each try, each refusal and the session's end are in the audit log's chain, as akmadmin's.
+  const audit = readFileSync(path.join(dir, 'logs', 'audit.log'), 'utf8');
+  const acts = audit.trim().split('\n').map((l) => JSON.parse(l) as { action: string; outcome: string; actor: string });
+  expect(acts.filter((a) => a.action.startsWith('console')).map((a) => `${a.action}: ${a.outcome}`)).toEqual([
+    'console login: refused', 'console login: refused', 'console login: refused', 'console login: done',
+    'console menu: refused', 'console date and time: refused', 'console left without applying: done',
+  ]);
+  expect(acts.every((a) => !a.action.startsWith('console') || a.actor === 'akmadmin')).toBe(true);
+  expect(audit).not.toMatch(/guess-\d/);
+  expect(JSON.parse(run(dir, ['audit', 'verify', '--json']).stdout)).toMatchObject({ intact: true });
 });

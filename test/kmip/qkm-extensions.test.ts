@@ -15,6 +15,9 @@ import { decodeResponseMessage, encodeRequestMessage, type RequestBatchItem, typ
 import { QkmOperation, QkmTag } from '../../src/kmip/qkm-extensions.js';
 import { Operation, QueryFunction, ResultReason, ResultStatus, Tag, enumeration, findChild, structure, textString, type TtlvItem } from '../../src/kmip/ttlv/index.js';
 import { exchangeFrame } from '../helpers/kmip-tls.js';
+import { AuditLog } from '../../src/logs/audit.js';
+import { verifyAudit } from '../../src/logs/audit-verify.js';
+import { KmipRequestHandler } from '../../src/kmip/server-handler.js';
 import { removeDir, tempDir } from '../helpers/engine.js';
 import { type Harness, V, attr, harness, item, op } from './operations-client.js';
 
@@ -60,6 +63,25 @@ describe('qkm vendor extensions', () => {
     const bad = (await sendCommitted(h, 'LIB9', [generate('i9000')])).batchItems[0]!;
     expect(bad.resultReason).toBe(ResultReason.InvalidField);
     expect(bad.resultMessage).toContain('i500, i2000');
+  });
+
+  it('a generation a library asks for is in the audit log, named by the library, before it is answered', async () => {
+    h = harness({});
+    const audit = new AuditLog(h.dir, { program: 'qkmd' });
+    const handler = new KmipRequestHandler({ objects: h.objects, audit: (f) => void audit.record(f) });
+    const send = async (items: RequestBatchItem[]) => {
+      const bytes = encodeRequestMessage({ header: { protocolVersion: V['1.2'], batchCount: items.length }, batchItems: items });
+      return decodeResponseMessage((await handler.handleFrameCommitted({ library: 'LIB9' }, bytes, async (work) => h!.objects.transaction(work)))!);
+    };
+    await send([generate('i500')]);
+    await send([generate('i500'), usage()]);
+    await send([generate('i9000')]);
+    const entries = readFileSync(path.join(h.dir, 'logs', 'audit.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(entries.map(({ action, actor, details }) => ({ action, actor, details }))).toEqual([
+      { action: 'keys generate', actor: 'LIB9', details: { via: 'KMIP', library: 'LIB9', generated: 64 } },
+      { action: 'keys generate', actor: 'LIB9', details: { via: 'KMIP', library: 'LIB9', generated: 0, unused: 64 } },
+    ]);
+    expect(verifyAudit(h.dir).intact).toBe(true);
   });
 
   it('the Config Test passes on a sound keystore and names a damaged key record', async () => {

@@ -100,7 +100,7 @@ function notSupported(operation: number, ctx: OperationContext): OperationError 
     : `This server does not perform the operation ${name}.`, { params: { operation: name } });
 }
 
-function operationName(operation: number): string {
+export function operationName(operation: number): string {
   return enumName(Operation, operation) ?? `0x${operation.toString(16)}`;
 }
 
