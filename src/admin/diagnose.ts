@@ -34,6 +34,8 @@ export interface DiagnoseSettings {
 /** `hw status`'s document for the capture, with what only a diagnosis has. */
 export interface Diagnosis extends HwStatus {
   capture: string;
+  /** Where the bays and the array came from: the configuration given, or the one in the capture. */
+  settingsFrom: string;
   /** Every array the capture shows (the appliance's is `raid`). */
   arrays: RaidStatus[];
   /** Files that could not be used, each with the reason; the rest was still diagnosed. */
@@ -124,10 +126,14 @@ async function readDisks(root: string, s: DiagnoseSettings, runner: CaptureRunne
  * the captured tool outputs instead of the machine, and the agent's own supervisor
  * judges them, as one reading of a box that has been running (no boot check).
  */
-export async function diagnoseCapture(capture: string, s: DiagnoseSettings, now = Date.now()): Promise<Diagnosis> {
+export async function diagnoseCapture(
+  capture: string, settingsFor: (capturedConfig: string | null) => DiagnoseSettings & { from: string }, now = Date.now(),
+): Promise<Diagnosis> {
   const opened = await openCapture(capture);
   try {
     const { root } = opened;
+    const capturedConfig = path.join(root, 'config', 'qkm.toml');
+    const s = settingsFor(await fs.access(capturedConfig).then(() => capturedConfig, () => null));
     const unreadable: UnreadableFile[] = [];
     const storcliFile = (await listFiles(root, 'storcli', '.json'))[0] ?? null;
     const runner = new CaptureRunner(root, storcliFile);
@@ -143,6 +149,7 @@ export async function diagnoseCapture(capture: string, s: DiagnoseSettings, now 
     const led = (id: string): LedState => (v.leds as Record<string, LedState>)[id] ?? LED_OFF;
     return {
       capture,
+      settingsFrom: s.from,
       leds: ledSection(led, bayCount),
       raid: raidSection(raid),
       arrays,

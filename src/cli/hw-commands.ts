@@ -48,11 +48,16 @@ export function addHwCommands(program: Command, deps: HwCommandDeps): void {
     .description('what the hardware agent makes of a log capture: arrays, disks, the LEDs, the tickets it would open')
     .option('--json', 'machine-readable output, in the shape of hw status --json')
     .action(deps.action(async (capture: string, o: { json?: boolean }) => {
-      // A capture is read on any checkout: the configuration says where the bays are, no data directory is needed.
+      // A capture is read on any checkout, with no data directory: the bays come from --config
+      // when given, else from the configuration the capture carries (its box's own).
       const g = program.opts<GlobalOptions>();
-      const config = loadConfig({ configFile: g.config, dataDir: g.dataDir });
-      const a = applianceSettings(config);
-      const d = await diagnoseCapture(capture, { bays: a.bays, mdName: a.mdName, slotBays: a.storcli.slotBays, diskTempMaxC: config.agent.disk_temp_max_c });
+      const d = await diagnoseCapture(capture, (captured) => {
+        const configFile = g.config ?? captured ?? undefined;
+        const config = loadConfig({ configFile, dataDir: g.dataDir });
+        const a = applianceSettings(config);
+        const from = g.config ? g.config : captured ? `the capture's config/qkm.toml` : 'the embedded default configuration';
+        return { bays: a.bays, mdName: a.mdName, slotBays: a.storcli.slotBays, diskTempMaxC: config.agent.disk_temp_max_c, from };
+      });
       if (o.json) return out(JSON.stringify(d, null, 2));
       const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
       out(renderPanel(d, { color, width: Math.min(process.stdout.columns ?? 100, 120), ticketsHeading: 'Tickets it would open' }) + diagnosisLines(d));

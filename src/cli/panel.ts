@@ -117,7 +117,7 @@ export function renderPanel(s: HwStatus, o: PanelOptions): string {
 
 /** What only a diagnosis says, below its panel: every array of the capture, and the files it could not use. */
 export function diagnosisLines(d: Diagnosis): string {
-  const out = ['', `Arrays in ${d.capture}:`];
+  const out = ['', `Bays and array as ${d.settingsFrom} sets them.`, '', `Arrays in ${d.capture}:`];
   for (const a of d.arrays) {
     const members = a.members.map((m) => `${m.device || '(empty slot)'} ${m.state}`).join(', ');
     out.push(`  ${a.array} (${a.level}): ${a.state}${a.percent === null ? '' : ` ${a.percent} %`}, ${a.devicesInSync} of ${a.devicesTotal} in sync: ${members}`);
