@@ -70,16 +70,13 @@ export async function openCapture(capture: string): Promise<OpenCapture> {
 }
 
 /**
- * Answers the hardware tools' command lines from the files of a capture, so the real
- * backends run over what the appliance printed: `mdadm --detail [--export] /dev/X`
- * from mdadm/X.txt or .export, `smartctl ... /dev/X` from smartctl/X.json, storcli from
- * the storcli file given. A file that is not there is the driver's own error.
+ * Answers the disk tool's command lines from the files of a capture, so the smartctl
+ * backend runs over what the appliance printed: `smartctl ... /dev/X` from
+ * smartctl/X.json (its exit status travels inside the JSON). A file that is not there
+ * is the driver's own error. (The RAID files are read by the md and storcli parsers directly.)
  */
 export class CaptureRunner implements CommandRunner {
-  constructor(
-    private readonly root: string,
-    private readonly storcliFile: string | null = null,
-  ) {}
+  constructor(private readonly root: string) {}
 
   private async file(rel: string, line: string): Promise<CommandResult> {
     try {
@@ -92,9 +89,7 @@ export class CaptureRunner implements CommandRunner {
   async run(cmd: string, args: readonly string[]): Promise<CommandResult> {
     const line = [cmd, ...args].join(' ');
     const device = (args[args.length - 1] ?? '').replace(/^\/dev\//, '');
-    if (cmd === 'mdadm' && args[0] === '--detail') return this.file(`mdadm/${device}.${args.includes('--export') ? 'export' : 'txt'}`, line);
     if (cmd === 'smartctl') return this.file(`smartctl/${device}.json`, line);
-    if (/^(storcli|perccli)(64)?$/.test(cmd) && this.storcliFile) return this.file(this.storcliFile, line);
     throw new DriverError('NO_FIXTURE', `The capture holds no output of "${line}".`, { command: line });
   }
 }

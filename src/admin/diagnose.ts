@@ -3,11 +3,9 @@ import path from 'node:path';
 import { NO_DRIVE } from '../../drivers/cdrom/contract.js';
 import { type DiskInfo, emptyBay } from '../../drivers/disks/contract.js';
 import { SmartctlDisks } from '../../drivers/disks/smartctl.js';
-import { FileRoot } from '../../drivers/file-root.js';
 import { LED_OFF, type LedState } from '../../drivers/leds/contract.js';
 import type { RaidStatus } from '../../drivers/raid/contract.js';
 import type { BayDisks } from '../../drivers/raid/bays.js';
-import { MdRaid } from '../../drivers/raid/md.js';
 import { mdStatusFromDetail } from '../../drivers/raid/md-detail-status.js';
 import { detailTextRoles, parseMdadmDetailText } from '../../drivers/raid/mdadm-detail-text.js';
 import { type MdadmDetail, parseMdadmDetailExport } from '../../drivers/raid/mdadm-detail.js';
@@ -56,17 +54,15 @@ function pickArray(arrays: RaidStatus[], wanted: string): RaidStatus | null {
 }
 
 /** Everything about the RAID that the capture shows: md (mdstat sharpened by mdadm, or mdadm alone) or storcli. */
-async function readRaid(root: string, s: DiagnoseSettings, runner: CaptureRunner, unreadable: UnreadableFile[]): Promise<{ arrays: RaidStatus[]; raid: RaidStatus | null }> {
+async function readRaid(root: string, s: DiagnoseSettings, unreadable: UnreadableFile[]): Promise<{ arrays: RaidStatus[]; raid: RaidStatus | null }> {
   const mdstatText = await fs.readFile(path.join(root, 'proc/mdstat'), 'utf8').catch(() => null);
   if (mdstatText !== null) {
     try {
       const parsed = parseMdstat(mdstatText);
       const arrays: RaidStatus[] = [];
       for (const a of parsed) arrays.push(mdStatus(a, s.bays, await mdadmRoles(root, a.name, unreadable)));
-      const picked = pickArray(arrays, s.mdName);
-      // The appliance's array goes through the md backend itself, as qkmd reads it.
-      const raid = picked ? await new MdRaid({ root: new FileRoot(root), bays: s.bays, array: picked.array, runner }).status() : null;
-      return { arrays, raid };
+      // The md backend's own parsers, with mdadm's roles from whichever of its two forms was captured.
+      return { arrays, raid: pickArray(arrays, s.mdName) };
     } catch (e) {
       unreadable.push({ file: 'proc/mdstat', reason: reasonOf(e) });
     }
@@ -135,9 +131,8 @@ export async function diagnoseCapture(
     const capturedConfig = path.join(root, 'config', 'qkm.toml');
     const s = settingsFor(await fs.access(capturedConfig).then(() => capturedConfig, () => null));
     const unreadable: UnreadableFile[] = [];
-    const storcliFile = (await listFiles(root, 'storcli', '.json'))[0] ?? null;
-    const runner = new CaptureRunner(root, storcliFile);
-    const { arrays, raid } = await readRaid(root, s, runner, unreadable);
+    const runner = new CaptureRunner(root);
+    const { arrays, raid } = await readRaid(root, s, unreadable);
     const disks = await readDisks(root, s, runner, unreadable);
     if (raid === null && disks.length === 0) {
       const reasons = unreadable.length ? unreadable.map((u) => `${u.file}: ${u.reason}`).join('; ') : 'no array and no disk of the appliance in it';
