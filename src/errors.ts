@@ -236,6 +236,11 @@ export interface ErrorCatalogue {
   SYSTEM_BAD_HOSTNAME: { hostname: string };
   SYSTEM_BAD_DATE_TIME: { value: string };
   SYSTEM_APPLY_FAILED: { setting: string; reason: string };
+  // --- diagnosis from a log capture (src/admin/diagnose.ts) ---
+  /** The capture is neither a folder nor a .tgz that can be read. */
+  CAPTURE_UNREADABLE: { path: string; reason: string };
+  /** The capture holds no RAID or disk reading that can be used; `reasons` says, file by file, why. */
+  CAPTURE_EMPTY: { path: string; reasons: string };
   // --- the command line ---
   USAGE: NoParams;
   BAD_BAY: NoParams;

@@ -18,6 +18,25 @@ export interface DiskInfo {
   /** SAS/SCSI grown defect list length. */
   grownDefects: number | null;
   powerOnHours: number | null;
+  /** The wear and error figures smartctl reports beyond the verdict (absent from backends that read none). */
+  smart?: SmartFigures;
+}
+
+/** SMART figures that foretell a failure; null when the disk does not report that figure. */
+export interface SmartFigures {
+  /** ATA 197 Current_Pending_Sector raw value. */
+  pendingSectors: number | null;
+  /** ATA 198 Offline_Uncorrectable raw value. */
+  offlineUncorrectable: number | null;
+  /** ATA attributes whose normalised value crossed its threshold: `when_failed` "now" or "past". */
+  failedAttributes: { id: number; name: string; whenFailed: string }[];
+  /** NVMe critical warning bit field (0 when all is well). */
+  nvmeCriticalWarning: number | null;
+  nvmeMediaErrors: number | null;
+  /** NVMe percentage of rated endurance used (may exceed 100). */
+  nvmePercentageUsed: number | null;
+  nvmeAvailableSpare: number | null;
+  nvmeAvailableSpareThreshold: number | null;
 }
 
 export interface DiskBackend {

@@ -1,6 +1,6 @@
 import type { CommandRunner } from '../runner.js';
 import { DriverError } from '../errors.js';
-import { emptyBay, type DiskBackend, type DiskInfo } from './contract.js';
+import { emptyBay, type DiskBackend, type DiskInfo, type SmartFigures } from './contract.js';
 
 export interface SmartctlDisksOptions {
   runner: CommandRunner;
@@ -25,8 +25,33 @@ interface SmartJson {
   smart_status?: { passed?: boolean };
   temperature?: { current?: number };
   power_on_time?: { hours?: number };
-  ata_smart_attributes?: { table?: Array<{ id?: number; raw?: { value?: number } }> };
+  ata_smart_attributes?: { table?: Array<{ id?: number; name?: string; when_failed?: string; raw?: { value?: number } }> };
   scsi_grown_defect_list?: number;
+  nvme_smart_health_information_log?: {
+    critical_warning?: number;
+    media_errors?: number;
+    percentage_used?: number;
+    available_spare?: number;
+    available_spare_threshold?: number;
+  };
+}
+
+function smartFigures(doc: SmartJson): SmartFigures {
+  const attrs = doc.ata_smart_attributes?.table ?? [];
+  const raw = (id: number) => attrs.find((a) => a.id === id)?.raw?.value ?? null;
+  const nvme = doc.nvme_smart_health_information_log;
+  return {
+    pendingSectors: raw(197),
+    offlineUncorrectable: raw(198),
+    failedAttributes: attrs
+      .filter((a) => typeof a.when_failed === 'string' && a.when_failed !== '' && typeof a.id === 'number')
+      .map((a) => ({ id: a.id!, name: a.name ?? `attribute ${a.id}`, whenFailed: a.when_failed! })),
+    nvmeCriticalWarning: nvme?.critical_warning ?? null,
+    nvmeMediaErrors: nvme?.media_errors ?? null,
+    nvmePercentageUsed: nvme?.percentage_used ?? null,
+    nvmeAvailableSpare: nvme?.available_spare ?? null,
+    nvmeAvailableSpareThreshold: nvme?.available_spare_threshold ?? null,
+  };
 }
 
 function protocol(p: string | undefined): DiskInfo['protocol'] {
@@ -39,12 +64,16 @@ function protocol(p: string | undefined): DiskInfo['protocol'] {
  * the device" means the bay is empty; "disk failing" overrides a missing verdict.
  */
 export function parseSmartctlJson(bay: number, text: string, exitCode: number): DiskInfo {
-  let doc: SmartJson;
+  let parsed: unknown;
   try {
-    doc = JSON.parse(text) as SmartJson;
+    parsed = JSON.parse(text);
   } catch (cause) {
-    throw new DriverError('PARSE_FAILED', `smartctl gave no readable answer for bay ${bay}.`, { bay, head: text.slice(0, 200) }, { cause });
+    throw new DriverError('PARSE_FAILED', `smartctl gave no readable answer for bay ${bay} (its JSON is cut off or damaged).`, { bay, head: text.slice(0, 200) }, { cause });
   }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || !('smartctl' in parsed || 'device' in parsed)) {
+    throw new DriverError('PARSE_FAILED', `smartctl's answer for bay ${bay} holds no reading (no smartctl or device section).`, { bay, head: text.slice(0, 200) });
+  }
+  const doc = parsed as SmartJson;
   const status = doc.smartctl?.exit_status ?? exitCode;
   if (status & EXIT_CMDLINE) {
     throw new DriverError('COMMAND_FAILED', 'smartctl did not accept its arguments.', { bay, messages: doc.smartctl?.messages });
@@ -61,10 +90,12 @@ export function parseSmartctlJson(bay: number, text: string, exitCode: number): 
     serial: doc.serial_number ?? null,
     protocol: protocol(doc.device?.protocol),
     smartPassed: status & EXIT_DISK_FAILING ? false : passed ?? null,
-    temperatureC: doc.temperature?.current ?? null,
+    // A volume behind a RAID controller answers 0 °C: that is no reading, not a cold disk.
+    temperatureC: doc.temperature?.current || null,
     reallocatedSectors: realloc ?? null,
     grownDefects: doc.scsi_grown_defect_list ?? null,
     powerOnHours: doc.power_on_time?.hours ?? null,
+    smart: smartFigures(doc),
   };
 }
 

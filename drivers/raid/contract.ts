@@ -4,13 +4,19 @@
  * Broadcom/LSI hardware RAID (storcli JSON) and the simulator.
  */
 
-export type ArrayState = 'clean' | 'degraded' | 'recovering' | 'resyncing' | 'failed';
+/**
+ * `recovery-pending`: degraded, with a disk waiting for its recovery behind another
+ * array's (`resync=DELAYED`); `reshaping`: changing shape (level, devices), not degraded;
+ * `container`: an IMSM/DDF container, which holds its member arrays' disks and is no array itself.
+ */
+export type ArrayState = 'clean' | 'degraded' | 'recovering' | 'recovery-pending' | 'resyncing' | 'reshaping' | 'failed' | 'container';
 
 /**
  * `rebuilding`: the member being recovered into; `missing`: a slot with no disk
- * (pulled, or never added back); `faulty`: still listed but failed.
+ * (pulled, or never added back); `faulty`: still listed but failed; `journal`: a
+ * write journal device, which holds no slot of the data.
  */
-export type MemberState = 'active' | 'rebuilding' | 'spare' | 'faulty' | 'missing';
+export type MemberState = 'active' | 'rebuilding' | 'spare' | 'faulty' | 'missing' | 'journal';
 
 export interface RaidMember {
   /** Front bay the disk sits in, when the configuration says; null if unknown. */
@@ -20,6 +26,18 @@ export interface RaidMember {
   state: MemberState;
   /** Role/slot in the array, when known. */
   slot: number | null;
+  /** The disk's model, when the backend says (storcli does). */
+  model?: string | null;
+}
+
+/** A hardware RAID controller's own state, beside its drives (storcli). */
+export interface ControllerHealth {
+  /** "Optimal", "Needs Attention", ...: as the controller says it. */
+  status: string | null;
+  /** The cache's battery or CacheVault: kind, and state as the controller says it; null with none. */
+  battery: { kind: 'BBU' | 'CacheVault'; state: string } | null;
+  /** True when the controller or its battery is not in its good state. */
+  needsAttention: boolean;
 }
 
 export interface RaidStatus {
@@ -37,6 +55,10 @@ export interface RaidStatus {
   /** A background consistency check runs (the array is still clean). */
   checking: boolean;
   members: RaidMember[];
+  /** Metadata format ("1.2", "0.90", "imsm", "external:/md127/0"), when the backend says. */
+  metadata?: string | null;
+  /** Hardware RAID only: the controller and its cache battery. */
+  controller?: ControllerHealth;
 }
 
 /** Events, each naming the bay/device concerned where it applies. */

@@ -1,6 +1,12 @@
+import { DriverError } from '../errors.js';
+
 /** What `mdadm --detail --export /dev/mdX` says about an array and its members' roles. */
 export interface MdadmDetail {
   level: string | null;
+  /** MD_METADATA: "1.2", "0.90", "imsm", "ddf"; null when not said. */
+  metadata: string | null;
+  /** MD_DEVNAME: the array's name under /dev/md/, when it has one. */
+  devname: string | null;
   devices: number | null;
   uuid: string | null;
   name: string | null;
@@ -15,9 +21,12 @@ export interface MdadmDetail {
  */
 export function parseMdadmDetailExport(text: string): MdadmDetail {
   const kv = new Map<string, string>();
-  for (const line of text.split('\n')) {
-    const eq = line.indexOf('=');
-    if (eq > 0) kv.set(line.slice(0, eq).trim(), line.slice(eq + 1).trim());
+  for (const line of text.split(/\r?\n/)) {
+    const m = /^\s*(MD_[A-Za-z0-9_.:-]+)=(.*)$/.exec(line);
+    if (m) kv.set(m[1]!, m[2]!.trim());
+  }
+  if (!kv.has('MD_LEVEL') && !kv.has('MD_UUID')) {
+    throw new DriverError('PARSE_FAILED', 'The text is not the output of mdadm --detail --export (it has no MD_LEVEL or MD_UUID line).', { head: text.slice(0, 200) });
   }
   const roles = new Map<string, number | string>();
   for (const [k, v] of kv) {
@@ -29,6 +38,8 @@ export function parseMdadmDetailExport(text: string): MdadmDetail {
   const num = (k: string) => (kv.has(k) ? Number(kv.get(k)) : null);
   return {
     level: kv.get('MD_LEVEL') ?? null,
+    metadata: kv.get('MD_METADATA') ?? null,
+    devname: kv.get('MD_DEVNAME') ?? null,
     devices: num('MD_DEVICES'),
     uuid: kv.get('MD_UUID') ?? null,
     name: kv.get('MD_NAME') ?? null,

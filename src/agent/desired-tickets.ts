@@ -45,6 +45,9 @@ function bayTickets(b: BayHealth, h: Health): DesiredTicket[] {
   if (b.smartFailing && b.condition !== 'faulty' && b.condition !== 'rebuild-failed') {
     t.push({ condition: key('smart-failing'), severity: 'warning', text: `SMART on the ${disk(b.serial)} in bay ${b.bay} predicts that it will fail; replace it soon, while the other disk is healthy: ${replaceHow(b.bay)}.`, wording: worded('smart-failing', { bay: b.bay, serial: b.serial }) });
   }
+  if (b.concerns.length > 0 && b.condition !== 'faulty' && b.condition !== 'rebuild-failed') {
+    t.push({ condition: key('disk-wearing'), severity: 'warning', text: `The ${disk(b.serial)} in bay ${b.bay} reports ${b.concerns.join('; ')}; plan its replacement while the other disk is healthy: ${replaceHow(b.bay)}.`, wording: worded('disk-wearing', { bay: b.bay, serial: b.serial, figures: b.concerns }) });
+  }
   if (b.hot) {
     t.push({ condition: key('temperature-high'), severity: 'warning', text: `The ${disk(b.serial)} in bay ${b.bay} is at ${b.temperatureC} °C, too hot; check the fans, the air filters and that no bay is empty.`, wording: worded('temperature-high', { bay: b.bay, serial: b.serial, temperatureC: b.temperatureC }) });
   }

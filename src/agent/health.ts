@@ -1,6 +1,7 @@
 import type { DiskInfo } from '../../drivers/disks/contract.js';
 import type { ArrayState, RaidStatus } from '../../drivers/raid/contract.js';
 import type { DriverFamily } from '../hardware/contracts.js';
+import { diskConcerns } from './disk-figures.js';
 import { BAY_EMPTY_MAX_MS, NEW_DISK_MS, REBUILD_FINISHED_NOTICE_MS } from './manual.js';
 import type { AgentMemory } from './memory.js';
 
@@ -22,6 +23,8 @@ export interface BayHealth {
   lastSerial: string | null;
   emptyForMs: number | null;
   smartFailing: boolean;
+  /** SMART figures that foretell a failure, in words naming each figure (empty when none). */
+  concerns: string[];
   temperatureC: number | null;
   hot: boolean;
 }
@@ -100,6 +103,7 @@ export function assess(inp: HealthInput): Health {
       lastSerial: mem.lastSerial,
       emptyForMs,
       smartFailing: present && disk?.smartPassed === false,
+      concerns: present && disk ? diskConcerns(disk) : [],
       temperatureC,
       hot: temperatureC !== null && temperatureC >= inp.tempMaxC,
     };
@@ -111,7 +115,8 @@ export function assess(inp: HealthInput): Health {
   if (fin && finAge < REBUILD_FINISHED_NOTICE_MS) changes.push(REBUILD_FINISHED_NOTICE_MS - finAge);
   const rebuilding = bays.find((b) => b.condition === 'rebuilding');
   const serverError =
-    state === 'degraded' || state === 'failed' || out > 0 || inp.blind.length > 0 || bays.some((b) => b.smartFailing || b.hot);
+    state === 'degraded' || state === 'recovery-pending' || state === 'failed' || out > 0 || inp.blind.length > 0 ||
+    inp.raid?.controller?.needsAttention === true || bays.some((b) => b.smartFailing || b.concerns.length > 0 || b.hot);
   return {
     at: now,
     array: { name: inp.raid?.array ?? 'md0', state, percent: inp.raid?.percent ?? null },

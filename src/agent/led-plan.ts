@@ -44,7 +44,7 @@ function status(b: BayHealth): LedState {
       return LED_ON;
     case 'in-sync':
     case 'unknown':
-      return b.smartFailing ? LED_ON : LED_OFF;
+      return b.smartFailing || b.concerns.length > 0 ? LED_ON : LED_OFF;
     case 'empty':
       return LED_OFF;
   }
@@ -57,7 +57,7 @@ export function ledPlan(h: Health): LedPlan {
   const plan: Partial<Record<LedId, LedState>> = {
     power: LED_ON,
     // We do not meter I/O; a rebuild is the one heavy use we know of, otherwise the disks idle.
-    hddActivity: rebuilding || h.array.state === 'resyncing' ? ledBlink(ACCESS_BLINK_MS) : anyInUse ? ledBlink(IDLE_BLINK_MS) : LED_OFF,
+    hddActivity: rebuilding || h.array.state === 'resyncing' || h.array.state === 'reshaping' ? ledBlink(ACCESS_BLINK_MS) : anyInUse ? ledBlink(IDLE_BLINK_MS) : LED_OFF,
     serverError: h.serverError ? LED_ON : LED_OFF,
     cdActivity: h.cdBusy ? LED_ON : LED_OFF,
   };

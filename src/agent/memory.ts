@@ -67,7 +67,7 @@ export function remember(prev: AgentMemory, r: Readings): AgentMemory {
   const next: AgentMemory = { ...prev, fresh: false, bays: prev.bays.map((b) => ({ ...b })) };
   if (r.raid && !next.bootChecked) {
     next.bootChecked = true;
-    next.bootDegraded = r.raid.state === 'degraded' || r.raid.state === 'recovering' || r.raid.state === 'failed';
+    next.bootDegraded = r.raid.state === 'degraded' || r.raid.state === 'recovering' || r.raid.state === 'recovery-pending' || r.raid.state === 'failed';
   }
   if (r.raid?.state === 'clean') next.bootDegraded = false;
 

@@ -1,11 +1,14 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { type SimRequest, hardwareStatus, simulate } from '../admin/hardware.js';
-import { renderPanel } from './panel.js';
+import { diagnosisLines, renderPanel } from './panel.js';
+import { diagnoseCapture } from '../admin/diagnose.js';
+import { applianceSettings } from '../hardware/appliance-settings.js';
 import type { SimAction } from '../control/protocol.js';
 import { SIM_USB_KINDS, SIM_USB_PORTS, type SimUsbKind } from '../../drivers/usb/sim.js';
 import { QkmError } from '../errors.js';
-import type { Context } from './context.js';
+import type { Context, GlobalOptions } from './context.js';
+import { loadConfig } from '../config/config.js';
 
 export interface HwCommandDeps {
   context: () => Context;
@@ -38,6 +41,26 @@ export function addHwCommands(program: Command, deps: HwCommandDeps): void {
       if (o.json) return out(JSON.stringify(status, null, 2));
       const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
       out(renderPanel(status, { color, width: Math.min(process.stdout.columns ?? 100, 120) }));
+    }));
+
+  hw.command('diagnose')
+    .argument('<capture>', 'a log capture: its folder, or its .tgz')
+    .description('what the hardware agent makes of a log capture: arrays, disks, the LEDs, the tickets it would open')
+    .option('--json', 'machine-readable output, in the shape of hw status --json')
+    .action(deps.action(async (capture: string, o: { json?: boolean }) => {
+      // A capture is read on any checkout, with no data directory: the bays come from --config
+      // when given, else from the configuration the capture carries (its box's own).
+      const g = program.opts<GlobalOptions>();
+      const d = await diagnoseCapture(capture, (captured) => {
+        const configFile = g.config ?? captured ?? undefined;
+        const config = loadConfig({ configFile, dataDir: g.dataDir });
+        const a = applianceSettings(config);
+        const from = g.config ? g.config : captured ? `the capture's config/qkm.toml` : 'the embedded default configuration';
+        return { bays: a.bays, mdName: a.mdName, slotBays: a.storcli.slotBays, diskTempMaxC: config.agent.disk_temp_max_c, from };
+      });
+      if (o.json) return out(JSON.stringify(d, null, 2));
+      const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
+      out(renderPanel(d, { color, width: Math.min(process.stdout.columns ?? 100, 120), ticketsHeading: 'Tickets it would open' }) + diagnosisLines(d));
     }));
 
   const sim = program.command('sim').description('change the simulated appliance (sim profile only), as a field engineer would');

@@ -1,5 +1,6 @@
 import { stripVTControlCharacters } from 'node:util';
 import type { LedState } from '../../drivers/leds/contract.js';
+import type { Diagnosis } from '../admin/diagnose.js';
 import type { HwStatus } from '../status/hardware.js';
 import { terminalTicketText } from './words.js';
 
@@ -11,6 +12,8 @@ import { terminalTicketText } from './words.js';
 export interface PanelOptions {
   color: boolean;
   width?: number;
+  /** What the tickets are called: "Open tickets" on a live box, "Tickets it would open" for a capture. */
+  ticketsHeading?: string;
 }
 
 type Colour = 'green' | 'amber';
@@ -102,11 +105,27 @@ export function renderPanel(s: HwStatus, o: PanelOptions): string {
   out.push(...usbLines(s.usb, width));
   out.push('');
   const open = s.tickets.filter((t) => t.open);
-  out.push(b(open.length ? `Open tickets (${open.length}):` : 'No open tickets.'));
+  const heading = o.ticketsHeading ?? 'Open tickets';
+  out.push(b(open.length ? `${heading} (${open.length}):` : o.ticketsHeading ? `${heading}: none.` : 'No open tickets.'));
   for (const t of open) {
     const head = `  #${t.id} ${t.severity.toUpperCase()} [${t.condition}]`;
     out.push(o.color && (t.severity === 'error' || t.severity === 'critical') ? `${SGR.red}${head}${SGR.reset}` : head);
     out.push(...wrap(terminalTicketText(t), width, '      '));
+  }
+  return `${out.join('\n')}\n`;
+}
+
+/** What only a diagnosis says, below its panel: every array of the capture, and the files it could not use. */
+export function diagnosisLines(d: Diagnosis): string {
+  const out = ['', `Bays and array as ${d.settingsFrom} sets them.`, '', `Arrays in ${d.capture}:`];
+  for (const a of d.arrays) {
+    const members = a.members.map((m) => `${m.device || '(empty slot)'} ${m.state}`).join(', ');
+    out.push(`  ${a.array} (${a.level}): ${a.state}${a.percent === null ? '' : ` ${a.percent} %`}, ${a.devicesInSync} of ${a.devicesTotal} in sync: ${members}`);
+  }
+  if (d.arrays.length === 0) out.push('  none');
+  if (d.unreadable.length) {
+    out.push('', 'Could not use:');
+    for (const u of d.unreadable) out.push(`  ${u.file}: ${u.reason}`);
   }
   return `${out.join('\n')}\n`;
 }

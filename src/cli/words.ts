@@ -14,6 +14,8 @@ const CHECK_DISKS = 'qkmcmds hw status';
 const generate = (library: string, keyClass: string) => `"qkmcmds keys generate --library ${library} --class ${keyClass}"`;
 
 const ERROR_WORDS: ErrorWords = {
+  CAPTURE_UNREADABLE: (p) => `${p.path} cannot be read as a log capture (${p.reason}); give the capture's folder or its .tgz, as "qkmcmds -L" writes it.`,
+  CAPTURE_EMPTY: (p) => `${p.path} holds no RAID or disk reading that can be used (${p.reasons}); take a new capture with "qkmcmds -L" on the appliance.`,
   NO_KEY_SET: (p, neutral) => p.tape === undefined
     ? neutral
     : withTicket(p, `Library ${p.library} has no key set on this server; generate one with ${generate(p.library, 'i500|i2000')}, then take a backup.`),

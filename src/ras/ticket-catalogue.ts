@@ -32,6 +32,8 @@ export interface HardwareTickets {
   'disk-missing': { bay: number; lastSerial: string | null };
   'bay-empty-long': { bay: number };
   'smart-failing': { bay: number; serial: string | null };
+  /** `figures`: each SMART figure that foretells a failure, in words that name it. */
+  'disk-wearing': { bay: number; serial: string | null; figures: string[] };
   'temperature-high': { bay: number; serial: string | null; temperatureC: number | null };
   'rebuild-started': { bay: number; serial: string | null };
   'rebuild-progress': { bay: number; serial: string | null; percent: number };

@@ -1,6 +1,7 @@
 import { NO_DRIVE } from '../../drivers/cdrom/contract.js';
 import type { DiskInfo } from '../../drivers/disks/contract.js';
 import type { LedState } from '../../drivers/leds/contract.js';
+import type { RaidStatus } from '../../drivers/raid/contract.js';
 import { type UsbDevice, describeUsbDevice, usbRole } from '../../drivers/usb/contract.js';
 import type { HardwareHost } from '../hardware/start.js';
 import type { BayCondition } from '../agent/health.js';
@@ -58,6 +59,32 @@ export interface HwStatus {
   agent: { profile: string; running: boolean; at: number | null; passes: number; serverError: boolean; blind: string[]; drivers: Record<string, unknown> };
 }
 
+/** The panel's LEDs in `hw status`'s shape, each read through `led`. */
+export function ledSection(led: (id: string) => LedState, bayCount: number): HwStatus['leds'] {
+  return {
+    power: led('power'),
+    hddActivity: led('hddActivity'),
+    serverError: led('serverError'),
+    cdActivity: led('cdActivity'),
+    bays: Array.from({ length: bayCount }, (_, bay) => ({ bay, activity: led(`bay${bay}.activity`), status: led(`bay${bay}.status`) })),
+  };
+}
+
+/** One RAID reading in `hw status`'s shape ("unknown" when there is none). */
+export function raidSection(raid: RaidStatus | null): HwStatus['raid'] {
+  return {
+    state: raid?.state ?? 'unknown',
+    percent: raid?.percent ?? null,
+    array: raid?.array ?? null,
+    level: raid?.level ?? null,
+    devicesTotal: raid?.devicesTotal ?? null,
+    devicesInSync: raid?.devicesInSync ?? null,
+    finishSec: raid?.finishSec ?? null,
+    speedKiBps: raid?.speedKiBps ?? null,
+    members: raid?.members.map((m) => ({ bay: m.bay, device: m.device, state: m.state })) ?? [],
+  };
+}
+
 /** How many closed hardware tickets `hw status` shows as recent history. */
 const RECENT_CLOSED = 10;
 
@@ -72,24 +99,8 @@ export function hwStatus(host: HardwareHost, tickets: TicketStore): HwStatus {
   const closedHw = all.filter((t) => !t.open && t.condition.startsWith(HW_PREFIX)).slice(-RECENT_CLOSED);
   const shown = [...all.filter((t) => t.open), ...closedHw].sort((a, b) => a.id - b.id);
   return {
-    leds: {
-      power: led('power'),
-      hddActivity: led('hddActivity'),
-      serverError: led('serverError'),
-      cdActivity: led('cdActivity'),
-      bays: Array.from({ length: bayCount }, (_, bay) => ({ bay, activity: led(`bay${bay}.activity`), status: led(`bay${bay}.status`) })),
-    },
-    raid: {
-      state: raid?.state ?? 'unknown',
-      percent: raid?.percent ?? null,
-      array: raid?.array ?? null,
-      level: raid?.level ?? null,
-      devicesTotal: raid?.devicesTotal ?? null,
-      devicesInSync: raid?.devicesInSync ?? null,
-      finishSec: raid?.finishSec ?? null,
-      speedKiBps: raid?.speedKiBps ?? null,
-      members: raid?.members.map((m) => ({ bay: m.bay, device: m.device, state: m.state })) ?? [],
-    },
+    leds: ledSection(led, bayCount),
+    raid: raidSection(raid),
     disks: (snap?.disks ?? []).map((d) => ({ ...d, condition: snap?.health?.bays[d.bay]?.condition ?? null })),
     cd: snap?.cd ? { present: snap.cd.present, trayOpen: snap.cd.trayOpen, media: snap.cd.media, busy: snap.cd.busy } : { ...NO_DRIVE },
     post: snap?.health?.post ? { pattern: snap.health.post.pattern, repeating: snap.health.post.repeating, verdict: snap.health.post.verdict, at: snap.health.post.at } : null,

@@ -132,7 +132,7 @@ function pass(serial: string | null, opts: { inArray?: boolean; empty?: boolean 
     { bay: 0, device: 'sda1', state: 'active' as const, slot: 0 },
     opts.inArray ? { bay: 1, device: 'sdb1', state: 'rebuilding' as const, slot: 1 } : { bay: 1, device: '', state: 'missing' as const, slot: null },
   ];
-  const bay = (b: number, condition: string, s: string | null) => ({ bay: b, condition, serial: s, lastSerial: null, emptyForMs: null, smartFailing: false, temperatureC: null, hot: false });
+  const bay = (b: number, condition: string, s: string | null) => ({ bay: b, condition, serial: s, lastSerial: null, emptyForMs: null, smartFailing: false, concerns: [], temperatureC: null, hot: false });
   return {
     snapshot: {
       raid: { array: 'md0', level: 'raid1', state: opts.inArray ? 'recovering' : 'degraded', devicesTotal: 2, devicesInSync: 1, percent: null, speedKiBps: null, finishSec: null, checking: false, members },

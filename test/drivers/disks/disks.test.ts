@@ -44,6 +44,10 @@ describe('smartctl JSON parsing per fixture', () => {
     expect(await read('smartctl-ata-passing.json')).toEqual({
       bay: 0, present: true, model: 'WDC WD140EDFZ-11A0VA0', serial: '9RK1XXXX', protocol: 'ATA', smartPassed: true,
       temperatureC: 32, reallocatedSectors: 0, grownDefects: null, powerOnHours: 1730,
+      smart: {
+        pendingSectors: 0, offlineUncorrectable: 0, failedAttributes: [],
+        nvmeCriticalWarning: null, nvmeMediaErrors: null, nvmePercentageUsed: null, nvmeAvailableSpare: null, nvmeAvailableSpareThreshold: null,
+      },
     });
   });
 

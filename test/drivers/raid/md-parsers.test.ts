@@ -75,10 +75,10 @@ describe('mdstat: other states', () => {
     expect(mdStatus(a!, {}).state).toBe('failed');
   });
 
-  it('a consistency check keeps the array clean and says it is checking', async () => {
+  it('a consistency check keeps the array clean, says it is checking, and keeps its percent', async () => {
     const arrays = await only('mdstat-check-94.3.txt');
     const md2 = mdStatus(arrays.find((a) => a.name === 'md2')!, {});
-    expect(md2).toMatchObject({ state: 'clean', checking: true, percent: null });
+    expect(md2).toMatchObject({ state: 'clean', checking: true, percent: 94.3 });
     expect(arrays.find((a) => a.name === 'md2')!.percent).toBe(94.3);
   });
 
@@ -89,7 +89,7 @@ describe('mdstat: other states', () => {
     ]);
     const by = (n: string) => arrays.find((a) => a.name === n)!;
     expect(by('md9').pending).toBe('DELAYED');
-    expect(by('md11')).toMatchObject({ readOnly: true, pending: 'PENDING', level: 'raid1' });
+    expect(by('md11')).toMatchObject({ readOnly: false, autoReadOnly: true, pending: 'PENDING', level: 'raid1' });
     expect(by('md219')).toMatchObject({ active: false, level: null });
     expect(by('md42')).toMatchObject({ action: 'reshape', percent: 56.1 });
     expect(by('md201')).toMatchObject({ action: 'check', percent: 5.7 });

@@ -14,9 +14,10 @@ describe('storcli show all J', () => {
     const s = parseStorcliShowAll(await readFixture('raid', 'storcli-show-all-optimal.json'), { slotBays: { '252:0': 0, '252:1': 1 } });
     expect(s).toMatchObject({ array: '0/0', level: 'raid6', state: 'clean', devicesTotal: 4, devicesInSync: 4 });
     expect(s.members.slice(0, 2)).toEqual([
-      { bay: 0, device: '252:0', state: 'active', slot: 0 },
-      { bay: 1, device: '252:1', state: 'active', slot: 1 },
+      { bay: 0, device: '252:0', state: 'active', slot: 0, model: 'Micron_5200_MTFDDAK960TDC' },
+      { bay: 1, device: '252:1', state: 'active', slot: 1, model: 'Micron_5200_MTFDDAK960TDC' },
     ]);
+    expect(s.controller).toEqual({ status: 'Optimal', battery: { kind: 'CacheVault', state: 'Optimal' }, needsAttention: false });
   });
 
   it('degraded with a drive in Rbld reads as recovering, that drive rebuilding', async () => {
