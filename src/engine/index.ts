@@ -16,7 +16,7 @@ export { cleanLeftovers } from './leftovers.js';
 export { checkKeystore, type CheckReport } from './integrity.js';
 
 // Keys as KMIP managed objects, and the object model the protocol layer encodes.
-export { ManagedObjects, type Instances } from './objects.js';
+export { ManagedObjects, type Instances, type ObjectKind } from './objects.js';
 export { AES, KEY_BITS, isDestroyedState, type NewAttribute, type ObjectAttribute } from './object-model.js';
 export { DEFAULT_USAGE_MASK, isKnownName, isMultiValued } from './attributes.js';
 export { LIBRARY_NAME_PATTERN, TAPE_PATTERN } from './names.js';

@@ -30,10 +30,13 @@ import { type KeyEngine, recordDamaged } from './key-engine.js';
 import { LIBRARY_NAME_PATTERN, TAPE_PATTERN, keyName } from './names.js';
 import { ObjectError } from './object-errors.js';
 import { Locator, type LocateQuery } from './object-locate.js';
+import { KeyFormat, type KeySpec, checkMaterial, kindAttributes, kindOf, mintMaterial, requestedSpec } from './key-kinds.js';
 import {
+  AES,
   CA_COMPROMISE,
-  KEY_BYTES,
+  KEY_BITS,
   KEY_COMPROMISE,
+  SYMMETRIC_KEY,
   ObjectState,
   STATE_NAMES,
   isDestroyedState,
@@ -60,6 +63,17 @@ export interface CreateRequest {
 export interface RegisterRequest {
   material: Buffer;
   attributes: NewAttribute[];
+  /** Symmetric Key (the default) or Secret Data. */
+  objectType?: number;
+  /** The Key Format Type it came in, which Get answers in when none is asked: Raw by default. */
+  format?: number;
+  /** Secret Data: its Secret Data Type (Password, Seed). */
+  secretType?: number;
+}
+
+/** A general client's Create: a new key of the algorithm and length its attributes ask for. */
+export interface MintRequest {
+  attributes: NewAttribute[];
 }
 
 export interface RevokeRequest {
@@ -68,6 +82,16 @@ export interface RevokeRequest {
   message?: string;
   /** When the compromise happened (ms), for a compromise; defaults to now. */
   compromiseOccurrence?: number;
+}
+
+/** An object's kind as Get answers it; `spec` is null for Secret Data. */
+export interface ObjectKind {
+  objectType: number;
+  spec: KeySpec | null;
+  format: number;
+  /** Secret Data only. */
+  secretType?: number;
+  usageMask: number;
 }
 
 /** Which instances Delete Attribute removes: one by index (1.x), those equal to a value, or all (2.x reference). */
@@ -154,7 +178,12 @@ export class ManagedObjects {
    * and throws the engine's error naming the cause and the ticket.
    */
   create(library: string, req: CreateRequest): ManagedObject {
-    const prepared = prepare(req.attributes);
+    const checked = prepare(req.attributes);
+    const spec = requestedSpec(req.attributes);
+    if (spec.algorithm !== AES || spec.bits !== KEY_BITS) {
+      throw new ObjectError('ATTRIBUTE_INVALID', `A tape library's keys are the 256-bit AES keys of its sets; a key of algorithm ${spec.algorithm} and ${spec.bits} bits cannot be handed out.`, { params: { attribute: 'Cryptographic Length' } });
+    }
+    const prepared = withKind(checked, SYMMETRIC_KEY, spec, KeyFormat.Raw);
     const row = this.transaction((): ObjectRow => {
       let name: string;
       try {
@@ -188,34 +217,60 @@ export class ManagedObjects {
     return new KeyEngineError(e.code, message, { cause: e, params: ticket === undefined ? e.params : { ...e.params, ticket: ticket.id } });
   }
 
-  /** Register: a 256-bit AES key imported for this library; stored sealed, never allocated. */
-  register(library: string, req: RegisterRequest): ManagedObject {
-    if (!LIBRARY_NAME_PATTERN.test(library)) {
-      throw new KeyEngineError('BAD_LIBRARY', `Library name ${quoteClientValue(library)} is not valid; use 1 to 64 letters, digits, dots, dashes or underscores.`, { params: { library } });
+  /**
+   * Register: an object imported for this client, stored as sent (a symmetric key of any
+   * length this store keeps, or Secret Data); sealed, never allocated.
+   */
+  register(owner: string, req: RegisterRequest): ManagedObject {
+    const objectType = req.objectType ?? SYMMETRIC_KEY;
+    const checked = prepare(req.attributes);
+    const spec = objectType === SYMMETRIC_KEY ? requestedSpec(req.attributes, req.material) : null;
+    checkMaterial(spec, req.material);
+    const prepared = withKind(checked, objectType, spec, req.format ?? (spec === null ? KeyFormat.Opaque : KeyFormat.Raw), req.secretType);
+    return this.storeLoose(owner, objectType, req.material, prepared);
+  }
+
+  /** A general client's Create: a fresh key of what it asked for, minted here rather than taken from a set. */
+  mint(owner: string, req: MintRequest): ManagedObject {
+    const checked = prepare(req.attributes);
+    const spec = requestedSpec(req.attributes);
+    const prepared = withKind(checked, SYMMETRIC_KEY, spec, KeyFormat.Raw);
+    const material = mintMaterial(spec, (n) => this.engine.world.randomBytes(n));
+    try {
+      return this.storeLoose(owner, SYMMETRIC_KEY, material, prepared);
+    } finally {
+      material.fill(0);
     }
-    if (!Buffer.isBuffer(req.material) || req.material.length !== KEY_BYTES) {
-      throw new ObjectError('MATERIAL_INVALID', `This server keeps 256-bit AES keys only; the key given has ${req.material?.length ?? 0} bytes, not ${KEY_BYTES}.`, { params: { bytes: req.material?.length ?? 0 } });
+  }
+
+  /**
+   * An object that belongs to no set (registered or minted), durable when this returns.
+   * No backup holds it yet: the backup-needed ticket says so until one does.
+   */
+  private storeLoose(owner: string, objectType: number, material: Buffer, prepared: Prepared): ManagedObject {
+    if (!LIBRARY_NAME_PATTERN.test(owner)) {
+      throw new KeyEngineError('BAD_LIBRARY', `Library name ${quoteClientValue(owner)} is not valid; use 1 to 64 letters, digits, dots, dashes or underscores.`, { params: { library: owner } });
     }
-    const prepared = prepare(req.attributes);
     const row = this.db.transaction((): ObjectRow => {
       const now = this.now();
-      // A library may hold imported keys before it has a set; generate sets its real class.
-      this.q.addLibrary.run(library, now);
-      const libraryId = this.rows.libraryIdOf(library)!;
+      // A client may hold imported keys before (or without) a set; generate sets a library's real class.
+      this.q.addLibrary.run(owner, now);
+      const libraryId = this.rows.libraryIdOf(owner)!;
       // Same shape as a generated name, with a fresh 64-bit nonce no set uses: unique for the same reasons.
       const name = keyName(this.engine.settings.serial, this.engine.world.randomBytes(8).toString('hex'), 0);
-      const sealed = this.sealer.seal({ name, library, origin: 'registered', state: 'unused' }, req.material, this.engine.world.randomBytes(IV_BYTES));
+      const sealed = this.sealer.seal({ name, library: owner, origin: 'registered', state: 'unused' }, material, this.engine.world.randomBytes(IV_BYTES));
       const seq = Number(this.q.addRegistered.run(name, libraryId, sealed).lastInsertRowid);
-      this.insertObject({ seq, library_id: libraryId }, prepared);
+      this.insertObject({ seq, library_id: libraryId }, prepared, objectType);
+      this.engine.tickets.raise('backup-needed', { library: owner, stored: true });
       return this.journalled(seq);
     }).immediate();
     return toManagedObject(row);
   }
 
-  private insertObject(key: { seq: number; library_id: number }, p: Prepared): void {
+  private insertObject(key: { seq: number; library_id: number }, p: Prepared, objectType = SYMMETRIC_KEY): void {
     const now = this.now();
     const active = p.activationDate !== null && p.activationDate <= now;
-    this.writer.insert(key, { state: active ? ObjectState.Active : ObjectState.PreActive, initialDate: now, activationDate: p.activationDate, attributes: p.stored });
+    this.writer.insert(key, { objectType, state: active ? ObjectState.Active : ObjectState.PreActive, initialDate: now, activationDate: p.activationDate, attributes: p.stored });
   }
 
   /**
@@ -251,6 +306,14 @@ export class ManagedObjects {
     const material = this.sealer.open({ name: uid, library, origin: row.origin, state: row.alloc }, row.sealed);
     if (!material) throw recordDamaged(uid);
     return material;
+  }
+
+  /** What Get needs besides the material: the object's type, algorithm and length, format, and usage mask. */
+  kind(library: string, uid: string): ObjectKind {
+    const row = this.require(library, uid);
+    const stored = this.rows.storedAttributes(row.seq);
+    const mask = stored.find((a) => a.name === 'Cryptographic Usage Mask')?.value;
+    return { objectType: row.object_type, ...kindOf(row.object_type, stored), usageMask: mask?.type === 'Integer' ? mask.value : DEFAULT_USAGE_MASK };
   }
 
   /** Every attribute of the object: the derived ones (identity, state, dates) and the stored ones. */
@@ -443,6 +506,13 @@ function notFound(library: string, uid: string): ObjectError {
 
 function wrongState(row: ObjectRow, done: string, rule: string): ObjectError {
   return new ObjectError('WRONG_STATE', `The key ${row.uid} is ${STATE_NAMES[row.state] ?? `in state ${row.state}`} and cannot be ${done}; ${rule} ${done}.`, { params: { uid: row.uid, state: row.state } });
+}
+
+/** The prepared attributes with the server's own for this kind of object (its algorithm and length as checked, its format). */
+function withKind(p: Prepared, objectType: number, spec: KeySpec | null, format: number, secretType?: number): Prepared {
+  const kind = kindAttributes(objectType, spec, format, secretType);
+  const set = new Set(kind.map((a) => a.name));
+  return { ...p, stored: [...p.stored.filter((a) => !set.has(a.name)), ...kind] };
 }
 
 /** Checks a new object's attributes before anything is written; splits off those kept on the object row. */

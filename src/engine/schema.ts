@@ -173,6 +173,17 @@ export const MIGRATIONS: readonly Migration[] = [
   ALTER TABLE key_sets ADD COLUMN replicated_at INTEGER;
   UPDATE key_sets SET replicated_at = created_at;
   `,
+  // 7: each object keeps its own algorithm, length and the format it came in (a general
+  // client's keys are AES-128, -192, -256 or Triple-DES, or Secret Data; see key-kinds.ts).
+  // Every object before this was a library's AES-256 key in Raw format.
+  `
+  INSERT OR IGNORE INTO attributes (key_seq, library_id, name, idx, type, value, search)
+    SELECT key_seq, library_id, 'Cryptographic Algorithm', 0, 'Enumeration', '3', NULL FROM objects WHERE object_type = 2;
+  INSERT OR IGNORE INTO attributes (key_seq, library_id, name, idx, type, value, search)
+    SELECT key_seq, library_id, 'Cryptographic Length', 0, 'Integer', '256', NULL FROM objects WHERE object_type = 2;
+  INSERT OR IGNORE INTO attributes (key_seq, library_id, name, idx, type, value, search)
+    SELECT key_seq, library_id, 'Key Format Type', 0, 'Enumeration', '1', NULL FROM objects WHERE object_type = 2;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

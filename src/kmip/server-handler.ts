@@ -9,6 +9,7 @@
  * version when its header can be read. Bytes that are not a KMIP request at all get no
  * answer: the connection is closed.
  */
+import type { ClientRole } from '../pki/client-role.js';
 import type { ManagedObjects } from '../engine/index.js';
 import {
   KmipMessageError,
@@ -36,6 +37,8 @@ import { isDiskFull } from '../util/disk-errors.js';
 export interface CallerIdentity {
   /** The library the client certificate names (its subject CN). */
   library: string;
+  /** A tape library unless the certificate says general (src/pki/client-role.ts). */
+  role?: ClientRole;
 }
 
 export interface HandlerLogger extends BatchLogger {
@@ -161,7 +164,7 @@ export class KmipRequestHandler {
   /** A decoded request to its response, in the request's protocol version. */
   handleRequest(request: RequestMessage, caller: CallerIdentity): ResponseMessage {
     try {
-      return this.response(request, runBatch(request, caller.library, this.batchDeps));
+      return this.response(request, runBatch(request, caller, this.batchDeps));
     } catch (e) {
       return this.failedResponse(request, caller, e);
     }

@@ -4,6 +4,7 @@
  * its Response Payload; it never sees bytes, sockets or the batch around it.
  */
 import { type ManagedObjects, LIBRARY_NAME_PATTERN } from '../../engine/index.js';
+import type { ClientRole } from '../../pki/client-role.js';
 import type { ProtocolVersion } from '../messages/index.js';
 import { Tag, UniqueIdentifierEnum, countChildren, findChild, type TtlvItem, type TtlvStructure } from '../ttlv/index.js';
 import { OperationError } from './errors.js';
@@ -56,6 +57,8 @@ export class OperationContext {
     readonly version: ProtocolVersion,
     readonly ids: BatchIds,
     readonly server: ServerInfo,
+    /** A tape library's Create takes its set's next key; a general client's mints one. */
+    readonly role: ClientRole = 'library',
   ) {}
 
   /** The calling library, as its certificate names it. */
