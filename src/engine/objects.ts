@@ -323,6 +323,7 @@ export class ManagedObjects {
   }
 
   addAttribute(library: string, uid: string, attr: NewAttribute): ObjectAttribute {
+    if (attr.name === ACTIVATION_DATE) return this.changeActivationDate(library, uid, attr);
     const a = checkAttribute(attr, 'change');
     return this.db.transaction((): ObjectAttribute => {
       const row = this.requireLive(library, uid);
@@ -346,6 +347,7 @@ export class ManagedObjects {
    * first one gets the new value. A custom attribute keeps its type: a value of another type is refused.
    */
   modifyAttribute(library: string, uid: string, attr: NewAttribute, current?: AttributeValue): ObjectAttribute {
+    if (attr.name === ACTIVATION_DATE) return this.changeActivationDate(library, uid, attr);
     const a = checkAttribute(attr, 'change');
     return this.db.transaction((): ObjectAttribute => {
       const row = this.requireLive(library, uid);
@@ -364,6 +366,22 @@ export class ManagedObjects {
       this.touch(row.seq);
       return { name: a.name, index: target.index, value: a.value };
     }).immediate();
+  }
+
+  /**
+   * The Activation Date may change while the object is Pre-Active only (KMIP: once active,
+   * the date is history); a date already past activates it, as one given at creation does.
+   */
+  private changeActivationDate(library: string, uid: string, attr: NewAttribute): ObjectAttribute {
+    if (attr.value.type !== 'DateTime') {
+      throw new ObjectError('ATTRIBUTE_INVALID', `The attribute "${ACTIVATION_DATE}" must be a DateTime, not a ${attr.value.type}.`, { params: { attribute: ACTIVATION_DATE } });
+    }
+    const at = Number(attr.value.value) * 1000;
+    this.transition(library, uid, (row, now) => {
+      if (row.state !== ObjectState.PreActive) throw wrongState(row, 'given another Activation Date', 'only a Pre-Active key can be');
+      return { state: at <= now ? ObjectState.Active : ObjectState.PreActive, activation: at };
+    });
+    return { name: ACTIVATION_DATE, index: 0, value: attr.value };
   }
 
   deleteAttribute(library: string, uid: string, name: string, which: Instances): ObjectAttribute[] {
@@ -489,6 +507,8 @@ export class ManagedObjects {
     return this.engine.store.sealer;
   }
 }
+
+const ACTIVATION_DATE = 'Activation Date';
 
 interface Change {
   state: number;

@@ -18,6 +18,7 @@ import { OperationError, failureOf } from './errors.js';
 import { OPERATIONS, operationFor } from './table.js';
 
 export interface BatchLogger {
+  info?(fields: Record<string, unknown>, msg: string): void;
   warn(fields: Record<string, unknown>, msg: string): void;
   error(fields: Record<string, unknown>, msg: string): void;
 }
@@ -42,7 +43,7 @@ export function runBatch(request: RequestMessage, caller: { library: string; rol
   const version = request.header.protocolVersion;
   const option = request.header.batchErrorContinuationOption ?? BatchErrorContinuationOption.Stop;
   const library = caller.library;
-  const ctx = new OperationContext(deps.objects, library, version, new BatchIds(), deps.server, caller.role ?? 'library');
+  const ctx = new OperationContext(deps.objects, library, version, new BatchIds(), deps.server, caller.role ?? 'library', deps.logger);
   const mutating = request.batchItems.some((i) => operationFor(i.operation, version)?.mutates === true);
   const outcomes: Outcome[] = [];
 

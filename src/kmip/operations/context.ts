@@ -11,6 +11,10 @@ import { OperationError } from './errors.js';
 import { invalidField } from './payload.js';
 import { quoteClientValue } from '../../util/bounded-text.js';
 
+export interface OperationLogger {
+  info?(fields: Record<string, unknown>, msg: string): void;
+}
+
 export interface ServerInfo {
   vendor: string;
   productName: string;
@@ -59,6 +63,8 @@ export class OperationContext {
     readonly server: ServerInfo,
     /** A tape library's Create takes its set's next key; a general client's mints one. */
     readonly role: ClientRole = 'library',
+    /** Where Log and Interop write (qkmd's log, whose `audit` lines are the audit log). */
+    readonly logger?: OperationLogger,
   ) {}
 
   /** The calling library, as its certificate names it. */
