@@ -17,10 +17,14 @@ export const TRIPLE_DES = 2;
 /** Key Format Type: how the material travels (and, for a registered object, how it came). */
 export const KeyFormat = { Raw: 1, Opaque: 2, TransparentSymmetricKey: 7 } as const;
 
-/** The lengths each algorithm's keys may have, in bits. Triple-DES is three 56-bit keys, sent as 24 bytes with parity. */
+/**
+ * The lengths each algorithm's keys may have, in bits. Triple-DES is three 56-bit keys,
+ * sent as 24 bytes with parity: the profiles call that 168 bits, PyKMIP and others 192
+ * (parity counted); both are the same 24 bytes, and the object keeps the length it was given.
+ */
 const LENGTHS: ReadonlyMap<number, readonly number[]> = new Map([
   [AES, [128, 192, 256]],
-  [TRIPLE_DES, [168]],
+  [TRIPLE_DES, [168, 192]],
 ]);
 
 /**

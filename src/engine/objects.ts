@@ -30,7 +30,7 @@ import { type KeyEngine, recordDamaged } from './key-engine.js';
 import { LIBRARY_NAME_PATTERN, TAPE_PATTERN, keyName } from './names.js';
 import { ObjectError } from './object-errors.js';
 import { Locator, type LocateQuery } from './object-locate.js';
-import { KeyFormat, type KeySpec, checkMaterial, kindAttributes, kindOf, mintMaterial, requestedSpec } from './key-kinds.js';
+import { KeyFormat, type KeySpec, SECRET_TYPE_ATTRIBUTE, checkMaterial, kindAttributes, kindOf, mintMaterial, requestedSpec } from './key-kinds.js';
 import {
   AES,
   CA_COMPROMISE,
@@ -319,7 +319,8 @@ export class ManagedObjects {
   /** Every attribute of the object: the derived ones (identity, state, dates) and the stored ones. */
   attributes(library: string, uid: string): ObjectAttribute[] {
     const row = this.require(library, uid);
-    return [...derivedAttributes(toManagedObject(row)), ...this.rows.storedAttributes(row.seq)];
+    // A Secret Data's type is what Get answers with, not an attribute: clients (PyKMIP) choke on it.
+    return [...derivedAttributes(toManagedObject(row)), ...this.rows.storedAttributes(row.seq).filter((a) => a.name !== SECRET_TYPE_ATTRIBUTE)];
   }
 
   addAttribute(library: string, uid: string, attr: NewAttribute): ObjectAttribute {

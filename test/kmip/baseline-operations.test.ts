@@ -62,8 +62,7 @@ function state(v: Version, id: string): number | undefined {
   return x?.type === 'Enumeration' ? x.value : undefined;
 }
 
-describe.each(VERSIONS)('Baseline operations at %s', (...args) => {
-  const v = args as unknown as Version;
+describe.each(VERSIONS.map((v) => [label(v), v] as const))('Baseline operations at %s', (_, v) => {
   const now = () => Math.floor(h.engine.world.now() / 1000);
 
   it(`${label(v)}: the Activation Date changes while Pre-Active; afterwards ${v[0] >= 2 ? 'Wrong Key Lifecycle State' : 'Permission Denied'}`, () => {

@@ -65,7 +65,7 @@ const get = (id: string, extra: Item[] = []): [number, Item[]] => [Op.Get, [t(T.
 const byId = (operation: number, id: string): [number, Item[]] => [operation, [t(T.UniqueIdentifier, id)]];
 
 /** Block of a Get answer: what the object says of itself. */
-function blockOf(a: Answer, objectTag = T.SymmetricKey) {
+function blockOf(a: Answer, objectTag: number = T.SymmetricKey) {
   return at(a.payload, objectTag, T.KeyBlock);
 }
 
@@ -76,8 +76,7 @@ const KINDS = [
   { alg: TDES, bits: 168, bytes: 24 },
 ] as const;
 
-describe.each(VERSIONS)('a general client at %s', (...args) => {
-  const v = args as unknown as Version;
+describe.each(VERSIONS.map((v) => [label(v), v] as const))('a general client at %s', (_, v) => {
 
   it(`${label(v)}: Create mints a key of each AES length and Triple-DES; Get returns it with its own algorithm and length`, () => {
     const made = KINDS.map((k) => uid(ok(send(DB, v, [[Op.Create, [e(T.ObjectType, SYMMETRIC_KEY), attributes(v, [algorithm(k.alg), length(k.bits), usageMask(ENCRYPT_DECRYPT)])]]])[0])));
@@ -124,7 +123,7 @@ describe.each(VERSIONS)('a general client at %s', (...args) => {
     const before = count();
     const [short, tdes] = send(DB, v, [
       [Op.Register, [e(T.ObjectType, SYMMETRIC_KEY), attributes(v, []), symmetricKey(RAW, randomBytes(16), AES, 256)]],
-      [Op.Create, [e(T.ObjectType, SYMMETRIC_KEY), attributes(v, [algorithm(TDES), length(192)])]],
+      [Op.Create, [e(T.ObjectType, SYMMETRIC_KEY), attributes(v, [algorithm(TDES), length(128)])]],
     ], [e(T.BatchErrorContinuationOption, 1)]);
     expect(short!.status).toBe(1);
     expect(short!.reason).toBe(Reason.InvalidField);
@@ -199,8 +198,12 @@ describe.each(VERSIONS)('a general client at %s', (...args) => {
     const attrs = ok(send(DB, v, [byId(Op.GetAttributes, id)])[0]);
     const list = ok(send(DB, v, [byId(Op.GetAttributeList, id)])[0]);
     if (v[0] >= 2) {
-      expect(num(at(attrs.payload, T.Attributes, T.KeyFormatType))).toBe(RAW);
-      expect(num(at(attrs.payload, T.Attributes, T.ProtectionStorageMask))).toBe(1);
+      // Named, always; in an answer of every attribute from 2.1 (PyKMIP, a 2.0 client, refuses a tag it does not know).
+      expect(num(at(attrs.payload, T.Attributes, T.KeyFormatType))).toBe(v[1] >= 1 ? RAW : undefined);
+      expect(num(at(attrs.payload, T.Attributes, T.ProtectionStorageMask))).toBe(v[1] >= 1 ? 1 : undefined);
+      const named = ok(send(DB, v, [[Op.GetAttributes, [t(T.UniqueIdentifier, id), e(T.AttributeReference, T.ProtectionStorageMask), e(T.AttributeReference, T.KeyFormatType)]]])[0]);
+      expect(num(at(named.payload, T.Attributes, T.ProtectionStorageMask))).toBe(1);
+      expect(num(at(named.payload, T.Attributes, T.KeyFormatType))).toBe(RAW);
       const refs = all(list.payload, T.AttributeReference).map((r) => (r.type === 'Enumeration' ? r.value : -1));
       expect(refs).toEqual(expect.arrayContaining([T.KeyFormatType, T.ProtectionStorageMask]));
       expect(num(at(attrs.payload, T.Attributes, T.CryptographicLength))).toBe(192);
