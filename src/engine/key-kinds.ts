@@ -50,8 +50,8 @@ export function materialBytes(spec: KeySpec): number {
 
 /** The algorithm and length a new symmetric key asks for; AES-256 where it says nothing. */
 export function requestedSpec(attributes: readonly NewAttribute[], material?: Buffer): KeySpec {
-  const algorithm = valueOf(attributes, 'Cryptographic Algorithm') ?? AES;
-  const given = valueOf(attributes, 'Cryptographic Length');
+  const algorithm = numberNamed(attributes, 'Cryptographic Algorithm') ?? AES;
+  const given = numberNamed(attributes, 'Cryptographic Length');
   const bits = given ?? (material === undefined ? KEY_BITS : algorithm === TRIPLE_DES ? 168 : material.length * 8);
   const lengths = LENGTHS.get(algorithm);
   if (lengths === undefined) {
@@ -111,7 +111,7 @@ export function kindAttributes(objectType: number, spec: KeySpec | null, format:
  * before objects kept them are all a library's AES-256 keys in Raw format.
  */
 export function kindOf(objectType: number, stored: readonly ObjectAttribute[]): { spec: KeySpec | null; format: number; secretType?: number } {
-  const get = (name: string): number | undefined => valueOf(stored, name);
+  const get = (name: string): number | undefined => numberNamed(stored, name);
   if (objectType !== SYMMETRIC_KEY) {
     const secret = stored.find((a) => a.name === SECRET_TYPE_ATTRIBUTE)?.value;
     const named = secret?.type === 'TextString' ? Object.entries(SECRET_TYPE_NAMES).find(([, n]) => n === secret.value)?.[0] : undefined;
@@ -123,7 +123,7 @@ export function kindOf(objectType: number, stored: readonly ObjectAttribute[]): 
   };
 }
 
-function valueOf(attributes: readonly (NewAttribute | ObjectAttribute)[], name: string): number | undefined {
+function numberNamed(attributes: readonly (NewAttribute | ObjectAttribute)[], name: string): number | undefined {
   const v = attributes.find((a) => a.name === name)?.value;
   return v?.type === 'Enumeration' || v?.type === 'Integer' ? v.value : undefined;
 }
