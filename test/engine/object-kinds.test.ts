@@ -44,7 +44,7 @@ describe('objects of every kind', () => {
     const made = registerAll(objects);
     expect(made.map((o) => objects.material('DB1', o.uid).length)).toEqual([16, 24, 24, 96, 16]);
     const sent = [Buffer.alloc(16, 1), Buffer.alloc(24, 2), Buffer.alloc(24, 3), Buffer.alloc(96, 4)];
-    sent.forEach((m, i) => expect(objects.material('DB1', made[i]!.uid).equals(m)).toBe(true));
+    expect(sent.map((m, i) => objects.material('DB1', made[i]!.uid).equals(m))).toEqual([true, true, true, true]);
     expect(made.map((o) => objects.kind('DB1', o.uid))).toMatchObject([
       { objectType: 2, spec: { algorithm: 3, bits: 128 }, format: 1 },
       { objectType: 2, spec: { algorithm: 3, bits: 192 }, format: 1 },
