@@ -114,6 +114,7 @@ export interface ErrorCatalogue {
   CERT_BAD_SERIAL: { serial: string };
   CERT_BAD_VALIDITY: { days: number };
   CERT_BAD_LIBRARY_NAME: { library: string };
+  CERT_BAD_ROLE: { role: string };
   CERT_CA_KEY: { file: string };
   CERT_NO_CA: { tlsDir: string };
   CERT_CA_DAMAGED: { file: string };

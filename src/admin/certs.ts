@@ -1,3 +1,4 @@
+import type { ClientRole } from '../pki/client-role.js';
 import {
   type CertificateRecord,
   type CertificateState,
@@ -21,18 +22,20 @@ export interface CertsScope {
 }
 
 /** `certs library-bundle`: a new client certificate for the library, written with its key to `outFile` (an absolute path). */
-export async function issueLibraryBundle(s: CertsScope, o: { library: string; outFile: string }): Promise<LibraryBundle> {
+export async function issueLibraryBundle(s: CertsScope, o: { library: string; outFile: string; role?: ClientRole }): Promise<LibraryBundle> {
   // On a pair, the library trusts both key servers, and the peer accepts this certificate.
   const peerCas = new PairRegistry(s.dataDir).peerCas();
-  const b = await writeLibraryBundle({ tlsDir: tlsDirOf(s.dataDir), library: o.library, outFile: o.outFile, now: s.now, peerCas });
+  const b = await writeLibraryBundle({ tlsDir: tlsDirOf(s.dataDir), library: o.library, outFile: o.outFile, now: s.now, peerCas, ...(o.role !== undefined && { role: o.role }) });
   if (b.leftoversRemoved > 0) s.log.warn({ removed: b.leftoversRemoved }, 'removed leftovers of killed library bundles (each held a private key)');
-  s.log.info({ library: b.library, serial: b.serialNumber, fingerprint: b.fingerprint256, alreadyValid: b.alreadyValid.length }, 'library certificate issued');
+  s.log.info({ library: b.library, role: o.role ?? 'library', serial: b.serialNumber, fingerprint: b.fingerprint256, alreadyValid: b.alreadyValid.length }, 'library certificate issued');
   return b;
 }
 
 /** One certificate of `certs list`, its state judged now (the shape of `--json`). */
 export interface CertificateRow {
   library: string | null;
+  /** null when known only by its revocation. */
+  role: ClientRole | null;
   serial: string;
   issued: string | null;
   expires: string | null;
@@ -50,6 +53,7 @@ export function libraryCertificates(s: Omit<CertsScope, 'log'>, o: { library?: s
       record: r,
       row: {
         library: r.library ?? null,
+        role: r.role ?? null,
         serial: r.serial,
         issued: r.issued?.toISOString() ?? null,
         expires: r.expires?.toISOString() ?? null,

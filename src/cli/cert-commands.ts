@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import path from 'node:path';
 import { type CertsScope, issueLibraryBundle, libraryCertificates, revokeLibraryCertificates } from '../admin/certs.js';
 import { CertificateError, stateOf, type CertificateRecord } from '../pki/index.js';
+import { isClientRole } from '../pki/client-role.js';
 import type { Context } from './context.js';
 import type { HwCommandDeps } from './hw-commands.js';
 import { noteAudit } from './audited-command.js';
@@ -22,10 +23,14 @@ export function addCertCommands(program: Command, deps: HwCommandDeps): Command 
     .description('write the .tgz a library imports: the CA certificate and its own client certificate and key')
     .requiredOption('--library <name>', 'the library; its certificate names it, and its keys are its own')
     .requiredOption('--out <file>', 'where to write the .tgz (owner-only)')
-    .action(deps.action(async (o: { library: string; out: string }) => {
-      const b = await issueLibraryBundle(scopeOf(deps.context()), { library: o.library, outFile: path.resolve(o.out) });
-      noteAudit({ serial: b.serialNumber, fingerprint: b.fingerprint256, notAfter: b.notAfter });
-      out(`Wrote ${b.outFile} for library ${b.library} (certificate ${b.serialNumber}, fingerprint ${b.fingerprint256}, valid until ${when(b.notAfter)}).`);
+    .option('--role <role>', 'library: a tape library (Create hands out its set\'s keys); general: any KMIP client (Create makes the key asked for, Register stores what is sent)', 'library')
+    .action(deps.action(async (o: { library: string; out: string; role: string }) => {
+      if (!isClientRole(o.role)) {
+        throw new CertificateError('CERT_BAD_ROLE', `"${o.role}" is not a role: give --role library for a tape library or --role general for any other KMIP client.`, { params: { role: o.role } });
+      }
+      const b = await issueLibraryBundle(scopeOf(deps.context()), { library: o.library, outFile: path.resolve(o.out), role: o.role });
+      noteAudit({ serial: b.serialNumber, fingerprint: b.fingerprint256, notAfter: b.notAfter, role: o.role });
+      out(`Wrote ${b.outFile} for ${o.role === 'general' ? 'general client' : 'library'} ${b.library} (certificate ${b.serialNumber}, fingerprint ${b.fingerprint256}, valid until ${when(b.notAfter)}).`);
       out('Import it on the library; the private key in it is not kept on this server.');
       if (b.alreadyValid.length === 0) {
         out(`It is the only valid certificate of library ${b.library}.`);
@@ -50,7 +55,7 @@ export function addCertCommands(program: Command, deps: HwCommandDeps): Command 
         return out(`No library certificates${o.library ? ` for ${o.library}` : ''} yet; make one with: qkmcmds certs library-bundle --library NAME --out FILE`);
       }
       const state = (r: CertificateRecord) => (r.revokedAt ? `revoked ${when(r.revokedAt)}` : stateOf(r, now));
-      const table = [['LIBRARY', 'SERIAL', 'ISSUED', 'EXPIRES', 'STATE'], ...records.map((r) => [r.library ?? '(unknown)', r.serial, when(r.issued), when(r.expires), state(r)])];
+      const table = [['LIBRARY', 'ROLE', 'SERIAL', 'ISSUED', 'EXPIRES', 'STATE'], ...records.map((r) => [r.library ?? '(unknown)', r.role ?? '(unknown)', r.serial, when(r.issued), when(r.expires), state(r)])];
       for (const line of formatTable(table)) out(line);
     }));
 

@@ -47,7 +47,9 @@ const ERROR_WORDS: ErrorWords = {
 
 const TICKET_WORDS: TicketWords = {
   'no-key-set': (p) => `Library ${p.library} asked for a key to write a tape, but has no key set on this server; generate one with ${generate(p.library, 'i500|i2000')}, then take a backup.`,
-  'backup-needed': (p) => p.waiting
+  'backup-needed': (p) => p.stored
+    ? `Keys were stored for client ${p.library} that no backup holds yet; run "qkmcmds backup" and copy both files off the server.`
+    : p.waiting
     ? `Library ${p.library} is waiting for keys that no backup holds yet; run "qkmcmds backup" and copy both files off the server.`
     : `New keys were generated for library ${p.library} and no backup holds them yet; run "qkmcmds backup" and copy both files off the server before the keys can be used.`,
   'sync-needed': (p) => `The keystore was restored from a backup; library ${p.library} gets no new keys until it is synchronised: run "qkmcmds sync --last-key NAME" with the name of the last key the library used.`,

@@ -7,9 +7,7 @@
 import { encodeValue, encodedLength, sameValue } from './attribute-codec.js';
 import { ObjectError } from './object-errors.js';
 import {
-  AES,
   FieldTag,
-  KEY_BITS,
   type AttributeValue,
   type ManagedObject,
   type NewAttribute,
@@ -68,9 +66,12 @@ const RULES: ReadonlyMap<string, Rule> = new Map<string, Rule>([
   ['Compromise Date', derived('DateTime')],
   ['Revocation Reason', derived('Structure')],
   ['Last Change Date', derived('DateTime')],
-  // Given at creation; the appliance's keys are all AES-256, so only those values are accepted.
-  ['Cryptographic Algorithm', { type: 'Enumeration', multi: false, access: 'create', stored: false }],
-  ['Cryptographic Length', { type: 'Integer', multi: false, access: 'create', stored: false }],
+  // Given at creation (the store checks the pair, key-kinds.ts) and kept on the object.
+  ['Cryptographic Algorithm', { type: 'Enumeration', multi: false, access: 'create', stored: true }],
+  ['Cryptographic Length', { type: 'Integer', multi: false, access: 'create', stored: true }],
+  // The format the object was registered in, which Get answers in when none is asked.
+  ['Key Format Type', { type: 'Enumeration', multi: false, access: 'server', stored: true }],
+  ['Protection Storage Mask', derived('Integer')],
   ['Activation Date', { type: 'DateTime', multi: false, access: 'create', stored: false }],
   ['Cryptographic Usage Mask', { type: 'Integer', multi: false, access: 'create', stored: true }],
   ['Cryptographic Parameters', { type: 'Structure', multi: true, access: 'client', stored: true }],
@@ -178,21 +179,10 @@ export function checkAttribute(attr: NewAttribute, phase: 'create' | 'change'): 
   if (attr.index !== undefined && (!Number.isInteger(attr.index) || attr.index < 0)) {
     throw new ObjectError('ATTRIBUTE_INVALID', `The attribute index of "${name}" must be a whole number of 0 or more.`, { params: { attribute: name } });
   }
-  checkAppliance(name, value);
   if (rule.fields && value.type === 'Structure') {
     return { ...attr, value: { type: 'Structure', value: normaliseFields(name, rule.fields, value.value) } };
   }
   return attr;
-}
-
-/** The appliance keeps AES-256 keys only; a request for anything else is refused, not ignored. */
-function checkAppliance(name: string, value: AttributeValue): void {
-  if (name === 'Cryptographic Algorithm' && value.value !== AES) {
-    throw new ObjectError('ATTRIBUTE_INVALID', `This server holds AES keys only; Cryptographic Algorithm ${String(value.value)} cannot be served.`, { params: { attribute: name } });
-  }
-  if (name === 'Cryptographic Length' && value.value !== KEY_BITS) {
-    throw new ObjectError('ATTRIBUTE_INVALID', `This server holds 256-bit keys only; Cryptographic Length ${String(value.value)} cannot be served.`, { params: { attribute: name } });
-  }
 }
 
 function normaliseFields(name: string, specs: FieldSpec[], given: TaggedValue[]): TaggedValue[] {
@@ -235,6 +225,9 @@ export function satisfies(criterion: AttributeValue, stored: AttributeValue): bo
   return criterion.value.every((want) => stored.value.some((have) => have.tag === want.tag && satisfies(want, have)));
 }
 
+/** Protection Storage Masks: Software. Keys live sealed on the appliance's disks, in no HSM. */
+const PROTECTION_SOFTWARE = 0x1;
+
 const seconds = (ms: number): bigint => BigInt(Math.floor(ms / 1000));
 
 /** The attributes an object has by being what it is: identity, type, state, dates. */
@@ -244,8 +237,6 @@ export function derivedAttributes(o: ManagedObject): ObjectAttribute[] {
   const date = (name: string, ms: number | null): void => { if (ms !== null) add(name, { type: 'DateTime', value: seconds(ms) }); };
   add('Unique Identifier', { type: 'TextString', value: o.uid });
   add('Object Type', { type: 'Enumeration', value: o.objectType });
-  add('Cryptographic Algorithm', { type: 'Enumeration', value: AES });
-  add('Cryptographic Length', { type: 'Integer', value: KEY_BITS });
   add('State', { type: 'Enumeration', value: o.state });
   date('Initial Date', o.initialDate);
   date('Activation Date', o.activationDate);
@@ -259,6 +250,7 @@ export function derivedAttributes(o: ManagedObject): ObjectAttribute[] {
     add('Revocation Reason', { type: 'Structure', value: fields });
   }
   date('Last Change Date', o.lastChangeDate);
+  add('Protection Storage Mask', { type: 'Integer', value: PROTECTION_SOFTWARE });
   return out;
 }
 

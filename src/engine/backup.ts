@@ -73,7 +73,7 @@ async function backupInto(engine: KeyEngine, world: World, dataDir: string, toDi
   const plan: PublishPlan = { halves: [dataFile, appFile].map((target) => ({ target, tmp: path.join(toDir, `.${path.basename(target)}.${suffix}.part`) })) };
   try {
     const snapshot = path.join(work.path, DB_FILE);
-    const { setIds, counts } = await inFolder(dataDir, async () => {
+    const { setIds, counts, heldSeq } = await inFolder(dataDir, async () => {
       await snapshotKeystore(path.join(engine.store.dir, DB_FILE), snapshot, onProgress);
       const sealed = sealSnapshot(snapshot, now);
       // The one place the master key enters the app half: sealed, inside the locked work folder.
@@ -93,7 +93,7 @@ async function backupInto(engine: KeyEngine, world: World, dataDir: string, toDi
     });
     inFolder(dataDir, () => writeFileDurable(path.join(work.path, READY), '', 0o600));
     publish(plan);
-    engine.markBackedUp(setIds, now);
+    engine.markBackedUp(setIds, now, heldSeq);
     return { appFile, dataFile, backupId, keys: counts.keys, setsNowUsable: setIds.length };
   } catch (e) {
     for (const h of plan.halves) rmSync(h.tmp, { force: true });
@@ -168,7 +168,7 @@ async function snapshotKeystore(dbFile: string, target: string, onProgress?: Pro
 }
 
 /** Makes the snapshot a standalone file whose pending sets count as backed up (this backup holds them). */
-function sealSnapshot(file: string, now: number): { setIds: number[]; counts: NonNullable<Manifest['counts']> } {
+function sealSnapshot(file: string, now: number): { setIds: number[]; heldSeq: number; counts: NonNullable<Manifest['counts']> } {
   const db = new Database(file);
   try {
     db.pragma('journal_mode = DELETE');
@@ -176,7 +176,8 @@ function sealSnapshot(file: string, now: number): { setIds: number[]; counts: No
     db.prepare('UPDATE key_sets SET backed_up_at = ? WHERE backed_up_at IS NULL').run(now);
     new Tickets(db, () => now).close('backup-needed');
     const count = (sql: string) => db.prepare(sql).pluck().get() as number;
-    return { setIds, counts: { keys: count('SELECT COUNT(*) FROM keys'), sets: count('SELECT COUNT(*) FROM key_sets'), libraries: count('SELECT COUNT(*) FROM libraries') } };
+    const heldSeq = count('SELECT coalesce(max(seq), 0) FROM keys');
+    return { setIds, heldSeq, counts: { keys: count('SELECT COUNT(*) FROM keys'), sets: count('SELECT COUNT(*) FROM key_sets'), libraries: count('SELECT COUNT(*) FROM libraries') } };
   } finally {
     db.close();
   }

@@ -16,7 +16,7 @@ export { cleanLeftovers } from './leftovers.js';
 export { checkKeystore, type CheckReport } from './integrity.js';
 
 // Keys as KMIP managed objects, and the object model the protocol layer encodes.
-export { ManagedObjects, type Instances, type ImportedKey, type ImportOutcome } from './objects.js';
+export { ManagedObjects, type Instances, type ImportedKey, type ImportOutcome, type ObjectKind } from './objects.js';
 export { keysForExport, type ExportableKey, type ExportSelection } from './key-export.js';
 export { KEY_NAME_PATTERN } from './names.js';
 export { AES, FieldTag, KEY_BITS, isDestroyedState, type NewAttribute, type ObjectAttribute } from './object-model.js';

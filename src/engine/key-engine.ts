@@ -348,12 +348,17 @@ export class KeyEngine {
     }).immediate();
   }
 
-  /** Called by backup once its files are safely written: those sets may now be used. */
-  markBackedUp(setIds: readonly number[], at: number): void {
+  /**
+   * Called by backup once its files are safely written: those sets may now be used, and
+   * the keys up to `heldSeq` (the highest the backup holds) are in a backup. The ticket
+   * closes only when no set waits and no key outside a set came after the backup's snapshot.
+   */
+  markBackedUp(setIds: readonly number[], at: number, heldSeq = Number.MAX_SAFE_INTEGER): void {
     const mark = this.store.db.prepare('UPDATE key_sets SET backed_up_at = ? WHERE id = ? AND backed_up_at IS NULL');
     this.store.db.transaction(() => {
       for (const id of setIds) mark.run(at, id);
-      if ((this.q.anyPending.pluck().get() as number) === 0) this.tickets.close('backup-needed');
+      const looseAfter = this.store.db.prepare("SELECT COUNT(*) FROM keys WHERE origin = 'registered' AND seq > ?").pluck().get(heldSeq) as number;
+      if ((this.q.anyPending.pluck().get() as number) === 0 && looseAfter === 0) this.tickets.close('backup-needed');
     }).immediate();
   }
 

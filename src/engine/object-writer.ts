@@ -8,6 +8,8 @@ import { SYMMETRIC_KEY, type AttributeValue, type NewAttribute } from './object-
 export interface KeyRef { seq: number; library_id: number }
 
 export interface NewObject {
+  /** KMIP Object Type: a Symmetric Key unless said (Secret Data). */
+  objectType?: number;
   state: number;
   initialDate: number;
   activationDate: number | null;
@@ -27,7 +29,7 @@ export class ObjectWriter {
   }
 
   insert(key: KeyRef, o: NewObject): void {
-    this.addObject.run(key.seq, key.library_id, SYMMETRIC_KEY, o.state, o.initialDate, o.activationDate, o.initialDate);
+    this.addObject.run(key.seq, key.library_id, o.objectType ?? SYMMETRIC_KEY, o.state, o.initialDate, o.activationDate, o.initialDate);
     const next = new Map<string, number>();
     for (const a of o.attributes) {
       const idx = next.get(a.name) ?? 0;

@@ -30,10 +30,13 @@ import { type KeyEngine, recordDamaged } from './key-engine.js';
 import { LIBRARY_NAME_PATTERN, TAPE_PATTERN, keyName } from './names.js';
 import { ObjectError } from './object-errors.js';
 import { Locator, type LocateQuery } from './object-locate.js';
+import { KeyFormat, type KeySpec, SECRET_TYPE_ATTRIBUTE, checkMaterial, kindAttributes, kindOf, mintMaterial, requestedSpec } from './key-kinds.js';
 import {
+  AES,
   CA_COMPROMISE,
-  KEY_BYTES,
+  KEY_BITS,
   KEY_COMPROMISE,
+  SYMMETRIC_KEY,
   ObjectState,
   STATE_NAMES,
   isDestroyedState,
@@ -60,6 +63,17 @@ export interface CreateRequest {
 export interface RegisterRequest {
   material: Buffer;
   attributes: NewAttribute[];
+  /** Symmetric Key (the default) or Secret Data. */
+  objectType?: number;
+  /** The Key Format Type it came in, which Get answers in when none is asked: Raw by default. */
+  format?: number;
+  /** Secret Data: its Secret Data Type (Password, Seed). */
+  secretType?: number;
+}
+
+/** A general client's Create: a new key of the algorithm and length its attributes ask for. */
+export interface MintRequest {
+  attributes: NewAttribute[];
 }
 
 export interface ImportedKey {
@@ -80,6 +94,16 @@ export interface RevokeRequest {
   message?: string;
   /** When the compromise happened (ms), for a compromise; defaults to now. */
   compromiseOccurrence?: number;
+}
+
+/** An object's kind as Get answers it; `spec` is null for Secret Data. */
+export interface ObjectKind {
+  objectType: number;
+  spec: KeySpec | null;
+  format: number;
+  /** Secret Data only. */
+  secretType?: number;
+  usageMask: number;
 }
 
 /** Which instances Delete Attribute removes: one by index (1.x), those equal to a value, or all (2.x reference). */
@@ -166,7 +190,12 @@ export class ManagedObjects {
    * and throws the engine's error naming the cause and the ticket.
    */
   create(library: string, req: CreateRequest): ManagedObject {
-    const prepared = prepare(req.attributes);
+    const checked = prepare(req.attributes);
+    const spec = requestedSpec(req.attributes);
+    if (spec.algorithm !== AES || spec.bits !== KEY_BITS) {
+      throw new ObjectError('ATTRIBUTE_INVALID', `A tape library's keys are the 256-bit AES keys of its sets; a key of algorithm ${spec.algorithm} and ${spec.bits} bits cannot be handed out.`, { params: { attribute: 'Cryptographic Length' } });
+    }
+    const prepared = withKind(checked, SYMMETRIC_KEY, spec, KeyFormat.Raw);
     const row = this.transaction((): ObjectRow => {
       let name: string;
       try {
@@ -200,15 +229,44 @@ export class ManagedObjects {
     return new KeyEngineError(e.code, message, { cause: e, params: ticket === undefined ? e.params : { ...e.params, ticket: ticket.id } });
   }
 
-  /** Register: a 256-bit AES key imported for this library; stored sealed, never allocated. */
-  register(library: string, req: RegisterRequest): ManagedObject {
-    checkLibrary(library);
-    checkMaterial(req.material);
-    const prepared = prepare(req.attributes);
+  /**
+   * Register: an object imported for this client, stored as sent (a symmetric key of any
+   * length this store keeps, or Secret Data); sealed, never allocated.
+   */
+  register(owner: string, req: RegisterRequest): ManagedObject {
+    const objectType = req.objectType ?? SYMMETRIC_KEY;
+    const checked = prepare(req.attributes);
+    const spec = objectType === SYMMETRIC_KEY ? requestedSpec(req.attributes, req.material) : null;
+    checkMaterial(spec, req.material);
+    const prepared = withKind(checked, objectType, spec, req.format ?? (spec === null ? KeyFormat.Opaque : KeyFormat.Raw), req.secretType);
+    return this.storeLoose(owner, objectType, req.material, prepared);
+  }
+
+  /** A general client's Create: a fresh key of what it asked for, minted here rather than taken from a set. */
+  mint(owner: string, req: MintRequest): ManagedObject {
+    const checked = prepare(req.attributes);
+    const spec = requestedSpec(req.attributes);
+    const prepared = withKind(checked, SYMMETRIC_KEY, spec, KeyFormat.Raw);
+    const material = mintMaterial(spec, (n) => this.engine.world.randomBytes(n));
+    try {
+      return this.storeLoose(owner, SYMMETRIC_KEY, material, prepared);
+    } finally {
+      material.fill(0);
+    }
+  }
+
+  /**
+   * An object that belongs to no set (registered or minted), durable when this returns.
+   * No backup holds it yet: the backup-needed ticket says so until one does.
+   */
+  private storeLoose(owner: string, objectType: number, material: Buffer, prepared: Prepared): ManagedObject {
+    checkLibrary(owner);
     const row = this.db.transaction((): ObjectRow => {
       // Same shape as a generated name, with a fresh 64-bit nonce no set uses: unique for the same reasons.
       const name = keyName(this.engine.settings.serial, this.engine.world.randomBytes(8).toString('hex'), 0);
-      return this.journalled(this.storeRegistered(library, name, req.material, prepared));
+      const seq = this.storeRegistered(owner, name, material, prepared, objectType);
+      this.engine.tickets.raise('backup-needed', { library: owner, stored: true });
+      return this.journalled(seq);
     }).immediate();
     return toManagedObject(row);
   }
@@ -223,8 +281,9 @@ export class ManagedObjects {
   importKeys(library: string, keys: readonly ImportedKey[], settle?: (r: ImportOutcome) => void): ImportOutcome {
     checkLibrary(library);
     const prepared = keys.map((k) => {
-      checkMaterial(k.material);
-      return prepare(k.attributes);
+      const spec = requestedSpec(k.attributes, k.material);
+      checkMaterial(spec, k.material);
+      return withKind(prepare(k.attributes), SYMMETRIC_KEY, spec, KeyFormat.Raw);
     });
     return this.db.transaction((): ImportOutcome => {
       const r: ImportOutcome = { stored: [], duplicates: [] };
@@ -236,26 +295,28 @@ export class ManagedObjects {
         this.journalled(this.storeRegistered(library, k.name, k.material, prepared[i]!));
         r.stored.push(k.name);
       });
+      // No backup holds them yet, as with any key from outside.
+      if (r.stored.length > 0) this.engine.tickets.raise('backup-needed', { library, stored: true });
       settle?.(r);
       return r;
     }).immediate();
   }
 
   /** A key from outside, sealed for `library` (made known first: it may hold imported keys before it has a set). */
-  private storeRegistered(library: string, name: string, material: Buffer, p: Prepared): number {
+  private storeRegistered(library: string, name: string, material: Buffer, p: Prepared, objectType = SYMMETRIC_KEY): number {
     // Generation sets the library's real class.
     this.q.addLibrary.run(library, this.now());
     const libraryId = this.rows.libraryIdOf(library)!;
     const sealed = this.sealer.seal({ name, library, origin: 'registered', state: 'unused' }, material, this.engine.world.randomBytes(IV_BYTES));
     const seq = Number(this.q.addRegistered.run(name, libraryId, sealed).lastInsertRowid);
-    this.insertObject({ seq, library_id: libraryId }, p);
+    this.insertObject({ seq, library_id: libraryId }, p, objectType);
     return seq;
   }
 
-  private insertObject(key: { seq: number; library_id: number }, p: Prepared): void {
+  private insertObject(key: { seq: number; library_id: number }, p: Prepared, objectType = SYMMETRIC_KEY): void {
     const now = this.now();
     const active = p.activationDate !== null && p.activationDate <= now;
-    this.writer.insert(key, { state: active ? ObjectState.Active : ObjectState.PreActive, initialDate: now, activationDate: p.activationDate, attributes: p.stored });
+    this.writer.insert(key, { objectType, state: active ? ObjectState.Active : ObjectState.PreActive, initialDate: now, activationDate: p.activationDate, attributes: p.stored });
   }
 
   /**
@@ -293,13 +354,23 @@ export class ManagedObjects {
     return material;
   }
 
+  /** What Get needs besides the material: the object's type, algorithm and length, format, and usage mask. */
+  kind(library: string, uid: string): ObjectKind {
+    const row = this.require(library, uid);
+    const stored = this.rows.storedAttributes(row.seq);
+    const mask = stored.find((a) => a.name === 'Cryptographic Usage Mask')?.value;
+    return { objectType: row.object_type, ...kindOf(row.object_type, stored), usageMask: mask?.type === 'Integer' ? mask.value : DEFAULT_USAGE_MASK };
+  }
+
   /** Every attribute of the object: the derived ones (identity, state, dates) and the stored ones. */
   attributes(library: string, uid: string): ObjectAttribute[] {
     const row = this.require(library, uid);
-    return [...derivedAttributes(toManagedObject(row)), ...this.rows.storedAttributes(row.seq)];
+    // A Secret Data's type is what Get answers with, not an attribute: clients (PyKMIP) choke on it.
+    return [...derivedAttributes(toManagedObject(row)), ...this.rows.storedAttributes(row.seq).filter((a) => a.name !== SECRET_TYPE_ATTRIBUTE)];
   }
 
   addAttribute(library: string, uid: string, attr: NewAttribute): ObjectAttribute {
+    if (attr.name === ACTIVATION_DATE) return this.changeActivationDate(library, uid, attr);
     const a = checkAttribute(attr, 'change');
     return this.db.transaction((): ObjectAttribute => {
       const row = this.requireLive(library, uid);
@@ -323,6 +394,7 @@ export class ManagedObjects {
    * first one gets the new value. A custom attribute keeps its type: a value of another type is refused.
    */
   modifyAttribute(library: string, uid: string, attr: NewAttribute, current?: AttributeValue): ObjectAttribute {
+    if (attr.name === ACTIVATION_DATE) return this.changeActivationDate(library, uid, attr);
     const a = checkAttribute(attr, 'change');
     return this.db.transaction((): ObjectAttribute => {
       const row = this.requireLive(library, uid);
@@ -341,6 +413,22 @@ export class ManagedObjects {
       this.touch(row.seq);
       return { name: a.name, index: target.index, value: a.value };
     }).immediate();
+  }
+
+  /**
+   * The Activation Date may change while the object is Pre-Active only (KMIP: once active,
+   * the date is history); a date already past activates it, as one given at creation does.
+   */
+  private changeActivationDate(library: string, uid: string, attr: NewAttribute): ObjectAttribute {
+    if (attr.value.type !== 'DateTime') {
+      throw new ObjectError('ATTRIBUTE_INVALID', `The attribute "${ACTIVATION_DATE}" must be a DateTime, not a ${attr.value.type}.`, { params: { attribute: ACTIVATION_DATE } });
+    }
+    const at = Number(attr.value.value) * 1000;
+    this.transition(library, uid, (row, now) => {
+      if (row.state !== ObjectState.PreActive) throw wrongState(row, 'given another Activation Date', 'only a Pre-Active key can be');
+      return { state: at <= now ? ObjectState.Active : ObjectState.PreActive, activation: at };
+    });
+    return { name: ACTIVATION_DATE, index: 0, value: attr.value };
   }
 
   deleteAttribute(library: string, uid: string, name: string, which: Instances): ObjectAttribute[] {
@@ -467,6 +555,8 @@ export class ManagedObjects {
   }
 }
 
+const ACTIVATION_DATE = 'Activation Date';
+
 interface Change {
   state: number;
   activation?: number;
@@ -483,18 +573,19 @@ function checkLibrary(library: string): void {
   }
 }
 
-function checkMaterial(material: Buffer): void {
-  if (!Buffer.isBuffer(material) || material.length !== KEY_BYTES) {
-    throw new ObjectError('MATERIAL_INVALID', `This server keeps 256-bit AES keys only; the key given has ${material?.length ?? 0} bytes, not ${KEY_BYTES}.`, { params: { bytes: material?.length ?? 0 } });
-  }
-}
-
 function notFound(library: string, uid: string): ObjectError {
   return new ObjectError('OBJECT_NOT_FOUND', `No key ${quoteClientValue(uid)} is known to library ${library}.`, { params: { uid, library } });
 }
 
 function wrongState(row: ObjectRow, done: string, rule: string): ObjectError {
   return new ObjectError('WRONG_STATE', `The key ${row.uid} is ${STATE_NAMES[row.state] ?? `in state ${row.state}`} and cannot be ${done}; ${rule} ${done}.`, { params: { uid: row.uid, state: row.state } });
+}
+
+/** The prepared attributes with the server's own for this kind of object (its algorithm and length as checked, its format). */
+function withKind(p: Prepared, objectType: number, spec: KeySpec | null, format: number, secretType?: number): Prepared {
+  const kind = kindAttributes(objectType, spec, format, secretType);
+  const set = new Set(kind.map((a) => a.name));
+  return { ...p, stored: [...p.stored.filter((a) => !set.has(a.name)), ...kind] };
 }
 
 /** Checks a new object's attributes before anything is written; splits off those kept on the object row. */

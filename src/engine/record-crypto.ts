@@ -3,7 +3,7 @@ import { createCipheriv, hash, timingSafeEqual, type Cipher } from 'node:crypto'
 /**
  * Key records at rest, encrypt-then-MAC under two keys derived from the master key:
  *
- *     sealed    = IV (16) | AES-256-CTR(encKey, IV, material) (32) | tag (16)
+ *     sealed    = IV (16) | AES-256-CTR(encKey, IV, material) (32, or the material's own length) | tag (16)
  *     tombstone = tag (16)                      (a destroyed key: no material remains)
  *     tag       = HMAC-SHA256(macKey, kind | name | library | origin | state | IV | ciphertext), first 16 bytes
  *
@@ -15,6 +15,9 @@ import { createCipheriv, hash, timingSafeEqual, type Cipher } from 'node:crypto'
  * 2 µs, never decrypting), a new set is encrypted in one CTR pass, and allocation changes
  * only the tag. A set's IVs are its 64-bit nonce followed by a counter that grows by two
  * per key (32 bytes of material are two AES blocks), so no two records share a keystream.
+ * An object a client registered or had minted may hold material of another length (an
+ * AES-128 key, a Triple-DES key, a secret): its record is as long as its material, which
+ * the tag covers, and its IV is random.
  */
 export interface RecordFields {
   name: string;
@@ -52,11 +55,18 @@ export class RecordSealer {
 
   /** One record, with a fresh random IV (registered keys, migration). */
   seal(f: RecordFields, material: Buffer, iv: Buffer): Buffer {
-    const out = Buffer.allocUnsafe(SEALED_BYTES);
+    if (material.length === 0) throw new Error(`record ${f.name} would seal no material`);
+    const out = Buffer.allocUnsafe(IV_BYTES + material.length + TAG_BYTES);
     iv.copy(out, 0, 0, IV_BYTES);
-    this.keystream.xor(out, 0, material, 0, out, IV_BYTES);
-    this.writeTag(f, out, 0);
+    if (material.length === MATERIAL_BYTES) this.keystream.xor(out, 0, material, 0, out, IV_BYTES);
+    else this.ctr(out.subarray(0, IV_BYTES), material).copy(out, IV_BYTES);
+    this.writeTag(f, out, 0, material.length);
     return out;
+  }
+
+  /** CTR for material that is not the usual 32 bytes: rare (registered and minted objects), so OpenSSL's cipher serves. */
+  private ctr(iv: Buffer, input: Buffer): Buffer {
+    return createCipheriv('aes-256-ctr', this.encKey, iv).update(input);
   }
 
   /**
@@ -74,7 +84,7 @@ export class RecordSealer {
       writeSetIv(out, at, nonce, from + i);
       encrypted.copy(out, at + IV_BYTES, i * MATERIAL_BYTES, (i + 1) * MATERIAL_BYTES);
       f.name = names(from + i);
-      this.writeTag(f, out, at);
+      this.writeTag(f, out, at, MATERIAL_BYTES);
     }
     return out;
   }
@@ -82,6 +92,8 @@ export class RecordSealer {
   /** The material, or null if the record is not exactly what was sealed for these fields. */
   open(f: RecordFields, sealed: Buffer): Buffer | null {
     if (!this.intact(f, sealed)) return null;
+    const length = sealed.length - IV_BYTES - TAG_BYTES;
+    if (length !== MATERIAL_BYTES) return this.ctr(sealed.subarray(0, IV_BYTES), sealed.subarray(IV_BYTES, IV_BYTES + length));
     const material = Buffer.allocUnsafe(MATERIAL_BYTES);
     this.keystream.xor(sealed, 0, sealed, IV_BYTES, material, 0);
     return material;
@@ -89,15 +101,16 @@ export class RecordSealer {
 
   /** Whether a live record's tag holds for these fields (the check: no decryption). */
   intact(f: RecordFields, sealed: Buffer): boolean {
-    if (!Buffer.isBuffer(sealed) || sealed.length !== SEALED_BYTES) return false;
-    const tag = this.tag(KIND_KEY, f, sealed, 0, IV_BYTES + MATERIAL_BYTES);
-    return timingSafeEqual(tag.subarray(0, TAG_BYTES), sealed.subarray(IV_BYTES + MATERIAL_BYTES));
+    if (!Buffer.isBuffer(sealed) || sealed.length <= IV_BYTES + TAG_BYTES) return false;
+    const length = sealed.length - IV_BYTES - TAG_BYTES;
+    const tag = this.tag(KIND_KEY, f, sealed, 0, IV_BYTES + length);
+    return timingSafeEqual(tag.subarray(0, TAG_BYTES), sealed.subarray(IV_BYTES + length));
   }
 
   /** The same record under new fields (an allocation state change): only the tag changes. Verify it first. */
   retag(f: RecordFields, sealed: Buffer): Buffer {
     const out = Buffer.from(sealed);
-    this.writeTag(f, out, 0);
+    this.writeTag(f, out, 0, sealed.length - IV_BYTES - TAG_BYTES);
     return out;
   }
 
@@ -110,9 +123,9 @@ export class RecordSealer {
     return isTombstone(sealed) && timingSafeEqual(this.tombstone(f), sealed);
   }
 
-  /** Tags the record at `at` in `buf` (its IV and ciphertext) and writes the tag after them. */
-  private writeTag(f: RecordFields, buf: Buffer, at: number): void {
-    this.tag(KIND_KEY, f, buf, at, at + IV_BYTES + MATERIAL_BYTES).copy(buf, at + IV_BYTES + MATERIAL_BYTES, 0, TAG_BYTES);
+  /** Tags the record at `at` in `buf` (its IV and `length` bytes of ciphertext) and writes the tag after them. */
+  private writeTag(f: RecordFields, buf: Buffer, at: number, length: number): void {
+    this.tag(KIND_KEY, f, buf, at, at + IV_BYTES + length).copy(buf, at + IV_BYTES + length, 0, TAG_BYTES);
   }
 
   /** The full HMAC over kind, the length-prefixed fields (no two records serialise alike) and body[start, end). */

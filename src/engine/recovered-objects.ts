@@ -22,7 +22,8 @@
  * until then (objects.ts fills it in from those attributes).
  */
 import { DEFAULT_USAGE_MASK } from './attributes.js';
-import { FieldTag, ObjectState, type NewAttribute } from './object-model.js';
+import { KeyFormat, kindAttributes } from './key-kinds.js';
+import { AES, FieldTag, KEY_BITS, ObjectState, SYMMETRIC_KEY, type NewAttribute } from './object-model.js';
 import type { KeyRef, ObjectWriter } from './object-writer.js';
 
 export const RECOVERED_ATTRIBUTE = 'y-Recovered';
@@ -41,6 +42,7 @@ export function recoverObjects(writer: ObjectWriter, keys: readonly RecoveredKey
 
 function recoveredAttributes(name: string, now: number): NewAttribute[] {
   return [
+    ...kindAttributes(SYMMETRIC_KEY, { algorithm: AES, bits: KEY_BITS }, KeyFormat.Raw),
     { name: 'Cryptographic Usage Mask', value: { type: 'Integer', value: DEFAULT_USAGE_MASK } },
     {
       name: 'Name',

@@ -173,6 +173,17 @@ export const MIGRATIONS: readonly Migration[] = [
   ALTER TABLE key_sets ADD COLUMN replicated_at INTEGER;
   UPDATE key_sets SET replicated_at = created_at;
   `,
+  // 7: each object keeps its own algorithm, length and the format it came in (a general
+  // client's keys are AES-128, -192, -256 or Triple-DES, or Secret Data; see key-kinds.ts).
+  // Every object before this was a library's AES-256 key in Raw format.
+  `
+  INSERT OR IGNORE INTO attributes (key_seq, library_id, name, idx, type, value, search)
+    SELECT key_seq, library_id, 'Cryptographic Algorithm', 0, 'Enumeration', '3', NULL FROM objects WHERE object_type = 2;
+  INSERT OR IGNORE INTO attributes (key_seq, library_id, name, idx, type, value, search)
+    SELECT key_seq, library_id, 'Cryptographic Length', 0, 'Integer', '256', NULL FROM objects WHERE object_type = 2;
+  INSERT OR IGNORE INTO attributes (key_seq, library_id, name, idx, type, value, search)
+    SELECT key_seq, library_id, 'Key Format Type', 0, 'Enumeration', '1', NULL FROM objects WHERE object_type = 2;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -189,4 +200,6 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
  * leaves the added columns NULL: the newer code must take NULL there as "written by an
  * older version".
  */
-export const READABLE_FROM = 6;
+// 7: a general client's keys are records of other lengths (16 to 4,096 bytes) that schema-6
+// software would read as damaged AES-256 keys, so it must not open a keystore from 7 on.
+export const READABLE_FROM = 7;

@@ -10,6 +10,7 @@
  * answer: the connection is closed.
  */
 import { LIBRARY_NAME_PATTERN, type ManagedObjects, requirePeerCopy } from '../engine/index.js';
+import type { ClientRole } from '../pki/client-role.js';
 import {
   KmipMessageError,
   SUPPORTED_VERSIONS,
@@ -42,6 +43,8 @@ import { QkmOperation, QkmTag } from './qkm-extensions.js';
 export interface CallerIdentity {
   /** The library the client certificate names (its subject CN). */
   library: string;
+  /** A tape library unless the certificate says general (src/pki/client-role.ts). */
+  role?: ClientRole;
 }
 
 export interface HandlerLogger extends BatchLogger {
@@ -230,7 +233,7 @@ export class KmipRequestHandler {
   /** A decoded request to its response, in the request's protocol version. */
   handleRequest(request: RequestMessage, caller: CallerIdentity): ResponseMessage {
     try {
-      return this.response(request, runBatch(request, caller.library, this.batchDeps));
+      return this.response(request, runBatch(request, caller, this.batchDeps));
     } catch (e) {
       return this.failedResponse(request, caller, e);
     }

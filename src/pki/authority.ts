@@ -1,3 +1,4 @@
+import { type ClientRole, unitOfRole } from './client-role.js';
 import { isIP } from 'node:net';
 import { CertificateError } from './errors.js';
 import { DEFAULT_RSA_BITS, generateRsaKeyPair } from './key-pair.js';
@@ -44,6 +45,8 @@ export interface ClientCertOptions {
   now: Date;
   /** The library's name; it becomes the certificate's subject CN and so its identity. */
   library: string;
+  /** A tape library unless said (client-role.ts). */
+  role?: ClientRole;
   validityDays?: number;
   keyBits?: number;
 }
@@ -112,11 +115,11 @@ export function issueServerCertificate(ca: CertifiedKey, opts: ServerCertOptions
   ]);
 }
 
-/** A tape library's client certificate: its CN is the library's name, its only use clientAuth. */
+/** A client certificate: its CN is the client's name, its OU its role (none for a library), its only use clientAuth. */
 export function issueClientCertificate(ca: CertifiedKey, opts: ClientCertOptions): CertifiedKey {
   assertLibraryName(opts.library);
   // PyKMIP's server (and others) refuse a client certificate without clientAuth.
-  return issueLeaf(ca, opts.library, opts.now, opts.validityDays ?? DEFAULT_CLIENT_VALIDITY_DAYS, opts.keyBits, [{ name: 'extKeyUsage', clientAuth: true }]);
+  return issueLeaf(ca, opts.library, opts.now, opts.validityDays ?? DEFAULT_CLIENT_VALIDITY_DAYS, opts.keyBits, [{ name: 'extKeyUsage', clientAuth: true }], unitOfRole(opts.role ?? 'library'));
 }
 
 /**
@@ -157,10 +160,10 @@ export function issueEncryptionCertificate(opts: { now: Date; serial: string; va
 }
 
 /** A certificate signed by the appliance CA for an end entity (not a CA), with its own fresh key. */
-function issueLeaf(ca: CertifiedKey, commonName: string, now: Date, validityDays: number, keyBits: number | undefined, usage: object[]): CertifiedKey {
+function issueLeaf(ca: CertifiedKey, commonName: string, now: Date, validityDays: number, keyBits: number | undefined, usage: object[], unit?: string): CertifiedKey {
   const keys = generateRsaKeyPair(keyBits ?? DEFAULT_RSA_BITS);
   const certPem = buildCertificate({
-    subject: { commonName, organizationName: ORGANIZATION },
+    subject: { commonName, organizationName: ORGANIZATION, ...(unit !== undefined && { organizationalUnitName: unit }) },
     issuerCertPem: ca.certPem,
     subjectPublicKeyPem: keys.publicKeyPem,
     issuerPrivateKeyPem: ca.keyPem,

@@ -1,3 +1,4 @@
+import type { ClientRole } from './client-role.js';
 import { X509Certificate } from 'node:crypto';
 import { accessSync, constants, readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -16,6 +17,8 @@ export const BUNDLE_ENTRIES = { caCert: 'ca.pem', clientCert: 'client.pem', clie
 export interface WriteLibraryBundleOptions {
   tlsDir: string;
   library: string;
+  /** A tape library unless said. */
+  role?: ClientRole;
   outFile: string;
   now: Date;
   validityDays?: number;
@@ -113,6 +116,7 @@ export async function writeLibraryBundle(opts: WriteLibraryBundleOptions): Promi
   const alreadyValid = validCertificatesOf(opts.tlsDir, opts.library, opts.now);
   const client = issueClientCertificate(ca, {
     library: opts.library,
+    ...(opts.role !== undefined && { role: opts.role }),
     now: opts.now,
     validityDays: opts.validityDays,
     keyBits: opts.keyBits,

@@ -1,3 +1,4 @@
+import { type ClientRole, roleOfUnit } from './client-role.js';
 import { X509Certificate } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,6 +27,8 @@ export type CertificateState = 'valid' | 'revoked' | 'expired';
 export interface CertificateRecord {
   /** Undefined for a serial revoked without being in the register. */
   library: string | undefined;
+  /** What the certificate lets its holder do; undefined when known only by its revocation. */
+  role: ClientRole | undefined;
   /** As OpenSSL and Node print it: upper-case hex. */
   serial: string;
   /** When qkmcmds issued it (the certificate itself starts CLOCK_SKEW_MS earlier). */
@@ -60,8 +63,12 @@ export function stateOf(rec: CertificateRecord, now: Date): CertificateState {
   return 'valid';
 }
 
+function subjectField(cert: X509Certificate, field: string): string | undefined {
+  return cert.subject.split('\n').find((l) => l.startsWith(`${field}=`))?.slice(field.length + 1);
+}
+
 function commonNameOf(cert: X509Certificate): string | undefined {
-  return cert.subject.split('\n').find((l) => l.startsWith('CN='))?.slice(3);
+  return subjectField(cert, 'CN');
 }
 
 function listDir(dir: string): string[] {
@@ -141,6 +148,7 @@ export function listCertificates(tlsDir: string): CertificateRecord[] {
     seen.add(key);
     records.push({
       library: commonNameOf(cert),
+      role: roleOfUnit(subjectField(cert, 'OU')),
       // One form for every row (a certificate's own may carry a leading zero), as revoke accepts it.
       serial: key,
       issued: new Date(new Date(cert.validFrom).getTime() + CLOCK_SKEW_MS),
@@ -151,7 +159,7 @@ export function listCertificates(tlsDir: string): CertificateRecord[] {
   }
   for (const [key, r] of revocations) {
     if (seen.has(key)) continue;
-    records.push({ library: r.library, serial: key, issued: undefined, expires: undefined, registered: false, revokedAt: dateOr(r.revokedAt) ?? new Date(0) });
+    records.push({ library: r.library, role: undefined, serial: key, issued: undefined, expires: undefined, registered: false, revokedAt: dateOr(r.revokedAt) ?? new Date(0) });
   }
   const time = (d: Date | undefined) => d?.getTime() ?? 0;
   return records.sort((a, b) => (a.library ?? '').localeCompare(b.library ?? '') || time(a.issued) - time(b.issued) || a.serial.localeCompare(b.serial));
@@ -197,7 +205,7 @@ export function revokeCertificates(tlsDir: string, target: RevokeTarget, now: Da
       throw new CertificateError('CERT_BAD_SERIAL', `"${target.serial}" is not a certificate serial: give the hexadecimal serial that the list of certificates shows.`, { params: { serial: target.serial } });
     }
     chosen = all.filter((r) => normalizeSerial(r.serial) === serial);
-    if (chosen.length === 0) chosen = [{ library: undefined, serial, issued: undefined, expires: undefined, registered: false, revokedAt: undefined }];
+    if (chosen.length === 0) chosen = [{ library: undefined, role: undefined, serial, issued: undefined, expires: undefined, registered: false, revokedAt: undefined }];
   } else {
     assertLibraryName(target.library);
     chosen = all.filter((r) => r.library === target.library);

@@ -10,6 +10,7 @@ const getTbsCertificate = (pki as unknown as { getTBSCertificate(c: forge.pki.Ce
 export interface DistinguishedName {
   commonName: string;
   organizationName?: string;
+  organizationalUnitName?: string;
 }
 
 export interface CertificateSpec {
@@ -39,6 +40,7 @@ export function randomSerialHex(): string {
 function toAttributes(dn: DistinguishedName): forge.pki.CertificateField[] {
   const attrs: forge.pki.CertificateField[] = [];
   if (dn.organizationName) attrs.push({ shortName: 'O', value: dn.organizationName });
+  if (dn.organizationalUnitName) attrs.push({ shortName: 'OU', value: dn.organizationalUnitName });
   attrs.push({ shortName: 'CN', value: dn.commonName });
   return attrs;
 }

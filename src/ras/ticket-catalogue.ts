@@ -12,8 +12,11 @@ export interface TicketCatalogue extends EngineTickets, HardwareTickets {}
 export interface EngineTickets {
   /** A library asked for a tape's key and has no key set here. */
   'no-key-set': { library: string };
-  /** `waiting`: a library was refused keys for it (rather than keys were just generated). */
-  'backup-needed': { library: string; waiting?: true };
+  /**
+   * `waiting`: a library was refused keys for it (rather than keys were just generated);
+   * `stored`: a client registered or was given a key that belongs to no set.
+   */
+  'backup-needed': { library: string; waiting?: true; stored?: true };
   'sync-needed': { library: string };
   'keys-depleted': { library: string; keyClass: string; used: number; total: number; percent: number };
   'keys-exhausted': { library: string; keyClass: string };
@@ -73,7 +76,9 @@ export const TICKET_KINDS: { readonly [K in EngineTicketKind]: KindEntry<K> } = 
   'backup-needed': {
     severity: 'warning',
     condition: () => 'backup-needed',
-    neutral: (p) => p.waiting
+    neutral: (p) => p.stored
+      ? `Keys were stored for client ${p.library} that no backup holds yet; take a backup and copy both files off the server.`
+      : p.waiting
       ? `Library ${p.library} is waiting for keys that no backup holds yet; take a backup and copy both files off the server.`
       : `New keys were generated for library ${p.library} and no backup holds them yet; take a backup and copy both files off the server before the keys can be used.`,
   },

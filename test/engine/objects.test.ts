@@ -178,7 +178,7 @@ describe('register', () => {
     const next = objects.create('LIB1', { tape: 'T1', attributes: [] });
     expect(next.origin).toBe('local');
     expect((await checkKeystore(engine.store)).problems).toEqual([]);
-    expect(() => objects.register('LIB1', { material: Buffer.alloc(16), attributes: [] })).toThrow(expect.objectContaining({ code: 'MATERIAL_INVALID' }));
+    expect(() => objects.register('LIB1', { material: Buffer.alloc(20), attributes: [] })).toThrow(expect.objectContaining({ code: 'MATERIAL_INVALID' }));
   });
 
   it('makes the library known even before it has a set; generate still works for it', async () => {

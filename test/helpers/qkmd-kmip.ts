@@ -75,6 +75,8 @@ export async function prepareLibrary(opts: {
   library: string;
   dir: string;
   keyClass?: 'i500' | 'i2000';
+  /** The certificate's role (a tape library unless said). */
+  role?: 'library' | 'general';
   env?: Record<string, string>;
 }): Promise<LibraryFiles> {
   const env = opts.env ?? {};
@@ -83,7 +85,7 @@ export async function prepareLibrary(opts: {
   }
   await mkdir(opts.dir, { recursive: true });
   const bundle = join(opts.dir, `${opts.library}.tgz`);
-  await qkmcmdsOk(['--data-dir', opts.dataDir, 'certs', 'library-bundle', '--library', opts.library, '--out', bundle], env);
+  await qkmcmdsOk(['--data-dir', opts.dataDir, 'certs', 'library-bundle', '--library', opts.library, '--out', bundle, ...(opts.role ? ['--role', opts.role] : [])], env);
   await extract({ file: bundle, cwd: opts.dir });
   return { ca: join(opts.dir, 'ca.pem'), cert: join(opts.dir, 'client.pem'), key: join(opts.dir, 'client.key') };
 }
@@ -92,11 +94,11 @@ export async function prepareLibrary(opts: {
 export type PykmipStep =
   | { id: string; op: 'discover_versions' }
   | { id: string; op: 'query'; functions?: Array<'operations' | 'objects' | 'server_information' | 'application_namespaces'> }
-  | { id: string; op: 'create'; name?: string; length?: number }
+  | { id: string; op: 'create'; name?: string; length?: number; algorithm?: 'AES' | 'TRIPLE_DES' }
   | { id: string; op: 'get' | 'activate' | 'get_attribute_list' | 'destroy'; uid: string }
   | { id: string; op: 'get_attributes'; uid: string; names?: string[] }
   | { id: string; op: 'locate'; name?: string; maximum_items?: number }
-  | { id: string; op: 'register'; material: string; name?: string }
+  | { id: string; op: 'register'; material: string; name?: string; algorithm?: 'AES' | 'TRIPLE_DES'; length?: number; secret?: boolean }
   | { id: string; op: 'revoke'; uid: string; reason?: string; message?: string };
 
 export type StepResult =

@@ -160,7 +160,8 @@ def step_query(client, step):
 
 
 def step_create(client, step):
-    uid = client.create(enums.CryptographicAlgorithm.AES, step.get("length", 256), name=step.get("name"))
+    algorithm = getattr(enums.CryptographicAlgorithm, step.get("algorithm", "AES"))
+    uid = client.create(algorithm, step.get("length", 256), name=step.get("name"))
     return {"uid": uid}
 
 
@@ -212,11 +213,17 @@ def step_get_attribute_list(client, step):
 
 def step_register(client, step):
     material = binascii.unhexlify(step["material"])
-    key = pie_objects.SymmetricKey(
-        enums.CryptographicAlgorithm.AES, len(material) * 8, material,
-        masks=[enums.CryptographicUsageMask.ENCRYPT, enums.CryptographicUsageMask.DECRYPT],
-        name=step.get("name", "Symmetric Key"))
-    return {"uid": client.register(key)}
+    masks = [enums.CryptographicUsageMask.ENCRYPT, enums.CryptographicUsageMask.DECRYPT]
+    if step.get("secret"):
+        # Secret Data (a password or seed), as databases keep their master keys.
+        obj = pie_objects.SecretData(
+            material, enums.SecretDataType.SEED, masks=masks, name=step.get("name", "Secret Data"))
+    else:
+        algorithm = getattr(enums.CryptographicAlgorithm, step.get("algorithm", "AES"))
+        obj = pie_objects.SymmetricKey(
+            algorithm, step.get("length", len(material) * 8), material, masks=masks,
+            name=step.get("name", "Symmetric Key"))
+    return {"uid": client.register(obj)}
 
 
 def step_revoke(client, step):

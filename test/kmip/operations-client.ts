@@ -17,7 +17,7 @@ import {
   type ResponseBatchItem,
   type ResponseMessage,
 } from '../../src/kmip/messages/index.js';
-import { KmipRequestHandler } from '../../src/kmip/server-handler.js';
+import { type CallerIdentity, KmipRequestHandler } from '../../src/kmip/server-handler.js';
 import {
   KeyFormatType,
   ObjectType,
@@ -47,7 +47,8 @@ export interface Harness {
   engine: KeyEngine;
   objects: ManagedObjects;
   handler: KmipRequestHandler;
-  send(library: string, version: ProtocolVersion, items: RequestBatchItem[], header?: Partial<RequestHeader>): ResponseMessage;
+  /** As a tape library (a name), or as the identity given (a general client). */
+  send(caller: string | CallerIdentity, version: ProtocolVersion, items: RequestBatchItem[], header?: Partial<RequestHeader>): ResponseMessage;
   close(): void;
 }
 
@@ -59,9 +60,9 @@ export function harness(sets: Record<string, 'i500' | 'i2000'> = { LIB1: 'i500',
   const handler = new KmipRequestHandler({ objects });
   return {
     dir, engine, objects, handler,
-    send(library, version, items, header = {}) {
+    send(caller, version, items, header = {}) {
       const bytes = encodeRequestMessage({ header: { protocolVersion: version, batchCount: items.length, ...header }, batchItems: items });
-      const reply = handler.handleFrame({ library }, bytes);
+      const reply = handler.handleFrame(typeof caller === 'string' ? { library: caller } : caller, bytes);
       if (reply === null) throw new Error('the handler closed the connection');
       return decodeResponseMessage(reply);
     },
@@ -107,6 +108,8 @@ export const attr = {
 };
 
 export const op = {
+  /** A Create with exactly these attributes (no AES-256 added). */
+  createExactly: (v: ProtocolVersion, attrs: KmipAttribute[]) => item(Operation.Create, [enumeration(Tag.ObjectType, ObjectType.SymmetricKey), ...template(attrs, v)]),
   create: (v: ProtocolVersion, attrs: KmipAttribute[] = []) =>
     item(Operation.Create, [enumeration(Tag.ObjectType, ObjectType.SymmetricKey), ...template([attr.enum('Cryptographic Algorithm', 3), attr.int('Cryptographic Length', 256), ...attrs], v)]),
   register: (v: ProtocolVersion, material: Uint8Array, attrs: KmipAttribute[] = []) =>

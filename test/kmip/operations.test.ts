@@ -44,10 +44,13 @@ describe('Create: the next key of the calling library\'s set', () => {
     expect(h.engine.store.db.prepare('SELECT COUNT(*) FROM keys').pluck().get()).toBe(before);
   });
 
-  it('refuses an algorithm other than AES', () => {
+  it('refuses a tape library any key but AES-256: its keys are its set\'s', () => {
     const v = V['1.2'];
-    const r = h.send('LIB1', v, [op.create(v, [attr.int('Cryptographic Length', 128)])]);
-    expect(r.batchItems[0]!.resultReason).toBe(ResultReason.InvalidField);
+    const r = h.send('LIB1', v, [
+      op.createExactly(v, [attr.enum('Cryptographic Algorithm', 3), attr.int('Cryptographic Length', 128)]),
+      op.createExactly(v, [attr.enum('Cryptographic Algorithm', 2), attr.int('Cryptographic Length', 168)]),
+    ], { batchErrorContinuationOption: 1 });
+    expect(r.batchItems.map((b) => b.resultReason)).toEqual([ResultReason.InvalidField, ResultReason.InvalidField]);
     expect(h.engine.status()[0]!.used).toBe(0);
   });
 });

@@ -136,3 +136,26 @@ describe('certs library-bundle killed with SIGKILL', () => {
     expect(privateKeysUnder(dataDir)).toEqual([]);
   }, 60_000 + KILLS * 10_000);
 });
+
+describe('certs library-bundle --role', () => {
+  it('issues a general client\'s certificate, its role in the certificate and in certs list; a role that is none is one sentence and issues nothing', () => {
+    const out = join(root, 'general.tgz');
+    const made = qkmcmds(['--data-dir', dataDir, 'certs', 'library-bundle', '--library', 'pgdb-1', '--role', 'general', '--out', out]);
+    expect(made.code, made.stderr).toBe(0);
+    expect(made.stdout).toContain('for general client pgdb-1');
+    const listed = JSON.parse(qkmcmds(['--data-dir', dataDir, 'certs', 'list', '--json']).stdout) as { library: string; role: string }[];
+    expect(listed.filter((r) => r.library === 'pgdb-1').map((r) => r.role)).toEqual(['general']);
+    expect(listed.filter((r) => r.library === 'LIB1').every((r) => r.role === 'library')).toBe(true);
+    // The role is in the certificate itself, where the key server reads it at the handshake.
+    const issued = readdirSync(join(tlsDir, 'issued')).find((n) => n.startsWith('pgdb-1-'))!;
+    const subject = execFileSync('openssl', ['x509', '-noout', '-subject', '-in', join(tlsDir, 'issued', issued)], { encoding: 'utf8' });
+    expect(subject).toMatch(/OU ?= ?qkm general client/);
+    expect(qkmcmds(['--data-dir', dataDir, 'certs', 'list']).stdout).toMatch(/pgdb-1\s+general\s+/);
+
+    const before = issuedCount();
+    const bad = qkmcmds(['--data-dir', dataDir, 'certs', 'library-bundle', '--library', 'pgdb-2', '--role', 'database', '--out', join(root, 'bad.tgz')]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr.trim().split('\n')).toEqual(['qkmcmds: "database" is not a role: give --role library for a tape library or --role general for any other KMIP client.']);
+    expect(issuedCount()).toBe(before);
+  });
+});

@@ -62,11 +62,11 @@ describe('library certificate revocation', () => {
     const serials = rows.map((r) => r.serial);
     expect(serials).toEqual(expect.arrayContaining([serialOf(a), serialOf(b)]));
     for (const r of rows) {
-      expect(r).toMatchObject({ library: 'LIB1', state: 'valid', revokedAt: null, registered: true });
+      expect(r).toMatchObject({ library: 'LIB1', role: 'library', state: 'valid', revokedAt: null, registered: true });
       expect(Date.parse(r.expires!)).toBeGreaterThan(Date.parse(r.issued!));
     }
     const text = (await qkmcmdsOk(['--data-dir', dir, 'certs', 'list'])).stdout;
-    expect(text.split('\n')[0]).toMatch(/^LIBRARY\s+SERIAL\s+ISSUED\s+EXPIRES\s+STATE$/);
+    expect(text.split('\n')[0]).toMatch(/^LIBRARY\s+ROLE\s+SERIAL\s+ISSUED\s+EXPIRES\s+STATE$/);
     expect(text).toContain(serialOf(a));
   });
 

@@ -103,6 +103,13 @@ export function attributeNameForTagV2(tag: number): string | undefined {
   return NAME_BY_2X_TAG.get(tag);
 }
 
+const ONLY_2X_NAMES = new Set<string>(ONLY_2X);
+
+/** Whether the attribute exists in this major version (2.x's new ones do not in 1.x). */
+export function attributeExistsIn(name: string, major: number): boolean {
+  return major >= 2 || !ONLY_2X_NAMES.has(name);
+}
+
 export function isStandardAttributeName(name: string): boolean {
   return STANDARD_NAMES.has(name);
 }

@@ -43,6 +43,7 @@ export {
   type KmipAttribute,
 } from './attributes.js';
 export {
+  attributeExistsIn,
   attributeNameForTagV2,
   attributeTagV2,
   isCustomAttributeName,

@@ -12,11 +12,13 @@ import { enumName } from '../ttlv/enums.js';
 import { echoOf, formatVersion, type RequestBatchItem, type RequestMessage, type ResponseBatchItem } from '../messages/index.js';
 import { BatchErrorContinuationOption, Operation, ResultReason, ResultStatus } from '../ttlv/index.js';
 import type { ManagedObjects } from '../../engine/index.js';
+import type { ClientRole } from '../../pki/client-role.js';
 import { BatchIds, OperationContext, type OperationSpec, type ServerInfo } from './context.js';
 import { OperationError, failureOf } from './errors.js';
 import { OPERATIONS, operationFor } from './table.js';
 
 export interface BatchLogger {
+  info?(fields: Record<string, unknown>, msg: string): void;
   warn(fields: Record<string, unknown>, msg: string): void;
   error(fields: Record<string, unknown>, msg: string): void;
 }
@@ -37,10 +39,11 @@ interface Outcome {
 
 class UndoBatch extends Error {}
 
-export function runBatch(request: RequestMessage, library: string, deps: BatchDeps): ResponseBatchItem[] {
+export function runBatch(request: RequestMessage, caller: { library: string; role?: ClientRole }, deps: BatchDeps): ResponseBatchItem[] {
   const version = request.header.protocolVersion;
   const option = request.header.batchErrorContinuationOption ?? BatchErrorContinuationOption.Stop;
-  const ctx = new OperationContext(deps.objects, library, version, new BatchIds(), deps.server);
+  const library = caller.library;
+  const ctx = new OperationContext(deps.objects, library, version, new BatchIds(), deps.server, caller.role ?? 'library', deps.logger);
   const mutating = request.batchItems.some((i) => operationFor(i.operation, version)?.mutates === true);
   const outcomes: Outcome[] = [];
 
@@ -66,7 +69,8 @@ export function runBatch(request: RequestMessage, library: string, deps: BatchDe
   }
   if (option === BatchErrorContinuationOption.Undo && outcomes.some((o) => o.error !== undefined)) {
     for (const o of outcomes) {
-      if (o.error === undefined) o.item = { ...echoOf(requestOf(o.item)), resultStatus: ResultStatus.OperationUndone };
+      // Undone, the item still says what it did before the rollback (its Unique Identifier ...), as KMIP asks.
+      if (o.error === undefined) o.item = { ...echoOf(requestOf(o.item)), resultStatus: ResultStatus.OperationUndone, ...(o.item.payload !== undefined && { payload: o.item.payload }) };
     }
   }
   return outcomes.map((o) => o.item);

@@ -4,11 +4,16 @@
  * its Response Payload; it never sees bytes, sockets or the batch around it.
  */
 import { type ManagedObjects, LIBRARY_NAME_PATTERN } from '../../engine/index.js';
+import type { ClientRole } from '../../pki/client-role.js';
 import type { ProtocolVersion } from '../messages/index.js';
 import { Tag, UniqueIdentifierEnum, countChildren, findChild, type TtlvItem, type TtlvStructure } from '../ttlv/index.js';
 import { OperationError } from './errors.js';
 import { invalidField } from './payload.js';
 import { quoteClientValue } from '../../util/bounded-text.js';
+
+export interface OperationLogger {
+  info?(fields: Record<string, unknown>, msg: string): void;
+}
 
 export interface ServerInfo {
   vendor: string;
@@ -56,6 +61,10 @@ export class OperationContext {
     readonly version: ProtocolVersion,
     readonly ids: BatchIds,
     readonly server: ServerInfo,
+    /** A tape library's Create takes its set's next key; a general client's mints one. */
+    readonly role: ClientRole = 'library',
+    /** Where Log and Interop write (qkmd's log, whose `audit` lines are the audit log). */
+    readonly logger?: OperationLogger,
   ) {}
 
   /** The calling library, as its certificate names it. */

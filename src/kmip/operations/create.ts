@@ -1,7 +1,9 @@
 /**
- * Create (Tape Library Profile): a library asks for a key to write a tape. The key is not
- * minted here: it is the next key of the library's pre-generated set (the engine's
- * allocation), so every key served was generated in a set and covered by the backup rule.
+ * Create. For a tape library (Tape Library Profile) the key is not minted here: it is the
+ * next key of the library's pre-generated set (the engine's allocation), so every key
+ * served was generated in a set and covered by the backup rule. For a general client the
+ * key is minted as asked (algorithm and length from its attributes), durable before the
+ * answer.
  */
 import { Operation, ObjectType, Tag, enumeration } from '../ttlv/index.js';
 import type { OperationSpec } from './context.js';
@@ -19,7 +21,9 @@ export const create: OperationSpec = {
       throw new OperationError('OBJECT_TYPE', `This server creates symmetric keys only (Object Type ${ObjectType.SymmetricKey}), not Object Type ${objectType}.`, { params: { objectType } });
     }
     const attributes = requestAttributes(payload, ctx.version);
-    const object = ctx.objects.create(ctx.library, { tape: tapeFor(attributes), attributes });
+    const object = ctx.role === 'general'
+      ? ctx.objects.mint(ctx.library, { attributes })
+      : ctx.objects.create(ctx.library, { tape: tapeFor(attributes), attributes });
     return { payload: [enumeration(Tag.ObjectType, ObjectType.SymmetricKey), uidItem(object.uid)], produced: object.uid };
   },
 };

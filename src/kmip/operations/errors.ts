@@ -59,6 +59,7 @@ export type OperationErrorCode =
   | 'FEATURE'
   | 'NOT_SUPPORTED'
   | 'USAGE_MASK'
+  | 'WRONG_STATE'
   | 'BAD_LIBRARY';
 
 /** A request an operation understands but refuses. */

@@ -2,6 +2,7 @@
 import { nameToAttributeReference } from '../messages/index.js';
 import { Operation, Tag, textString } from '../ttlv/index.js';
 import type { OperationSpec } from './context.js';
+import { objectAttributes } from './get-attributes.js';
 import { uidItem } from './payload.js';
 
 export const getAttributeList: OperationSpec = {
@@ -10,7 +11,7 @@ export const getAttributeList: OperationSpec = {
   mutates: false,
   run(payload, ctx) {
     const uid = ctx.uniqueIdentifier(payload);
-    const names = [...new Set(ctx.objects.attributes(ctx.library, uid).map((a) => a.name))];
+    const names = [...new Set(objectAttributes(ctx, uid).map((a) => a.name))];
     const items = ctx.v2
       ? names.map((n) => nameToAttributeReference(n, { protocolVersion: ctx.version }))
       : names.map((n) => textString(Tag.AttributeName, n));

@@ -1,9 +1,16 @@
-/** Get: the key itself, for a tape being read or written; Raw (default) or Transparent Symmetric Key. */
-import { AES, KEY_BITS } from '../../engine/index.js';
+/**
+ * Get: the object itself. A symmetric key comes in the format asked (Raw or Transparent
+ * Symmetric Key), else in the one it was registered in; Secret Data in its own format.
+ * With a Key Wrapping Specification the key comes wrapped (key-wrapping.ts).
+ */
+import type { ObjectKind } from '../../engine/index.js';
 import { KeyFormatType, Operation, ObjectType, Tag, byteString, enumeration, findChild, integer, structure, type TtlvItem } from '../ttlv/index.js';
 import type { OperationSpec } from './context.js';
 import { OperationError } from './errors.js';
+import { wrapForGet } from './key-wrapping.js';
 import { field, uidItem } from './payload.js';
+
+const SYMMETRIC_FORMATS: readonly number[] = [KeyFormatType.Raw, KeyFormatType.TransparentSymmetricKey];
 
 export const get: OperationSpec = {
   operation: Operation.Get,
@@ -11,23 +18,34 @@ export const get: OperationSpec = {
   mutates: false,
   run(payload, ctx) {
     const uid = ctx.uniqueIdentifier(payload);
-    const format = field(payload, Tag.KeyFormatType, 'Enumeration') ?? KeyFormatType.Raw;
-    if (format !== KeyFormatType.Raw && format !== KeyFormatType.TransparentSymmetricKey) {
-      throw new OperationError('KEY_FORMAT', `Key Format Type ${format} is not supported for symmetric keys; ask for Raw or Transparent Symmetric Key.`, { params: { format } });
-    }
-    if (findChild(payload, Tag.KeyWrappingSpecification)) {
-      throw new OperationError('FEATURE', 'This server does not wrap keys on Get; the mutually authenticated TLS connection protects them.');
-    }
+    const asked = field(payload, Tag.KeyFormatType, 'Enumeration');
     const material = ctx.objects.material(ctx.library, uid);
-    const keyMaterial: TtlvItem = format === KeyFormatType.Raw
-      ? byteString(Tag.KeyMaterial, material)
-      : structure(Tag.KeyMaterial, [byteString(Tag.Key, material)]);
+    const kind = ctx.objects.kind(ctx.library, uid);
+    const format = asked ?? kind.format;
+    const allowed = kind.spec === null ? [kind.format] : SYMMETRIC_FORMATS;
+    if (!allowed.includes(format)) {
+      throw new OperationError('KEY_FORMAT', `Key Format Type ${format} is not supported for this object; ask for ${allowed.join(' or ')}.`, { params: { format } });
+    }
+    const wrapping = findChild(payload, Tag.KeyWrappingSpecification);
+    const wrapped = wrapping?.type === 'Structure' ? wrapForGet(wrapping, material, ctx) : undefined;
+    const keyValue: TtlvItem = wrapped !== undefined
+      ? byteString(Tag.KeyValue, wrapped.value)
+      : structure(Tag.KeyValue, [format === KeyFormatType.TransparentSymmetricKey ? structure(Tag.KeyMaterial, [byteString(Tag.Key, material)]) : byteString(Tag.KeyMaterial, material)]);
     const block = structure(Tag.KeyBlock, [
       enumeration(Tag.KeyFormatType, format),
-      structure(Tag.KeyValue, [keyMaterial]),
-      enumeration(Tag.CryptographicAlgorithm, AES),
-      integer(Tag.CryptographicLength, KEY_BITS),
+      keyValue,
+      ...algorithmItems(kind),
+      ...(wrapped === undefined ? [] : [wrapped.data]),
     ]);
-    return { payload: [enumeration(Tag.ObjectType, ObjectType.SymmetricKey), uidItem(uid), structure(Tag.SymmetricKey, [block])] };
+    const object = kind.spec === null
+      ? structure(Tag.SecretData, [enumeration(Tag.SecretDataType, kind.secretType ?? 1), block])
+      : structure(Tag.SymmetricKey, [block]);
+    const objectType = kind.spec === null ? ObjectType.SecretData : ObjectType.SymmetricKey;
+    return { payload: [enumeration(Tag.ObjectType, objectType), uidItem(uid), object] };
   },
 };
+
+function algorithmItems(kind: ObjectKind): TtlvItem[] {
+  if (kind.spec === null) return [];
+  return [enumeration(Tag.CryptographicAlgorithm, kind.spec.algorithm), integer(Tag.CryptographicLength, kind.spec.bits)];
+}

@@ -27,7 +27,9 @@ export function makeQuery(listOperations: OperationLister): OperationSpec {
       if (functions.has(QueryFunction.QueryOperations)) {
         out.push(...listOperations(ctx).map((op) => enumeration(Tag.Operation, op)));
       }
-      if (functions.has(QueryFunction.QueryObjects)) out.push(enumeration(Tag.ObjectType, ObjectType.SymmetricKey));
+      if (functions.has(QueryFunction.QueryObjects)) {
+        out.push(enumeration(Tag.ObjectType, ObjectType.SymmetricKey), enumeration(Tag.ObjectType, ObjectType.SecretData));
+      }
       if (functions.has(QueryFunction.QueryServerInformation)) {
         const s = ctx.server;
         out.push(textString(Tag.VendorIdentification, s.vendor));

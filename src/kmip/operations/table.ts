@@ -17,6 +17,8 @@ import { getAttributeList } from './get-attribute-list.js';
 import { getAttributes } from './get-attributes.js';
 import { locate } from './locate.js';
 import { modifyAttribute } from './modify-attribute.js';
+import { interop } from './interop.js';
+import { log } from './log.js';
 import { makeQuery } from './query.js';
 import { generateLibraryKeys, keyUsage } from './qkm-library-keys.js';
 import { register } from './register.js';
@@ -38,6 +40,8 @@ const ROWS: OperationSpec[] = [
   destroy,
   makeQuery((ctx) => operationsIn(ctx.version)),
   discoverVersions,
+  log,
+  interop,
   generateLibraryKeys,
   keyUsage,
 ];

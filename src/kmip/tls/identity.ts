@@ -1,4 +1,5 @@
 import type { PeerCertificate } from 'node:tls';
+import { type ClientRole, roleOfUnit } from '../../pki/client-role.js';
 
 const OID_CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 
@@ -6,6 +7,8 @@ const OID_CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 export interface ClientIdentity {
   /** The certificate's subject CN: the tape library's name, and the owner of its keys. */
   library: string;
+  /** What the holder may do, as the certificate's OU says (a tape library when it says nothing). */
+  role: ClientRole;
   /** SHA-256 of the certificate, upper-case hex with colons (as Node and OpenSSL print it). */
   fingerprint256: string;
   serialNumber: string;
@@ -32,6 +35,7 @@ export function identityFromCertificate(cert: PeerCertificate | undefined): Iden
     ok: true,
     identity: {
       library,
+      role: roleOfUnit(typeof cert.subject.OU === 'string' ? cert.subject.OU : undefined),
       fingerprint256: cert.fingerprint256,
       serialNumber: cert.serialNumber,
       notAfter: new Date(cert.valid_to),

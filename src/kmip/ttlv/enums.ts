@@ -400,6 +400,54 @@ export const AsynchronousIndicator = {
   Prohibited: 0x03,
 } as const;
 
+export const SecretDataType = {
+  Password: 0x01,
+  Seed: 0x02,
+} as const;
+
+export const WrappingMethod = {
+  Encrypt: 0x01,
+  MACSign: 0x02,
+  EncryptThenMACSign: 0x03,
+  MACSignThenEncrypt: 0x04,
+  TR31: 0x05,
+} as const;
+
+export const BlockCipherMode = {
+  CBC: 0x01,
+  ECB: 0x02,
+  PCBC: 0x03,
+  CFB: 0x04,
+  OFB: 0x05,
+  CTR: 0x06,
+  CMAC: 0x07,
+  CCM: 0x08,
+  GCM: 0x09,
+  CBCMAC: 0x0a,
+  XTS: 0x0b,
+  AESKeyWrapPadding: 0x0c,
+  NISTKeyWrap: 0x0d,
+  X9102AESKW: 0x0e,
+} as const;
+
+export const EncodingOption = {
+  NoEncoding: 0x01,
+  TTLVEncoding: 0x02,
+} as const;
+
+/** 2.x: Interop Begin, End and Reset. */
+export const InteropFunction = {
+  Begin: 0x01,
+  End: 0x02,
+  Reset: 0x03,
+} as const;
+
+/** Bits of the 2.x Protection Storage Mask (an Integer on the wire). */
+export const ProtectionStorageMask = {
+  Software: 0x01,
+  Hardware: 0x02,
+} as const;
+
 /** Reverse lookup for logs and test messages: `enumName(Operation, 10) === 'Get'`. */
 export function enumName(table: Readonly<Record<string, number>>, value: number): string | undefined {
   for (const [name, v] of Object.entries(table)) if (v === value) return name;
