@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { CertificateError } from './errors.js';
-import { DEFAULT_RSA_BITS, generateRsaKeyPair } from './key-pair.js';
+import { DEFAULT_RSA_BITS, generateKeyPair, generateRsaKeyPair, type KeyType } from './key-pair.js';
 import { buildCertificate, randomSerialHex } from './x509-builder.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -38,6 +38,8 @@ export interface ServerCertOptions {
   altNames?: readonly string[];
   validityDays?: number;
   keyBits?: number;
+  /** RSA unless told: the key server presents one of each (see server-credentials.ts). */
+  keyType?: KeyType;
 }
 
 export interface ClientCertOptions {
@@ -46,6 +48,8 @@ export interface ClientCertOptions {
   library: string;
   validityDays?: number;
   keyBits?: number;
+  /** RSA unless told: ECDSA for a library whose TLS stack takes it (a cheaper handshake). */
+  keyType?: KeyType;
 }
 
 /** Library names travel as the certificate CN and as file names: keep them plain. */
@@ -102,7 +106,7 @@ function subjectAltNames(hostname: string, altNames: readonly string[]): object[
 
 /** The certificate qkmd presents on port 6000. */
 export function issueServerCertificate(ca: CertifiedKey, opts: ServerCertOptions): CertifiedKey {
-  return issueLeaf(ca, opts.hostname, opts.now, opts.validityDays ?? DEFAULT_SERVER_VALIDITY_DAYS, opts.keyBits, [
+  return issueLeaf(ca, opts.hostname, opts.now, opts.validityDays ?? DEFAULT_SERVER_VALIDITY_DAYS, { type: opts.keyType, bits: opts.keyBits }, [
     { name: 'extKeyUsage', serverAuth: true },
     { name: 'subjectAltName', altNames: subjectAltNames(opts.hostname, opts.altNames ?? []) },
   ]);
@@ -112,7 +116,7 @@ export function issueServerCertificate(ca: CertifiedKey, opts: ServerCertOptions
 export function issueClientCertificate(ca: CertifiedKey, opts: ClientCertOptions): CertifiedKey {
   assertLibraryName(opts.library);
   // PyKMIP's server (and others) refuse a client certificate without clientAuth.
-  return issueLeaf(ca, opts.library, opts.now, opts.validityDays ?? DEFAULT_CLIENT_VALIDITY_DAYS, opts.keyBits, [{ name: 'extKeyUsage', clientAuth: true }]);
+  return issueLeaf(ca, opts.library, opts.now, opts.validityDays ?? DEFAULT_CLIENT_VALIDITY_DAYS, { type: opts.keyType, bits: opts.keyBits }, [{ name: 'extKeyUsage', clientAuth: true }]);
 }
 
 /**
@@ -122,14 +126,15 @@ export function issueClientCertificate(ca: CertifiedKey, opts: ClientCertOptions
  * library certificate from the same CA cannot pose as the server.
  */
 export function issuePairCertificate(ca: CertifiedKey, opts: { now: Date; serial: string; validityDays?: number; keyBits?: number }): CertifiedKey {
-  return issueLeaf(ca, `qkm pair ${opts.serial}`, opts.now, opts.validityDays ?? DEFAULT_SERVER_VALIDITY_DAYS, opts.keyBits, [
+  return issueLeaf(ca, `qkm pair ${opts.serial}`, opts.now, opts.validityDays ?? DEFAULT_SERVER_VALIDITY_DAYS, { bits: opts.keyBits }, [
     { name: 'extKeyUsage', serverAuth: true, clientAuth: true },
   ]);
 }
 
 /** A certificate signed by the appliance CA for an end entity (not a CA), with its own fresh key. */
-function issueLeaf(ca: CertifiedKey, commonName: string, now: Date, validityDays: number, keyBits: number | undefined, usage: object[]): CertifiedKey {
-  const keys = generateRsaKeyPair(keyBits ?? DEFAULT_RSA_BITS);
+function issueLeaf(ca: CertifiedKey, commonName: string, now: Date, validityDays: number, key: { type?: KeyType; bits?: number }, usage: object[]): CertifiedKey {
+  const type = key.type ?? 'rsa';
+  const keys = generateKeyPair(type, key.bits ?? DEFAULT_RSA_BITS);
   const certPem = buildCertificate({
     subject: { commonName, organizationName: ORGANIZATION },
     issuerCertPem: ca.certPem,
@@ -138,7 +143,8 @@ function issueLeaf(ca: CertifiedKey, commonName: string, now: Date, validityDays
     ...validity(now, validityDays),
     extensions: [
       { name: 'basicConstraints', cA: false, critical: true },
-      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+      // An ECDSA key only signs (RFC 8813: no keyEncipherment for EC keys).
+      { name: 'keyUsage', digitalSignature: true, keyEncipherment: type === 'rsa', critical: true },
       ...usage,
     ],
   });

@@ -14,7 +14,7 @@ export {
   type ServerCertOptions,
   type ClientCertOptions,
 } from './authority.js';
-export { DEFAULT_RSA_BITS } from './key-pair.js';
+export { DEFAULT_RSA_BITS, KEY_TYPES, type KeyType } from './key-pair.js';
 export { loadCa } from './ca-store.js';
 export {
   ensureServerCredentials,

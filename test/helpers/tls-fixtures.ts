@@ -199,6 +199,18 @@ export class FrameCollector {
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+export interface ExchangeResult {
+  outcome: string;
+  protocol?: string | null;
+  cipher?: string;
+  /** True when the client resumed the session it was given (no certificate exchanged). */
+  reused?: boolean;
+  /** The key type of the certificate the server presented: 'rsa' or 'ec'. */
+  serverKeyType?: string;
+  /** The last session (ticket) the server gave, to resume with. */
+  session?: Buffer;
+}
+
 /**
  * Connect, send one frame, and report how it ended: 'answered' when a reply came back,
  * otherwise the client's error code or 'closed'. Works for refusals in either TLS version
@@ -209,16 +221,19 @@ export function exchangeOnce(
   port: number,
   cert: CertifiedKey | undefined,
   extra: ConnectionOptions = {},
-): Promise<{ outcome: string; protocol?: string | null; cipher?: string }> {
+): Promise<ExchangeResult> {
   return new Promise((resolve) => {
     let protocol: string | null | undefined;
     let cipher: string | undefined;
+    let reused: boolean | undefined;
+    let serverKeyType: string | undefined;
+    let session: Buffer | undefined;
     let settled = false;
     const finish = (outcome: string) => {
       if (settled) return;
       settled = true;
       socket.destroy();
-      resolve({ outcome, protocol, cipher });
+      resolve({ outcome, protocol, cipher, reused, serverKeyType, session });
     };
     const socket = connect({
       host: '127.0.0.1',
@@ -231,7 +246,13 @@ export function exchangeOnce(
     socket.once('secureConnect', () => {
       protocol = socket.getProtocol();
       cipher = socket.getCipher().name;
+      reused = socket.isSessionReused();
+      serverKeyType = socket.getPeerX509Certificate()?.publicKey.asymmetricKeyType;
       socket.write(ttlvFrame(16));
+    });
+    // TLS 1.3 tickets come after the handshake, ahead of the answer on the same stream.
+    socket.on('session', (s: Buffer) => {
+      session = s;
     });
     socket.once('data', () => finish('answered'));
     socket.once('error', (err: NodeJS.ErrnoException) => finish(err.code ?? err.message));
