@@ -112,6 +112,7 @@ export interface ErrorCatalogue {
   // --- certificates (src/pki) ---
   CERT_BAD_SERIAL: { serial: string };
   CERT_BAD_VALIDITY: { days: number };
+  CERT_BAD_KEY_TYPE: { keyType: string };
   CERT_BAD_LIBRARY_NAME: { library: string };
   CERT_CA_KEY: { file: string };
   CERT_NO_CA: { tlsDir: string };

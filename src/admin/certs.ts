@@ -1,6 +1,7 @@
 import {
   type CertificateRecord,
   type CertificateState,
+  type KeyType,
   type LibraryBundle,
   type RevokeResult,
   type RevokeTarget,
@@ -19,11 +20,14 @@ export interface CertsScope {
   log: Logger;
 }
 
-/** `certs library-bundle`: a new client certificate for the library, written with its key to `outFile` (an absolute path). */
-export async function issueLibraryBundle(s: CertsScope, o: { library: string; outFile: string }): Promise<LibraryBundle> {
-  const b = await writeLibraryBundle({ tlsDir: tlsDirOf(s.dataDir), library: o.library, outFile: o.outFile, now: s.now });
+/**
+ * `certs library-bundle`: a new client certificate for the library, written with its key to
+ * `outFile` (an absolute path); its key RSA unless `keyType` says ecdsa.
+ */
+export async function issueLibraryBundle(s: CertsScope, o: { library: string; outFile: string; keyType?: KeyType }): Promise<LibraryBundle> {
+  const b = await writeLibraryBundle({ tlsDir: tlsDirOf(s.dataDir), library: o.library, outFile: o.outFile, now: s.now, keyType: o.keyType });
   if (b.leftoversRemoved > 0) s.log.warn({ removed: b.leftoversRemoved }, 'removed leftovers of killed library bundles (each held a private key)');
-  s.log.info({ library: b.library, serial: b.serialNumber, fingerprint: b.fingerprint256, alreadyValid: b.alreadyValid.length }, 'library certificate issued');
+  s.log.info({ library: b.library, serial: b.serialNumber, fingerprint: b.fingerprint256, keyType: b.keyType, alreadyValid: b.alreadyValid.length }, 'library certificate issued');
   return b;
 }
 

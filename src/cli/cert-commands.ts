@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import path from 'node:path';
 import { type CertsScope, issueLibraryBundle, libraryCertificates, revokeLibraryCertificates } from '../admin/certs.js';
-import { CertificateError, stateOf, type CertificateRecord } from '../pki/index.js';
+import { CertificateError, parseKeyType, stateOf, type CertificateRecord } from '../pki/index.js';
 import type { Context } from './context.js';
 import type { HwCommandDeps } from './hw-commands.js';
 import { formatTable } from './table.js';
@@ -21,9 +21,11 @@ export function addCertCommands(program: Command, deps: HwCommandDeps): void {
     .description('write the .tgz a library imports: the CA certificate and its own client certificate and key')
     .requiredOption('--library <name>', 'the library; its certificate names it, and its keys are its own')
     .requiredOption('--out <file>', 'where to write the .tgz (owner-only)')
-    .action(deps.action(async (o: { library: string; out: string }) => {
-      const b = await issueLibraryBundle(scopeOf(deps.context()), { library: o.library, outFile: path.resolve(o.out) });
-      out(`Wrote ${b.outFile} for library ${b.library} (certificate ${b.serialNumber}, fingerprint ${b.fingerprint256}, valid until ${when(b.notAfter)}).`);
+    .option('--key-type <type>', "the certificate's key: rsa (every library takes it) or ecdsa (P-256, a cheaper handshake, where the library takes it)", 'rsa')
+    .action(deps.action(async (o: { library: string; out: string; keyType: string }) => {
+      const keyType = parseKeyType(o.keyType);
+      const b = await issueLibraryBundle(scopeOf(deps.context()), { library: o.library, outFile: path.resolve(o.out), keyType });
+      out(`Wrote ${b.outFile} for library ${b.library} (${b.keyType === 'ecdsa' ? 'ECDSA P-256' : 'RSA'} certificate ${b.serialNumber}, fingerprint ${b.fingerprint256}, valid until ${when(b.notAfter)}).`);
       out('Import it on the library; the private key in it is not kept on this server.');
       if (b.alreadyValid.length === 0) {
         out(`It is the only valid certificate of library ${b.library}.`);

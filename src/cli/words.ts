@@ -35,6 +35,7 @@ const ERROR_WORDS: ErrorWords = {
   BACKUP_DISK: (p) => diskTroubleWords(p, CHECK_DISKS),
   CERT_REGISTER_WRITE: (p, neutral) => ('trouble' in p ? diskTroubleWords(p, CHECK_DISKS) : neutral),
   CERT_BAD_SERIAL: (p) => `"${p.serial}" is not a certificate serial: give the hexadecimal serial that "qkmcmds certs list" shows.`,
+  CERT_BAD_KEY_TYPE: (p) => `"${p.keyType}" is not a certificate key type: give --key-type rsa (every library takes it) or --key-type ecdsa (a P-256 key, for a library whose TLS takes one).`,
   CERT_NONE_FOR_LIBRARY: (p) => `The register holds no certificate of library ${p.library} ("qkmcmds certs list" shows those it holds); revoke an older one by its serial.`,
 };
 

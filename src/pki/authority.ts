@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { CertificateError } from './errors.js';
-import { DEFAULT_RSA_BITS, generateKeyPair, generateRsaKeyPair, type KeyType } from './key-pair.js';
+import { DEFAULT_RSA_BITS, KEY_TYPES, generateKeyPair, generateRsaKeyPair, type KeyType } from './key-pair.js';
 import { buildCertificate, randomSerialHex } from './x509-builder.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -63,6 +63,19 @@ export function assertLibraryName(library: string): void {
       { params: { library } },
     );
   }
+}
+
+/** The key type as an administrator typed it, or one sentence saying what may be typed. */
+export function parseKeyType(text: string): KeyType {
+  const type = KEY_TYPES.find((t) => t === text.toLowerCase());
+  if (type === undefined) {
+    throw new CertificateError(
+      'CERT_BAD_KEY_TYPE',
+      `"${text}" is not a certificate key type: give rsa (every library takes it) or ecdsa (a P-256 key, for a library whose TLS takes one; its handshakes cost less).`,
+      { params: { keyType: text } },
+    );
+  }
+  return type;
 }
 
 function validity(now: Date, days: number): { notBefore: Date; notAfter: Date } {

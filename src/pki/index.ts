@@ -5,6 +5,7 @@ export {
   issueClientCertificate,
   issuePairCertificate,
   assertLibraryName,
+  parseKeyType,
   CLOCK_SKEW_MS,
   DEFAULT_CA_VALIDITY_DAYS,
   DEFAULT_SERVER_VALIDITY_DAYS,

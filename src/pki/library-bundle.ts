@@ -8,6 +8,7 @@ import { loadCa } from './ca-store.js';
 import { CertificateError } from './errors.js';
 import { describeFileError } from '../util/file-errors.js';
 import { forgetIssued, recordIssued, validCertificatesOf, type CertificateRecord } from './register.js';
+import type { KeyType } from './key-pair.js';
 import { CERT_MODE, KEY_MODE, tlsPaths } from './tls-dir.js';
 
 /** The names of the files inside a library bundle; a library's import screen looks for these. */
@@ -20,6 +21,8 @@ export interface WriteLibraryBundleOptions {
   now: Date;
   validityDays?: number;
   keyBits?: number;
+  /** The client certificate's key: RSA (the default, which every library takes) or ECDSA P-256. */
+  keyType?: KeyType;
 }
 
 export interface LibraryBundle {
@@ -30,6 +33,7 @@ export interface LibraryBundle {
   /** SHA-256 fingerprint, upper-case hex with colons, as the key server logs it. */
   fingerprint256: string;
   notAfter: Date;
+  keyType: KeyType;
   /** The library's other certificates still valid when this one was issued. */
   alreadyValid: CertificateRecord[];
   /** Leftovers of killed runs that held a private key, removed by this run. */
@@ -135,6 +139,7 @@ export async function writeLibraryBundle(opts: WriteLibraryBundleOptions): Promi
     now: opts.now,
     validityDays: opts.validityDays,
     keyBits: opts.keyBits,
+    keyType: opts.keyType,
   });
   const cert = new X509Certificate(client.certPem);
   const tgz = await gzipTarInMemory(
@@ -162,6 +167,7 @@ export async function writeLibraryBundle(opts: WriteLibraryBundleOptions): Promi
     serialNumber: cert.serialNumber,
     fingerprint256: cert.fingerprint256,
     notAfter: new Date(cert.validTo),
+    keyType: opts.keyType ?? 'rsa',
     alreadyValid,
     leftoversRemoved,
   };
