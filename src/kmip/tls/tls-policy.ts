@@ -6,8 +6,8 @@ export const TLS_MAX_VERSION = 'TLSv1.3';
 /**
  * TLS 1.2: forward-secret AEAD suites only. ECDSA suites first, so a client that offers
  * them gets the ECDSA certificate (a P-256 signature costs a small fraction of an RSA-3072
- * one); RSA suites for the rest. PyKMIP's client, fixed at TLS 1.2, offers only
- * ECDHE-RSA-AES128-GCM-SHA256, so that suite must stay.
+ * one; PyKMIP's client, fixed at TLS 1.2, takes it); RSA suites for the rest, of which
+ * ECDHE-RSA-AES128-GCM-SHA256 is what a client limited to RSA is most likely to offer.
  */
 export const TLS12_CIPHERS = [
   'ECDHE-ECDSA-AES256-GCM-SHA384',
