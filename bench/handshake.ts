@@ -15,12 +15,13 @@
  *
  *   npx tsc -p . && node dist/bench/handshake.js
  *
- * BENCH_EXCHANGES sets the exchanges per client and server (default 200), in BENCH_ROUNDS
- * slices taking turns (default 4).
+ * BENCH_EXCHANGES sets the exchanges per client and server (default 200), in slices of
+ * BENCH_SLICE (default 10) that the servers take turns at, so that a shared machine's
+ * changing load falls on all of them alike.
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { extract } from 'tar';
@@ -32,7 +33,8 @@ import { startPykmip } from './pykmip-server.js';
 import { median, percentile, report } from './report.js';
 
 const EXCHANGES = Math.max(10, Math.round(Number(process.env.BENCH_EXCHANGES ?? 200)));
-const ROUNDS = Math.max(1, Math.round(Number(process.env.BENCH_ROUNDS ?? 4)));
+const SLICE = Math.max(1, Math.round(Number(process.env.BENCH_SLICE ?? 10)));
+const ROUNDS = Math.ceil(EXCHANGES / SLICE);
 const WARMUP = 10;
 const LIBRARY = 'bench-lib';
 const SUCCESS = 0;
@@ -177,8 +179,9 @@ async function main(): Promise<void> {
     }
 
     console.log(
-      `connect + mutual TLS handshake + one KMIP 1.2 Get + close, one after another; ${EXCHANGES} exchanges per client and server in ${ROUNDS} slices taking turns; ` +
-        `servers in separate processes on this ${cpus().length}-CPU machine, clients in this one. Median (p90) in ms; server CPU per exchange in ms.`,
+      `connect + mutual TLS handshake + one KMIP 1.2 Get + close, one after another; ${ROUNDS * SLICE} exchanges per client and server in slices of ${SLICE} taking turns; ` +
+        `servers in separate processes on this ${cpus().length}-CPU machine (load average ${loadavg()[0]!.toFixed(1)} at the start), clients in this one. ` +
+        'Median (p90) in ms; server CPU per exchange in ms, which a busy machine blurs less than the time.',
     );
 
     const cells = new Map<string, Cell>();
@@ -195,13 +198,17 @@ async function main(): Promise<void> {
         }
         for (let round = 0; round < ROUNDS; round++) {
           for (const s of servers.filter((x) => x.versions.includes(version))) {
-            await run(s, kind, version, Math.ceil(EXCHANGES / ROUNDS), cells.get(key(s, kind, version))!, carried.get(s.target.name)!);
+            await run(s, kind, version, SLICE, cells.get(key(s, kind, version))!, carried.get(s.target.name)!);
           }
         }
       }
     }
 
     const medianOf = (s: Server, kind: ClientKind, v: Version) => median(cells.get(key(s, kind, v))!.ms);
+    const cpuOf = (s: Server, kind: ClientKind, v: Version) => {
+      const c = cells.get(key(s, kind, v))!;
+      return (c.serverCpu * 1000) / c.ms.length;
+    };
     const [q, b, py] = servers;
     for (const version of both) {
       console.log(`\n${version}:`);
@@ -227,6 +234,10 @@ async function main(): Promise<void> {
           report(`qkmd, ${kind} client, ${version}`, ours, 'ms', { name: 'PyKMIP', value: theirs }, third);
           if (third && ours * 3 > theirs) misses.push(`qkmd ECDSA ${version}: ${(ours / theirs).toFixed(2)}x PyKMIP (target under 0.33x)`);
         }
+      }
+      for (const kind of CLIENTS) {
+        report(`  server CPU, ${kind} client, ${version}`, cpuOf(q!, kind, version), 'ms', { name: 'bare TLS', value: cpuOf(b!, kind, version) });
+        if (py && py.versions.includes(version)) report(`  server CPU, ${kind} client, ${version}`, cpuOf(q!, kind, version), 'ms', { name: 'PyKMIP', value: cpuOf(py, kind, version) });
       }
       if (!py || !py.versions.includes(version)) console.log(`  (PyKMIP: ${pykmipMissing ?? "its server speaks TLS 1.2 only (auth_suite TLS1.2)"})`);
     }
