@@ -12,7 +12,7 @@ import {
   type CertifiedKey,
   type ServerCredentials,
 } from '../../src/pki/index.js';
-import { KmipTlsServer, type KmipTlsServerOptions, type TransportLogger } from '../../src/kmip/tls/index.js';
+import { KmipTlsServer, type ConnectionInfo, type KmipTlsServerOptions, type TransportLogger } from '../../src/kmip/tls/index.js';
 
 const DAY_MS = 86_400_000;
 /** 2048-bit keys keep fixture creation quick; the default size has its own test. */
@@ -199,6 +199,12 @@ export class FrameCollector {
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** The reasons of the refusals `log` holds from line `from` on, once the server has had a moment to report. */
+export async function refusalsSince(log: { lines: LogLine[] }, from: number): Promise<string[]> {
+  await sleep(100);
+  return log.lines.slice(from).filter((l) => l.msg.startsWith('refused')).map((l) => String(l.fields.reason));
+}
+
 export interface ExchangeResult {
   outcome: string;
   protocol?: string | null;
@@ -261,3 +267,9 @@ export function exchangeOnce(
 }
 
 export const echoHandler = async (_conn: unknown, frame: Buffer): Promise<Buffer> => frame;
+
+/** The echo handler, noting each connection a frame came on in `seen`. */
+export const echoNoting = (seen: ConnectionInfo[]) => async (conn: ConnectionInfo, frame: Buffer): Promise<Buffer> => {
+  seen.push(conn);
+  return frame;
+};

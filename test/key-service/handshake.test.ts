@@ -84,23 +84,17 @@ describe('the ECDSA server certificate and session resumption, with a real qkmd'
     expect(logged('server certificate issued')).toHaveLength(1);
   });
 
-  it('writes an ECDSA library bundle that qkm-library uses, and its next connection resumes', async () => {
-    const creds = await bundle('LIBEC', 'ecdsa');
-    expect(createPrivateKey(creds.key).asymmetricKeyType).toBe('ec');
+  it.each([
+    ['LIBEC', 'ecdsa', 'ec'],
+    ['LIBRSA', 'rsa', 'rsa'],
+  ] as const)('writes a library bundle (%s, --key-type %s) that qkm-library uses, and its next connection resumes', async (library, keyType, keyKind) => {
+    const creds = await bundle(library, keyType);
+    expect(createPrivateKey(creds.key).asymmetricKeyType).toBe(keyKind);
     const sessions = new TlsSessions();
     expect(await queryOnce(creds, sessions)).toBe(true);
     expect(await queryOnce(creds, sessions)).toBe(true);
-    const connections = logged('key server client connected').filter((l) => l.library === 'LIBEC');
+    const connections = logged('key server client connected').filter((l) => l.library === library);
     expect(connections.map((l) => l.resumed)).toEqual([false, true]);
-  });
-
-  it('an RSA library bundle resumes too', async () => {
-    const creds = await bundle('LIBRSA', 'rsa');
-    expect(createPrivateKey(creds.key).asymmetricKeyType).toBe('rsa');
-    const sessions = new TlsSessions();
-    expect(await queryOnce(creds, sessions)).toBe(true);
-    expect(await queryOnce(creds, sessions)).toBe(true);
-    expect(logged('key server client connected').filter((l) => l.library === 'LIBRSA').map((l) => l.resumed)).toEqual([false, true]);
   });
 
   it('refuses a certificate revoked since its session was made, when it tries to resume', async () => {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SystemClock } from '../../drivers/clock.js';
 import type { ConnectionInfo } from '../../src/kmip/tls/index.js';
 import { issueClientCertificate, type CertifiedKey } from '../../src/pki/index.js';
-import { echoHandler, exchangeOnce, makeTlsFixture, sleep, startServer, type TlsFixture } from '../helpers/tls-fixtures.js';
+import { echoNoting, exchangeOnce, makeTlsFixture, refusalsSince as refusalsOf, startServer, type TlsFixture } from '../helpers/tls-fixtures.js';
 
 const VERSIONS = ['TLSv1.2', 'TLSv1.3'] as const;
 /** A client whose TLS stack signs and verifies RSA only (older tape library firmware). */
@@ -30,10 +30,7 @@ beforeAll(async () => {
   ({ server, log } = await startServer(fx, {
     clock,
     authorize: (id) => (revoked.has(id.serialNumber) ? `client certificate ${id.serialNumber} of "${id.library}" is revoked` : undefined),
-    handler: async (conn, frame) => {
-      seen.push(conn);
-      return echoHandler(conn, frame);
-    },
+    handler: echoNoting(seen),
   }));
 });
 
@@ -42,10 +39,7 @@ afterAll(async () => {
   await fx?.cleanup();
 });
 
-async function refusalsSince(from: number): Promise<string[]> {
-  await sleep(100);
-  return log.lines.slice(from).filter((l) => l.msg.startsWith('refused')).map((l) => String(l.fields.reason));
-}
+const refusalsSince = (from: number) => refusalsOf(log, from);
 
 describe('the ECDSA server certificate beside the RSA one', () => {
   it.each(VERSIONS)('a %s client that offers ECDSA gets the ECDSA certificate, issued by the appliance CA', async (version) => {
