@@ -3,13 +3,15 @@
  * answers every frame at once with one canned Get response (no decoding, no engine).
  * Run as its own process by startBare (bench/processes.ts):
  *
- *   node dist/bench/bare-tls-server.js TLSDIR   (TLSDIR holds qkmd's ca.pem, server.pem, server.key)
+ *   node dist/bench/bare-tls-server.js TLSDIR   (TLSDIR holds qkmd's ca.pem, server.pem, server.key,
+ *                                                server-ecdsa.pem and server-ecdsa.key)
  */
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createServer as createTlsServer } from 'node:tls';
 import { encodeResponseMessage } from '../src/kmip/messages/index.js';
-import { keyServerTlsOptions } from '../src/kmip/tls/tls-policy.js';
+import { keyServerTlsOptions, TICKET_KEY_BYTES } from '../src/kmip/tls/tls-policy.js';
 import {
   CryptographicAlgorithm,
   KeyFormatType,
@@ -54,10 +56,12 @@ function cannedGetResponse(): Buffer {
 
 /** A TLS server with our policy that answers every frame at once. */
 async function bareServer(tlsDir: string): Promise<void> {
-  const [ca, cert, key] = await Promise.all(['ca.pem', 'server.pem', 'server.key'].map((f) => readFile(path.join(tlsDir, f), 'utf8')));
+  const files = ['ca.pem', 'server.pem', 'server.key', 'server-ecdsa.pem', 'server-ecdsa.key'];
+  const [ca, cert, key, ecdsaCert, ecdsaKey] = await Promise.all(files.map((f) => readFile(path.join(tlsDir, f), 'utf8')));
+  const material = { caCertPem: ca!, serverCertPem: cert!, serverKeyPem: key!, serverEcdsaCertPem: ecdsaCert!, serverEcdsaKeyPem: ecdsaKey! };
   const canned = cannedGetResponse();
   const bulk = Buffer.concat(Array.from({ length: 64 }, () => canned));
-  const server = createTlsServer(keyServerTlsOptions({ caCertPem: ca!, serverCertPem: cert!, serverKeyPem: key! }, 10_000), (socket) => {
+  const server = createTlsServer(keyServerTlsOptions(material, 10_000, randomBytes(TICKET_KEY_BYTES)), (socket) => {
     socket.setNoDelay(true);
     socket.on('error', () => {});
     const frames = new Frames((_buf, starts) => {

@@ -113,6 +113,7 @@ export interface ErrorCatalogue {
   // --- certificates (src/pki) ---
   CERT_BAD_SERIAL: { serial: string };
   CERT_BAD_VALIDITY: { days: number };
+  CERT_BAD_KEY_TYPE: { keyType: string };
   CERT_BAD_LIBRARY_NAME: { library: string };
   CERT_BAD_ROLE: { role: string };
   CERT_CA_KEY: { file: string };

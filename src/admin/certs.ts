@@ -2,6 +2,7 @@ import type { ClientRole } from '../pki/client-role.js';
 import {
   type CertificateRecord,
   type CertificateState,
+  type KeyType,
   type LibraryBundle,
   type RevokeResult,
   type RevokeTarget,
@@ -21,13 +22,16 @@ export interface CertsScope {
   log: Logger;
 }
 
-/** `certs library-bundle`: a new client certificate for the library, written with its key to `outFile` (an absolute path). */
-export async function issueLibraryBundle(s: CertsScope, o: { library: string; outFile: string; role?: ClientRole }): Promise<LibraryBundle> {
+/**
+ * `certs library-bundle`: a new client certificate for the library, written with its key to
+ * `outFile` (an absolute path); its key RSA unless `keyType` says ecdsa.
+ */
+export async function issueLibraryBundle(s: CertsScope, o: { library: string; outFile: string; role?: ClientRole; keyType?: KeyType }): Promise<LibraryBundle> {
   // On a pair, the library trusts both key servers, and the peer accepts this certificate.
   const peerCas = new PairRegistry(s.dataDir).peerCas();
-  const b = await writeLibraryBundle({ tlsDir: tlsDirOf(s.dataDir), library: o.library, outFile: o.outFile, now: s.now, peerCas, ...(o.role !== undefined && { role: o.role }) });
+  const b = await writeLibraryBundle({ tlsDir: tlsDirOf(s.dataDir), library: o.library, outFile: o.outFile, now: s.now, peerCas, keyType: o.keyType, ...(o.role !== undefined && { role: o.role }) });
   if (b.leftoversRemoved > 0) s.log.warn({ removed: b.leftoversRemoved }, 'removed leftovers of killed library bundles (each held a private key)');
-  s.log.info({ library: b.library, role: o.role ?? 'library', serial: b.serialNumber, fingerprint: b.fingerprint256, alreadyValid: b.alreadyValid.length }, 'library certificate issued');
+  s.log.info({ library: b.library, role: o.role ?? 'library', serial: b.serialNumber, fingerprint: b.fingerprint256, keyType: b.keyType, alreadyValid: b.alreadyValid.length }, 'library certificate issued');
   return b;
 }
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import path from 'node:path';
 import { type CertsScope, issueLibraryBundle, libraryCertificates, revokeLibraryCertificates } from '../admin/certs.js';
-import { CertificateError, stateOf, type CertificateRecord } from '../pki/index.js';
+import { CertificateError, parseKeyType, stateOf, type CertificateRecord } from '../pki/index.js';
 import { isClientRole } from '../pki/client-role.js';
 import type { Context } from './context.js';
 import type { HwCommandDeps } from './hw-commands.js';
@@ -24,13 +24,15 @@ export function addCertCommands(program: Command, deps: HwCommandDeps): Command 
     .requiredOption('--library <name>', 'the library; its certificate names it, and its keys are its own')
     .requiredOption('--out <file>', 'where to write the .tgz (owner-only)')
     .option('--role <role>', 'library: a tape library (Create hands out its set\'s keys); general: any KMIP client (Create makes the key asked for, Register stores what is sent)', 'library')
-    .action(deps.action(async (o: { library: string; out: string; role: string }) => {
+    .option('--key-type <type>', "the certificate's key: rsa (every library takes it) or ecdsa (P-256, a cheaper handshake, where the library takes it)", 'rsa')
+    .action(deps.action(async (o: { library: string; out: string; role: string; keyType: string }) => {
       if (!isClientRole(o.role)) {
         throw new CertificateError('CERT_BAD_ROLE', `"${o.role}" is not a role: give --role library for a tape library or --role general for any other KMIP client.`, { params: { role: o.role } });
       }
-      const b = await issueLibraryBundle(scopeOf(deps.context()), { library: o.library, outFile: path.resolve(o.out), role: o.role });
-      noteAudit({ serial: b.serialNumber, fingerprint: b.fingerprint256, notAfter: b.notAfter, role: o.role });
-      out(`Wrote ${b.outFile} for ${o.role === 'general' ? 'general client' : 'library'} ${b.library} (certificate ${b.serialNumber}, fingerprint ${b.fingerprint256}, valid until ${when(b.notAfter)}).`);
+      const keyType = parseKeyType(o.keyType);
+      const b = await issueLibraryBundle(scopeOf(deps.context()), { library: o.library, outFile: path.resolve(o.out), role: o.role, keyType });
+      noteAudit({ serial: b.serialNumber, fingerprint: b.fingerprint256, notAfter: b.notAfter, role: o.role, keyType: b.keyType });
+      out(`Wrote ${b.outFile} for ${o.role === 'general' ? 'general client' : 'library'} ${b.library} (${b.keyType === 'ecdsa' ? 'ECDSA P-256' : 'RSA'} certificate ${b.serialNumber}, fingerprint ${b.fingerprint256}, valid until ${when(b.notAfter)}).`);
       out('Import it on the library; the private key in it is not kept on this server.');
       if (b.alreadyValid.length === 0) {
         out(`It is the only valid certificate of library ${b.library}.`);

@@ -38,6 +38,7 @@ const ERROR_WORDS: ErrorWords = {
   CERT_REGISTER_WRITE: (p, neutral) => ('trouble' in p ? diskTroubleWords(p, CHECK_DISKS) : neutral),
   AUDIT_WRITE: (p) => `The audit log ${p.file} cannot be written (${p.reason}), so this action is not recorded; fix the disk (${CHECK_DISKS}), then check what the action did before you run it again.`,
   CERT_BAD_SERIAL: (p) => `"${p.serial}" is not a certificate serial: give the hexadecimal serial that "qkmcmds certs list" shows.`,
+  CERT_BAD_KEY_TYPE: (p) => `"${p.keyType}" is not a certificate key type: give --key-type rsa (every library takes it) or --key-type ecdsa (a P-256 key, for a library whose TLS takes one).`,
   CERT_NONE_FOR_LIBRARY: (p) => `The register holds no certificate of library ${p.library} ("qkmcmds certs list" shows those it holds); revoke an older one by its serial.`,
   EXCHANGE_PARTNER_UNKNOWN: (p) => `No partner named ${p.name} is stored ("qkmcmds cert partners" lists them); store its encryption certificate with "qkmcmds cert import FILE --name ${p.name}".`,
   EXCHANGE_PARTNER_EXISTS: (p, neutral) => `${neutral.replace(/; choose another name, or replace it\.$/, '')}; choose another name, or replace it with "qkmcmds cert import FILE --name ${p.name} --replace".`,

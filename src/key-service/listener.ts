@@ -28,13 +28,21 @@ export async function startKeyService(
   const creds = await ensureServerCredentials(tlsDir, { hostname, altNames, now: new Date(ctx.world.now()) });
   if (creds.caCreated) ctx.log.info({ tlsDir }, 'appliance CA created');
   if (creds.serverIssued) ctx.log.info({ reason: creds.serverIssued }, 'server certificate issued');
+  if (creds.serverEcdsaIssued) ctx.log.info({ reason: creds.serverEcdsaIssued }, 'ECDSA server certificate issued');
   const leftovers = removeBundleLeftovers(tlsDir);
   if (leftovers > 0) ctx.log.warn({ removed: leftovers }, 'removed staging folders of killed library bundles (each held a private key)');
   const revocation = libraryRevocation(ctx, tlsDir);
   const guarded = revocation.guard(handlers);
   const server = new KmipTlsServer({
     host, port, ...limits, handler: guarded.frame, onFrames: guarded.frames, onOversize: guarded.oversize, authorize: revocation.authorize, logger: ctx.log,
-    tls: { caCertPem: creds.caCertPem, serverCertPem: creds.serverCertPem, serverKeyPem: creds.serverKeyPem },
+    randomBytes: (n) => ctx.world.randomBytes(n),
+    tls: {
+      caCertPem: creds.caCertPem,
+      serverCertPem: creds.serverCertPem,
+      serverKeyPem: creds.serverKeyPem,
+      serverEcdsaCertPem: creds.serverEcdsaCertPem,
+      serverEcdsaKeyPem: creds.serverEcdsaKeyPem,
+    },
   });
   let bound: { host: string; port: number };
   try {

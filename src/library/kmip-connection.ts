@@ -18,6 +18,7 @@ import { BatchErrorContinuationOption, HEADER_SIZE, messageLength } from '../kmi
 import type { LibraryCredentials } from './bundle.js';
 import type { ServerAddress } from './config.js';
 import { LibraryError } from './errors.js';
+import type { TlsSessions } from './tls-sessions.js';
 
 /** The Tape Library Profile's version here: 1.2 is the first with Alternative Name (the barcode). */
 export const LIBRARY_KMIP_VERSION: ProtocolVersion = { major: 1, minor: 2 };
@@ -43,8 +44,11 @@ export class KmipConnection {
     socket.on('close', () => this.end(unreachable(server, 'it closed the connection')));
   }
 
-  /** Connects and completes the TLS handshake, or fails with SERVER_UNREACHABLE saying why. */
-  static open(server: ServerAddress, creds: LibraryCredentials, timeoutMs: number): Promise<KmipConnection> {
+  /**
+   * Connects and completes the TLS handshake, or fails with SERVER_UNREACHABLE saying why.
+   * With `sessions`, resumes the server's last session when it still takes it.
+   */
+  static open(server: ServerAddress, creds: LibraryCredentials, timeoutMs: number, sessions?: TlsSessions): Promise<KmipConnection> {
     return new Promise((resolve, reject) => {
       const socket = tls.connect({
         host: server.host,
@@ -54,7 +58,9 @@ export class KmipConnection {
         cert: creds.cert,
         key: creds.key,
         minVersion: 'TLSv1.2',
+        session: sessions?.for(server),
       });
+      sessions?.keepFrom(server, socket);
       // A request is one small write: sent at once, not held back for an acknowledgement.
       socket.setNoDelay(true);
       const fail = (why: string, cause?: unknown) => {

@@ -9,6 +9,7 @@ import type { LibraryCredentials } from './bundle.js';
 import type { ServerAddress } from './config.js';
 import { LibraryError } from './errors.js';
 import { KmipConnection } from './kmip-connection.js';
+import { TlsSessions } from './tls-sessions.js';
 
 export interface FailoverEvent {
   from: ServerAddress;
@@ -23,6 +24,8 @@ export function isUnreachable(e: unknown): e is LibraryError {
 export class ServerLinks {
   private current = 0;
   private readonly connections = new Map<string, Promise<KmipConnection>>();
+  /** Each drive's connection after the first resumes the server's session (no certificate signatures). */
+  private readonly sessions = new TlsSessions();
 
   constructor(
     readonly servers: readonly ServerAddress[],
@@ -73,7 +76,7 @@ export class ServerLinks {
     }
     let opening = this.connections.get(key);
     if (!opening) {
-      opening = KmipConnection.open(server, this.creds, this.timeoutMs);
+      opening = KmipConnection.open(server, this.creds, this.timeoutMs, this.sessions);
       this.connections.set(key, opening);
       opening.catch(() => {
         if (this.connections.get(key) === opening) this.connections.delete(key);

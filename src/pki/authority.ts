@@ -1,7 +1,7 @@
 import { type ClientRole, unitOfRole } from './client-role.js';
 import { isIP } from 'node:net';
 import { CertificateError } from './errors.js';
-import { DEFAULT_RSA_BITS, generateRsaKeyPair } from './key-pair.js';
+import { DEFAULT_RSA_BITS, KEY_TYPES, generateKeyPair, generateRsaKeyPair, type KeyType } from './key-pair.js';
 import { buildCertificate, randomSerialHex } from './x509-builder.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -39,6 +39,8 @@ export interface ServerCertOptions {
   altNames?: readonly string[];
   validityDays?: number;
   keyBits?: number;
+  /** RSA unless told: the key server presents one of each (see server-credentials.ts). */
+  keyType?: KeyType;
 }
 
 export interface ClientCertOptions {
@@ -49,6 +51,8 @@ export interface ClientCertOptions {
   role?: ClientRole;
   validityDays?: number;
   keyBits?: number;
+  /** RSA unless told: ECDSA for a library whose TLS stack takes it (a cheaper handshake). */
+  keyType?: KeyType;
 }
 
 /** Library names travel as the certificate CN and as file names: keep them plain. */
@@ -62,6 +66,19 @@ export function assertLibraryName(library: string): void {
       { params: { library } },
     );
   }
+}
+
+/** The key type as an administrator typed it, or one sentence saying what may be typed. */
+export function parseKeyType(text: string): KeyType {
+  const type = KEY_TYPES.find((t) => t === text.toLowerCase());
+  if (type === undefined) {
+    throw new CertificateError(
+      'CERT_BAD_KEY_TYPE',
+      `"${text}" is not a certificate key type: give rsa (every library takes it) or ecdsa (a P-256 key, for a library whose TLS takes one; its handshakes cost less).`,
+      { params: { keyType: text } },
+    );
+  }
+  return type;
 }
 
 function validity(now: Date, days: number): { notBefore: Date; notAfter: Date } {
@@ -109,7 +126,7 @@ function subjectAltNames(hostname: string, altNames: readonly string[]): object[
 
 /** The certificate qkmd presents on port 6000. */
 export function issueServerCertificate(ca: CertifiedKey, opts: ServerCertOptions): CertifiedKey {
-  return issueLeaf(ca, opts.hostname, opts.now, opts.validityDays ?? DEFAULT_SERVER_VALIDITY_DAYS, opts.keyBits, [
+  return issueLeaf(ca, opts.hostname, opts.now, opts.validityDays ?? DEFAULT_SERVER_VALIDITY_DAYS, { type: opts.keyType, bits: opts.keyBits }, [
     { name: 'extKeyUsage', serverAuth: true },
     { name: 'subjectAltName', altNames: subjectAltNames(opts.hostname, opts.altNames ?? []) },
   ]);
@@ -119,7 +136,7 @@ export function issueServerCertificate(ca: CertifiedKey, opts: ServerCertOptions
 export function issueClientCertificate(ca: CertifiedKey, opts: ClientCertOptions): CertifiedKey {
   assertLibraryName(opts.library);
   // PyKMIP's server (and others) refuse a client certificate without clientAuth.
-  return issueLeaf(ca, opts.library, opts.now, opts.validityDays ?? DEFAULT_CLIENT_VALIDITY_DAYS, opts.keyBits, [{ name: 'extKeyUsage', clientAuth: true }], unitOfRole(opts.role ?? 'library'));
+  return issueLeaf(ca, opts.library, opts.now, opts.validityDays ?? DEFAULT_CLIENT_VALIDITY_DAYS, { type: opts.keyType, bits: opts.keyBits }, [{ name: 'extKeyUsage', clientAuth: true }], unitOfRole(opts.role ?? 'library'));
 }
 
 /**
@@ -129,7 +146,7 @@ export function issueClientCertificate(ca: CertifiedKey, opts: ClientCertOptions
  * library certificate from the same CA cannot pose as the server.
  */
 export function issuePairCertificate(ca: CertifiedKey, opts: { now: Date; serial: string; validityDays?: number; keyBits?: number }): CertifiedKey {
-  return issueLeaf(ca, `qkm pair ${opts.serial}`, opts.now, opts.validityDays ?? DEFAULT_SERVER_VALIDITY_DAYS, opts.keyBits, [
+  return issueLeaf(ca, `qkm pair ${opts.serial}`, opts.now, opts.validityDays ?? DEFAULT_SERVER_VALIDITY_DAYS, { bits: opts.keyBits }, [
     { name: 'extKeyUsage', serverAuth: true, clientAuth: true },
   ]);
 }
@@ -140,7 +157,7 @@ export function issuePairCertificate(ca: CertifiedKey, opts: { now: Date; serial
  * and sees none), and it lives a day: it is issued in memory for each check and never stored.
  */
 export function issueHealthCheckCertificate(ca: CertifiedKey, opts: { now: Date; keyBits?: number }): CertifiedKey {
-  return issueLeaf(ca, HEALTH_CHECK_CN, opts.now, 1, opts.keyBits ?? 2048, [{ name: 'extKeyUsage', clientAuth: true }]);
+  return issueLeaf(ca, HEALTH_CHECK_CN, opts.now, 1, { bits: opts.keyBits ?? 2048 }, [{ name: 'extKeyUsage', clientAuth: true }]);
 }
 
 export const HEALTH_CHECK_CN = 'qkm health check';
@@ -160,8 +177,9 @@ export function issueEncryptionCertificate(opts: { now: Date; serial: string; va
 }
 
 /** A certificate signed by the appliance CA for an end entity (not a CA), with its own fresh key. */
-function issueLeaf(ca: CertifiedKey, commonName: string, now: Date, validityDays: number, keyBits: number | undefined, usage: object[], unit?: string): CertifiedKey {
-  const keys = generateRsaKeyPair(keyBits ?? DEFAULT_RSA_BITS);
+function issueLeaf(ca: CertifiedKey, commonName: string, now: Date, validityDays: number, key: { type?: KeyType; bits?: number }, usage: object[], unit?: string): CertifiedKey {
+  const type = key.type ?? 'rsa';
+  const keys = generateKeyPair(type, key.bits ?? DEFAULT_RSA_BITS);
   const certPem = buildCertificate({
     subject: { commonName, organizationName: ORGANIZATION, ...(unit !== undefined && { organizationalUnitName: unit }) },
     issuerCertPem: ca.certPem,
@@ -170,7 +188,8 @@ function issueLeaf(ca: CertifiedKey, commonName: string, now: Date, validityDays
     ...validity(now, validityDays),
     extensions: [
       { name: 'basicConstraints', cA: false, critical: true },
-      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+      // An ECDSA key only signs (RFC 8813: no keyEncipherment for EC keys).
+      { name: 'keyUsage', digitalSignature: true, keyEncipherment: type === 'rsa', critical: true },
       ...usage,
     ],
   });

@@ -7,6 +7,7 @@ export {
   issueHealthCheckCertificate,
   HEALTH_CHECK_CN,
   assertLibraryName,
+  parseKeyType,
   CLOCK_SKEW_MS,
   DEFAULT_CA_VALIDITY_DAYS,
   DEFAULT_SERVER_VALIDITY_DAYS,
@@ -16,7 +17,7 @@ export {
   type ServerCertOptions,
   type ClientCertOptions,
 } from './authority.js';
-export { DEFAULT_RSA_BITS } from './key-pair.js';
+export { DEFAULT_RSA_BITS, KEY_TYPES, type KeyType } from './key-pair.js';
 export { loadCa } from './ca-store.js';
 export {
   ensureServerCredentials,

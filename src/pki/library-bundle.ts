@@ -9,6 +9,7 @@ import { loadCa } from './ca-store.js';
 import { CertificateError } from './errors.js';
 import { describeFileError } from '../util/file-errors.js';
 import { forgetIssued, recordIssued, validCertificatesOf, type CertificateRecord } from './register.js';
+import type { KeyType } from './key-pair.js';
 import { CERT_MODE, KEY_MODE, tlsPaths } from './tls-dir.js';
 
 /** The names of the files inside a library bundle; a library's import screen looks for these. */
@@ -25,6 +26,8 @@ export interface WriteLibraryBundleOptions {
   keyBits?: number;
   /** The CA certificates of the other servers of the pair: the library trusts their key servers too. */
   peerCas?: readonly string[];
+  /** The client certificate's key: RSA (the default, which every library takes) or ECDSA P-256. */
+  keyType?: KeyType;
 }
 
 export interface LibraryBundle {
@@ -35,6 +38,7 @@ export interface LibraryBundle {
   /** SHA-256 fingerprint, upper-case hex with colons, as the key server logs it. */
   fingerprint256: string;
   notAfter: Date;
+  keyType: KeyType;
   /** The library's other certificates still valid when this one was issued. */
   alreadyValid: CertificateRecord[];
   /** Leftovers of killed runs that held a private key, removed by this run. */
@@ -120,6 +124,7 @@ export async function writeLibraryBundle(opts: WriteLibraryBundleOptions): Promi
     now: opts.now,
     validityDays: opts.validityDays,
     keyBits: opts.keyBits,
+    keyType: opts.keyType,
   });
   const cert = new X509Certificate(client.certPem);
   const tgz = gzipTarInMemory(
@@ -147,6 +152,7 @@ export async function writeLibraryBundle(opts: WriteLibraryBundleOptions): Promi
     serialNumber: cert.serialNumber,
     fingerprint256: cert.fingerprint256,
     notAfter: new Date(cert.validTo),
+    keyType: opts.keyType ?? 'rsa',
     alreadyValid,
     leftoversRemoved,
   };

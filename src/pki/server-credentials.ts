@@ -1,7 +1,8 @@
 import { mkdir } from 'node:fs/promises';
-import { writeFileDurable } from '../util/durable-file.js';
-import { issueServerCertificate } from './authority.js';
+import { removeDurableTemps, writeFileDurable } from '../util/durable-file.js';
+import { issueServerCertificate, type CertifiedKey } from './authority.js';
 import { loadOrCreateCa, readIfPresent } from './ca-store.js';
+import type { KeyType } from './key-pair.js';
 import { coversNames, isSignedBy, isValidAt, keyMatchesCertificate, parseCertificate, remainingMs } from './inspect.js';
 import { CERT_MODE, DIR_MODE, KEY_MODE, tlsPaths, type TlsPaths } from './tls-dir.js';
 
@@ -25,11 +26,16 @@ export interface ServerCredentials {
   caCertPem: string;
   serverCertPem: string;
   serverKeyPem: string;
+  /** The ECDSA P-256 server certificate and key, presented beside the RSA pair. */
+  serverEcdsaCertPem: string;
+  serverEcdsaKeyPem: string;
   paths: TlsPaths;
   /** True when this call created the CA (first start). */
   caCreated: boolean;
-  /** Set when this call issued a new server certificate, with the reason. */
+  /** Set when this call issued a new RSA server certificate, with the reason. */
   serverIssued?: ServerCertIssueReason;
+  /** Set when this call issued a new ECDSA server certificate (on first start, and on the upgrade that brought it). */
+  serverEcdsaIssued?: ServerCertIssueReason;
 }
 
 function serverCertProblem(
@@ -54,8 +60,9 @@ function serverCertProblem(
 
 /**
  * The credentials qkmd's key server needs. The first call creates the CA and the server
- * certificate in `tlsDir`; later calls load them, and reissue only the server certificate
- * (signed by the same CA, so libraries need no change) when it is damaged, expiring, or no
+ * certificates (RSA and ECDSA) in `tlsDir`; later calls load them, and reissue only a
+ * server certificate (signed by the same CA, so libraries need no change) when it is
+ * absent (a data directory from before the ECDSA certificate), damaged, expiring, or no
  * longer names the appliance's hostname and addresses.
  */
 export async function ensureServerCredentials(tlsDir: string, opts: EnsureServerCredentialsOptions): Promise<ServerCredentials> {
@@ -67,24 +74,45 @@ export async function ensureServerCredentials(tlsDir: string, opts: EnsureServer
     validityDays: opts.caValidityDays,
     keyBits: opts.keyBits,
   });
+  const rsa = await ensureServerLeaf(ca, { cert: paths.serverCert, key: paths.serverKey }, 'rsa', opts);
+  const ecdsa = await ensureServerLeaf(ca, { cert: paths.serverEcdsaCert, key: paths.serverEcdsaKey }, 'ecdsa', opts);
+  return {
+    caCertPem: ca.certPem,
+    paths,
+    caCreated: created,
+    serverCertPem: rsa.certPem,
+    serverKeyPem: rsa.keyPem,
+    serverEcdsaCertPem: ecdsa.certPem,
+    serverEcdsaKeyPem: ecdsa.keyPem,
+    ...(rsa.issued && { serverIssued: rsa.issued }),
+    ...(ecdsa.issued && { serverEcdsaIssued: ecdsa.issued }),
+  };
+}
 
-  const certPem = await readIfPresent(paths.serverCert);
-  const keyPem = await readIfPresent(paths.serverKey);
+/** One server certificate of `keyType` at `files`: loaded when sound, otherwise issued and written durably. */
+async function ensureServerLeaf(
+  ca: CertifiedKey,
+  files: { cert: string; key: string },
+  keyType: KeyType,
+  opts: EnsureServerCredentialsOptions,
+): Promise<CertifiedKey & { issued?: ServerCertIssueReason }> {
+  // A write killed before its rename leaves a private key in a temporary file: none may linger.
+  removeDurableTemps(files.key);
+  const certPem = await readIfPresent(files.cert);
+  const keyPem = await readIfPresent(files.key);
   const names = [opts.hostname, ...(opts.altNames ?? [])];
   const problem = serverCertProblem(certPem, keyPem, ca.certPem, names, opts.now, (opts.renewBeforeDays ?? 30) * DAY_MS);
-  const common = { caCertPem: ca.certPem, paths, caCreated: created };
-  if (problem === undefined) {
-    return { ...common, serverCertPem: certPem as string, serverKeyPem: keyPem as string };
-  }
+  if (problem === undefined) return { certPem: certPem as string, keyPem: keyPem as string };
   const issued = issueServerCertificate(ca, {
     hostname: opts.hostname,
     altNames: opts.altNames,
     now: opts.now,
     validityDays: opts.serverValidityDays,
     keyBits: opts.keyBits,
+    keyType,
   });
   // Key before certificate: a crash in between leaves a mismatch, which the next call repairs.
-  writeFileDurable(paths.serverKey, issued.keyPem, KEY_MODE);
-  writeFileDurable(paths.serverCert, issued.certPem, CERT_MODE);
-  return { ...common, serverCertPem: issued.certPem, serverKeyPem: issued.keyPem, serverIssued: problem };
+  writeFileDurable(files.key, issued.keyPem, KEY_MODE);
+  writeFileDurable(files.cert, issued.certPem, CERT_MODE);
+  return { ...issued, issued: problem };
 }

@@ -10,6 +10,9 @@ export function tlsPaths(tlsDir: string) {
     caKey: join(tlsDir, 'ca.key'),
     serverCert: join(tlsDir, 'server.pem'),
     serverKey: join(tlsDir, 'server.key'),
+    /** The ECDSA P-256 twin of server.pem, offered to clients that sign with ECDSA (a cheaper handshake). */
+    serverEcdsaCert: join(tlsDir, 'server-ecdsa.pem'),
+    serverEcdsaKey: join(tlsDir, 'server-ecdsa.key'),
     /** This server's certificate on the pair link, which the peer pins at pairing. */
     pairCert: join(tlsDir, 'pair.pem'),
     pairKey: join(tlsDir, 'pair.key'),

@@ -1,4 +1,4 @@
-import { createPrivateKey, randomBytes, sign } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, randomBytes, sign } from 'node:crypto';
 import forge from 'node-forge';
 
 const { pki, asn1 } = forge;
@@ -45,6 +45,26 @@ function toAttributes(dn: DistinguishedName): forge.pki.CertificateField[] {
   return attrs;
 }
 
+/** Where the SubjectPublicKeyInfo sits in a v3 TBSCertificate (version, serial, signature, issuer, validity, subject, key). */
+const TBS_SPKI_INDEX = 6;
+
+/**
+ * forge can only write RSA keys into a certificate, so the subject's key goes in as
+ * node:crypto exports it (any kind: RSA, EC), with its key identifier (RFC 5280 4.2.1.2
+ * method 1, the SHA-1 of the public key bits, as forge computes it for RSA).
+ */
+function subjectKeyOf(publicKeyPem: string): { spki: forge.asn1.Asn1; keyIdentifier: string } {
+  const der = createPublicKey(publicKeyPem).export({ type: 'spki', format: 'der' });
+  // Undecoded, the BIT STRING holds the key's bytes as they are (forge's types miss this option).
+  const spki = (asn1.fromDer as unknown as (bytes: string, options: { decodeBitStrings: boolean }) => forge.asn1.Asn1)(der.toString('binary'), { decodeBitStrings: false });
+  // The BIT STRING's first octet counts its unused bits (0 for a key); the rest is the key.
+  const bits = Buffer.from((spki.value as forge.asn1.Asn1[])[1]!.value as string, 'binary').subarray(1);
+  return { spki, keyIdentifier: createHash('sha1').update(bits).digest('binary') };
+}
+
+/** Stands in for the subject's key while forge lays out the certificate; replaced before signing. */
+const PLACEHOLDER_KEY = pki.setRsaPublicKey(forge.jsbn.BigInteger.ONE, forge.jsbn.BigInteger.ONE);
+
 /**
  * Build and sign an X.509 v3 certificate. forge lays out the ASN.1; the signature is
  * made by node:crypto because forge's RSA signing draws its blinding factor from forge's
@@ -53,11 +73,13 @@ function toAttributes(dn: DistinguishedName): forge.pki.CertificateField[] {
 export function buildCertificate(spec: CertificateSpec): string {
   const cert = pki.createCertificate();
   cert.serialNumber = randomSerialHex();
-  cert.publicKey = pki.publicKeyFromPem(spec.subjectPublicKeyPem);
+  const subjectKey = subjectKeyOf(spec.subjectPublicKeyPem);
+  cert.publicKey = PLACEHOLDER_KEY;
   cert.validity.notBefore = spec.notBefore;
   cert.validity.notAfter = spec.notAfter;
   cert.setSubject(toAttributes(spec.subject));
-  const extensions: object[] = [...spec.extensions, { name: 'subjectKeyIdentifier' }];
+  const keyIdentifier = asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OCTETSTRING, false, subjectKey.keyIdentifier);
+  const extensions: object[] = [...spec.extensions, { name: 'subjectKeyIdentifier', value: keyIdentifier }];
   if (spec.issuerCertPem === undefined) {
     cert.setIssuer(toAttributes(spec.subject));
   } else {
@@ -72,6 +94,7 @@ export function buildCertificate(spec: CertificateSpec): string {
   cert.signatureOid = algorithmOid;
   cert.siginfo.algorithmOid = algorithmOid;
   const tbs = getTbsCertificate(cert);
+  (tbs.value as forge.asn1.Asn1[])[TBS_SPKI_INDEX] = subjectKey.spki;
   const tbsDer = Buffer.from(asn1.toDer(tbs).getBytes(), 'binary');
   const signature = sign('sha256', tbsDer, createPrivateKey(spec.issuerPrivateKeyPem));
   cert.signature = signature.toString('binary');

@@ -12,7 +12,7 @@ import {
   type CertifiedKey,
   type ServerCredentials,
 } from '../../src/pki/index.js';
-import { KmipTlsServer, type KmipTlsServerOptions, type TransportLogger } from '../../src/kmip/tls/index.js';
+import { KmipTlsServer, type ConnectionInfo, type KmipTlsServerOptions, type TransportLogger } from '../../src/kmip/tls/index.js';
 
 const DAY_MS = 86_400_000;
 /** 2048-bit keys keep fixture creation quick; the default size has its own test. */
@@ -199,6 +199,24 @@ export class FrameCollector {
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** The reasons of the refusals `log` holds from line `from` on, once the server has had a moment to report. */
+export async function refusalsSince(log: { lines: LogLine[] }, from: number): Promise<string[]> {
+  await sleep(100);
+  return log.lines.slice(from).filter((l) => l.msg.startsWith('refused')).map((l) => String(l.fields.reason));
+}
+
+export interface ExchangeResult {
+  outcome: string;
+  protocol?: string | null;
+  cipher?: string;
+  /** True when the client resumed the session it was given (no certificate exchanged). */
+  reused?: boolean;
+  /** The key type of the certificate the server presented: 'rsa' or 'ec'. */
+  serverKeyType?: string;
+  /** The last session (ticket) the server gave, to resume with. */
+  session?: Buffer;
+}
+
 /**
  * Connect, send one frame, and report how it ended: 'answered' when a reply came back,
  * otherwise the client's error code or 'closed'. Works for refusals in either TLS version
@@ -209,16 +227,19 @@ export function exchangeOnce(
   port: number,
   cert: CertifiedKey | undefined,
   extra: ConnectionOptions = {},
-): Promise<{ outcome: string; protocol?: string | null; cipher?: string }> {
+): Promise<ExchangeResult> {
   return new Promise((resolve) => {
     let protocol: string | null | undefined;
     let cipher: string | undefined;
+    let reused: boolean | undefined;
+    let serverKeyType: string | undefined;
+    let session: Buffer | undefined;
     let settled = false;
     const finish = (outcome: string) => {
       if (settled) return;
       settled = true;
       socket.destroy();
-      resolve({ outcome, protocol, cipher });
+      resolve({ outcome, protocol, cipher, reused, serverKeyType, session });
     };
     const socket = connect({
       host: '127.0.0.1',
@@ -231,7 +252,13 @@ export function exchangeOnce(
     socket.once('secureConnect', () => {
       protocol = socket.getProtocol();
       cipher = socket.getCipher().name;
+      reused = socket.isSessionReused();
+      serverKeyType = socket.getPeerX509Certificate()?.publicKey.asymmetricKeyType;
       socket.write(ttlvFrame(16));
+    });
+    // TLS 1.3 tickets come after the handshake, ahead of the answer on the same stream.
+    socket.on('session', (s: Buffer) => {
+      session = s;
     });
     socket.once('data', () => finish('answered'));
     socket.once('error', (err: NodeJS.ErrnoException) => finish(err.code ?? err.message));
@@ -240,3 +267,9 @@ export function exchangeOnce(
 }
 
 export const echoHandler = async (_conn: unknown, frame: Buffer): Promise<Buffer> => frame;
+
+/** The echo handler, noting each connection a frame came on in `seen`. */
+export const echoNoting = (seen: ConnectionInfo[]) => async (conn: ConnectionInfo, frame: Buffer): Promise<Buffer> => {
+  seen.push(conn);
+  return frame;
+};

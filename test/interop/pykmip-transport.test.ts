@@ -7,6 +7,7 @@ import {
   runPykmip,
   writePykmipCredentials,
 } from '../helpers/pykmip.js';
+import { issueClientCertificate } from '../../src/pki/index.js';
 import { makeTlsFixture, startServer, type TlsFixture } from '../helpers/tls-fixtures.js';
 
 const unavailable = await pykmipUnavailableReason();
@@ -69,7 +70,29 @@ describe.skipIf(unavailable !== undefined)('PyKMIP client over our TLS transport
       expect(libraries).toEqual(['pykmip-lib']);
       const connected = log.lines.find((l) => l.msg === 'key server client connected')!;
       expect(connected.fields).toMatchObject({ protocol: 'TLSv1.2' });
-      expect(String(connected.fields.cipher)).toMatch(/^ECDHE-RSA-/);
+      // PyKMIP's client offers ECDSA suites, so it is served the ECDSA certificate.
+      expect(String(connected.fields.cipher)).toMatch(/^ECDHE-ECDSA-/);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('completes discover_versions with an ECDSA library certificate', async () => {
+    const ecdsa = issueClientCertificate(fx.ca, { library: 'pykmip-ecdsa', now: new Date(), keyType: 'ecdsa' });
+    await mkdir(join(fx.dir, 'ecdsa'), { recursive: true });
+    const ecdsaFiles = await writePykmipCredentials(join(fx.dir, 'ecdsa'), { caCertPem: fx.ca.certPem, clientCertPem: ecdsa.certPem, clientKeyPem: ecdsa.keyPem });
+    const response = await wire('09-discover_versions.resp.hex');
+    const libraries: string[] = [];
+    const { server } = await startServer(fx, {
+      handler: async (conn) => {
+        libraries.push(conn.identity.library);
+        return response;
+      },
+    });
+    try {
+      const r = await runPykmip({ port: server.port, files: ecdsaFiles, operation: 'discover_versions' });
+      expect(r.json, r.stderr).toMatchObject({ ok: true, result_status: 'SUCCESS' });
+      expect(libraries).toEqual(['pykmip-ecdsa']);
     } finally {
       await server.stop();
     }

@@ -40,7 +40,7 @@ const issuedCount = () => {
 /** Every file under `dir` holding a PEM private key, but the appliance's own two. */
 function privateKeysUnder(dir: string): string[] {
   const found: string[] = [];
-  const own = new Set([join(tlsDir, 'ca.key'), join(tlsDir, 'server.key')]);
+  const own = new Set(['ca.key', 'server.key', 'server-ecdsa.key'].map((f) => join(tlsDir, f)));
   const walk = (d: string) => {
     for (const name of readdirSync(d)) {
       const p = join(d, name);

@@ -53,13 +53,15 @@ describe('ensureServerCredentials', () => {
     });
     expect(creds.caCreated).toBe(true);
     expect(creds.serverIssued).toBe('absent');
+    expect(creds.serverEcdsaIssued).toBe('absent');
     const p = tlsPaths(tlsDir);
     expect(await mode(p.caKey)).toBe(0o600);
     expect(await mode(p.serverKey)).toBe(0o600);
+    expect(await mode(p.serverEcdsaKey)).toBe(0o600);
     expect(await mode(p.caCert)).toBe(0o644);
     expect(await mode(tlsDir)).toBe(0o700);
     // Atomic writes leave no temporaries behind.
-    expect((await readdir(tlsDir)).sort()).toEqual(['ca.key', 'ca.pem', 'server.key', 'server.pem']);
+    expect((await readdir(tlsDir)).sort()).toEqual(['ca.key', 'ca.pem', 'server-ecdsa.key', 'server-ecdsa.pem', 'server.key', 'server.pem']);
 
     const ca = new X509Certificate(await readFile(p.caCert, 'utf8'));
     const server = new X509Certificate(creds.serverCertPem);
@@ -83,6 +85,41 @@ describe('ensureServerCredentials', () => {
     expect(second.caCertPem).toBe(first.caCertPem);
     expect(second.serverCertPem).toBe(first.serverCertPem);
     expect(second.serverKeyPem).toBe(first.serverKeyPem);
+    expect(second.serverEcdsaIssued).toBeUndefined();
+    expect(second.serverEcdsaCertPem).toBe(first.serverEcdsaCertPem);
+    expect(second.serverEcdsaKeyPem).toBe(first.serverEcdsaKeyPem);
+  });
+
+  it('presents an ECDSA P-256 server certificate beside the RSA one, from the same CA, for the same names', async () => {
+    const creds = await ensureServerCredentials(tlsDir, { hostname: 'qkmserver', altNames: ['192.168.18.3'], now: NOW, keyBits: TEST_KEY_BITS });
+    const ca = new X509Certificate(creds.caCertPem);
+    const ecdsa = new X509Certificate(creds.serverEcdsaCertPem);
+    expect(ecdsa.publicKey.asymmetricKeyType).toBe('ec');
+    expect(ecdsa.publicKey.asymmetricKeyDetails?.namedCurve).toBe('prime256v1');
+    expect(ecdsa.checkIssued(ca) && ecdsa.verify(ca.publicKey)).toBe(true);
+    expect(ecdsa.subjectAltName).toBe(new X509Certificate(creds.serverCertPem).subjectAltName);
+    expect(ecdsa.keyUsage).toEqual(['1.3.6.1.5.5.7.3.1']);
+    expect(keyMatches(creds.serverEcdsaKeyPem, ecdsa)).toBe(true);
+  });
+
+  it('gives a data directory from before the ECDSA certificate one, leaving the CA and the RSA certificate as they were', async () => {
+    const before = await ensureServerCredentials(tlsDir, { hostname: 'qkmserver', now: NOW, keyBits: TEST_KEY_BITS });
+    const p = tlsPaths(tlsDir);
+    await rm(p.serverEcdsaCert);
+    await rm(p.serverEcdsaKey);
+    // A write of the key killed before its rename left a temporary beside it.
+    await writeFile(join(tlsDir, '.server-ecdsa.key.0123456789ab.tmp'), '-----BEGIN PRIVATE KEY-----\n');
+    const upgraded = await ensureServerCredentials(tlsDir, { hostname: 'qkmserver', now: NOW, keyBits: TEST_KEY_BITS });
+    expect(upgraded).toMatchObject({ caCreated: false, serverEcdsaIssued: 'absent', caCertPem: before.caCertPem, serverCertPem: before.serverCertPem });
+    expect(upgraded.serverIssued).toBeUndefined();
+    expect(await readFile(p.serverEcdsaCert, 'utf8')).toBe(upgraded.serverEcdsaCertPem);
+    expect(await mode(p.serverEcdsaKey)).toBe(0o600);
+    expect((await readdir(tlsDir)).filter((n) => n.startsWith('.'))).toEqual([]);
+    // A key written without its certificate (a crash between the two) is repaired the same way.
+    await rm(p.serverEcdsaCert);
+    expect((await ensureServerCredentials(tlsDir, { hostname: 'qkmserver', now: NOW, keyBits: TEST_KEY_BITS })).serverEcdsaIssued).toBe('absent');
+    await writeFile(p.serverEcdsaKey, before.serverEcdsaKeyPem);
+    expect((await ensureServerCredentials(tlsDir, { hostname: 'qkmserver', now: NOW, keyBits: TEST_KEY_BITS })).serverEcdsaIssued).toBe('key-mismatch');
   });
 
   it('reissues only the server certificate, under the same CA, when names change or it nears expiry', async () => {

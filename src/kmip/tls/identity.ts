@@ -43,6 +43,16 @@ export function identityFromCertificate(cert: PeerCertificate | undefined): Iden
   };
 }
 
+/**
+ * The identity, unless its certificate has expired by `now`. A full handshake has already
+ * refused an expired certificate; a resumed session has not (OpenSSL keeps the verdict of
+ * the handshake that made it), so the server asks at every connection.
+ */
+export function unexpired(result: IdentityResult, now: Date): IdentityResult {
+  if (!result.ok || result.identity.notAfter.getTime() > now.getTime()) return result;
+  return { ok: false, reason: 'client certificate expired' };
+}
+
 /** A further check of an authenticated library (a revoked certificate): a reason to refuse, or undefined. */
 export type Authorize = (identity: ClientIdentity) => string | undefined;
 

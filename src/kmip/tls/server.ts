@@ -1,12 +1,13 @@
+import { randomBytes } from 'node:crypto';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
-import { SystemClock, type Clock } from '../../../drivers/clock.js';
+import { SystemClock, type Clock, type TimerHandle } from '../../../drivers/clock.js';
 import { KmipConnection, type FrameHandler, type FramesHandler, type OversizeHandler } from './connection.js';
 import { DEFAULT_MAX_FRAME_BYTES } from './frame-reader.js';
-import { authorized, describeHandshakeFailure, identityFromCertificate, type Authorize } from './identity.js';
+import { authorized, describeHandshakeFailure, identityFromCertificate, unexpired, type Authorize } from './identity.js';
 import type { TransportLogger } from './logger.js';
 import { RefusalLog, type Refusal, type RefusalLogLimits } from './refusal-log.js';
-import { keyServerTlsOptions, type ServerTlsMaterial } from './tls-policy.js';
+import { keyServerTlsOptions, TICKET_KEY_BYTES, TICKET_KEY_ROTATION_MS, type ServerTlsMaterial } from './tls-policy.js';
 import { UnauthenticatedConnections, type ShedReason } from './unauthenticated.js';
 
 export const KMIP_PORT = 6000;
@@ -33,8 +34,12 @@ export interface KmipTlsServerOptions {
   maxUnauthenticated?: number;
   maxUnauthenticatedPerAddress?: number;
   maxQueuedFrames?: number;
-  /** Times the refusal log's one-minute summaries. */
+  /** Times the refusal log's one-minute summaries and the ticket key's rotation; judges certificate expiry on resumed sessions. */
   clock?: Clock;
+  /** Where session ticket keys come from (node:crypto's randomBytes by default). */
+  randomBytes?: (n: number) => Buffer;
+  /** How often the session ticket key is replaced (TICKET_KEY_ROTATION_MS by default). */
+  ticketKeyRotationMs?: number;
   /** How many refusals are logged one by one (see RefusalLog); REFUSAL_LOG_LIMITS by default. */
   refusalLog?: RefusalLogLimits;
 }
@@ -51,6 +56,7 @@ export const TRANSPORT_DEFAULTS = {
   maxUnauthenticated: 256,
   maxUnauthenticatedPerAddress: 32,
   maxQueuedFrames: 32,
+  ticketKeyRotationMs: TICKET_KEY_ROTATION_MS,
 } as const;
 
 /** Per TCP connection, from accept to close, whether or not its handshake succeeded. */
@@ -85,7 +91,10 @@ function rawSocketOf(tlsSocket: TLSSocket): Socket | undefined {
  * nothing of KMIP semantics: every complete message goes to the injected handler.
  */
 export class KmipTlsServer {
-  private readonly opts: Required<Omit<KmipTlsServerOptions, 'onOversize' | 'onFrames' | 'authorize' | 'clock' | 'refusalLog'>> & Pick<KmipTlsServerOptions, 'onOversize' | 'onFrames' | 'authorize'>;
+  private readonly opts: Required<Omit<KmipTlsServerOptions, 'onOversize' | 'onFrames' | 'authorize' | 'clock' | 'refusalLog' | 'randomBytes'>> & Pick<KmipTlsServerOptions, 'onOversize' | 'onFrames' | 'authorize'>;
+  private readonly clock: Clock;
+  private readonly random: (n: number) => Buffer;
+  private rotation: TimerHandle | undefined;
   private readonly net: NetServer;
   private readonly tls: TlsServer;
   /** Live TCP connections, for the connection bound, pause() and stop(). */
@@ -109,11 +118,13 @@ export class KmipTlsServer {
       throw new RangeError('KmipTlsServer needs maxUnauthenticatedPerAddress <= maxUnauthenticated < maxConnections');
     }
     this.unauthenticated = new UnauthenticatedConnections(this.opts);
-    this.refusals = new RefusalLog(this.opts.logger, options.clock ?? new SystemClock(), options.refusalLog);
+    this.clock = options.clock ?? new SystemClock();
+    this.random = options.randomBytes ?? randomBytes;
+    this.refusals = new RefusalLog(this.opts.logger, this.clock, options.refusalLog);
     // The TLS server never listens itself: we accept TCP first, so that paused or
     // over-limit connections are dropped before any TLS work, and each handshake can be
     // given an absolute deadline (Node's handshakeTimeout is reset by every byte).
-    this.tls = createTlsServer(keyServerTlsOptions(this.opts.tls, this.opts.handshakeTimeoutMs));
+    this.tls = createTlsServer(keyServerTlsOptions(this.opts.tls, this.opts.handshakeTimeoutMs, this.random(TICKET_KEY_BYTES)));
     this.tls.on('secureConnection', (socket: TLSSocket) => this.onSecure(socket));
     this.tls.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) => this.onHandshakeError(err, socket));
     // No Nagle: KMIP is request and response, and a reply held back waiting for the ACK of
@@ -127,7 +138,8 @@ export class KmipTlsServer {
    */
   trustAlso(caPems: readonly string[]): void {
     const material = { ...this.opts.tls, caCertPem: [this.opts.tls.caCertPem, ...caPems].map((p) => p.trimEnd()).join('\n') };
-    this.tls.setSecureContext(keyServerTlsOptions(material, this.opts.handshakeTimeoutMs));
+    // The same ticket keys: sessions made before keep resuming.
+    this.tls.setSecureContext(keyServerTlsOptions(material, this.opts.handshakeTimeoutMs, this.tls.getTicketKeys()));
   }
 
   /** The bound port (useful when listening on port 0). */
@@ -155,12 +167,29 @@ export class KmipTlsServer {
       });
     });
     this.boundPort = (this.net.address() as AddressInfo).port;
+    this.scheduleTicketKeyRotation();
     this.opts.logger.info({ host: this.opts.host, port: this.boundPort }, 'key server listening');
     return { host: this.opts.host, port: this.boundPort };
   }
 
+  /**
+   * A new session ticket key, from now on: tickets sealed under the one before no longer
+   * resume (their clients make one full handshake). The key is never written anywhere.
+   */
+  rotateTicketKeys(): void {
+    this.tls.setTicketKeys(this.random(TICKET_KEY_BYTES));
+  }
+
+  private scheduleTicketKeyRotation(): void {
+    this.rotation = this.clock.setTimeout(() => {
+      this.rotateTicketKeys();
+      this.scheduleTicketKeyRotation();
+    }, this.opts.ticketKeyRotationMs);
+  }
+
   /** Close the listener and every connection. */
   async stop(): Promise<void> {
+    if (this.rotation) this.clock.clearTimeout(this.rotation);
     const closed = new Promise<void>((resolve) => this.net.close(() => resolve()));
     this.closeAll();
     await closed;
@@ -280,7 +309,10 @@ export class KmipTlsServer {
       socket.destroy();
       return;
     }
-    const result = authorized(identityFromCertificate(socket.getPeerCertificate()), this.opts.authorize);
+    // A resumed session carries the certificate of its first handshake, which OpenSSL does
+    // not check again: its expiry is checked here, and revocation (authorize) as for any.
+    const identity = unexpired(identityFromCertificate(socket.getPeerCertificate()), new Date(this.clock.now()));
+    const result = authorized(identity, this.opts.authorize);
     const remoteAddress = socket.remoteAddress ?? tracked?.remoteAddress ?? 'unknown';
     const remotePort = socket.remotePort ?? tracked?.remotePort ?? 0;
     if (!result.ok) {
@@ -301,7 +333,10 @@ export class KmipTlsServer {
       socket.on('close', () => this.onTcpClose(self));
     }
     this.opts.logger.info(
-      { conn: info.id, library: info.identity.library, fingerprint256: info.identity.fingerprint256, remoteAddress, protocol: socket.getProtocol(), cipher: socket.getCipher().name },
+      {
+        conn: info.id, library: info.identity.library, fingerprint256: info.identity.fingerprint256, remoteAddress,
+        protocol: socket.getProtocol(), cipher: socket.getCipher().name, resumed: socket.isSessionReused(),
+      },
       'key server client connected',
     );
   }
