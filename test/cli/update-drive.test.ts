@@ -179,7 +179,7 @@ describe('the image-file drive ([hardware] cdrom = "image")', () => {
     mkdirSync(path.join(root, 'srv'), { recursive: true });
     const drive = new ImageCdrom({ root: new FileRoot(root), image: '/srv/update.iso', readLabel: readVolumeLabel });
     const noTickets = { open: () => false, close: () => false, list: () => [] };
-    const handle = hardwareHandler({ profile: 'appliance', agent: null, sim: null, cdrom: () => drive, stop: async () => {} }, noTickets);
+    const handle = hardwareHandler({ profile: 'appliance', agent: null, sim: null, cdrom: () => drive, onStopRequest: () => {}, captureTools: async () => { throw new Error('not asked here'); }, stop: async () => {} }, noTickets);
     expect((await handle({ op: 'cd-disc' })).reply).toEqual({ ok: false, code: 'BAY_EMPTY', message: 'The CD drive has no disc: there is no image file at /srv/update.iso.' });
     writeFileSync(path.join(root, 'srv', 'update.iso'), readFileSync(iso('good')));
     const lent = (await handle({ op: 'cd-disc' })).reply as { ok: true; result: { path: string; label: string } };
