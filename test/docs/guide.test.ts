@@ -1,0 +1,190 @@
+/**
+ * The user guide (docs/) cannot drift from the program: every `qkm-run` transcript in it
+ * is run, chapter by chapter in a fresh folder, against real qkmd processes on simulated
+ * hardware, and each command's exit status and shown output are checked (the conventions
+ * are in guide-blocks.ts). The guide speaks of an appliance: `/var/lib/qkm` for the data
+ * directory, `/home/akmadmin` for the administrator's folder, `qkm1.example.net` and
+ * `qkm2.example.net` for the two servers (KMIP on 6000, the pair link on 6100). Here they
+ * are temporary folders and free loopback ports, swapped in for the commands and swapped
+ * back in the output before it is compared.
+ */
+import { spawn } from 'node:child_process';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../harness/free-port.js';
+import { type RunningQkmd, startQkmdProcess } from '../../harness/qkmd.js';
+import { PACKAGE_ROOT } from '../../src/config/config.js';
+import { ensureServerCredentials } from '../../src/pki/index.js';
+import { TEST_KEY_BITS } from '../helpers/tls-fixtures.js';
+import { type Chapter, type CommandStep, type Step, fillIn, matchOutput, readGuide, type ServerName } from './guide-blocks.js';
+
+const DOCS = path.join(PACKAGE_ROOT, 'docs');
+const chapters = readGuide(DOCS);
+const roots: string[] = [];
+const tlsTemplates = new Map<ServerName, Promise<string>>();
+
+/**
+ * Each server's appliance CA and server certificates, made once for the whole guide with
+ * test-sized RSA keys: qkmd takes them as a first start would have left them, and each
+ * chapter still starts with a data directory of its own (an RSA-3072 CA would cost
+ * seconds per chapter).
+ */
+function tlsTemplate(name: ServerName): Promise<string> {
+  let made = tlsTemplates.get(name);
+  if (!made) {
+    const dir = mkdtempSync(path.join(os.tmpdir(), `qkm-guide-tls-${name}-`));
+    roots.push(dir);
+    const altNames = ['localhost', '127.0.0.1', '::1'];
+    made = ensureServerCredentials(dir, { hostname: 'qkmserver', altNames, now: new Date(), keyBits: TEST_KEY_BITS }).then(() => dir);
+    tlsTemplates.set(name, made);
+  }
+  return made;
+}
+
+afterAll(() => {
+  for (const r of roots) rmSync(r, { recursive: true, force: true });
+});
+
+describe('the user guide', () => {
+  it('runs every qkmcmds command it shows', () => {
+    expect(chapters.flatMap((c) => c.unrun)).toEqual([]);
+  });
+
+  it('lists every chapter in its index', () => {
+    const index = readFileSync(path.join(DOCS, 'README.md'), 'utf8');
+    const missing = chapters.map((c) => path.basename(c.file)).filter((f) => f !== 'README.md' && !index.includes(`(${f})`));
+    expect(missing).toEqual([]);
+  });
+
+  for (const chapter of chapters.filter((c) => c.steps.length > 0)) {
+    it(`${path.basename(chapter.file)}: every command does what the guide says`, async () => {
+      const world = await GuideWorld.make();
+      try {
+        await world.run(chapter);
+      } finally {
+        await world.close();
+      }
+    }, 120_000);
+  }
+});
+
+interface Server {
+  dir: string;
+  kmipPort: number;
+  pairPort: number;
+  env: Record<string, string>;
+  qkmd?: RunningQkmd;
+}
+
+const DOC_HOME = '/home/akmadmin';
+const DOC_DATA_DIR = '/var/lib/qkm';
+const DOC_HOSTS: Record<ServerName, string> = { first: 'qkm1.example.net', second: 'qkm2.example.net' };
+
+/** One chapter's machines: two possible servers, the administrator's folder, and the commands' PATH. */
+class GuideWorld {
+  private readonly vars = new Map<string, string>();
+
+  private constructor(
+    private readonly home: string,
+    private readonly bin: string,
+    private readonly servers: Record<ServerName, Server>,
+  ) {}
+
+  static async make(): Promise<GuideWorld> {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'qkm-guide-'));
+    roots.push(root);
+    const home = path.join(root, 'home');
+    const bin = path.join(root, 'bin');
+    mkdirSync(home);
+    mkdirSync(bin);
+    for (const name of ['qkmcmds', 'qkm-library']) {
+      writeFileSync(path.join(bin, name), `#!/bin/sh\nexec "${process.execPath}" "${path.join(PACKAGE_ROOT, 'bin', `${name}.js`)}" "$@"\n`);
+      chmodSync(path.join(bin, name), 0o755);
+    }
+    const server = async (name: ServerName): Promise<Server> => {
+      const dir = path.join(root, name);
+      cpSync(await tlsTemplate(name), path.join(dir, 'tls'), { recursive: true });
+      return { dir, kmipPort: await freePort(), pairPort: await freePort(), env: {} };
+    };
+    return new GuideWorld(home, bin, { first: await server('first'), second: await server('second') });
+  }
+
+  /** Pairs of (what the guide says, what it is here). */
+  private swaps(on: ServerName): [string, string][] {
+    const pairs: [string, string][] = [];
+    for (const name of ['first', 'second'] as const) {
+      const s = this.servers[name];
+      pairs.push([`${DOC_HOSTS[name]}:6000`, `127.0.0.1:${s.kmipPort}`], [`${DOC_HOSTS[name]}:6100`, `127.0.0.1:${s.pairPort}`]);
+    }
+    pairs.push([DOC_DATA_DIR, this.servers[on].dir], [DOC_HOME, this.home]);
+    return pairs;
+  }
+
+  private toHere(text: string, on: ServerName): string {
+    return this.swaps(on).reduce((t, [doc, here]) => t.split(doc).join(here), text);
+  }
+
+  private toGuide(text: string, on: ServerName): string {
+    return this.swaps(on).reduce((t, [doc, here]) => t.split(here).join(doc), text);
+  }
+
+  private envOf(on: ServerName): Record<string, string> {
+    const s = this.servers[on];
+    const env: Record<string, string> = { QKM_PATHS_DATA_DIR: s.dir, QKM_KMIP_PORT: String(s.kmipPort), QKM_PAIR_PORT: String(s.pairPort) };
+    for (const [k, v] of Object.entries(s.env)) env[k] = this.toHere(v, on);
+    return env;
+  }
+
+  async run(chapter: Chapter): Promise<void> {
+    for (const step of chapter.steps) await this.step(step);
+  }
+
+  private async step(step: Step): Promise<void> {
+    const at = `${path.basename(step.file)}:${step.line}`;
+    const s = this.servers[step.server];
+    if (step.kind === 'start') {
+      if (s.qkmd) throw new Error(`${at}: the ${step.server} qkmd is already running`);
+      Object.assign(s.env, step.env);
+      s.qkmd = await startQkmdProcess({ args: [], env: this.envOf(step.server), timeoutMs: 60_000 });
+    } else if (step.kind === 'stop') {
+      await s.qkmd?.stop();
+      s.qkmd = undefined;
+    } else await this.command(step, at);
+  }
+
+  private async command(step: CommandStep, at: string): Promise<void> {
+    const command = this.toHere(fillIn(step.command, this.vars), step.server);
+    const until = Date.now() + (step.retrySeconds ?? 0) * 1000;
+    for (;;) {
+      const r = await this.shell(command, step);
+      const output = this.toGuide(r.output, step.server);
+      const mismatch = step.expect.length > 0 ? matchOutput(step.expect, output, this.vars) : undefined;
+      if (r.code === step.exitCode && mismatch === undefined) return;
+      if (Date.now() < until) {
+        await new Promise((res) => setTimeout(res, 250));
+        continue;
+      }
+      const why = r.code !== step.exitCode ? `exit status ${r.code}, the guide says ${step.exitCode}` : `no line matched: ${mismatch}`;
+      throw new Error(`${at}: $ ${step.command}\n${why}; it printed:\n${output}`);
+    }
+  }
+
+  private shell(command: string, step: CommandStep): Promise<{ code: number | null; output: string }> {
+    const env = { PATH: `${this.bin}:${process.env.PATH ?? ''}`, HOME: this.home, ...this.envOf(step.server) };
+    const child = spawn('sh', ['-c', `exec 2>&1\n${command}`], { cwd: this.home, env, stdio: ['pipe', 'pipe', 'ignore'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stdin.end(step.input ?? '');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    return new Promise((resolve) => child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    }));
+  }
+
+  async close(): Promise<void> {
+    for (const s of Object.values(this.servers)) await s.qkmd?.stop();
+  }
+}
