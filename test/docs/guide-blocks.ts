@@ -4,7 +4,8 @@
  *
  * - A fenced block whose info string has `qkm-run` (```` ```console qkm-run ````, optionally
  *   `on=second`) is a terminal transcript that is run: `$ COMMAND` lines (a trailing `\`
- *   continues one), each followed by the output it must print. Output lines may hold
+ *   continues one, as does a here-document up to its end word), each followed by the output
+ *   it must print. Output lines may hold
  *   `<…>` (any text) or `<a name>` (any text, remembered: a later command or output
  *   quoting `<a name>` gets that text); a line `…` stands for any number of lines; a last
  *   line `[exit N]` is the exit status expected (0 otherwise). No output lines: only the
@@ -14,7 +15,7 @@
  *   fails the test.
  * - `<!-- qkm: ... -->` comments (invisible once rendered) direct the run: `start [first|second]
  *   [VAR=VALUE...]`, `stop [first|second]`, `input TEXT` (standard input of the next command,
- *   what a person would type at its prompt), `retry SECONDS` (the next command is run again
+ *   what a person would type at its prompts, `\n` between lines, `<names>` filled in), `retry SECONDS` (the next command is run again
  *   until its output matches, for what happens in the background).
  */
 import { readFileSync, readdirSync } from 'node:fs';
@@ -81,7 +82,7 @@ export function parseChapter(file: string, text: string): Chapter {
     const directive = DIRECTIVE.exec(lines[i]!);
     if (directive) {
       const [verb = '', ...rest] = directive[1]!.split(/\s+/);
-      if (verb === 'input') pendingInput = directive[1]!.slice('input'.length).trim();
+      if (verb === 'input') pendingInput = directive[1]!.slice('input'.length).trim().split('\\n').join('\n');
       else if (verb === 'retry') pendingRetry = Number(rest[0]);
       else if (verb === 'start' || verb === 'stop') {
         const server: ServerName = rest[0] === 'second' ? 'second' : 'first';
@@ -119,16 +120,20 @@ function parseTranscript(file: string, firstLine: number, body: string[], server
   const steps: CommandStep[] = [];
   let current: CommandStep | undefined;
   let continued = false;
+  let hereDocEnd: string | undefined;
+  const startsHereDoc = (line: string) => /<<-?\s*'?(\w+)'?/.exec(line)?.[1];
   body.forEach((raw, k) => {
-    if (continued && current) {
+    if ((continued || hereDocEnd !== undefined) && current) {
       current.command += `\n${raw}`;
-      continued = raw.endsWith('\\');
+      if (hereDocEnd !== undefined) hereDocEnd = raw.trim() === hereDocEnd ? undefined : hereDocEnd;
+      else continued = raw.endsWith('\\');
       return;
     }
     if (raw.startsWith('$ ')) {
       current = { kind: 'command', file, line: firstLine + k, server, command: raw.slice(2), expect: [], exitCode: 0 };
       steps.push(current);
       continued = raw.endsWith('\\');
+      hereDocEnd = startsHereDoc(raw);
       return;
     }
     if (!current) throw new Error(`${path.basename(file)}:${firstLine + k}: a qkm-run block starts with "$ COMMAND"`);

@@ -176,7 +176,7 @@ class GuideWorld {
     const child = spawn('sh', ['-c', `exec 2>&1\n${command}`], { cwd: this.home, env, stdio: ['pipe', 'pipe', 'ignore'] });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stdin.end(step.input ?? '');
+    child.stdin.end(step.input === undefined ? '' : fillIn(step.input, this.vars));
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
     return new Promise((resolve) => child.on('close', (code) => {
       clearTimeout(timer);
