@@ -59,14 +59,15 @@ describe('the user guide', () => {
   });
 
   for (const chapter of chapters.filter((c) => c.steps.length > 0)) {
-    it(`${path.basename(chapter.file)}: every command does what the guide says`, async () => {
+    // Chapters are independent; side by side, one's waits (a rebuild) overlap another's work.
+    it.concurrent(`${path.basename(chapter.file)}: every command does what the guide says`, async () => {
       const world = await GuideWorld.make();
       try {
         await world.run(chapter);
       } finally {
         await world.close();
       }
-    }, 120_000);
+    }, 240_000);
   }
 });
 
