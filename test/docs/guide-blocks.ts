@@ -16,7 +16,8 @@
  * - `<!-- qkm: ... -->` comments (invisible once rendered) direct the run: `start [first|second]
  *   [VAR=VALUE...]`, `stop [first|second]`, `input TEXT` (standard input of the next command,
  *   what a person would type at its prompts, `\n` between lines, `<names>` filled in), `retry SECONDS` (the next command is run again
- *   until its output matches, for what happens in the background).
+ *   until its output matches, for what happens in the background), `needs TOOL PACKAGE` (the
+ *   chapter runs a tool from a Debian package).
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -54,6 +55,8 @@ export type Step = CommandStep | DirectiveStep;
 
 export interface Chapter {
   file: string;
+  /** Debian tools the chapter runs (`<!-- qkm: needs TOOL PACKAGE -->`), with their packages. */
+  needs: { tool: string; pkg: string }[];
   steps: Step[];
   menus: MenuTranscript[];
   /** "file:line: problem" for every block that shows `qkmcmds` but is not run. */
@@ -73,7 +76,7 @@ export function readGuide(docsDir: string): Chapter[] {
 }
 
 export function parseChapter(file: string, text: string): Chapter {
-  const chapter: Chapter = { file, steps: [], menus: [], unrun: [] };
+  const chapter: Chapter = { file, needs: [], steps: [], menus: [], unrun: [] };
   const lines = text.split('\n');
   let pendingInput: string | undefined;
   let pendingRetry: number | undefined;
@@ -84,6 +87,7 @@ export function parseChapter(file: string, text: string): Chapter {
       const [verb = '', ...rest] = directive[1]!.split(/\s+/);
       if (verb === 'input') pendingInput = directive[1]!.slice('input'.length).trim().split('\\n').join('\n');
       else if (verb === 'retry') pendingRetry = Number(rest[0]);
+      else if (verb === 'needs') chapter.needs.push({ tool: rest[0]!, pkg: rest[1] ?? rest[0]! });
       else if (verb === 'start' || verb === 'stop') {
         const server: ServerName = rest[0] === 'second' ? 'second' : 'first';
         const env = Object.fromEntries(rest.filter((w) => w.includes('=')).map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)]));
