@@ -173,7 +173,11 @@ class GuideWorld {
         continue;
       }
       const why = r.code !== step.exitCode ? `exit status ${r.code}, the guide says ${step.exitCode}` : `no line matched: ${mismatch}`;
-      throw new Error(`${at}: $ ${step.command}\n${why}; it printed:\n${output}`);
+      const problem = `${at}: $ ${step.command}\n${why}; it printed:\n${output}`;
+      // A writer's aid: QKM_GUIDE_GO_ON=1 prints each mismatch and goes on to the next command.
+      if (process.env.QKM_GUIDE_GO_ON !== '1') throw new Error(problem);
+      console.log(problem);
+      return;
     }
   }
 
