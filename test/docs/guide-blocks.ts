@@ -2,22 +2,23 @@
  * Reads the user guide (docs/*.md) into the steps its test runs. The conventions, which
  * docs/README.md repeats for writers:
  *
- * - A fenced block whose info string has `qkm-run` (```` ```console qkm-run ````, optionally
- *   `on=second`) is a terminal transcript that is run: `$ COMMAND` lines (a trailing `\`
- *   continues one, as does a here-document up to its end word), each followed by the output
- *   it must print. Output lines may hold
- *   `<…>` (any text) or `<a name>` (any text, remembered: a later command or output
- *   quoting `<a name>` gets that text); a line `…` stands for any number of lines; a last
- *   line `[exit N]` is the exit status expected (0 otherwise). No output lines: only the
- *   exit status is checked.
+ * - A fenced block whose info string has `qkm-run` (```` ```console qkm-run ````, or
+ *   `qkm-run on=second` for the second server) is a terminal session that is run: `$ COMMAND`
+ *   lines (a trailing `\` continues one, as does a here-document up to its end word), each
+ *   followed by the output it must print. Output lines may hold `<…>` (any text) or
+ *   `<a name>` (any text, remembered: a later command or output quoting `<a name>` gets that
+ *   text); a line `…` stands for any number of lines; a last line `[exit N]` is the exit
+ *   status expected (0 otherwise). No output lines: only the exit status is checked.
  * - A fenced block with `qkm-menu` is a menu console transcript, checked by its own test.
  * - Any other fenced block may not run `qkmcmds`: a command the guide shows but nothing runs
  *   fails the test.
- * - `<!-- qkm: ... -->` comments (invisible once rendered) direct the run: `start [first|second]
- *   [VAR=VALUE...]`, `stop [first|second]`, `input TEXT` (standard input of the next command,
- *   what a person would type at its prompts, `\n` between lines, `<names>` filled in), `retry SECONDS` (the next command is run again
- *   until its output matches, for what happens in the background), `needs TOOL PACKAGE` (the
- *   chapter runs a tool from a Debian package).
+ * - `<!-- qkm: ... -->` comments (invisible once rendered) direct the run:
+ *   `start [first|second] [launcher] [VAR=VALUE...]` and `stop [first|second]` (qkmd, or
+ *   qkm-launcher with its qkmd, with QKM_ variables as its configuration); `input TEXT` (the
+ *   next command's standard input, what a person types at its prompts: `\n` between lines,
+ *   `<names>` filled in); `retry SECONDS` (the next command runs again until its output
+ *   matches, for what happens in the background); `needs TOOL PACKAGE` (the chapter runs a
+ *   tool from a Debian package).
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -43,6 +44,8 @@ export interface DirectiveStep {
   line: number;
   server: ServerName;
   env: Record<string, string>;
+  /** Started through qkm-launcher (software slots, updates) rather than qkmd alone. */
+  launcher: boolean;
 }
 
 export interface MenuTranscript {
@@ -91,7 +94,7 @@ export function parseChapter(file: string, text: string): Chapter {
       else if (verb === 'start' || verb === 'stop') {
         const server: ServerName = rest[0] === 'second' ? 'second' : 'first';
         const env = Object.fromEntries(rest.filter((w) => w.includes('=')).map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)]));
-        chapter.steps.push({ kind: verb, file, line: i + 1, server, env });
+        chapter.steps.push({ kind: verb, file, line: i + 1, server, env, launcher: rest.includes('launcher') });
       } else throw new Error(`${where(i)}: unknown qkm directive "${verb}"`);
       continue;
     }

@@ -14,7 +14,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../harness/free-port.js';
-import { type RunningQkmd, startQkmdProcess } from '../../harness/qkmd.js';
+import { launch, powerCut, until } from '../../harness/launcher.js';
+import { startQkmdProcess } from '../../harness/qkmd.js';
 import { PACKAGE_ROOT } from '../../src/config/config.js';
 import { ensureServerCredentials } from '../../src/pki/index.js';
 import { TEST_KEY_BITS } from '../helpers/tls-fixtures.js';
@@ -78,7 +79,8 @@ interface Server {
   kmipPort: number;
   pairPort: number;
   env: Record<string, string>;
-  qkmd?: RunningQkmd;
+  /** Stops the running qkmd (or launcher) and resolves once it has exited. */
+  stop?: () => Promise<unknown>;
 }
 
 const DOC_HOME = '/home/akmadmin';
@@ -151,13 +153,24 @@ class GuideWorld {
     if (step.kind === 'command') return this.command(step, at);
     const s = this.servers[step.server];
     if (step.kind === 'start') {
-      if (s.qkmd) throw new Error(`${at}: the ${step.server} qkmd is already running`);
+      if (s.stop) throw new Error(`${at}: the ${step.server} qkmd is already running`);
       Object.assign(s.env, step.env);
-      s.qkmd = await startQkmdProcess({ args: [], env: this.envOf(step.server), timeoutMs: 60_000 });
+      s.stop = step.launcher ? await this.launch(step.server) : (await startQkmdProcess({ args: [], env: this.envOf(step.server), timeoutMs: 60_000 })).stop;
     } else {
-      await s.qkmd?.stop();
-      s.qkmd = undefined;
+      await s.stop?.();
+      s.stop = undefined;
     }
+  }
+
+  /** qkm-launcher as systemd runs it; its stop is a SIGTERM (a power cut if that hangs). */
+  private async launch(on: ServerName): Promise<() => Promise<unknown>> {
+    const l = launch(this.servers[on].dir, this.envOf(on));
+    await until(l, /^running;/m);
+    return () => {
+      l.child.kill('SIGTERM');
+      const timer = setTimeout(() => powerCut(l.child), 10_000);
+      return l.exited.finally(() => clearTimeout(timer));
+    };
   }
 
   private async command(step: CommandStep, at: string): Promise<void> {
@@ -195,6 +208,6 @@ class GuideWorld {
   }
 
   async close(): Promise<void> {
-    for (const s of Object.values(this.servers)) await s.qkmd?.stop();
+    for (const s of Object.values(this.servers)) await s.stop?.();
   }
 }
