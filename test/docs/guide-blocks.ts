@@ -9,7 +9,10 @@
  *   `<a name>` (any text, remembered: a later command or output quoting `<a name>` gets that
  *   text); a line `…` stands for any number of lines; a last line `[exit N]` is the exit
  *   status expected (0 otherwise). No output lines: only the exit status is checked.
- * - A fenced block with `qkm-menu` is a menu console transcript, checked by its own test.
+ * - A fenced block with `qkm-menu` is a menu console session, run in an 80x24 tmux pane: its
+ *   first line `$ COMMAND` opens it, each line with `«TEXT»` is a prompt at which TEXT is typed
+ *   (`«»`: just Enter), and every other line must appear on the screen, in order (blank lines
+ *   and `…` are skipped); a last line `[exit N]` is the status the session ends with.
  * - Any other fenced block may not run `qkmcmds`: a command the guide shows but nothing runs
  *   fails the test.
  * - `<!-- qkm: ... -->` comments (invisible once rendered) direct the run:
@@ -48,20 +51,24 @@ export interface DirectiveStep {
   launcher: boolean;
 }
 
-export interface MenuTranscript {
+/** A menu console session: the command that opens it, then the screen, with what is typed in «». */
+export interface MenuStep {
+  kind: 'menu';
   file: string;
   line: number;
-  text: string[];
+  server: ServerName;
+  command: string;
+  screen: string[];
+  exitCode: number;
 }
 
-export type Step = CommandStep | DirectiveStep;
+export type Step = CommandStep | DirectiveStep | MenuStep;
 
 export interface Chapter {
   file: string;
   /** Debian tools the chapter runs (`<!-- qkm: needs TOOL PACKAGE -->`), with their packages. */
   needs: { tool: string; pkg: string }[];
   steps: Step[];
-  menus: MenuTranscript[];
   /** "file:line: problem" for every block that shows `qkmcmds` but is not run. */
   unrun: string[];
 }
@@ -79,7 +86,7 @@ export function readGuide(docsDir: string): Chapter[] {
 }
 
 export function parseChapter(file: string, text: string): Chapter {
-  const chapter: Chapter = { file, needs: [], steps: [], menus: [], unrun: [] };
+  const chapter: Chapter = { file, needs: [], steps: [], unrun: [] };
   const lines = text.split('\n');
   let pendingInput: string | undefined;
   let pendingRetry: number | undefined;
@@ -104,7 +111,10 @@ export function parseChapter(file: string, text: string): Chapter {
     const info = fence[3]!.trim().split(/\s+/);
     const body: string[] = [];
     for (i++; i < lines.length && !lines[i]!.trim().startsWith(fence[2]!); i++) body.push(lines[i]!.slice(fence[1]!.length));
-    if (info.includes('qkm-menu')) chapter.menus.push({ file, line: start + 1, text: body });
+    if (info.includes('qkm-menu')) {
+      chapter.steps.push(parseMenu(file, start + 2, body, info.includes('on=second') ? 'second' : 'first'));
+      if (!chapter.needs.some((n) => n.tool === 'tmux')) chapter.needs.push({ tool: 'tmux', pkg: 'tmux' });
+    }
     else if (info.includes('qkm-run')) {
       const server: ServerName = info.includes('on=second') ? 'second' : 'first';
       for (const step of parseTranscript(file, start + 2, body, server)) {
@@ -152,11 +162,21 @@ function parseTranscript(file: string, firstLine: number, body: string[], server
   return steps;
 }
 
+export const TYPED = /«([^»]*)»/;
+
+function parseMenu(file: string, firstLine: number, body: string[], server: ServerName): MenuStep {
+  const [opening = '', ...rest] = body;
+  if (!opening.startsWith('$ ')) throw new Error(`${path.basename(file)}:${firstLine}: a qkm-menu block starts with "$ COMMAND"`);
+  const exit = /^\[exit (\d+)\]$/.exec(rest.at(-1)?.trim() ?? '');
+  if (exit) rest.pop();
+  return { kind: 'menu', file, line: firstLine, server, command: opening.slice(2), screen: rest, exitCode: exit ? Number(exit[1]) : 0 };
+}
+
 const PLACEHOLDER = /<([^<>]*)>/g;
 const ANY = new Set(['…', '...']);
-const GAP = /^\s*(…|\.\.\.)\s*$/;
+export const GAP = /^\s*(…|\.\.\.)\s*$/;
 
-function squeeze(s: string): string {
+export function squeeze(s: string): string {
   return s.replace(/\s+/g, ' ').trim();
 }
 
@@ -174,7 +194,7 @@ export function fillIn(command: string, vars: Map<string, string>): string {
 }
 
 /** One expected line as a regular expression over a squeezed actual line, and the names it captures. */
-function lineMatcher(expected: string, vars: Map<string, string>): { re: RegExp; names: string[] } {
+export function lineMatcher(expected: string, vars: Map<string, string>): { re: RegExp; names: string[] } {
   const names: string[] = [];
   let source = '';
   let last = 0;

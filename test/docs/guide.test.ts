@@ -20,7 +20,8 @@ import { PACKAGE_ROOT } from '../../src/config/config.js';
 import { ensureServerCredentials } from '../../src/pki/index.js';
 import { TEST_KEY_BITS } from '../helpers/tls-fixtures.js';
 import { needsTool } from '../helpers/tools.js';
-import { type Chapter, type CommandStep, type Step, fillIn, matchOutput, readGuide, type ServerName } from './guide-blocks.js';
+import { TmuxConsole } from '../helpers/tmux-console.js';
+import { type Chapter, type CommandStep, fillIn, GAP, lineMatcher, matchOutput, type MenuStep, readGuide, type ServerName, squeeze, type Step, TYPED } from './guide-blocks.js';
 
 const DOCS = path.join(PACKAGE_ROOT, 'docs');
 const chapters = readGuide(DOCS);
@@ -151,6 +152,7 @@ class GuideWorld {
   private async step(step: Step): Promise<void> {
     const at = `${path.basename(step.file)}:${step.line}`;
     if (step.kind === 'command') return this.command(step, at);
+    if (step.kind === 'menu') return this.menu(step, at);
     const s = this.servers[step.server];
     if (step.kind === 'start') {
       if (s.stop) throw new Error(`${at}: the ${step.server} qkmd is already running`);
@@ -191,6 +193,44 @@ class GuideWorld {
       if (process.env.QKM_GUIDE_GO_ON !== '1') throw new Error(problem);
       console.log(problem);
       return;
+    }
+  }
+
+  /** Drives a menu console session in tmux as a person would: reads the screen, types at the prompts. */
+  private async menu(step: MenuStep, at: string): Promise<void> {
+    const term = new TmuxConsole();
+    const env = Object.entries({ PATH: `${this.bin}:${process.env.PATH ?? ''}`, HOME: this.home, ...this.envOf(step.server) }).map(([k, v]) => `${k}='${v}'`);
+    term.run(`cd '${this.home}' && env ${env.join(' ')} ${step.command}; echo "[exit $?]"; sleep 120`);
+    try {
+      let cursor = 0;
+      // Waits (up to 20 s) for a screen line at or after the cursor that passes `test`; the cursor moves past it.
+      const find = async (what: string, test: (line: string) => boolean): Promise<void> => {
+        for (let i = 0; i < 200; i++) {
+          const lines = this.toGuide(term.screen(), step.server).split('\n').map(squeeze);
+          const found = lines.findIndex((l, k) => k >= cursor && test(l));
+          if (found >= 0) {
+            cursor = found + 1;
+            return;
+          }
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        throw new Error(`${at}: the menu console never showed "${what}"; the screen:\n${this.toGuide(term.screen(), step.server)}`);
+      };
+      for (const line of step.screen) {
+        if (line.trim() === '' || GAP.test(line)) continue;
+        const typed = TYPED.exec(line);
+        if (typed) {
+          const prompt = squeeze(line.slice(0, typed.index));
+          await find(prompt, (l) => l.startsWith(prompt));
+          term.type(fillIn(typed[1]!, this.vars));
+        } else {
+          const { re } = lineMatcher(line, this.vars);
+          await find(line.trim(), (l) => re.test(l));
+        }
+      }
+      await find(`[exit ${step.exitCode}]`, (l) => l === `[exit ${step.exitCode}]`);
+    } finally {
+      term.kill();
     }
   }
 
