@@ -233,7 +233,9 @@ export function matchOutput(expected: string[], actual: string, vars: Map<string
     const { re, names } = lineMatcher(expected[e]!, scope());
     const m = re.exec(lines[a]!);
     if (!m) return false;
-    names.forEach((n, k) => found.set(n, m[k + 1]!));
+    names.forEach((n, k) => {
+      found.set(n, m[k + 1]!);
+    });
     if (tryAt(e + 1, a + 1)) return true;
     for (const n of names) found.delete(n);
     return false;

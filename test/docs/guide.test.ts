@@ -1,9 +1,10 @@
 /**
- * The user guide (docs/) cannot drift from the program: every `qkm-run` transcript in it
- * is run, chapter by chapter in a fresh folder, against real qkmd processes on simulated
- * hardware, and each command's exit status and shown output are checked (the conventions
- * are in guide-blocks.ts). The guide speaks of an appliance: `/var/lib/qkm` for the data
- * directory, `/home/akmadmin` for the administrator's folder (with the checkout in `~/qkm`), `qkm1.example.net` and
+ * The user guide (docs/) cannot drift from the program: every `qkm-run` session in it is
+ * run, chapter by chapter in a fresh folder, against real qkmd processes on simulated
+ * hardware, and each command's exit status and shown output are checked; menu sessions
+ * are typed into the console in tmux (the conventions are in guide-blocks.ts). The guide
+ * speaks of an appliance: `/var/lib/qkm` for the data directory, `/home/akmadmin` for the
+ * administrator's folder (with the checkout in `~/qkm`), `qkm1.example.net` and
  * `qkm2.example.net` for the two servers (KMIP on 6000, the pair link on 6100). Here they
  * are temporary folders and free loopback ports, swapped in for the commands and swapped
  * back in the output before it is compared.
@@ -239,6 +240,8 @@ class GuideWorld {
     const child = spawn('sh', ['-c', `exec 2>&1\n${command}`], { cwd: this.home, env, stdio: ['pipe', 'pipe', 'ignore'] });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    // A command that never reads its input may be gone before it is written.
+    child.stdin.on('error', () => {});
     child.stdin.end(step.input === undefined ? '' : fillIn(step.input, this.vars));
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
     return new Promise((resolve) => child.on('close', (code) => {
