@@ -13,8 +13,8 @@
  *   first line `$ COMMAND` opens it, each line with `«TEXT»` is a prompt at which TEXT is typed
  *   (`«»`: just Enter), and every other line must appear on the screen, in order (blank lines
  *   and `…` are skipped); a last line `[exit N]` is the status the session ends with.
- * - Any other fenced block may not run `qkmcmds`: a command the guide shows but nothing runs
- *   fails the test.
+ * - Any other fenced block may not run `qkmcmds` or `qkm-library`: a command the guide shows
+ *   but nothing runs fails the test.
  * - `<!-- qkm: ... -->` comments (invisible once rendered) direct the run:
  *   `start [first|second] [launcher] [VAR=VALUE...]` and `stop [first|second]` (qkmd, or
  *   qkm-launcher with its qkmd, with QKM_ variables as its configuration); `input TEXT` (the
@@ -75,8 +75,8 @@ export interface Chapter {
 
 const FENCE = /^(\s*)(```+|~~~+)(.*)$/;
 const DIRECTIVE = /^<!--\s*qkm:\s*(.*?)\s*-->\s*$/;
-/** A line that runs qkmcmds: at its start, after a prompt, `npx`, `sudo`, a pipe, `&&` or `;`. */
-const RUNS_QKMCMDS = /(^|[$|;&]\s*|\bnpx\s+|\bsudo\s+)qkmcmds\b/;
+/** A line that runs qkmcmds or qkm-library: at its start, after a prompt, `npx`, `sudo`, a pipe, `&&` or `;`. */
+const RUNS_OUR_COMMAND = /(^|[$|;&]\s*|\bnpx\s+|\bsudo\s+)(qkmcmds|qkm-library)\b/;
 
 export function readGuide(docsDir: string): Chapter[] {
   return readdirSync(docsDir)
@@ -126,7 +126,7 @@ export function parseChapter(file: string, text: string): Chapter {
       }
     } else {
       body.forEach((l, k) => {
-        if (RUNS_QKMCMDS.test(l.trim())) chapter.unrun.push(`${where(start + 1 + k)}: "${l.trim()}" is shown but not run; mark its block qkm-run`);
+        if (RUNS_OUR_COMMAND.test(l.trim())) chapter.unrun.push(`${where(start + 1 + k)}: "${l.trim()}" is shown but not run; mark its block qkm-run`);
       });
     }
   }
