@@ -53,7 +53,7 @@ export function addUpdateCommands(program: Command, deps: HwCommandDeps): void {
       ctx.log.info({ update: r }, 'update installed');
       out(`Installed qkm ${r.version} in slot ${r.slot}, on trial; qkm ${r.from} stays as the version to roll back to.`);
       out(r.restarted
-        ? `qkm ${r.version} is starting now; if it is not running within ${ctx.config.update.trial_seconds} s, qkm ${r.from} is started again by itself. Check with: qkmcmds -v`
+        ? `qkm ${r.version} is starting now; if it is not running within ${ctx.config.update.trial_seconds} s, qkm ${r.from} is started again by itself. Check with: qkmcmds update --status`
         : `qkm ${r.version} starts, on trial, the next time qkm-launcher starts qkm (no launcher is running now).`);
       out('Keep the CD: a rollback needs it.');
       out(afterwards(ctx.config, 'update'));
@@ -70,7 +70,7 @@ export function addUpdateCommands(program: Command, deps: HwCommandDeps): void {
       const r = await withIso(o.iso, (s) => rollBack(s, options(bar)), 'the CD of the version installed now').finally(() => bar.stop());
       ctx.log.info({ rollback: r }, 'rolled back');
       out(`Rolled back from qkm ${r.from} to qkm ${r.to}.`);
-      out(r.restarted ? `qkm ${r.to} is starting now. Check with: qkmcmds -v` : `qkm ${r.to} starts the next time qkm-launcher starts qkm (no launcher is running now).`);
+      out(r.restarted ? `qkm ${r.to} is starting now. Check with: qkmcmds update --status` : `qkm ${r.to} starts the next time qkm-launcher starts qkm (no launcher is running now).`);
       out(afterwards(ctx.config, 'roll back'));
     }));
 }
