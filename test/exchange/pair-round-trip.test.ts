@@ -111,11 +111,14 @@ describe('sharing tapes between two sites that are each a pair', () => {
     expect(senderIn(file).certificate).toBe(fromA1.certificate);
     const partners = await ok(at(siteA.b, ['cert', 'partners', '--json']));
     expect(JSON.parse(partners.stdout)).toEqual([expect.objectContaining({ name: 'SITEB' })]);
+    // B knows A by the certificate A1 exported; a file A2 made is signed with the same one.
+    await ok(at(siteA.a, ['cert', 'export', '--out', path.join(root, 'site-a.pem')]));
+    await ok(at(siteB.b, ['cert', 'import', path.join(root, 'site-a.pem'), '--name', 'SITEA']));
   }, 60_000);
 
   it('an import at B2 while B1 is down reaches B1 when it returns', async () => {
     const file = path.join(root, 'from-a2.json');
-    expect((await ok(at(siteB.b, ['keys', 'import', file, '--library', 'LIBB']))).stdout).toContain('Imported 1 key(s) for library LIBB');
+    expect((await ok(at(siteB.b, ['keys', 'import', file, '--library', 'LIBB']))).stdout).toContain('Imported 1 key(s) for library LIBB from partner SITEA, server QKMSITA2');
     expect(await readAtB([barcodes[2]!])).toEqual(['secondary']);
     siteB.a = await restart(siteB.a);
     await waitReplicated(siteB.b);
