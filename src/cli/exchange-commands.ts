@@ -59,7 +59,7 @@ export function addExchangeCommands(groups: { certs: Command; keys: Command }, d
     .option('--replace', 'replace the certificate already stored under that name')
     .action(deps.action(async (file: string, o: { name: string; replace?: boolean }) => {
       const p = await importPartnerCertificate(exchangeScopeOf(deps.context()), { file: path.resolve(file), name: o.name, replace: o.replace });
-      noteAudit({ partner: p.name, fingerprint: p.fingerprint, replaced: p.replaced });
+      noteAudit({ partner: p.name, fingerprint: p.fingerprint, replaced: p.replaced, ...(p.peers && { peers: p.peers }) });
       out(`${p.replaced ? 'Replaced' : 'Stored'} the encryption certificate of partner ${p.name}: ${p.subject}, fingerprint ${p.fingerprint}, valid until ${day(p.validTo)}.`);
       for (const line of partnerPeerLines(p)) out(line);
       out(`Check the fingerprint with the partner's administrator before exporting keys to it (qkmcmds keys export --cert ${p.name} ...).`);
