@@ -119,6 +119,11 @@ describe('sharing tapes between two sites that are each a pair', () => {
     // A2 never stored SITEB: it asks A1, which imported it.
     await ok(at(siteA.b, ['keys', 'export', '--cert', 'SITEB', '--tapes', ...second, '--out', file]));
     expect(senderIn(file).certificate).toBe(fromA1.certificate);
+    // Each pair holds its one encryption key on both servers; the two sites' differ.
+    const key = (s: PairServerProcess) => readFileSync(path.join(s.dir, 'tls', 'encryption.key'), 'utf8');
+    expect(key(siteA.b)).toBe(key(siteA.a));
+    expect(key(siteB.b)).toBe(key(siteB.a));
+    expect(key(siteA.a)).not.toBe(key(siteB.a));
     const partners = await ok(at(siteA.b, ['cert', 'partners', '--json']));
     expect(JSON.parse(partners.stdout)).toEqual([expect.objectContaining({ name: 'SITEB' })]);
     // B knows A by the certificate A1 exported; a file A2 made is signed with the same one.
