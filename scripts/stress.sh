@@ -19,6 +19,9 @@ QKM_JOURNAL_KILL_ITERATIONS=$QKM_JOURNAL_KILL_ITERATIONS timeout "$(left)" npx v
 echo "== SIGKILL loop over replication to the peer (${QKM_REPLICATION_KILLS:=200} kills): nothing lost, nothing applied twice"
 QKM_REPLICATION_KILLS=$QKM_REPLICATION_KILLS timeout "$(left)" npx vitest run test/engine/peer-copies.test.ts -t 'survives SIGKILL'
 
+echo "== two sites that are each a pair sharing ${QKM_PAIRS_EXCHANGE_TAPES:=500} tapes: exported from either server of A, imported on either of B, read through both"
+QKM_PAIRS_EXCHANGE_TAPES=$QKM_PAIRS_EXCHANGE_TAPES timeout "$(left)" npx vitest run test/exchange/pair-round-trip.test.ts
+
 echo "== the server pair end to end with ${QKM_PAIR_E2E_TAPES:=5000} tapes: the primary killed mid-write, a partition, a restore that synchronises from the peer"
 QKM_PAIR_E2E_TAPES=$QKM_PAIR_E2E_TAPES timeout "$(left)" npx vitest run test/pair/pair-e2e.test.ts
 

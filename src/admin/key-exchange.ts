@@ -18,9 +18,13 @@ import {
 } from '../engine/index.js';
 import { ExchangeError } from '../exchange/errors.js';
 import { type KeyToSend, type RefusalReason, buildKeyFile, openKeyFile } from '../exchange/key-file.js';
-import { type Partner, importPartner, listPartners, partnerCertificate } from '../exchange/partners.js';
+import { type Partner, importPartner, listPartners, partnerCertificate, partnerPem } from '../exchange/partners.js';
 import { appendImportWarnings, importWarningLogOf } from '../exchange/warning-log.js';
 import type { Logger } from '../logs/logger.js';
+import { pairEncryptionCredentials } from '../pair/encryption-share.js';
+import type { PeerAddress } from '../pair/link-client.js';
+import type { PairSide } from '../pair/pairing.js';
+import { type PartnerOffer, offerPartnerToPeers, partnerFromPeers } from '../pair/partner-share.js';
 import { type EncryptionCredentials, assertWritableTarget, ensureEncryptionCredentials, readEncryptionCredentials, tlsDirOf, tlsPaths } from '../pki/index.js';
 import { CertificateError } from '../pki/errors.js';
 import { writeFileDurable } from '../util/durable-file.js';
@@ -39,6 +43,22 @@ export interface ExchangeScope {
    * here when missing and `create`. Without it, this server's own.
    */
   encryption?: (create: boolean) => Promise<EncryptionCredentials | undefined>;
+  /** On a server of a pair: partners' certificates are the pair's, offered to the peers and asked of them. */
+  pairPartners?: {
+    offer: (p: { name: string; certPem: string; replace: boolean }) => Promise<PartnerOffer>;
+    ask: (name: string) => Promise<boolean>;
+  };
+}
+
+/** What a server of a pair adds to its exchange scope: the pair's encryption certificate and partners. */
+export function pairExchange(side: PairSide, addresses: readonly PeerAddress[]): Pick<ExchangeScope, 'encryption' | 'pairPartners'> {
+  return {
+    encryption: (create) => pairEncryptionCredentials(side, addresses, { create }),
+    pairPartners: {
+      offer: (p) => offerPartnerToPeers(side, addresses, p),
+      ask: (name) => partnerFromPeers(side, addresses, name),
+    },
+  };
 }
 
 const pathsOf = (s: ExchangeScope) => tlsPaths(tlsDirOf(s.dataDir));
@@ -77,12 +97,29 @@ export async function exportEncryptionCertificate(s: ExchangeScope, o: { outFile
   return { certPem: own.certPem, fingerprint: own.fingerprint, validTo: new Date(own.cert.validTo), ...(o.outFile !== undefined && { outFile: o.outFile }) };
 }
 
-/** `cert import FILE --name PARTNER`: a partner's encryption certificate, checked, stored under its name. */
-export async function importPartnerCertificate(s: ExchangeScope, o: { file: string; name: string; replace?: boolean }): Promise<Partner & { replaced: boolean }> {
+/**
+ * `cert import FILE --name PARTNER`: a partner's encryption certificate, checked, stored
+ * under its name; on a server of a pair, offered to the peers too (`peers`: where it went).
+ */
+export async function importPartnerCertificate(s: ExchangeScope, o: { file: string; name: string; replace?: boolean }): Promise<Partner & { replaced: boolean; peers?: PartnerOffer }> {
   const own = await readEncryptionCredentials(pathsOf(s));
   const p = importPartner(s.dataDir, { ...o, now: s.now, ownFingerprint: own?.fingerprint });
   s.log.info({ partner: p.name, fingerprint: p.fingerprint, replaced: p.replaced }, 'partner encryption certificate imported');
-  return p;
+  if (!s.pairPartners) return p;
+  const peers = await s.pairPartners.offer({ name: p.name, certPem: partnerPem(s.dataDir, p.name) ?? '', replace: o.replace === true });
+  s.log.info({ partner: p.name, stored: peers.stored, missed: peers.missed }, 'partner encryption certificate offered to the peers');
+  return { ...p, peers };
+}
+
+/** The partner's certificate: stored here, or, on a server of a pair, asked of the peers. */
+async function recipientCertificate(s: ExchangeScope, name: string) {
+  try {
+    return partnerCertificate(s.dataDir, name, s.now);
+  } catch (e) {
+    if (!(e instanceof ExchangeError && e.code === 'EXCHANGE_PARTNER_UNKNOWN') || !(await s.pairPartners?.ask(name))) throw e;
+    s.log.info({ partner: name }, "partner encryption certificate taken from the peer, which imported it");
+    return partnerCertificate(s.dataDir, name, s.now);
+  }
 }
 
 /** `cert partners`: the partners' certificates, and whether each can still be used now. */
@@ -99,7 +136,7 @@ export interface KeysExported {
 
 /** `keys export`: the selected keys, wrapped for the partner and signed by us, in one new file. */
 export async function exportKeys(open: OpenEngine, s: ExchangeScope, o: { partner: string; selection: ExportSelection; outFile: string }): Promise<KeysExported> {
-  const recipient = partnerCertificate(s.dataDir, o.partner, s.now);
+  const recipient = await recipientCertificate(s, o.partner);
   assertWritableTarget(o.outFile, 'the key file', 'keys.json');
   const own = await ownCredentials(s, true);
   const keys = await withEngine(open, (engine) => keysForExport(engine, o.selection));

@@ -9,11 +9,12 @@ import {
   importKeys,
   importPartnerCertificate,
   importWarnings,
+  pairExchange,
   partnerCertificates,
 } from '../admin/key-exchange.js';
 import { ExchangeError } from '../exchange/errors.js';
+import type { PartnerOffer } from '../pair/partner-share.js';
 import { noteAudit } from './audited-command.js';
-import { pairEncryptionCredentials } from '../pair/encryption-share.js';
 import { peerAddresses } from '../pair/settings.js';
 import type { Context } from './context.js';
 import { pairSide } from './pair-commands.js';
@@ -25,7 +26,7 @@ const day = (d: Date): string => d.toISOString().slice(0, 10);
 
 export const exchangeScopeOf = (ctx: Context): ExchangeScope => ({
   dataDir: ctx.config.paths.data_dir, serial: ctx.serial, now: new Date(ctx.world.now()), log: ctx.log,
-  encryption: (create) => pairEncryptionCredentials(pairSide(ctx), peerAddresses(ctx.config), { create }),
+  ...pairExchange(pairSide(ctx), peerAddresses(ctx.config)),
 });
 
 /**
@@ -58,8 +59,9 @@ export function addExchangeCommands(groups: { certs: Command; keys: Command }, d
     .option('--replace', 'replace the certificate already stored under that name')
     .action(deps.action(async (file: string, o: { name: string; replace?: boolean }) => {
       const p = await importPartnerCertificate(exchangeScopeOf(deps.context()), { file: path.resolve(file), name: o.name, replace: o.replace });
-      noteAudit({ partner: p.name, fingerprint: p.fingerprint, replaced: p.replaced });
+      noteAudit({ partner: p.name, fingerprint: p.fingerprint, replaced: p.replaced, ...(p.peers && { peers: p.peers }) });
       out(`${p.replaced ? 'Replaced' : 'Stored'} the encryption certificate of partner ${p.name}: ${p.subject}, fingerprint ${p.fingerprint}, valid until ${day(p.validTo)}.`);
+      for (const line of partnerPeerLines(p)) out(line);
       out(`Check the fingerprint with the partner's administrator before exporting keys to it (qkmcmds keys export --cert ${p.name} ...).`);
     }));
 
@@ -117,6 +119,14 @@ export function addExchangeCommands(groups: { certs: Command; keys: Command }, d
 export function importWarningLines(r: { file: string; lines: string[]; ticketsClosed: number }): string[] {
   if (r.lines.length === 0) return [`No key import has refused a key (${r.file} is empty).`];
   return [`${r.file}:`, ...r.lines, ...(r.ticketsClosed > 0 ? [`${r.ticketsClosed} ticket(s) pointing to this log are now closed.`] : [])];
+}
+
+/** Where a partner's certificate went besides this server, on a server of a pair (the menu console says the same). */
+export function partnerPeerLines(p: { name: string; peers?: PartnerOffer }): string[] {
+  return [
+    ...(p.peers?.stored ?? []).map((serial) => `Also stored on the peer server ${serial}: either server of the pair can export keys to ${p.name}.`),
+    ...(p.peers?.missed ?? []).map((m) => `Not stored on the peer at ${m.peer}: ${m.why.replace(/\.$/, '')}. A peer that was down asks this server for it the first time it exports keys to ${p.name}.`),
+  ];
 }
 
 /** What the administrator reads after an import (the menu console says the same). */

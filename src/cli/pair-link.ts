@@ -2,6 +2,7 @@ import { type KeyEngine, PeerCopies, type ReplicatedEntry } from '../engine/inde
 import { caCertificatePem, ensurePairCredentials, normalizeSerial, revokeCertificates, revokedSerials, tlsDirOf, tlsPaths } from '../pki/index.js';
 import { ENCRYPTION_KEY_OP, shareEncryptionKey } from '../pair/encryption-share.js';
 import { PairError } from '../pair/errors.js';
+import { PARTNER_ASK_OP, PARTNER_OFFER_OP, answerPartnerAsk, storeOfferedPartner } from '../pair/partner-share.js';
 import { startPairServer, type PairServer } from '../pair/link-server.js';
 import { PairRegistry } from '../pair/registry.js';
 import { Replicator } from '../pair/replicator.js';
@@ -48,6 +49,7 @@ export async function startPairLink(ctx: Context, engine: KeyEngine, o: { trustP
     }
   };
   const registry = new PairRegistry(ctx.config.paths.data_dir);
+  const side = { dataDir: ctx.config.paths.data_dir, serial: ctx.serial, now: () => ctx.world.now() };
   const copies = new PeerCopies(engine);
   const server = await startPairServer({
     host: ctx.config.pair.host,
@@ -73,8 +75,15 @@ export async function startPairLink(ctx: Context, engine: KeyEngine, o: { trustP
       [ENCRYPTION_KEY_OP]: (_request, peer) => {
         ctx.log.info({ peer: peer.serial }, "the pair's encryption key was given to the peer");
         ctx.audit.record({ action: 'encryption key shared with the peer', outcome: 'done', actor: `peer ${peer.serial}`, details: { peer: peer.serial } });
-        return shareEncryptionKey({ dataDir: ctx.config.paths.data_dir, serial: ctx.serial, now: () => ctx.world.now() });
+        return shareEncryptionKey(side);
       },
+      // A partner's certificate the peer's administrator imported: the pair's, so kept here too.
+      [PARTNER_OFFER_OP]: async (request, peer) => {
+        const p = await storeOfferedPartner(side, request, peer.serial);
+        ctx.audit.record({ action: 'partner certificate stored from the peer', outcome: 'done', actor: `peer ${peer.serial}`, details: { partner: p.name, fingerprint: p.fingerprint, replaced: p.replaced } });
+        return { serial: ctx.serial };
+      },
+      [PARTNER_ASK_OP]: (request) => answerPartnerAsk(side, request),
     },
   });
   const replicator = new Replicator({ addresses: peerAddresses(ctx.config), creds, registry, journal: engine.journal, copies, log: ctx.log, revoked: () => [...revokedSerials(paths.revoked)] });

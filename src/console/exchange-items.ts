@@ -11,11 +11,11 @@ import {
   importKeys,
   importPartnerCertificate,
   importWarnings,
+  pairExchange,
   partnerCertificates,
 } from '../admin/key-exchange.js';
-import { importReport, importWarningLines } from '../cli/exchange-commands.js';
+import { importReport, importWarningLines, partnerPeerLines } from '../cli/exchange-commands.js';
 import { ExchangeError } from '../exchange/errors.js';
-import { pairEncryptionCredentials } from '../pair/encryption-share.js';
 import { peerAddresses } from '../pair/settings.js';
 import { pairSideOfConsole } from './pair-items.js';
 import { auditConsole } from './console-audit.js';
@@ -23,7 +23,7 @@ import type { ConsoleScope } from './session.js';
 
 const scopeOf = (s: ConsoleScope): ExchangeScope => ({
   dataDir: s.dataDir, serial: s.serial(), now: new Date(s.world.now()), log: s.log,
-  encryption: (create) => pairEncryptionCredentials(pairSideOfConsole(s), peerAddresses(s.config), { create }),
+  ...pairExchange(pairSideOfConsole(s), peerAddresses(s.config)),
 });
 const day = (d: Date): string => d.toISOString().slice(0, 10);
 const words = (line: string): string[] => line.split(/[\s,]+/).filter((w) => w !== '');
@@ -45,9 +45,10 @@ export async function encryptionCertificates(s: ConsoleScope): Promise<void> {
     const name = await s.input.ask('Name for this partner: ');
     const replace = partners.some((p) => p.name === name) && /^y(es)?$/i.test(await s.input.ask(`Replace the certificate stored for ${name}? [y/N] `));
     const p = await importPartnerCertificate(scopeOf(s), { file, name, replace });
-    auditConsole(s, 'partner certificate imported', 'done', { partner: p.name, fingerprint: p.fingerprint, replaced: p.replaced });
+    auditConsole(s, 'partner certificate imported', 'done', { partner: p.name, fingerprint: p.fingerprint, replaced: p.replaced, ...(p.peers && { peers: p.peers }) });
     s.say(`${p.replaced ? 'Replaced' : 'Stored'} partner ${p.name}'s certificate, valid until ${day(p.validTo)},`);
     s.say(`fingerprint ${p.fingerprint}.`);
+    for (const line of partnerPeerLines(p)) s.say(line);
     s.say("Check the fingerprint with the partner's administrator before exporting keys to it.");
   } else if (what !== '') {
     s.say(`"${what}" is not one of e or i; nothing was done.`);

@@ -10,6 +10,7 @@
  * describes a state (a set, an allocation, the whole object) rather than a delta, so even
  * applying one again would change nothing.
  */
+import { timingSafeEqual } from 'node:crypto';
 import { KeystoreError } from '../errors.js';
 import { searchKey } from './attributes.js';
 import { decodeValue } from './attribute-codec.js';
@@ -241,6 +242,12 @@ export class PeerCopies {
     }
     if (!key) key = this.peerKey(peer, e.subject);
     if (key.origin === 'local') return; // our own key: we are its source of truth
+    if (key.origin === 'registered' && e.material && !this.holdsMaterial(key, e.material)) {
+      // Both servers imported a key of this name, not the same one (names are unique
+      // worldwide, so a sender erred): neither is given up, and the administrator hears.
+      this.engine.tickets.raise('imported-key-conflict', { key: key.name, library: key.library, peer });
+      return;
+    }
     if (o.alloc !== 'unused' && key.state === 'unused') key = this.setAllocation(key, o.tape, o.drive, null);
     else this.db.prepare('UPDATE keys SET tape = ?, drive = ? WHERE seq = ?').run(o.tape, o.drive, key.seq);
     if (isDestroyedState(o.state) && !isTombstone(key.sealed)) {
@@ -371,6 +378,19 @@ export class PeerCopies {
   private verify(k: KeyRow): void {
     const ok = isTombstone(k.sealed) ? this.engine.store.sealer.tombstoneIntact(this.fields(k), k.sealed) : this.engine.store.sealer.intact(this.fields(k), k.sealed);
     if (!ok) throw recordDamaged(k.name);
+  }
+
+  /** Whether the key's record here holds `material` (base64); a destroyed key holds none. */
+  private holdsMaterial(k: KeyRow, material: string): boolean {
+    if (isTombstone(k.sealed)) return true;
+    const ours = this.open(k);
+    const theirs = Buffer.from(material, 'base64');
+    try {
+      return ours.length === theirs.length && timingSafeEqual(ours, theirs);
+    } finally {
+      ours.fill(0);
+      theirs.fill(0);
+    }
   }
 
   private open(k: KeyRow): Buffer {

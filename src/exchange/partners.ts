@@ -51,12 +51,22 @@ function describe(name: string, cert: X509Certificate): Partner {
  */
 export function importPartner(dataDir: string, o: { file: string; name: string; now: Date; ownFingerprint?: string; replace?: boolean }): Partner & { replaced: boolean } {
   assertPartnerName(o.name);
-  const pem = readTextFile(o.file);
-  const cert = checkExchangeCertificate(pem, o.file, o.now);
+  return storePartner(dataDir, { ...o, pem: readTextFile(o.file), source: o.file });
+}
+
+/**
+ * `importPartner` with the certificate's text in hand (`source` names where it came from):
+ * also how the peer of a pair stores the partner its administrator imported there. The
+ * same certificate again under its name changes nothing.
+ */
+export function storePartner(dataDir: string, o: { pem: string; source: string; name: string; now: Date; ownFingerprint?: string; replace?: boolean }): Partner & { replaced: boolean } {
+  assertPartnerName(o.name);
+  const cert = checkExchangeCertificate(o.pem, o.source, o.now);
   if (cert.fingerprint256 === o.ownFingerprint) {
-    throw new ExchangeError('EXCHANGE_CERT_OWN', `${o.file} is this server's own encryption certificate; import the certificate the partner site exported.`, { params: { file: o.file } });
+    throw new ExchangeError('EXCHANGE_CERT_OWN', `${o.source} is this server's own encryption certificate; import the certificate the partner site exported.`, { params: { file: o.source } });
   }
   const existing = listPartners(dataDir).find((p) => p.name === o.name);
+  if (existing?.fingerprint === cert.fingerprint256) return { ...existing, replaced: false };
   if (existing && !o.replace) {
     throw new ExchangeError('EXCHANGE_PARTNER_EXISTS', `A partner named ${o.name} is already stored (fingerprint ${existing.fingerprint}); choose another name, or replace it.`, { params: { name: o.name } });
   }
@@ -83,15 +93,20 @@ export function listPartners(dataDir: string): Partner[] {
   });
 }
 
-/** The partner's certificate, checked again now (it may have expired since it was imported). */
-export function partnerCertificate(dataDir: string, name: string, now: Date): X509Certificate {
+/** The stored text of partner `name`'s certificate, or undefined when none is stored under that name. */
+export function partnerPem(dataDir: string, name: string): string | undefined {
   assertPartnerName(name);
-  let pem: string;
   try {
-    pem = readFileSync(fileOf(dataDir, name), 'utf8');
+    return readFileSync(fileOf(dataDir, name), 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    throw new ExchangeError('EXCHANGE_PARTNER_UNKNOWN', `No partner named ${name} is stored; import its encryption certificate first.`, { params: { name } });
+    return undefined;
   }
+}
+
+/** The partner's certificate, checked again now (it may have expired since it was imported). */
+export function partnerCertificate(dataDir: string, name: string, now: Date): X509Certificate {
+  const pem = partnerPem(dataDir, name);
+  if (pem === undefined) throw new ExchangeError('EXCHANGE_PARTNER_UNKNOWN', `No partner named ${name} is stored; import its encryption certificate first.`, { params: { name } });
   return checkExchangeCertificate(pem, `partner ${name}'s certificate`, now);
 }

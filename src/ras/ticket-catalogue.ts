@@ -22,6 +22,8 @@ export interface EngineTickets {
   'keys-exhausted': { library: string; keyClass: string };
   /** Some keys of a key file were imported and some not (`at`: when, ISO 8601; `log`: the Import Warning Log). */
   'key-import-warning': { file: string; imported: number; refused: number; log: string; at: string };
+  /** The peer imported a key of the name of one imported here, with other material: each server keeps its own. */
+  'imported-key-conflict': { key: string; library: string; peer: string };
 }
 
 /**
@@ -101,6 +103,11 @@ export const TICKET_KINDS: { readonly [K in EngineTicketKind]: KindEntry<K> } = 
     severity: 'warning',
     condition: (p) => `key-import-warning:${p.at}`,
     neutral: (p) => `Of the keys in ${p.file}, ${p.imported} were imported and ${p.refused} were not; the Import Warning Log ${p.log} lists each with the reason. The file may be damaged: ask the sender for a new copy and import it again.`,
+  },
+  'imported-key-conflict': {
+    severity: 'error',
+    condition: (p) => `imported-key-conflict:${p.key}`,
+    neutral: (p) => `Server ${p.peer} imported a key named ${p.key} for library ${p.library} that differs from the key of that name imported here; each server keeps its own, so a tape written with the other key does not read through this server. Ask the sites that sent the two key files which is the tape's key.`,
   },
 };
 

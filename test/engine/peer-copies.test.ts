@@ -102,6 +102,22 @@ describe("the peer's copy", () => {
     expect(new PeerCopies(b).apply('QKMA1', [], held)).toEqual({ applied: held });
   });
 
+  it('a key imported on both servers is one key; two different keys of one name each stay where they were imported, with a ticket', () => {
+    new PeerCopies(a).pairWith('QKMB1');
+    new PeerCopies(b).pairWith('QKMA1');
+    const name = 'QKMSITE1-00112233aabbccdd-000001';
+    const other = 'QKMSITE1-00112233aabbccdd-000002';
+    objectsA.importKeys('LIBB', [{ name, material: Buffer.alloc(32, 1), attributes: [] }, { name: other, material: Buffer.alloc(32, 2), attributes: [] }]);
+    objectsB.importKeys('LIBB', [{ name, material: Buffer.alloc(32, 1), attributes: [] }, { name: other, material: Buffer.alloc(32, 3), attributes: [] }]);
+    expect(replicate()).toBe(a.journal.lastSeq());
+    expect(objectsB.material('LIBB', name)).toEqual(Buffer.alloc(32, 1));
+    // Neither key is given up: B keeps its own, and says so.
+    expect(objectsB.material('LIBB', other)).toEqual(Buffer.alloc(32, 3));
+    expect(b.tickets.list({ openOnly: true }).filter((t) => t.kind === 'imported-key-conflict')).toEqual([
+      expect.objectContaining({ condition: `imported-key-conflict:${other}`, severity: 'error', text: expect.stringContaining(`Server QKMA1 imported a key named ${other} for library LIBB`) }),
+    ]);
+  });
+
   it('refuses entries from a server that is not a peer, and changes nothing', () => {
     new PeerCopies(a).pairWith('QKMB1');
     a.generate('LIB1', 'i500');
