@@ -31,11 +31,14 @@ export interface AccessOptions {
 export class WebAccess {
   private readonly sessions = new Map<string, { who: Viewer; usedAt: number }>();
   /** No password is tried before this time (the back-off after wrong ones). */
-  private nextTryAt = 0;
+  private nextTryAt: number;
   /** Password checks run one at a time, so a burst of guesses cannot skip the wait. */
   private checking: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly o: AccessOptions) {}
+  constructor(private readonly o: AccessOptions) {
+    // Wrong passwords before a restart (here or at the console) still count: a restart is no way around the wait.
+    this.nextTryAt = o.now() + loginDelayMs(loginFailures(o.dataDir));
+  }
 
   /** A login from the form: a password, or a viewer token. */
   logIn(form: { password?: string; token?: string }, from: string): Promise<LoginResult> {
