@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { type RunningQkmd, startQkmdProcess } from '../../harness/qkmd.js';
 import { type OpenPage, ledAnimation, ledPeriods, logInToStatusPage, waitForUnreachable, walkThroughReplacement } from '../../harness/status-browser.js';
 import { qkmcmds } from '../helpers/cli.js';
-import { statusPageOf } from '../helpers/status-page.js';
+import { statusPageOf } from '../../harness/status-http.js';
 import { needsTool } from '../helpers/tools.js';
 
 const tool = needsTool('chromium', 'chromium', 'test/web/status-browser.test.ts');

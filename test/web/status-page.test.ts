@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/config/config.js';
 import { type RunningQkmd, startQkmdProcess } from '../../harness/qkmd.js';
 import { qkmcmds } from '../helpers/cli.js';
-import { type StatusPageAt, ledIn, logIn, statusPageOf, watchEvents, web } from '../helpers/status-page.js';
+import { type StatusPageAt, ledIn, logIn, statusPageOf, watchEvents, web } from '../../harness/status-http.js';
 
 const schema = JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'schemas', 'status.schema.json'), 'utf8')) as object;
 const validate = new Ajv({ allErrors: true, strict: true }).compile(schema);

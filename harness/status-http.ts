@@ -1,7 +1,11 @@
+/**
+ * The status page over HTTPS as a script sees it (requests that trust only the appliance
+ * CA, login, the event stream), shared by the tests and bench/status-page.ts.
+ */
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import path from 'node:path';
-import { STATUS_PAGE_LINE, type RunningQkmd } from '../../harness/qkmd.js';
+import { STATUS_PAGE_LINE, type RunningQkmd } from './qkmd.js';
 
 export interface WebAnswer { status: number; headers: Record<string, string | string[] | undefined>; body: string }
 
