@@ -133,4 +133,20 @@ describe('the status page', () => {
       events.close();
     }
   });
+
+  it('leaves a second qkmd running without a page when the port is taken, saying so in one line; qkmcmds status without qkmd says so too', async () => {
+    const other = mkdtempSync(path.join(os.tmpdir(), 'qkm-web-second-'));
+    try {
+      const second = await startQkmdProcess({ args: [], env: { QKM_PATHS_DATA_DIR: other, QKM_WEB_PORT: new URL(at.base).port }, timeoutMs: 30_000 });
+      const said = second.output().stdout;
+      await second.stop();
+      expect(said).toContain(`status page not started: The status page cannot listen on 127.0.0.1:${new URL(at.base).port} (the port is taken); set [web] port (or QKM_WEB_PORT) to a free port, or 0 for any.`);
+      expect(said).toMatch(/^key server listening on /m);
+      const none = qkmcmds(['status'], { QKM_PATHS_DATA_DIR: other });
+      expect(none.code).toBe(1);
+      expect(none.stderr).toBe(`qkmcmds: qkmd is not running on ${other}; start it (qkmd, or npm start) and try again.\n`);
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
 });
