@@ -11,7 +11,7 @@ import type { ServedKeystore } from './served-keystore.js';
 import { terminalTicketText } from './words.js';
 
 /** Asking the peers takes up to their time-out: done in the background, no more often than this. */
-const PAIR_REFRESH_MS = 10_000;
+const PAIR_REFRESH_MS = 5_000;
 
 export interface StatusSource {
   /** The document as of now (the pair as of its last look, at most PAIR_REFRESH_MS old). */
