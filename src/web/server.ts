@@ -131,7 +131,8 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
     const url = new URL(req.url ?? '/', 'https://status.invalid');
-    const method = req.method === 'HEAD' ? 'GET' : req.method;
+    // HEAD is a GET without its body, except on the event stream, which has no end to leave off.
+    const method = req.method === 'HEAD' && url.pathname !== '/events' ? 'GET' : req.method;
     const route = method === 'GET' ? get[url.pathname] : method === 'POST' ? post[url.pathname] : undefined;
     if (route) {
       if (method === 'POST' && !fromThisPage(req)) return send(res, 403, 'text/plain', 'A login or logout is taken only from this status page.\n');
