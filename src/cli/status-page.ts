@@ -1,5 +1,3 @@
-import path from 'node:path';
-import { PACKAGE_ROOT } from '../config/config.js';
 import { isQkmError } from '../errors.js';
 import type { HardwareHost } from '../hardware/start.js';
 import { ensureWebCredentials, tlsDirOf } from '../pki/index.js';
@@ -10,8 +8,8 @@ import type { StatusSource } from './status-source.js';
 
 /**
  * qkmd's status page, when [web] enabled says so: its own certificate from the appliance
- * CA, then the HTTPS server. A port that cannot be had is said in one sentence and qkmd
- * runs on without the page (the key server matters more); the reason is returned.
+ * CA, then the HTTPS server. Whatever stops the page (a taken port, most often) is said in
+ * one sentence and qkmd runs on without it (the key server matters more); the sentence is returned.
  */
 export async function startStatusPage(ctx: Context, status: StatusSource, hardware: HardwareHost): Promise<WebServer | string> {
   const { host, port } = ctx.config.web;
@@ -23,15 +21,14 @@ export async function startStatusPage(ctx: Context, status: StatusSource, hardwa
     const web = await startWebServer({
       host, port, certPem: creds.certPem, keyPem: creds.keyPem, access, log: ctx.log,
       document: () => status.document(),
-      assetsDir: path.join(PACKAGE_ROOT, 'src', 'web', 'assets'),
       // GET /metrics (src/metrics) is mounted here: extraRoutes: { '/metrics': ... }.
     });
     const unsubscribe = hardware.agent?.onPass(() => web.changed());
     ctx.log.info({ host, port: web.port }, 'status page listening');
     return { ...web, close: async () => { unsubscribe?.(); await web.close(); } };
   } catch (e) {
-    if (!isQkmError(e)) throw e;
-    ctx.log.warn({ err: e }, 'status page not started');
-    return e.message;
+    // The page is a view: whatever stops it, the key server runs on.
+    ctx.log.error({ err: e }, 'status page not started');
+    return isQkmError(e) ? e.message : `it failed to start (${(e as Error).message}); qkmd's log has the details.`;
   }
 }

@@ -4,14 +4,14 @@
  * (the status document holds none). Every unknown path is a plain 404 sentence; a
  * failure is one sentence to the browser and its stack to the log.
  */
-import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { QkmError } from '../errors.js';
 import type { Logger } from '../logs/logger.js';
 import type { StatusDocument } from '../status/document.js';
+import { STATUS_PAGE_JS } from './assets/script.js';
+import { STATUS_PAGE_CSS } from './assets/style.js';
 import { ENDED_COOKIE, type Viewer, type WebAccess, sessionCookie } from './access.js';
 import { StatusFeed } from './feed.js';
 import { loginPage, statusPage } from './pages.js';
@@ -26,8 +26,6 @@ export interface WebServerOptions {
   keyPem: string;
   access: WebAccess;
   document: () => StatusDocument;
-  /** The folder of status-page.css and status-page.js. */
-  assetsDir: string;
   log: Logger;
   /**
    * More read-only GET routes, by path, answered after the viewer is checked (the
@@ -93,8 +91,8 @@ function fromThisPage(req: IncomingMessage): boolean {
 
 export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
   const assets: Record<string, { type: string; body: string }> = {
-    '/assets/status-page.css': { type: 'text/css', body: readFileSync(path.join(o.assetsDir, 'status-page.css'), 'utf8') },
-    '/assets/status-page.js': { type: 'text/javascript', body: readFileSync(path.join(o.assetsDir, 'status-page.js'), 'utf8') },
+    '/assets/status-page.css': { type: 'text/css', body: STATUS_PAGE_CSS },
+    '/assets/status-page.js': { type: 'text/javascript', body: STATUS_PAGE_JS },
   };
   const feed = new StatusFeed(o.document, (e) => o.log.error({ err: e }, 'the status page could not draw the status'));
   const who = (req: IncomingMessage) => o.access.whoIs({ cookie: req.headers.cookie, authorization: req.headers.authorization });

@@ -1,8 +1,13 @@
-// The status page's only script: it takes the body qkmd sends at each change (server-sent
-// events), keeps the blinking LEDs on the manual's periods in step with each other, and
-// says plainly when qkmd stops answering. Served by qkmd itself; no framework, no CDN.
-
-const main = document.getElementById('status');
+/**
+ * The status page's only script: it takes the body qkmd sends at each change (server-sent
+ * events), keeps the blinking LEDs on the manual's periods in step with each other, and
+ * says plainly when qkmd stops answering. Served by qkmd itself; no framework, no CDN.
+ *
+ * Kept as text in a module, so that it travels inside dist/ with the code that serves it
+ * (an update bundle carries dist/, not src/). Plain ES2022 for any current browser;
+ * no template literals, so it reads the same inside this one.
+ */
+export const STATUS_PAGE_JS = String.raw`const main = document.getElementById('status');
 const connection = document.getElementById('connection');
 /** qkmd sends a ping every 10 s; nothing for this long means it is not answering. */
 const SILENT_MS = 25_000;
@@ -24,18 +29,18 @@ function keepLedsInStep() {
   for (const led of document.querySelectorAll('.led.blink')) {
     const period = Number(led.dataset.period);
     if (!(period > 0)) continue;
-    led.style.animationDuration = `${period}ms`;
-    led.style.animationDelay = `-${Date.now() % period}ms`;
+    led.style.animationDuration = period + 'ms';
+    led.style.animationDelay = -(Date.now() % period) + 'ms';
   }
 }
 
 function heard() {
   lastHeard = Date.now();
-  say(true, `Live: updated ${time(lastHeard)} UTC`);
+  say(true, 'Live: updated ' + time(lastHeard) + ' UTC');
 }
 
 function lost() {
-  say(false, `qkmd is not reachable since ${time(lastHeard)} UTC: what you see is how the box was then, not now. Trying again…`);
+  say(false, 'qkmd is not reachable since ' + time(lastHeard) + ' UTC: what you see is how the box was then, not now. Trying again…');
 }
 
 async function loggedOut() {
@@ -72,3 +77,4 @@ setInterval(() => {
 }, 5000);
 keepLedsInStep();
 connect();
+`;
