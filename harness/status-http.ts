@@ -2,9 +2,11 @@
  * The status page over HTTPS as a script sees it (requests that trust only the appliance
  * CA, login, the event stream), shared by the tests and bench/status-page.ts.
  */
+import { Ajv } from 'ajv';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import path from 'node:path';
+import { PACKAGE_ROOT } from '../src/config/config.js';
 import { STATUS_PAGE_LINE, type RunningQkmd } from './qkmd.js';
 
 export interface WebAnswer { status: number; headers: Record<string, string | string[] | undefined>; body: string }
@@ -91,4 +93,11 @@ export function watchEvents(at: StatusPageAt, cookie: string): { next(match: (ht
 /** The state an LED has in a drawn body: `ledIn(html, 'serverError')` → 'on'. */
 export function ledIn(html: string, id: string): string | undefined {
   return new RegExp(`data-led="${id.replace('.', '\\.')}" data-state="(\\w+)"`).exec(html)?.[1];
+}
+
+/** A check of a status document against schemas/status.schema.json: null when it holds, else what is wrong. */
+export function statusSchemaProblems(): (doc: unknown) => string | null {
+  const schema = JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'schemas', 'status.schema.json'), 'utf8')) as object;
+  const validate = new Ajv({ allErrors: true, strict: true }).compile(schema);
+  return (doc) => (validate(doc) ? null : JSON.stringify(validate.errors));
 }

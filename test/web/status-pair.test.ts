@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StatusDocument } from '../../src/status/document.js';
 import { statusBody } from '../../src/web/status-view.js';
+import { statusSchemaProblems } from '../../harness/status-http.js';
 import { removeDir, tempDir } from '../helpers/engine.js';
 import { type PairServerProcess, freePort, pairUp, startPairedIn } from '../helpers/pair.js';
 import { runQkmcmds } from '../helpers/qkmd-kmip.js';
@@ -45,6 +46,8 @@ afterAll(async () => {
 describe('the status of a server pair', () => {
   it('shows the peer reachable with its lag and version, then not reachable once it is killed', async () => {
     const up = await statusUntil(a, (d) => d.pair.peers[0]?.reachable === true);
+    const schemaProblems = statusSchemaProblems();
+    expect(schemaProblems(up)).toBeNull();
     expect(up.pair).toMatchObject({ role: 'primary', versionsDiffer: false });
     expect(up.pair.peers).toHaveLength(1);
     const peer = up.pair.peers[0]!;
@@ -56,6 +59,7 @@ describe('the status of a server pair', () => {
     const down = await statusUntil(a, (d) => d.pair.peers[0]?.reachable === false);
     expect(down.pair.peers[0]).toMatchObject({ serial: 'QKMWEBB1', reachable: false });
     expect(down.pair.peers[0]!.problem).toBeTruthy();
+    expect(schemaProblems(down)).toBeNull();
     expect(statusBody(down)).toMatch(/<dt>Reachable<\/dt><dd>NO: /);
   }, 60_000);
 });

@@ -6,6 +6,7 @@ import type { PeerStatus } from '../../src/pair/status.js';
 import { statusDocument } from '../../src/status/document.js';
 import { ledSection, raidSection, type HwStatus } from '../../src/status/hardware.js';
 import { statusBody } from '../../src/web/status-view.js';
+import { statusSchemaProblems } from '../../harness/status-http.js';
 import { testBackupKey } from '../helpers/backup-key.js';
 import { openEngine, removeDir, tempDir, testWorld } from '../helpers/engine.js';
 
@@ -41,6 +42,7 @@ describe('the status page body', () => {
       let doc = documentOf(engine, world);
       expect(doc.keys).toMatchObject({ lastBackupAt: null, setsSinceBackup: 1, keysSinceBackup: 64 });
       expect(statusBody(doc)).toContain('64 keys in 1 set were generated since the last backup and are in no backup: take a backup.');
+      expect(statusSchemaProblems()(doc)).toBeNull();
       world.advance(60_000);
       await takeBackup(engine, world, { toDir: path.join(dir, 'out'), backupKey: await testBackupKey(world) });
       doc = documentOf(engine, world);
