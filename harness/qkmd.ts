@@ -13,13 +13,15 @@ export const QKMCMDS = path.join(PACKAGE_ROOT, 'bin', 'qkmcmds.js');
 
 /** How qkmd says its TLS listener is up: `key server listening on <host>:<port>`. */
 export const LISTENING_LINE = /key server listening on (\S+):(\d+)/;
+/** Where qkmd says its status page listens: `status page on https://<host>:<port>/`. */
+export const STATUS_PAGE_LINE = /status page on https:\/\/(\S+):(\d+)\//;
 /** qkmd's last start-up line, written together with the listening line. */
 const RUNNING_LINE = /^running;/m;
 
 export interface QkmdStartOptions {
   /** qkmd's arguments, e.g. ['--data-dir', dir]. */
   args: string[];
-  /** QKM_* variables; QKM_KMIP_PORT defaults to 0 (6000 belongs to a real key server). */
+  /** QKM_* variables; QKM_KMIP_PORT and QKM_WEB_PORT default to 0 (6000 and 8443 belong to a real appliance). */
   env?: Record<string, string>;
   /** Node options for qkmd itself (a benchmark's --cpu-prof). */
   nodeArgs?: string[];
@@ -43,7 +45,7 @@ export interface RunningQkmd {
 
 /** Starts qkmd; rejects with what it printed if it exits (or stays silent past `timeoutMs`) before it runs. */
 export async function startQkmdProcess(opts: QkmdStartOptions): Promise<RunningQkmd> {
-  const env = { PATH: process.env.PATH ?? '', QKM_KMIP_PORT: '0', ...opts.env };
+  const env = { PATH: process.env.PATH ?? '', QKM_KMIP_PORT: '0', QKM_WEB_PORT: '0', ...opts.env };
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), QKMD, ...opts.args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';

@@ -238,6 +238,12 @@ export interface ErrorCatalogue {
   SYSTEM_BAD_HOSTNAME: { hostname: string };
   SYSTEM_BAD_DATE_TIME: { value: string };
   SYSTEM_APPLY_FAILED: { setting: string; reason: string };
+  // --- the status page's viewer tokens (src/web/viewer-tokens.ts) ---
+  STATUS_TOKEN_NAME: { name: string };
+  STATUS_TOKEN_EXISTS: { name: string };
+  STATUS_TOKEN_UNKNOWN: { token: string };
+  // --- the status page (src/web) ---
+  WEB_LISTEN: { address: string; reason: string };
   // --- diagnosis from a log capture (src/admin/diagnose.ts) ---
   /** The capture is neither a folder nor a .tgz that can be read. */
   CAPTURE_UNREADABLE: { path: string; reason: string };

@@ -8,6 +8,7 @@ import { isQkmError } from '../errors.js';
 const READ_ONLY = new Set([
   'keys status', 'tickets', 'keystores', 'keystores list', 'hw status', 'certs list', 'backup-key status',
   'pair status', 'key-service status', 'audit verify', 'beeps decode', 'update status', 'certs partners',
+  'status', 'status-token list',
 ]);
 
 /**

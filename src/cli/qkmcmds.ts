@@ -28,6 +28,7 @@ import { addKeyServiceCommands } from './key-service-commands.js';
 import { addUpdateCommands } from './update-commands.js';
 import { assertQkmdStopped, claimDataDir } from '../admin/data-dir-lock.js';
 import { addPairCommands, pairSide } from './pair-commands.js';
+import { addStatusCommands } from './status-commands.js';
 import { progressBar } from './progress.js';
 import { askBackupSecret } from './secret-input.js';
 import { formatTable } from './table.js';
@@ -262,6 +263,7 @@ addBeepsCommands(program, { action });
 addUpdateCommands(program, { context, action });
 addPairCommands(program, { context, action });
 addAuditCommands(program, { context, action });
+addStatusCommands(program, { context, action });
 
 try {
   await program.parseAsync(process.argv);

@@ -14,6 +14,9 @@ import { raiseTrialTicket } from './trial-ticket.js';
 import { startPairLink } from './pair-link.js';
 import { checkPairSettings } from '../pair/settings.js';
 import { SerialConsoles, superviseSerialConsole, usbConsolePorts } from './serial-console-child.js';
+import { withStatusDocument } from '../control/status-handler.js';
+import { statusSource } from './status-source.js';
+import { startStatusPage } from './status-page.js';
 
 const PROGRAM = 'qkmd';
 const ref: { ctx?: Context } = {};
@@ -80,7 +83,9 @@ await runCommand(PROGRAM, ref, async () => {
       },
     };
     await users.open(engine);
-    const handler = withKeyService(hardwareHandler(hardware, keystore.tickets), () => keyService?.server);
+    const status = statusSource(ctx, hardware, keystore);
+    stops.push(() => status.stop());
+    const handler = withStatusDocument(withKeyService(hardwareHandler(hardware, keystore.tickets), () => keyService?.server), () => status.document());
     const control = await startControlServer(ctx.config.paths.data_dir, withKeystoreLending(handler, keystore, users, () => keyService?.server.paused === true), ctx.log);
     stops.push(() => control.close());
     const started = (keyService = await startKeyService(ctx, {
@@ -89,6 +94,8 @@ await runCommand(PROGRAM, ref, async () => {
       oversize: async (_conn, oversize) => kmip.handleOversize(oversize),
     }));
     stops.push(() => started.stop());
+    const web = ctx.config.web.enabled ? await startStatusPage(ctx, status, hardware) : 'off ([web] enabled = false)';
+    if (typeof web !== 'string') stops.push(() => web.close());
     pair = ctx.config.pair.role === 'standalone' ? undefined : await startPairLink(ctx, engine, { trustPeerCas: (cas) => started.server.trustAlso(cas) });
     stops.push(() => pair?.stop());
     const consoles = new SerialConsoles((port) => superviseSerialConsole(program.opts<GlobalOptions>(), ctx.config.paths.data_dir, port, ctx.log));
@@ -109,6 +116,7 @@ await runCommand(PROGRAM, ref, async () => {
       `data in ${ctx.config.paths.data_dir} (keystore: ${engine.store.dir}, ${total} keys)\n` +
       `hardware agent ${hardware.agent ? 'running' : 'not running'}; control socket ${control.path}\n` +
       `key server listening on ${started.host}:${started.port} (KMIP over TLS)\n` +
+      (typeof web === 'string' ? `status page not started: ${web}\n` : `status page on https://${web.host}:${web.port}/\n`) +
       (pair ? `pair link (${ctx.config.pair.role}) listening on ${pair.host}:${pair.port}; pair fingerprint ${pair.fingerprint}\n` : '') +
       (ctx.config.serial.console_port ? `serial console on ${ctx.config.serial.console_port} at ${ctx.config.serial.console_baud} baud\n` : '') +
       `running; stop with Ctrl-C or SIGTERM\n`,

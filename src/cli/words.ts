@@ -43,6 +43,8 @@ const ERROR_WORDS: ErrorWords = {
   EXCHANGE_PARTNER_UNKNOWN: (p) => `No partner named ${p.name} is stored ("qkmcmds cert partners" lists them); store its encryption certificate with "qkmcmds cert import FILE --name ${p.name}".`,
   EXCHANGE_PARTNER_EXISTS: (p, neutral) => `${neutral.replace(/; choose another name, or replace it\.$/, '')}; choose another name, or replace it with "qkmcmds cert import FILE --name ${p.name} --replace".`,
   EXCHANGE_NO_CERT: () => 'This server has no encryption certificate yet, so no key file can have been made for it; run "qkmcmds cert export --out FILE", send that file to the partner and ask for a key file made for it.',
+  STATUS_TOKEN_EXISTS: (p) => `A viewer token named ${p.name} exists already; choose another name, or revoke that one first with "qkmcmds status-token revoke ${p.name}".`,
+  STATUS_TOKEN_UNKNOWN: (p) => `There is no viewer token with the id or name ${p.token}; nothing was revoked ("qkmcmds status-token list" shows them).`,
   EXCHANGE_WRONG_RECIPIENT: (p) => `${p.file} was made for the encryption certificate ${p.fingerprint}, not for this server's (${p.ours}); send the partner this server's certificate ("qkmcmds cert export --out FILE") and ask for a new file.`,
 };
 

@@ -134,6 +134,13 @@ export const SCHEMA = {
     // KiB/s, a whole number because settings have no fractions: 24 × 150 KiB/s ≈ 3.6 MB/s, a 24x drive.
     cd_read_kibps: int(1, 10_000_000, 3600),
   },
+  // The status page (src/web): HTTPS with its own certificate from the appliance CA.
+  web: {
+    enabled: bool(true),
+    host: text(hostPattern, 'an IP address or host name', '127.0.0.1'),
+    // 0 asks the system for any free port (tests, and a second qkmd on one machine).
+    port: int(0, 65535, 8443),
+  },
   update: {
     // The vendor's Ed25519 key that signs update bundles; empty trusts none (no update installs).
     public_key: text(/^([0-9a-f]{64})?$/, "empty, or the update signing key's Ed25519 public key as 64 lower-case hex digits", ''),

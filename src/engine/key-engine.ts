@@ -305,6 +305,15 @@ export class KeyEngine {
     }));
   }
 
+  /**
+   * When the last backup was taken (the newest set it marked), and what was generated
+   * since that no backup holds: the status page warns while `setsSince` is above 0.
+   */
+  backupState(): { lastBackupAt: number | null; setsSince: number; keysSince: number } {
+    const r = this.q.backupState.get() as { last: number | null; sets: number; keys: number | null };
+    return { lastBackupAt: r.last, setsSince: r.sets, keysSince: r.keys ?? 0 };
+  }
+
   /** One library's own keys, all sets together, and how many went to tapes: a row read, for a library's every key request. */
   usage(library: string): { total: number; used: number } {
     const lib = this.q.library.get(library) as LibraryRow | undefined;
@@ -427,6 +436,9 @@ function statementsOf(db: Database.Database) {
     synced: db.prepare('UPDATE libraries SET needs_sync = 0 WHERE id = ?'),
     pendingCount: db.prepare(
       "SELECT COUNT(*) FROM keys k JOIN key_sets s ON s.id = k.set_id WHERE k.library_id = ? AND s.backed_up_at IS NULL AND k.origin = 'local' AND k.state = 'unused'",
+    ),
+    backupState: db.prepare(
+      "SELECT (SELECT max(backed_up_at) FROM key_sets) AS last, count(*) AS sets, sum(size) AS keys FROM key_sets WHERE backed_up_at IS NULL AND origin = 'local'",
     ),
     anyPending: db.prepare("SELECT COUNT(*) FROM key_sets WHERE backed_up_at IS NULL AND origin = 'local'"),
     allLibraries: db.prepare('SELECT * FROM libraries ORDER BY name'),

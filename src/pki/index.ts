@@ -21,6 +21,7 @@ export { DEFAULT_RSA_BITS, KEY_TYPES, type KeyType } from './key-pair.js';
 export { loadCa } from './ca-store.js';
 export {
   ensureServerCredentials,
+  ensureWebCredentials,
   type EnsureServerCredentialsOptions,
   type ServerCredentials,
   type ServerCertIssueReason,

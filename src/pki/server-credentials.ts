@@ -116,3 +116,15 @@ async function ensureServerLeaf(
   writeFileDurable(files.cert, issued.certPem, CERT_MODE);
   return { ...issued, issued: problem };
 }
+
+/**
+ * The status page's certificate: an ECDSA leaf of the same appliance CA (created first if
+ * this is the first start), kept beside the key server's and renewed by the same rules.
+ */
+export async function ensureWebCredentials(tlsDir: string, opts: EnsureServerCredentialsOptions): Promise<{ certPem: string; keyPem: string; caCertPem: string; issued?: ServerCertIssueReason }> {
+  const paths = tlsPaths(tlsDir);
+  await mkdir(tlsDir, { recursive: true, mode: DIR_MODE });
+  const { ca } = await loadOrCreateCa(paths, { hostname: opts.hostname, now: opts.now, validityDays: opts.caValidityDays, keyBits: opts.keyBits });
+  const leaf = await ensureServerLeaf(ca, { cert: paths.webCert, key: paths.webKey }, 'ecdsa', opts);
+  return { ...leaf, caCertPem: ca.certPem };
+}

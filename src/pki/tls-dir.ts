@@ -13,6 +13,9 @@ export function tlsPaths(tlsDir: string) {
     /** The ECDSA P-256 twin of server.pem, offered to clients that sign with ECDSA (a cheaper handshake). */
     serverEcdsaCert: join(tlsDir, 'server-ecdsa.pem'),
     serverEcdsaKey: join(tlsDir, 'server-ecdsa.key'),
+    /** The status page's own certificate (src/web), so the key server's never leaves for a browser. */
+    webCert: join(tlsDir, 'web.pem'),
+    webKey: join(tlsDir, 'web.key'),
     /** This server's certificate on the pair link, which the peer pins at pairing. */
     pairCert: join(tlsDir, 'pair.pem'),
     pairKey: join(tlsDir, 'pair.key'),
