@@ -14,6 +14,8 @@ import { raiseTrialTicket } from './trial-ticket.js';
 import { startPairLink } from './pair-link.js';
 import { checkPairSettings } from '../pair/settings.js';
 import { SerialConsoles, superviseSerialConsole, usbConsolePorts } from './serial-console-child.js';
+import { withMetrics } from '../control/metrics-handler.js';
+import { qkmdMetrics } from './qkmd-metrics.js';
 
 const PROGRAM = 'qkmd';
 const ref: { ctx?: Context } = {};
@@ -55,6 +57,7 @@ await runCommand(PROGRAM, ref, async () => {
     const hardware = await startHardware(ctx.config, keystore.tickets, ctx.log);
     stops.push(() => hardware.stop());
     hardware.onStopRequest((why) => stopSignal!(why));
+    const metrics = qkmdMetrics(ctx, keystore, hardware);
     let keyService: KeyService | undefined;
     // What works on the keystore, made again when a restore gives it back.
     let kmip: KmipRequestHandler;
@@ -68,6 +71,7 @@ await runCommand(PROGRAM, ref, async () => {
           server: { serverName: ctx.config.server.hostname, version: VERSION },
           peerCopyWaitMs: ctx.config.pair.generation_timeout_seconds * 1000,
           audit: (fields) => void ctx.audit.record(fields),
+          observe: metrics.kmip,
         });
         // Changes from many connections that arrive together share one durable commit.
         const group = new GroupCommit(e.store.db);
@@ -80,13 +84,14 @@ await runCommand(PROGRAM, ref, async () => {
       },
     };
     await users.open(engine);
-    const handler = withKeyService(hardwareHandler(hardware, keystore.tickets), () => keyService?.server);
+    const handler = withMetrics(withKeyService(hardwareHandler(hardware, keystore.tickets), () => keyService?.server), metrics.render);
     const control = await startControlServer(ctx.config.paths.data_dir, withKeystoreLending(handler, keystore, users, () => keyService?.server.paused === true), ctx.log);
     stops.push(() => control.close());
     const started = (keyService = await startKeyService(ctx, {
       frame: (conn, frame) => kmip.handleFrameCommitted(conn.identity, frame, commit),
       frames: (conn, frames) => kmip.handleFramesCommitted(conn.identity, frames, commit),
       oversize: async (_conn, oversize) => kmip.handleOversize(oversize),
+      onRefusal: metrics.tlsRefusal,
     }));
     stops.push(() => started.stop());
     pair = ctx.config.pair.role === 'standalone' ? undefined : await startPairLink(ctx, engine, { trustPeerCas: (cas) => started.server.trustAlso(cas) });

@@ -44,6 +44,8 @@ export type KeystoreAction = 'release' | 'reopen';
 export type ControlRequest =
   | { op: 'keystore'; action: KeystoreAction }
   | { op: 'hw-status' }
+  /** The Prometheus metrics, as text. */
+  | { op: 'metrics' }
   /** The disc in the CD drive, lent as a path to read it from (an update or a rollback reads it). */
   | { op: 'cd-disc' }
   | { op: 'capture-tools' }
@@ -63,6 +65,7 @@ export function parseRequest(line: string): ControlRequest | { error: string } {
   }
   const r = v as Record<string, unknown>;
   if (r?.op === 'hw-status') return { op: 'hw-status' };
+  if (r?.op === 'metrics') return { op: 'metrics' };
   if (r?.op === 'cd-disc') return { op: 'cd-disc' };
   if (r?.op === 'capture-tools') return { op: 'capture-tools' };
   if (r?.op === 'sim' && CD_ACTIONS.includes(r.action as string)) {

@@ -58,6 +58,8 @@ export interface LibraryStatus {
 
 interface LibraryRow { id: number; name: string; class: LibraryClass; needs_sync: number; local_total: number; local_used: number }
 
+const LAST_BACKUP_META = 'last_backup_at';
+
 const NEW_KEY_ROW = "(?, ?, ?, 'local', 'unused', ?)";
 const INSERT_CHUNK = 64;
 
@@ -357,9 +359,20 @@ export class KeyEngine {
     const mark = this.store.db.prepare('UPDATE key_sets SET backed_up_at = ? WHERE id = ? AND backed_up_at IS NULL');
     this.store.db.transaction(() => {
       for (const id of setIds) mark.run(at, id);
+      this.store.setMeta(LAST_BACKUP_META, String(at));
       const looseAfter = this.store.db.prepare("SELECT COUNT(*) FROM keys WHERE origin = 'registered' AND seq > ?").pluck().get(heldSeq) as number;
       if ((this.q.anyPending.pluck().get() as number) === 0 && looseAfter === 0) this.tickets.close('backup-needed');
     }).immediate();
+  }
+
+  /**
+   * When the last backup was written (ms since the epoch), or null if none was. A keystore
+   * backed up before this was recorded answers with its newest set's backup time.
+   */
+  lastBackupAt(): number | null {
+    const recorded = this.store.meta(LAST_BACKUP_META);
+    if (recorded !== undefined) return Number(recorded);
+    return (this.store.db.prepare("SELECT max(backed_up_at) FROM key_sets WHERE origin = 'local'").pluck().get() as number | null) ?? null;
   }
 
   private open(fields: RecordFields, sealed: Buffer): Buffer {
