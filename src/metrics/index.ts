@@ -34,7 +34,7 @@ export function createMetrics(deps: { sources: MetricsSources; log?: MetricsLogg
   collectDefaultMetrics({ register: registry });
   const failing = new Set<string>();
   // Said once when a source fails and once when it is back, not at every scrape.
-  stateMetrics(registry, deps.sources, (source, err) => {
+  const { startScrape } = stateMetrics(registry, deps.sources, (source, err) => {
     if (err === undefined) {
       if (failing.delete(source)) deps.log?.info({ source }, 'the metrics read this part of the status again');
     } else if (!failing.has(source)) {
@@ -49,6 +49,7 @@ export function createMetrics(deps: { sources: MetricsSources; log?: MetricsLogg
     kmip,
     tlsRefusal,
     async render() {
+      startScrape();
       return { contentType: registry.contentType, body: await registry.metrics() };
     },
   };

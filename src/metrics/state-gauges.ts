@@ -12,14 +12,15 @@ const SEVERITIES = ['info', 'warning', 'error', 'critical'];
 
 /**
  * Reads each source at most once per scrape: several gauges share a reading (the keys'
- * states and the allocations), and a scrape's collect callbacks all run before the event
- * loop turns, so the reading is forgotten at the next turn. A source that throws is
- * reads as undefined; `report` hears of each reading, with the error of a failed one.
+ * states and the allocations). `startScrape` forgets the readings; so does the next turn
+ * of the event loop, for a caller that renders the registry itself (a scrape's collect
+ * callbacks all run before the loop turns). A source that throws reads as undefined;
+ * `report` hears of each reading, with the error of a failed one.
  */
 function scrapeReadings(sources: MetricsSources, report: SourceReport) {
   const memo = new Map<SourceName, { value: unknown } | null>();
   let clearing = false;
-  return <K extends SourceName>(name: K): ReturnType<MetricsSources[K]> | undefined => {
+  const read = <K extends SourceName>(name: K): ReturnType<MetricsSources[K]> | undefined => {
     if (!clearing) {
       clearing = true;
       setImmediate(() => {
@@ -38,6 +39,7 @@ function scrapeReadings(sources: MetricsSources, report: SourceReport) {
     }
     return memo.get(name)?.value as ReturnType<MetricsSources[K]> | undefined;
   };
+  return { read, startScrape: () => memo.clear() };
 }
 
 /*
@@ -55,9 +57,9 @@ function fresh<T extends string>(g: Gauge<T>, samples: Iterable<[Partial<Record<
  * The gauges that say how things are now, read from `sources` when Prometheus scrapes
  * (never kept up to date in between, so the hot paths pay nothing for them).
  */
-export function stateMetrics(registry: Registry, sources: MetricsSources, report: SourceReport): void {
+export function stateMetrics(registry: Registry, sources: MetricsSources, report: SourceReport): { startScrape(): void } {
   const registers = [registry];
-  const read = scrapeReadings(sources, report);
+  const { read, startScrape } = scrapeReadings(sources, report);
   // Registered first, so that its collect reads every source (and says which failed) before the rest.
   new Gauge({
     name: 'qkm_status_source_up', help: 'Whether a part of the status could be read for this scrape (0: its figures are missing; see qkmd.log).',
@@ -185,4 +187,5 @@ export function stateMetrics(registry: Registry, sources: MetricsSources, report
       this.set(s ? (s.trial ? 1 : 0) : Number.NaN);
     },
   });
+  return { startScrape };
 }
