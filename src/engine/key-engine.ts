@@ -295,13 +295,17 @@ export class KeyEngine {
   }
 
   status(): LibraryStatus[] {
+    // Counting a library's keys pending backup reads all its unused keys; most libraries
+    // have no set waiting for a backup, and their count is 0 without reading any key
+    // (a scrape of 1,000,000 keys stays a few milliseconds).
+    const waiting = new Set(this.q.librariesAwaitingBackup.pluck().all() as number[]);
     return (this.q.allLibraries.all() as LibraryRow[]).map((l) => ({
       library: l.name,
       class: l.class,
       total: l.local_total,
       used: l.local_used,
       unused: l.local_total - l.local_used,
-      pendingBackup: this.q.pendingCount.pluck().get(l.id) as number,
+      pendingBackup: waiting.has(l.id) ? (this.q.pendingCount.pluck().get(l.id) as number) : 0,
       percentUsed: l.local_total === 0 ? 0 : Math.round((1000 * l.local_used) / l.local_total) / 10,
       needsSync: l.needs_sync === 1,
     }));
@@ -442,6 +446,7 @@ function statementsOf(db: Database.Database) {
       "SELECT COUNT(*) FROM keys k JOIN key_sets s ON s.id = k.set_id WHERE k.library_id = ? AND s.backed_up_at IS NULL AND k.origin = 'local' AND k.state = 'unused'",
     ),
     anyPending: db.prepare("SELECT COUNT(*) FROM key_sets WHERE backed_up_at IS NULL AND origin = 'local'"),
+    librariesAwaitingBackup: db.prepare("SELECT DISTINCT library_id FROM key_sets WHERE backed_up_at IS NULL AND origin = 'local'"),
     allLibraries: db.prepare('SELECT * FROM libraries ORDER BY name'),
   };
 }
