@@ -68,7 +68,7 @@ try {
   const perLibrary = Math.ceil(KEYS / LIBRARIES);
   const engine = new KeyEngine(store, { serial: SERIAL, setSizes: { i500: 1024, i2000: perLibrary }, depletionPercent: 80, requireBackup: true }, realWorld);
   const library = (i: number) => `LIB${String(i).padStart(3, '0')}`;
-  let t0 = performance.now();
+  const t0 = performance.now();
   for (let i = 0; i < LIBRARIES; i++) await engine.generateInParallel(library(i), 'i2000');
   console.log(`(built ${engine.status().reduce((n, s) => n + s.total, 0)} keys in ${LIBRARIES} libraries in ${(ms(t0) / 1000).toFixed(1)} s)`);
 
