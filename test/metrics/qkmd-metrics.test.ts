@@ -1,13 +1,13 @@
 import { connect } from 'node:net';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
-import * as tar from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeResponseMessage, encodeRequestMessage } from '../../src/kmip/messages/index.js';
 import { ResultStatus } from '../../src/kmip/ttlv/index.js';
 import { qkmcmds, startQkmd } from '../helpers/cli.js';
 import { removeDir, tempDir } from '../helpers/engine.js';
 import { initBackupKey } from '../helpers/backup-key.js';
+import { prepareLibrary } from '../helpers/qkmd-kmip.js';
 import { exchangeFrame } from '../helpers/kmip-tls.js';
 import { V, op } from '../kmip/operations-client.js';
 import { type Sample, officialSamples, parsedSamples, sampleValue as value } from '../helpers/prometheus.js';
@@ -68,13 +68,8 @@ beforeAll(async () => {
   run('backup');
   // Generated after the backup: pending backup until the next one.
   run('keys', 'generate', '--library', 'LIB3', '--class', 'i500');
-  const out = path.join(dir, 'LIB1.tgz');
-  run('certs', 'library-bundle', '--library', 'LIB1', '--out', out);
-  const into = tempDir('qkm-metrics-bundle-');
-  await tar.x({ file: out, cwd: into });
-  const read = (f: string) => readFileSync(path.join(into, f));
-  bundle = { ca: read('ca.pem'), cert: read('client.pem'), key: read('client.key') };
-  removeDir(into);
+  const files = await prepareLibrary({ dataDir: dir, library: 'LIB1', dir: path.join(dir, 'bundle'), env: ENV });
+  bundle = { ca: readFileSync(files.ca), cert: readFileSync(files.cert), key: readFileSync(files.key) };
 });
 afterAll(async () => {
   qkmd.child.kill('SIGTERM');
