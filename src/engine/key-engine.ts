@@ -446,8 +446,8 @@ function statementsOf(db: Database.Database) {
       "SELECT COUNT(*) FROM keys k JOIN key_sets s ON s.id = k.set_id WHERE k.library_id = ? AND s.backed_up_at IS NULL AND k.origin = 'local' AND k.state = 'unused'",
     ),
     anyPending: db.prepare("SELECT COUNT(*) FROM key_sets WHERE backed_up_at IS NULL AND origin = 'local'"),
-    librariesAwaitingBackup: db.prepare("SELECT DISTINCT library_id FROM key_sets WHERE backed_up_at IS NULL AND origin = 'local'"),
     allLibraries: db.prepare('SELECT * FROM libraries ORDER BY name'),
+    librariesAwaitingBackup: db.prepare("SELECT DISTINCT library_id FROM key_sets WHERE backed_up_at IS NULL AND origin = 'local'"),
   };
 }
 
