@@ -9,5 +9,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Most files wait on processes they spawned (qkmd, libraries, tools), not on a core:
+    // two at a time on a 2-core machine nearly halve the run; timing stays out of tests.
+    maxWorkers: 2,
   },
 });

@@ -78,6 +78,8 @@ function systemUser(): string {
   }
 }
 
+let releaseHeld: (() => void) | undefined;
+
 /** Keeps what is written to stdout until the returned function is called, then writes it in order. */
 function holdStdout(): () => void {
   const stdout = process.stdout;
@@ -87,8 +89,20 @@ function holdStdout(): () => void {
     held.push(a);
     return true;
   }) as typeof stdout.write;
-  return () => {
+  const release = () => {
+    if (releaseHeld !== release) return;
+    releaseHeld = undefined;
     stdout.write = write;
     for (const a of held) (write as (...x: unknown[]) => boolean).apply(stdout, a);
   };
+  releaseHeld = release;
+  return release;
+}
+
+/**
+ * Before a command asks the person a question on stdout: what it wrote so far, and
+ * everything after, goes out at once (the person must see the question to answer it).
+ */
+export function letOutputThrough(): void {
+  releaseHeld?.();
 }

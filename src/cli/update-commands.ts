@@ -6,6 +6,7 @@ import { peerAddresses } from '../pair/settings.js';
 import { QkmError } from '../errors.js';
 import type { BundleSource } from '../update/bundle/index.js';
 import type { HwCommandDeps } from './hw-commands.js';
+import { letOutputThrough } from './audited-command.js';
 import { progressBar } from './progress.js';
 
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -93,6 +94,7 @@ async function waitForDisc(dataDir: string, wanted: string): Promise<{ path: str
         if (!(e instanceof QkmError && e.code === 'QKMD_REFUSED' && e.params.code === 'BAY_EMPTY')) throw e;
         rl ??= createInterface({ input: process.stdin, terminal: false });
         lines ??= rl[Symbol.asyncIterator]();
+        letOutputThrough();
         out(`${e.message} Load ${wanted} and press Enter, or enter q to quit.`);
         const answer = await lines.next();
         if (answer.done || answer.value.trim().toLowerCase() === 'q') throw new QkmError('UPDATE_NO_CD', 'No CD was loaded, so nothing was changed.');

@@ -53,7 +53,7 @@ const TICKET_WORDS: TicketWords = {
     : p.waiting
     ? `Library ${p.library} is waiting for keys that no backup holds yet; run "qkmcmds backup" and copy both files off the server.`
     : `New keys were generated for library ${p.library} and no backup holds them yet; run "qkmcmds backup" and copy both files off the server before the keys can be used.`,
-  'sync-needed': (p) => `The keystore was restored from a backup; library ${p.library} gets no new keys until it is synchronised: run "qkmcmds sync --last-key NAME" with the name of the last key the library used.`,
+  'sync-needed': (p) => `The keystore was restored from a backup; library ${p.library} gets no new keys until it is synchronised: run "qkmcmds sync --from-peer" on a server of a pair (qkmd does it by itself at start when its peer answers), else "qkmcmds sync --last-key NAME" with the name of the last key the library used ("--none-used ${p.library}" if it shows none).`,
   'keys-depleted': (p) => `Library ${p.library} has used ${p.used} of its ${p.total} keys on this server (${p.percent} % or more); generate a new set with ${generate(p.library, p.keyClass)}, then take a backup.`,
   'keys-exhausted': (p) => `Library ${p.library} has no unused keys left on this server and cannot encrypt new tapes here; generate a new set now with ${generate(p.library, p.keyClass)}, then back up both servers.`,
 };

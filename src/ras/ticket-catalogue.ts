@@ -85,7 +85,7 @@ export const TICKET_KINDS: { readonly [K in EngineTicketKind]: KindEntry<K> } = 
   'sync-needed': {
     severity: 'error',
     condition: (p) => `sync-needed:${p.library}`,
-    neutral: (p) => `The keystore was restored from a backup; library ${p.library} gets no new keys until it is synchronised with the name of the last key the library used.`,
+    neutral: (p) => `The keystore was restored from a backup; library ${p.library} gets no new keys until it is synchronised: from the pair's other server, or with the name of the last key the library used.`,
   },
   'keys-depleted': {
     severity: 'warning',

@@ -41,7 +41,7 @@ function interactive(args: string[]) {
     answer: (line: string) => child.stdin.write(`${line}\n`),
     async prompted(times: number) {
       for (let i = 0; i < 600 && (stdout.match(/press Enter, or enter q to quit/g) ?? []).length < times; i++) await new Promise((r) => setTimeout(r, 50));
-      expect(stdout.match(/press Enter, or enter q to quit/g)?.length).toBe(times);
+      expect(stdout.match(/press Enter, or enter q to quit/g)?.length, `${stdout}${stderr}`).toBe(times);
     },
     async done() {
       return { code: await exited, stdout, stderr };

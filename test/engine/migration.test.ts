@@ -178,7 +178,7 @@ describe('schema migration 5: tickets keep their kind and parameters', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.split('\n').filter((l) => l.startsWith('    '))).toEqual([
       `    ${OLD_TEXT}`,
-      '    The keystore was restored from a backup; library LIBA gets no new keys until it is synchronised: run "qkmcmds sync --last-key NAME" with the name of the last key the library used.',
+      '    The keystore was restored from a backup; library LIBA gets no new keys until it is synchronised: run "qkmcmds sync --from-peer" on a server of a pair (qkmd does it by itself at start when its peer answers), else "qkmcmds sync --last-key NAME" with the name of the last key the library used ("--none-used LIBA" if it shows none).',
     ]);
   });
 });

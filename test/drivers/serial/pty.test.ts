@@ -69,7 +69,9 @@ describe.skipIf(socat.skip)('the front-panel board on a real pty (socat), serial
     await sim.order('drop-replies 2');
     await leds.set('cdActivity', { state: 'flicker' });
     expect(sim.lines.filter((l) => 'led' in l).map((l) => l.led)).toEqual(['power', 'serverError', 'cdActivity']);
-    expect(board.counters.retransmissions).toBe(3);
+    // At least the three forced ones; a loaded machine may add a late acknowledgement's resend,
+    // which the board's sequence numbers turn into no second setting (checked above).
+    expect(board.counters.retransmissions).toBeGreaterThanOrEqual(3);
     expect(board.counters.faults['bad-checksum']).toBeGreaterThanOrEqual(1);
   });
 
