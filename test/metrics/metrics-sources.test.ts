@@ -8,6 +8,8 @@ function box() {
     lent: false,
     libraries: [{ library: 'LIB1', used: 5, unused: 45, pendingBackup: 0 }, { library: 'LIB2', used: 0, unused: 50, pendingBackup: 50 }],
     lastBackupAt: null as number | null,
+    peers: [] as { peer: string; entries: number; seconds: number }[],
+    software: { active: { slot: 'base', version: '1.0.0' }, previous: null as { slot: string; version: string } | null, trial: null as unknown, failed: null as { slot: string; version: string } | null },
   };
   const keystore = <T>(v: () => T) => () => {
     if (state.lent) throw new Error('The keystore is lent to the administrator\'s console for a restore.');
@@ -18,8 +20,8 @@ function box() {
     lastBackupAt: keystore(() => state.lastBackupAt),
     hardware: () => ({ raid: { state: 'clean', array: 'md0', percent: null, finishSec: null }, disks: [] }),
     tickets: keystore(() => []),
-    replication: () => [],
-    software: () => ({ active: { slot: 'base', version: '1.0.0' }, previous: null, trial: null, failed: null }),
+    replication: () => state.peers,
+    software: () => state.software,
     now: () => 1_000_000,
   };
   const said: string[] = [];
@@ -79,5 +81,18 @@ describe('metrics read at scrape time', () => {
     expect(reads).toBe(1);
     await b.metrics.render();
     expect(reads).toBe(2);
+  });
+
+  it("show each peer's lag, and the software slots as info: the running one, the one a rollback returns to, a failed trial", async () => {
+    const b = box();
+    b.state.peers = [{ peer: 'QKM0002', entries: 12, seconds: 7 }];
+    b.state.software = { active: { slot: 'b', version: '1.2.0' }, previous: { slot: 'a', version: '1.1.0' }, trial: { since: 'now', starts: 1 }, failed: { slot: 'a', version: '1.1.5' } };
+    const m = await scrape(b.metrics);
+    expect(sampleValue(m, 'qkm_replication_lag_entries', { peer: 'QKM0002' })).toBe(12);
+    expect(sampleValue(m, 'qkm_replication_lag_seconds', { peer: 'QKM0002' })).toBe(7);
+    expect(m.filter((s) => s.name === 'qkm_software_info').map((s) => [s.labels.role, s.labels.slot, s.labels.version, s.value])).toEqual([
+      ['active', 'b', '1.2.0', 1], ['previous', 'a', '1.1.0', 1], ['failed', 'a', '1.1.5', 1],
+    ]);
+    expect(sampleValue(m, 'qkm_software_trial')).toBe(1);
   });
 });
