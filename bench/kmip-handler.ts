@@ -4,7 +4,8 @@
  * same run: the TTLV codec alone decoding that request and encoding the response to it,
  * so the ratio shows what the engine and the operation add to the wire work. Then the
  * same Get one call at a time after the thread slept, as a library's Gets arrive: the
- * figure that decides a one-request-at-a-time round trip on a shared machine.
+ * figure that decides a one-request-at-a-time round trip on a shared machine. Both again
+ * with qkmd's metrics counting each request (by operation and result, and its latency).
  * Useful with --cpu-prof to see where a Get's time goes:
  *
  *   npx tsc -p . && node dist/bench/kmip-handler.js [--seconds 2] [--keys 4096]
@@ -20,7 +21,9 @@ import { realWorld } from '../src/engine/world.js';
 import { encodeRequestMessage } from '../src/kmip/messages/index.js';
 import { KmipRequestHandler } from '../src/kmip/server-handler.js';
 import { Operation, Tag, decodeTtlv, encodeTtlv, structure, textString } from '../src/kmip/ttlv/index.js';
-import { report } from './report.js';
+import { Registry } from 'prom-client';
+import { kmipRequestMetrics } from '../src/metrics/kmip-requests.js';
+import { median, report } from './report.js';
 
 const { values: args } = parseArgs({ options: { seconds: { type: 'string', default: '2' }, keys: { type: 'string', default: '4096' } } });
 const SECONDS = Number(args.seconds);
@@ -42,10 +45,10 @@ try {
   });
 
   /** Calls per second in the best of several rounds: on a shared machine the best round is the least disturbed. */
-  const rate = (work: () => unknown): number => {
+  const rate = (work: () => unknown, seconds = SECONDS): number => {
     let calls = 1000;
     let best = 0;
-    const until = performance.now() + SECONDS * 1000;
+    const until = performance.now() + seconds * 1000;
     while (performance.now() < until) {
       const t0 = performance.now();
       for (let i = 0; i < calls; i++) work();
@@ -87,6 +90,26 @@ try {
   const idleOurs = await afterIdle(() => handler.handleFrame(caller, get));
   report('a Get after 1 ms idle (median)', idleOurs, 'us', { name: 'the codec after 1 ms idle', value: idleCodec });
   report('a Get after 1 ms idle (median)', idleOurs, 'us', { name: 'a Get in the loop above', value: 1e6 / ours });
+
+  // The metrics' cost on the hot path: the same Get, counted and timed, against the same handler without them.
+  const metered = new KmipRequestHandler({ objects, observe: kmipRequestMetrics(new Registry()) });
+  rate(() => metered.handleFrame(caller, get));
+  let plain = 0;
+  let counted = 0;
+  for (let turn = 0; turn < 8; turn++) {
+    plain = Math.max(plain, rate(() => handler.handleFrame(caller, get), SECONDS / 4));
+    counted = Math.max(counted, rate(() => metered.handleFrame(caller, get), SECONDS / 4));
+  }
+  report('handleFrame, KMIP 1.2 Get, with metrics', counted, 'ops/s', { name: 'the same Get without metrics', value: plain });
+  // Taking turns call by call, so that both meet the same machine.
+  const idle: [number[], number[]] = [[], []];
+  for (let i = 0; i < 2000; i++) {
+    await new Promise((r) => setTimeout(r, 1));
+    const t0 = performance.now();
+    (i % 2 ? metered : handler).handleFrame(caller, get);
+    idle[i % 2]!.push((performance.now() - t0) * 1000);
+  }
+  report('a Get after 1 ms idle, with metrics (median)', median(idle[1]), 'us', { name: 'the same without metrics, taking turns', value: median(idle[0]) });
   store.close();
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -191,6 +191,9 @@ export interface ErrorCatalogue {
   LOCK_FILE_UNUSABLE: NoParams;
   ALREADY_RUNNING: NoParams;
   QKMD_RUNNING: NoParams;
+  // --- installing the appliance profile (src/install, scripts/install-appliance) ---
+  INSTALL_BAD_PATH: NoParams;
+  INSTALL_NO_ROOT: NoParams;
   // --- qkmd's services and control socket (src/cli, src/control) ---
   KMIP_LISTEN: NoParams;
   CONTROL_SOCKET_BLOCKED: NoParams;

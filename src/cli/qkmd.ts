@@ -17,6 +17,8 @@ import { SerialConsoles, superviseSerialConsole, usbConsolePorts } from './seria
 import { withStatusDocument } from '../control/status-handler.js';
 import { statusSource } from './status-source.js';
 import { startStatusPage } from './status-page.js';
+import { withMetrics } from '../control/metrics-handler.js';
+import { qkmdMetrics } from './qkmd-metrics.js';
 
 const PROGRAM = 'qkmd';
 const ref: { ctx?: Context } = {};
@@ -58,6 +60,7 @@ await runCommand(PROGRAM, ref, async () => {
     const hardware = await startHardware(ctx.config, keystore.tickets, ctx.log);
     stops.push(() => hardware.stop());
     hardware.onStopRequest((why) => stopSignal!(why));
+    const metrics = qkmdMetrics(ctx, keystore, hardware);
     let keyService: KeyService | undefined;
     // What works on the keystore, made again when a restore gives it back.
     let kmip: KmipRequestHandler;
@@ -71,6 +74,7 @@ await runCommand(PROGRAM, ref, async () => {
           server: { serverName: ctx.config.server.hostname, version: VERSION },
           peerCopyWaitMs: ctx.config.pair.generation_timeout_seconds * 1000,
           audit: (fields) => void ctx.audit.record(fields),
+          observe: metrics.kmip,
         });
         // Changes from many connections that arrive together share one durable commit.
         const group = new GroupCommit(e.store.db);
@@ -85,16 +89,18 @@ await runCommand(PROGRAM, ref, async () => {
     await users.open(engine);
     const status = statusSource(ctx, hardware, keystore);
     stops.push(() => status.stop());
-    const handler = withStatusDocument(withKeyService(hardwareHandler(hardware, keystore.tickets), () => keyService?.server), () => status.document());
+    const served = withKeyService(hardwareHandler(hardware, keystore.tickets), () => keyService?.server);
+    const handler = withMetrics(withStatusDocument(served, () => status.document()), metrics.render);
     const control = await startControlServer(ctx.config.paths.data_dir, withKeystoreLending(handler, keystore, users, () => keyService?.server.paused === true), ctx.log);
     stops.push(() => control.close());
     const started = (keyService = await startKeyService(ctx, {
       frame: (conn, frame) => kmip.handleFrameCommitted(conn.identity, frame, commit),
       frames: (conn, frames) => kmip.handleFramesCommitted(conn.identity, frames, commit),
       oversize: async (_conn, oversize) => kmip.handleOversize(oversize),
+      onRefusal: metrics.tlsRefusal,
     }));
     stops.push(() => started.stop());
-    const web = ctx.config.web.enabled ? await startStatusPage(ctx, status, hardware) : 'off ([web] enabled = false)';
+    const web = ctx.config.web.enabled ? await startStatusPage(ctx, status, hardware, metrics) : 'off ([web] enabled = false)';
     if (typeof web !== 'string') stops.push(() => web.close());
     pair = ctx.config.pair.role === 'standalone' ? undefined : await startPairLink(ctx, engine, { trustPeerCas: (cas) => started.server.trustAlso(cas) });
     stops.push(() => pair?.stop());

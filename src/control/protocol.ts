@@ -46,6 +46,8 @@ export type ControlRequest =
   | { op: 'hw-status' }
   /** The appliance's whole status document (src/status/document.ts), as the status page serves it. */
   | { op: 'status' }
+  /** The Prometheus metrics, as text. */
+  | { op: 'metrics' }
   /** The disc in the CD drive, lent as a path to read it from (an update or a rollback reads it). */
   | { op: 'cd-disc' }
   | { op: 'capture-tools' }
@@ -66,6 +68,7 @@ export function parseRequest(line: string): ControlRequest | { error: string } {
   const r = v as Record<string, unknown>;
   if (r?.op === 'hw-status') return { op: 'hw-status' };
   if (r?.op === 'status') return { op: 'status' };
+  if (r?.op === 'metrics') return { op: 'metrics' };
   if (r?.op === 'cd-disc') return { op: 'cd-disc' };
   if (r?.op === 'capture-tools') return { op: 'capture-tools' };
   if (r?.op === 'sim' && CD_ACTIONS.includes(r.action as string)) {

@@ -58,6 +58,8 @@ export interface LibraryStatus {
 
 interface LibraryRow { id: number; name: string; class: LibraryClass; needs_sync: number; local_total: number; local_used: number }
 
+const LAST_BACKUP_META = 'last_backup_at';
+
 const NEW_KEY_ROW = "(?, ?, ?, 'local', 'unused', ?)";
 const INSERT_CHUNK = 64;
 
@@ -293,25 +295,29 @@ export class KeyEngine {
   }
 
   status(): LibraryStatus[] {
+    // Counting a library's keys pending backup reads all its unused keys; most libraries
+    // have no set waiting for a backup, and their count is 0 without reading any key
+    // (a scrape of 1,000,000 keys stays a few milliseconds).
+    const waiting = new Set(this.q.librariesAwaitingBackup.pluck().all() as number[]);
     return (this.q.allLibraries.all() as LibraryRow[]).map((l) => ({
       library: l.name,
       class: l.class,
       total: l.local_total,
       used: l.local_used,
       unused: l.local_total - l.local_used,
-      pendingBackup: this.q.pendingCount.pluck().get(l.id) as number,
+      pendingBackup: waiting.has(l.id) ? (this.q.pendingCount.pluck().get(l.id) as number) : 0,
       percentUsed: l.local_total === 0 ? 0 : Math.round((1000 * l.local_used) / l.local_total) / 10,
       needsSync: l.needs_sync === 1,
     }));
   }
 
   /**
-   * When the last backup was taken (the newest set it marked), and what was generated
+   * When the last backup was taken (lastBackupAt, as the metrics say it), and what was generated
    * since that no backup holds: the status page warns while `setsSince` is above 0.
    */
   backupState(): { lastBackupAt: number | null; setsSince: number; keysSince: number } {
-    const r = this.q.backupState.get() as { last: number | null; sets: number; keys: number | null };
-    return { lastBackupAt: r.last, setsSince: r.sets, keysSince: r.keys ?? 0 };
+    const r = this.q.backupState.get() as { sets: number; keys: number | null };
+    return { lastBackupAt: this.lastBackupAt(), setsSince: r.sets, keysSince: r.keys ?? 0 };
   }
 
   /** One library's own keys, all sets together, and how many went to tapes: a row read, for a library's every key request. */
@@ -366,9 +372,20 @@ export class KeyEngine {
     const mark = this.store.db.prepare('UPDATE key_sets SET backed_up_at = ? WHERE id = ? AND backed_up_at IS NULL');
     this.store.db.transaction(() => {
       for (const id of setIds) mark.run(at, id);
+      this.store.setMeta(LAST_BACKUP_META, String(at));
       const looseAfter = this.store.db.prepare("SELECT COUNT(*) FROM keys WHERE origin = 'registered' AND seq > ?").pluck().get(heldSeq) as number;
       if ((this.q.anyPending.pluck().get() as number) === 0 && looseAfter === 0) this.tickets.close('backup-needed');
     }).immediate();
+  }
+
+  /**
+   * When the last backup was written (ms since the epoch), or null if none was. A keystore
+   * backed up before this was recorded answers with its newest set's backup time.
+   */
+  lastBackupAt(): number | null {
+    const recorded = this.store.meta(LAST_BACKUP_META);
+    if (recorded !== undefined) return Number(recorded);
+    return (this.store.db.prepare("SELECT max(backed_up_at) FROM key_sets WHERE origin = 'local'").pluck().get() as number | null) ?? null;
   }
 
   private open(fields: RecordFields, sealed: Buffer): Buffer {
@@ -438,10 +455,11 @@ function statementsOf(db: Database.Database) {
       "SELECT COUNT(*) FROM keys k JOIN key_sets s ON s.id = k.set_id WHERE k.library_id = ? AND s.backed_up_at IS NULL AND k.origin = 'local' AND k.state = 'unused'",
     ),
     backupState: db.prepare(
-      "SELECT (SELECT max(backed_up_at) FROM key_sets) AS last, count(*) AS sets, sum(size) AS keys FROM key_sets WHERE backed_up_at IS NULL AND origin = 'local'",
+      "SELECT count(*) AS sets, sum(size) AS keys FROM key_sets WHERE backed_up_at IS NULL AND origin = 'local'",
     ),
     anyPending: db.prepare("SELECT COUNT(*) FROM key_sets WHERE backed_up_at IS NULL AND origin = 'local'"),
     allLibraries: db.prepare('SELECT * FROM libraries ORDER BY name'),
+    librariesAwaitingBackup: db.prepare("SELECT DISTINCT library_id FROM key_sets WHERE backed_up_at IS NULL AND origin = 'local'"),
   };
 }
 

@@ -1,5 +1,5 @@
 import { ensureServerCredentials, removeBundleLeftovers, tlsDirOf } from '../pki/index.js';
-import { KmipTlsServer, type FrameHandler, type FramesHandler, type OversizeHandler } from '../kmip/tls/index.js';
+import { KmipTlsServer, type FrameHandler, type FramesHandler, type OversizeHandler, type RefusalCode } from '../kmip/tls/index.js';
 import type { QkmConfig } from '../config/config.js';
 import { ConfigError, QkmError } from '../errors.js';
 import { type KeyServiceContext, libraryRevocation } from './library-revocation.js';
@@ -18,7 +18,7 @@ export interface KeyService {
  */
 export async function startKeyService(
   ctx: KeyServiceContext,
-  handlers: { frame: FrameHandler; frames?: FramesHandler; oversize?: OversizeHandler },
+  handlers: { frame: FrameHandler; frames?: FramesHandler; oversize?: OversizeHandler; onRefusal?: (code: RefusalCode) => void },
 ): Promise<KeyService> {
   const { hostname } = ctx.config.server;
   const { host, port } = ctx.config.kmip;
@@ -35,6 +35,7 @@ export async function startKeyService(
   const guarded = revocation.guard(handlers);
   const server = new KmipTlsServer({
     host, port, ...limits, handler: guarded.frame, onFrames: guarded.frames, onOversize: guarded.oversize, authorize: revocation.authorize, logger: ctx.log,
+    onRefusal: handlers.onRefusal,
     randomBytes: (n) => ctx.world.randomBytes(n),
     tls: {
       caCertPem: creds.caCertPem,

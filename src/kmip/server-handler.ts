@@ -66,6 +66,8 @@ export interface KmipHandlerOptions {
   peerCopyWaitMs?: number;
   /** Records what a library did that the administrator must account for (its key set generated); durable when it returns. */
   audit?: (fields: AuditFields) => void;
+  /** Told of every answered request with its response and the seconds it took (the metrics count them). */
+  observe?: (request: RequestMessage, response: ResponseMessage, seconds: number) => void;
 }
 
 /** The version to answer an unreadable message in, when even its header cannot be read. */
@@ -102,7 +104,7 @@ export class KmipRequestHandler {
     const started = performance.now();
     const response = this.handleRequest(decoded.request, caller);
     this.auditRequest(decoded.request, response, caller);
-    this.traceRequest(decoded.request, response, caller, started);
+    this.answered(decoded.request, response, caller, started);
     return this.encode(decoded.request, response, caller);
   }
 
@@ -142,7 +144,9 @@ export class KmipRequestHandler {
     try {
       if (isKeystoreCheck(request)) {
         const item = await keystoreCheckItem(request.batchItems[0]!, caller.library, this.opts.objects.engine.store, request.header.protocolVersion);
-        return this.encode(request, this.response(request, [item]), caller);
+        const checked = this.response(request, [item]);
+        this.opts.observe?.(request, checked, (performance.now() - started) / 1000);
+        return this.encode(request, checked, caller);
       }
       response = commit ? await commit(() => this.handleRequest(request, caller)) : this.handleRequest(request, caller);
       if (isLibraryGeneration(request)) response = await this.afterPeerCopy(request, response, caller);
@@ -153,7 +157,7 @@ export class KmipRequestHandler {
       // the library is told so rather than left with a closed connection.
       response = this.failedResponse(request, caller, e);
     }
-    this.traceRequest(request, response, caller, started);
+    this.answered(request, response, caller, started);
     return this.encode(request, response, caller);
   }
 
@@ -176,6 +180,11 @@ export class KmipRequestHandler {
       this.opts.logger?.warn({ library: caller.library, err: (e as Error).message }, 'KMIP key generation taken back: the peer did not store its copy');
       return { ...response, batchItems: [{ ...echoOf(request.batchItems[0]!), resultStatus: ResultStatus.OperationFailed, resultReason: failure.resultReason, resultMessage: failure.resultMessage }] };
     }
+  }
+
+  private answered(request: RequestMessage, response: ResponseMessage, caller: CallerIdentity, started: number): void {
+    this.opts.observe?.(request, response, (performance.now() - started) / 1000);
+    this.traceRequest(request, response, caller, started);
   }
 
   private traceRequest(request: RequestMessage, response: ResponseMessage, caller: CallerIdentity, started: number): void {

@@ -4,7 +4,7 @@
  * has not acknowledged, and the age of the oldest), and both software versions, with a
  * warning when they differ: the manual asks for the same version on both servers.
  */
-import type { ChangeJournal } from '../engine/index.js';
+import type { ChangeJournal, PeerState } from '../engine/index.js';
 import { callPeer, formatAddress, type PeerAddress } from './link-client.js';
 import { pairCredentials, type PairSide } from './pairing.js';
 import { PairRegistry } from './registry.js';
@@ -57,8 +57,7 @@ export async function pairStatus(side: PairSide, addresses: readonly PeerAddress
 function row(side: PairSide, journal: Pick<ChangeJournal, 'peers' | 'lastSeq' | 'after'>, now: number, serial: string | null, address: string | null,
   seen: { role?: string; version?: string; contact?: number }): PeerStatus {
   const state = journal.peers().find((p) => p.name === serial);
-  const lagEntries = state ? journal.lastSeq() - state.ackedSeq : null;
-  const oldest = state ? journal.after(state.ackedSeq, 1)[0] : undefined;
+  const lag = state ? peerLag(journal, state, now) : null;
   const contact = seen.contact ?? state?.ackedAt ?? null;
   const peerVersion = seen.version ?? null;
   return {
@@ -66,11 +65,17 @@ function row(side: PairSide, journal: Pick<ChangeJournal, 'peers' | 'lastSeq' | 
     reachable: seen.contact !== undefined,
     problem: null,
     lastContact: contact === null ? null : new Date(contact).toISOString(),
-    lagEntries,
-    lagSeconds: state ? (oldest ? Math.max(0, Math.round((now - oldest.at) / 1000)) : 0) : null,
+    lagEntries: lag?.entries ?? null,
+    lagSeconds: lag?.seconds ?? null,
     version: { self: side.version, peer: peerVersion },
     versionsDiffer: peerVersion !== null && peerVersion !== side.version,
   };
+}
+
+/** How far a peer is behind: entries of this server's journal it has not acknowledged, and the oldest one's age in seconds. */
+export function peerLag(journal: Pick<ChangeJournal, 'lastSeq' | 'after'>, peer: Pick<PeerState, 'ackedSeq'>, now: number): { entries: number; seconds: number } {
+  const oldest = journal.after(peer.ackedSeq, 1)[0];
+  return { entries: journal.lastSeq() - peer.ackedSeq, seconds: oldest ? Math.max(0, Math.round((now - oldest.at) / 1000)) : 0 };
 }
 
 /** A peer's status in the words the terminal and the menu both show. */

@@ -260,3 +260,25 @@ describe('restore', () => {
     });
   });
 });
+
+/** What the backup age (metrics, status) is measured from: the last backup, even one that released no new set. */
+describe('the last backup', () => {
+  it('is none before the first, then the time of each backup, including one with no new set to release', async () => {
+    engine.generate('LIB1', 'i500');
+    expect(engine.lastBackupAt()).toBeNull();
+    const first = world.now();
+    await takeBackup(engine, world, { toDir: out, backupKey });
+    expect(engine.lastBackupAt()).toBe(first);
+    world.advance(3_600_000);
+    await takeBackup(engine, world, { toDir: out, backupKey });
+    expect(engine.lastBackupAt()).toBe(first + 3_600_000);
+  });
+
+  it('counts keys pending backup only in libraries with a set waiting, and exactly there', async () => {
+    engine.generate('OLD', 'i500');
+    await takeBackup(engine, world, { toDir: out, backupKey });
+    engine.generate('NEW', 'i500');
+    engine.allocate({ library: 'OLD', tape: 'T1' });
+    expect(engine.status().map((s) => [s.library, s.unused, s.pendingBackup])).toEqual([['NEW', 64, 64], ['OLD', 63, 0]]);
+  });
+});

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REFUSAL_LOG_LIMITS, type ConnectionInfo } from '../../src/kmip/tls/index.js';
+import { REFUSAL_LOG_LIMITS, type ConnectionInfo, type RefusalCode } from '../../src/kmip/tls/index.js';
 import {
   echoHandler,
   echoNoting,
@@ -15,6 +15,8 @@ let fx: TlsFixture;
 let server: Awaited<ReturnType<typeof startServer>>['server'];
 let log: Awaited<ReturnType<typeof startServer>>['log'];
 const seen: ConnectionInfo[] = [];
+/** What the server told its onRefusal hook (the metrics count these). */
+const codes: RefusalCode[] = [];
 
 beforeAll(async () => {
   fx = await makeTlsFixture('lib-alpha');
@@ -22,6 +24,7 @@ beforeAll(async () => {
     // Every refusal here comes from 127.0.0.1 within a minute, and each one is checked.
     refusalLog: { ...REFUSAL_LOG_LIMITS, linesPerAddress: 1000 },
     handler: echoNoting(seen),
+    onRefusal: (code) => codes.push(code),
   }));
 });
 
@@ -60,9 +63,11 @@ describe('TLS handshake with mutual authentication', () => {
 
   it('refuses a TLS 1.2 client offering only non-ECDHE suites', async () => {
     const from = log.lines.length;
+    const counted = codes.length;
     const r = await exchangeOnce(fx, server.port, fx.good, { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2', ciphers: 'AES128-GCM-SHA256' });
     expect(r.outcome).not.toBe('answered');
     expect(await refusalsSince(from)).toEqual(['no shared cipher suite (ECDHE AEAD suites only)']);
+    expect(codes.slice(counted)).toEqual(['no_shared_cipher']);
   });
 
   it('refuses TLS 1.1', async () => {
@@ -74,20 +79,22 @@ describe('TLS handshake with mutual authentication', () => {
   });
 
   const refusals = [
-    ['no client certificate', undefined, 'no client certificate'],
-    ['a certificate from another CA', 'foreign', 'client certificate not issued by this appliance CA'],
-    ['an expired certificate', 'expired', 'client certificate expired'],
-    ['a not-yet-valid certificate', 'notYetValid', 'client certificate not yet valid'],
+    ['no client certificate', undefined, 'no client certificate', 'no_certificate'],
+    ['a certificate from another CA', 'foreign', 'client certificate not issued by this appliance CA', 'unknown_ca'],
+    ['an expired certificate', 'expired', 'client certificate expired', 'certificate_expired'],
+    ['a not-yet-valid certificate', 'notYetValid', 'client certificate not yet valid', 'certificate_not_yet_valid'],
   ] as const;
 
   for (const version of ['TLSv1.2', 'TLSv1.3'] as const) {
-    it.each(refusals)(`refuses ${version} with %s, and logs it once`, async (_label, which, reason) => {
+    it.each(refusals)(`refuses ${version} with %s, and logs and counts it once`, async (_label, which, reason, code) => {
       const from = log.lines.length;
+      const counted = codes.length;
       const handled = seen.length;
       const r = await exchangeOnce(fx, server.port, which ? fx[which] : undefined, { minVersion: version, maxVersion: version });
       expect(r.outcome).not.toBe('answered');
       expect(seen.length).toBe(handled);
       expect(await refusalsSince(from)).toEqual([reason]);
+      expect(codes.slice(counted)).toEqual([code]);
       const line = log.lines.slice(from).find((l) => l.msg.startsWith('refused'))!;
       expect(line.level).toBe('warn');
       expect(line.fields.remoteAddress).toBe('127.0.0.1');
@@ -115,7 +122,9 @@ describe('a further identity check (revocation)', () => {
     let refused = true;
     const asked: string[] = [];
     const handled: ConnectionInfo[] = [];
+    const counted: RefusalCode[] = [];
     const second = await startServer(fx, {
+      onRefusal: (code) => counted.push(code),
       handler: async (conn, frame) => {
         handled.push(conn);
         return echoHandler(conn, frame);
@@ -132,6 +141,7 @@ describe('a further identity check (revocation)', () => {
       await sleep(100);
       const refusals = second.log.lines.filter((l) => l.msg.startsWith('refused'));
       expect(refusals.map((l) => l.fields.reason)).toEqual([expect.stringMatching(/^client certificate [0-9A-F]+ of "lib-alpha" is revoked$/)]);
+      expect(counted).toEqual(['revoked']);
       refused = false;
       expect((await exchangeOnce(fx, second.server.port, fx.good, { minVersion: version, maxVersion: version })).outcome).toBe('answered');
       expect(asked).toHaveLength(2);

@@ -1,5 +1,6 @@
 import type { PeerCertificate } from 'node:tls';
 import { type ClientRole, roleOfUnit } from '../../pki/client-role.js';
+import type { RefusalCode } from './refusal-codes.js';
 
 const OID_CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 
@@ -15,7 +16,7 @@ export interface ClientIdentity {
   notAfter: Date;
 }
 
-export type IdentityResult = { ok: true; identity: ClientIdentity } | { ok: false; reason: string };
+export type IdentityResult = { ok: true; identity: ClientIdentity } | { ok: false; reason: string; code: RefusalCode };
 
 /**
  * The chain, dates and CA were already checked during the handshake; this adds what
@@ -23,13 +24,13 @@ export type IdentityResult = { ok: true; identity: ClientIdentity } | { ok: fals
  * for a client (so the appliance's own server certificate cannot pose as a library).
  */
 export function identityFromCertificate(cert: PeerCertificate | undefined): IdentityResult {
-  if (!cert?.fingerprint256) return { ok: false, reason: 'no client certificate' };
+  if (!cert?.fingerprint256) return { ok: false, reason: 'no client certificate', code: 'no_certificate' };
   const cn = cert.subject?.CN;
   const library = Array.isArray(cn) ? undefined : cn;
-  if (!library) return { ok: false, reason: 'client certificate has no (single) subject CN' };
+  if (!library) return { ok: false, reason: 'client certificate has no (single) subject CN', code: 'not_client_certificate' };
   const eku = (cert as PeerCertificate & { ext_key_usage?: string[] }).ext_key_usage;
   if (!eku?.includes(OID_CLIENT_AUTH)) {
-    return { ok: false, reason: `client certificate of "${library}" lacks extendedKeyUsage clientAuth` };
+    return { ok: false, reason: `client certificate of "${library}" lacks extendedKeyUsage clientAuth`, code: 'not_client_certificate' };
   }
   return {
     ok: true,
@@ -50,7 +51,7 @@ export function identityFromCertificate(cert: PeerCertificate | undefined): Iden
  */
 export function unexpired(result: IdentityResult, now: Date): IdentityResult {
   if (!result.ok || result.identity.notAfter.getTime() > now.getTime()) return result;
-  return { ok: false, reason: 'client certificate expired' };
+  return { ok: false, reason: 'client certificate expired', code: 'certificate_expired' };
 }
 
 /** A further check of an authenticated library (a revoked certificate): a reason to refuse, or undefined. */
@@ -60,30 +61,31 @@ export type Authorize = (identity: ClientIdentity) => string | undefined;
 export function authorized(result: IdentityResult, authorize: Authorize | undefined): IdentityResult {
   if (!result.ok || !authorize) return result;
   const refusal = authorize(result.identity);
-  return refusal === undefined ? result : { ok: false, reason: refusal };
+  return refusal === undefined ? result : { ok: false, reason: refusal, code: 'revoked' };
 }
 
-const REASONS: Record<string, string> = {
-  ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE: 'no client certificate',
-  CERT_HAS_EXPIRED: 'client certificate expired',
-  CERT_NOT_YET_VALID: 'client certificate not yet valid',
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'client certificate not issued by this appliance CA',
-  UNABLE_TO_GET_ISSUER_CERT: 'client certificate not issued by this appliance CA',
-  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'client certificate not issued by this appliance CA',
-  SELF_SIGNED_CERT_IN_CHAIN: 'client certificate chains to an unknown CA',
-  DEPTH_ZERO_SELF_SIGNED_CERT: 'client certificate is self-signed',
-  CERT_SIGNATURE_FAILURE: 'client certificate signature does not verify',
-  INVALID_PURPOSE: 'certificate not made for client use (extendedKeyUsage lacks clientAuth)',
-  ERR_SSL_UNSUPPORTED_PROTOCOL: 'TLS version not allowed (1.2 or 1.3 only)',
-  ERR_SSL_NO_SHARED_CIPHER: 'no shared cipher suite (ECDHE AEAD suites only)',
-  ERR_SSL_WRONG_VERSION_NUMBER: 'not a TLS client (wrong version number)',
-  ERR_SSL_HTTP_REQUEST: 'not a TLS client (plain HTTP)',
-  ERR_TLS_HANDSHAKE_TIMEOUT: 'handshake timeout',
-  ECONNRESET: 'client closed the connection during the handshake',
+const FAILURES: Record<string, readonly [RefusalCode, string]> = {
+  ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE: ['no_certificate', 'no client certificate'],
+  CERT_HAS_EXPIRED: ['certificate_expired', 'client certificate expired'],
+  CERT_NOT_YET_VALID: ['certificate_not_yet_valid', 'client certificate not yet valid'],
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: ['unknown_ca', 'client certificate not issued by this appliance CA'],
+  UNABLE_TO_GET_ISSUER_CERT: ['unknown_ca', 'client certificate not issued by this appliance CA'],
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: ['unknown_ca', 'client certificate not issued by this appliance CA'],
+  SELF_SIGNED_CERT_IN_CHAIN: ['unknown_ca', 'client certificate chains to an unknown CA'],
+  DEPTH_ZERO_SELF_SIGNED_CERT: ['unknown_ca', 'client certificate is self-signed'],
+  CERT_SIGNATURE_FAILURE: ['bad_signature', 'client certificate signature does not verify'],
+  INVALID_PURPOSE: ['not_client_certificate', 'certificate not made for client use (extendedKeyUsage lacks clientAuth)'],
+  ERR_SSL_UNSUPPORTED_PROTOCOL: ['tls_version', 'TLS version not allowed (1.2 or 1.3 only)'],
+  ERR_SSL_NO_SHARED_CIPHER: ['no_shared_cipher', 'no shared cipher suite (ECDHE AEAD suites only)'],
+  ERR_SSL_WRONG_VERSION_NUMBER: ['not_tls', 'not a TLS client (wrong version number)'],
+  ERR_SSL_HTTP_REQUEST: ['not_tls', 'not a TLS client (plain HTTP)'],
+  ERR_TLS_HANDSHAKE_TIMEOUT: ['handshake_timeout', 'handshake timeout'],
+  ECONNRESET: ['client_closed', 'client closed the connection during the handshake'],
 };
 
-/** One short phrase for the log, from Node's handshake error and the socket's verify result. */
-export function describeHandshakeFailure(errorCode: string | undefined, authorizationError: string | undefined): string {
-  const code = authorizationError ?? errorCode ?? 'unknown';
-  return REASONS[code] ?? code;
+/** Node's handshake error and the socket's verify result, as a refusal code and one short phrase for the log. */
+export function describeHandshakeFailure(errorCode: string | undefined, authorizationError: string | undefined): { code: RefusalCode; reason: string } {
+  const key = authorizationError ?? errorCode ?? 'unknown';
+  const known = FAILURES[key];
+  return known ? { code: known[0], reason: known[1] } : { code: 'other', reason: key };
 }

@@ -7,6 +7,7 @@ import { DEFAULT_MAX_FRAME_BYTES } from './frame-reader.js';
 import { authorized, describeHandshakeFailure, identityFromCertificate, unexpired, type Authorize } from './identity.js';
 import type { TransportLogger } from './logger.js';
 import { RefusalLog, type Refusal, type RefusalLogLimits } from './refusal-log.js';
+import type { RefusalCode } from './refusal-codes.js';
 import { keyServerTlsOptions, TICKET_KEY_BYTES, TICKET_KEY_ROTATION_MS, type ServerTlsMaterial } from './tls-policy.js';
 import { UnauthenticatedConnections, type ShedReason } from './unauthenticated.js';
 
@@ -42,6 +43,8 @@ export interface KmipTlsServerOptions {
   ticketKeyRotationMs?: number;
   /** How many refusals are logged one by one (see RefusalLog); REFUSAL_LOG_LIMITS by default. */
   refusalLog?: RefusalLogLimits;
+  /** Told of every refused client, each once, with the reason's code (for counting; the log has the detail). */
+  onRefusal?: (code: RefusalCode) => void;
 }
 
 export const TRANSPORT_DEFAULTS = {
@@ -70,10 +73,10 @@ interface Tracked {
   refusalLogged: boolean;
 }
 
-const SHED_REASONS: Record<ShedReason | 'connections', string> = {
-  address: 'too many unauthenticated connections from this address; the oldest is closed',
-  total: 'too many unauthenticated connections; the oldest is closed',
-  connections: 'connection limit reached; the oldest unauthenticated connection is closed',
+const SHED_REASONS: Record<ShedReason | 'connections', { code: RefusalCode; reason: string }> = {
+  address: { code: 'unauthenticated_per_address', reason: 'too many unauthenticated connections from this address; the oldest is closed' },
+  total: { code: 'unauthenticated_total', reason: 'too many unauthenticated connections; the oldest is closed' },
+  connections: { code: 'connection_limit', reason: 'connection limit reached; the oldest unauthenticated connection is closed' },
 };
 
 /**
@@ -91,7 +94,7 @@ function rawSocketOf(tlsSocket: TLSSocket): Socket | undefined {
  * nothing of KMIP semantics: every complete message goes to the injected handler.
  */
 export class KmipTlsServer {
-  private readonly opts: Required<Omit<KmipTlsServerOptions, 'onOversize' | 'onFrames' | 'authorize' | 'clock' | 'refusalLog' | 'randomBytes'>> & Pick<KmipTlsServerOptions, 'onOversize' | 'onFrames' | 'authorize'>;
+  private readonly opts: Required<Omit<KmipTlsServerOptions, 'onOversize' | 'onFrames' | 'authorize' | 'clock' | 'refusalLog' | 'randomBytes' | 'onRefusal'>> & Pick<KmipTlsServerOptions, 'onOversize' | 'onFrames' | 'authorize' | 'onRefusal'>;
   private readonly clock: Clock;
   private readonly random: (n: number) => Buffer;
   private rotation: TimerHandle | undefined;
@@ -223,6 +226,7 @@ export class KmipTlsServer {
   private onTcp(raw: Socket): void {
     if (this.isPaused) {
       this.refusedWhilePaused++;
+      this.opts.onRefusal?.('key_service_stopped');
       raw.destroy();
       return;
     }
@@ -236,6 +240,7 @@ export class KmipTlsServer {
       if (this.refusedOverLimit++ === 0) {
         this.opts.logger.warn({ maxConnections: this.opts.maxConnections, remoteAddress: raw.remoteAddress }, 'connection limit reached; refusing new connections');
       }
+      this.opts.onRefusal?.('connection_limit');
       raw.destroy();
       return;
     }
@@ -254,7 +259,7 @@ export class KmipTlsServer {
     });
     tracked.handshakeTimer = setTimeout(() => {
       if (tracked.connection) return;
-      this.logRefusal(tracked, 'handshake timeout');
+      this.logRefusal(tracked, { code: 'handshake_timeout', reason: 'handshake timeout' });
       raw.destroy();
     }, this.opts.handshakeTimeoutMs);
     // TLS starts with the client's first bytes: a connection that says nothing costs a
@@ -262,7 +267,7 @@ export class KmipTlsServer {
     raw.once('readable', () => {
       if (raw.destroyed) return;
       if (raw.readableLength > 0) return this.tls.emit('connection', raw);
-      this.logRefusal(tracked, 'client closed the connection before the handshake');
+      this.logRefusal(tracked, { code: 'client_closed', reason: 'client closed the connection before the handshake' });
       raw.destroy();
     });
   }
@@ -284,10 +289,11 @@ export class KmipTlsServer {
     }
   }
 
-  private logRefusal(tracked: Tracked | undefined, reason: string): void {
+  private logRefusal(tracked: Tracked | undefined, why: { code: RefusalCode; reason: string }): void {
     if (tracked?.refusalLogged) return;
     if (tracked) tracked.refusalLogged = true;
-    const refusal: Refusal = { remoteAddress: tracked?.remoteAddress, remotePort: tracked?.remotePort, reason };
+    this.opts.onRefusal?.(why.code);
+    const refusal: Refusal = { remoteAddress: tracked?.remoteAddress, remotePort: tracked?.remotePort, reason: why.reason };
     this.refusals.refused(refusal, 'refused a key server client during the TLS handshake');
   }
 
@@ -316,7 +322,7 @@ export class KmipTlsServer {
     const remoteAddress = socket.remoteAddress ?? tracked?.remoteAddress ?? 'unknown';
     const remotePort = socket.remotePort ?? tracked?.remotePort ?? 0;
     if (!result.ok) {
-      this.logRefusal(tracked ?? { raw: socket, remoteAddress, remotePort, refusalLogged: false }, result.reason);
+      this.logRefusal(tracked ?? { raw: socket, remoteAddress, remotePort, refusalLogged: false }, result);
       socket.destroy();
       return;
     }
