@@ -94,13 +94,19 @@ describe('the status page', () => {
     expect(summary.stdout).toMatch(/^RAID md0: clean, 2 of 2 in sync$/m);
   });
 
-  it('lets a viewer token in (cookie or bearer) until it is revoked, and refuses a wrong one', async () => {
+  it('lets a viewer token in (cookie or bearer, for the page, status.json and /metrics) until it is revoked, and refuses a wrong one', async () => {
     const made = cli('status-token', 'create', 'nagios');
     expect(made.code).toBe(0);
     const token = made.stdout.trim();
     expect(token).toMatch(/^qkmv_[\w-]{43}$/);
     expect(readFileSync(path.join(dir, 'web', 'viewer-tokens.json'), 'utf8')).not.toContain(token);
     expect((await web(at, '/status.json', { bearer: token })).status).toBe(200);
+    // Prometheus scrapes /metrics the same way, with the token as its bearer token.
+    const scraped = await web(at, '/metrics', { bearer: token });
+    expect(scraped.status).toBe(200);
+    expect(scraped.body).toMatch(/^# TYPE qkm_tls_refusals_total counter$/m);
+    expect(scraped.body).toMatch(/^qkm_disk_present\{bay="0"\} 1$/m);
+    expect((await web(at, '/metrics')).status).toBe(401);
     const cookie = await logIn(at, { token });
     expect((await web(at, '/status.json', { cookie })).status).toBe(200);
     expect((await web(at, '/status.json', { bearer: `${token}x` })).status).toBe(401);
@@ -110,6 +116,7 @@ describe('the status page', () => {
     expect(cli('status-token', 'list').stdout).toMatch(/nagios/);
     expect(cli('status-token', 'revoke', 'nagios').code).toBe(0);
     expect((await web(at, '/status.json', { bearer: token })).status).toBe(401);
+    expect((await web(at, '/metrics', { bearer: token })).status).toBe(401);
     expect((await web(at, '/status.json', { cookie })).status).toBe(401);
     const again = cli('status-token', 'revoke', 'nagios');
     expect(again).toMatchObject({ code: 1, stdout: '' });
