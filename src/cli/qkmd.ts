@@ -1,6 +1,8 @@
+import path from 'node:path';
 import { Command } from 'commander';
 import { startHardware } from '../hardware/start.js';
 import { hardwareHandler } from '../control/handlers.js';
+import { clearDiscCopies } from '../hardware/update-drives.js';
 import { withKeyService } from '../control/key-service-handler.js';
 import { fittingSocketPath } from '../control/protocol.js';
 import { startControlServer } from '../control/server.js';
@@ -80,7 +82,9 @@ await runCommand(PROGRAM, ref, async () => {
       },
     };
     await users.open(engine);
-    const handler = withKeyService(hardwareHandler(hardware, keystore.tickets), () => keyService?.server);
+    const discCopies = path.join(ctx.config.paths.data_dir, 'update-disc');
+    clearDiscCopies(discCopies);
+    const handler = withKeyService(hardwareHandler(hardware, keystore.tickets, { discCopies }), () => keyService?.server);
     const control = await startControlServer(ctx.config.paths.data_dir, withKeystoreLending(handler, keystore, users, () => keyService?.server.paused === true), ctx.log);
     stops.push(() => control.close());
     const started = (keyService = await startKeyService(ctx, {

@@ -1,7 +1,11 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { LinuxCdrom } from '../../../drivers/cdrom/linux.js';
+import { SimCdrom } from '../../../drivers/cdrom/sim.js';
+import { ManualClock } from '../../../drivers/clock.js';
 import { FileRoot } from '../../../drivers/file-root.js';
+import { FixtureRunner } from '../../../drivers/runner.js';
 import { SimUsb } from '../../../drivers/usb/sim.js';
 import { SysfsUsb } from '../../../drivers/usb/sysfs.js';
 import { fixturePath, makeTempRoot, removeTempRoot } from '../helpers.js';
@@ -10,11 +14,11 @@ import { usbContract } from './contract.js';
 const DEVICES = 'sys/bus/usb/devices';
 
 usbContract('sim', async () => {
-  const backend = new SimUsb();
+  const backend = new SimUsb({ newCdDrive: () => new SimCdrom({ clock: new ManualClock(), readKiBps: 3600, readLabel: async () => null }) });
   return {
     backend,
     hears: true,
-    plug: async (kind) => backend.plug(kind).busPath,
+    plug: async (kind) => (await backend.plug(kind)).busPath,
     unplug: async (port) => void backend.unplug(port),
     done: () => backend.close(),
   };
@@ -30,8 +34,10 @@ usbContract('sysfs', async () => {
   await fs.mkdir(path.join(root, DEVICES), { recursive: true });
   const sources = { 'cd-dvd': ['onda-virtual-cdrom', '1-4'], 'usb-serial': ['ftdi-and-modem', '3-2'] } as const;
   for (const [fixture] of Object.values(sources)) await fs.cp(path.join(fixturePath('usb', fixture), 'sys/devices'), path.join(root, 'sys/devices'), { recursive: true, verbatimSymlinks: true });
+  // Each drive found is read as the Linux CD backend reads /dev/srN, as the registration makes it.
+  const cdDrive = (device: string) => new LinuxCdrom({ root: new FileRoot(root), runner: new FixtureRunner(), device, readLabel: async () => null, timeoutMs: 1000, moveTray: false });
   return {
-    backend: new SysfsUsb({ root: new FileRoot(root) }),
+    backend: new SysfsUsb({ root: new FileRoot(root), cdDrive }),
     hears: false,
     plug: async (kind) => {
       const [fixture, device] = sources[kind];
