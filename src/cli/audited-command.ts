@@ -12,9 +12,10 @@ const READ_ONLY = new Set([
 
 /**
  * Where a command's stdout must not wait for the audit entry: it waits for its own output
- * to be written (the recovery shares, shown once) and would never finish.
+ * to be read (the recovery shares, shown once; update and rollback asking for the CD or
+ * which drive to read) and would never finish.
  */
-const OUTPUT_NOT_HELD = new Set(['backup-key init']);
+const OUTPUT_NOT_HELD = new Set(['backup-key init', 'update', 'rollback']);
 
 let notes: Record<string, unknown> = {};
 

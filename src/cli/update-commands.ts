@@ -103,10 +103,15 @@ class Answers {
   private rl: Interface | undefined;
   private lines: AsyncIterator<string> | undefined;
 
-  async next(): Promise<string | null> {
+  /** Starts listening before a question is printed, so an answer typed at once is not lost. */
+  open(): AsyncIterator<string> {
     this.rl ??= createInterface({ input: process.stdin, terminal: false });
     this.lines ??= this.rl[Symbol.asyncIterator]();
-    const a = await this.lines.next();
+    return this.lines;
+  }
+
+  async next(): Promise<string | null> {
+    const a = await this.open().next();
     return a.done ? null : a.value.trim();
   }
 
@@ -145,6 +150,7 @@ async function waitForDisc(dataDir: string, wanted: string, chosen?: string): Pr
           refusal = (e as QkmError).message;
         }
       }
+      answers.open();
       out(`${refusal} Load ${wanted} and press Enter, or enter q to quit.`);
       const answer = await answers.next();
       if (answer === null || answer.toLowerCase() === 'q') throw new QkmError('UPDATE_NO_CD', 'No CD was loaded, so nothing was changed.');
