@@ -77,7 +77,25 @@ describe('sysfs USB backend on recorded machines', () => {
     }]);
   });
 
-  it('a machine with no USB bus lists nothing', async () => {
+  it('a Lite-ON USB DVD drive: a CD/DVD drive at /dev/sr1, named by its USB strings, read as the Linux CD drive /dev/sr1', async () => {
+    const root = new FileRoot(fixturePath('usb', 'liteon-usb-dvd'));
+    const made: string[] = [];
+    const backend = new SysfsUsb({ root, cdDrive: (device) => {
+      made.push(device);
+      return new LinuxCdrom({ root, runner: new FixtureRunner(), device, readLabel: async () => null, timeoutMs: 1000, moveTray: false });
+    } });
+    expect(await backend.list()).toEqual([{
+      busPath: '1-1', vendorId: '1c6b', productId: 'a223', kind: 'cd-dvd', manufacturer: 'USB2.0 External', product: 'Mass Storage Device', serial: '09_426102504806',
+      node: '/dev/sr1', interfaces: [{ cls: 0x08, subclass: 0x02, protocol: 0x50 }],
+    }]);
+    // The update reads it through the Linux CD backend on its own node, one backend while it stays plugged in.
+    expect(backend.cdDrive('1-1')).toBeInstanceOf(LinuxCdrom);
+    await backend.list();
+    expect(made).toEqual(['/dev/sr1']);
+    expect(backend.cdDrive('1-2')).toBeNull();
+  });
+
+    it('a machine with no USB bus lists nothing', async () => {
     const root = await makeTempRoot('qkm-usb-none-');
     try {
       expect(await new SysfsUsb({ root: new FileRoot(root) }).list()).toEqual([]);
