@@ -1,9 +1,9 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { controlRequest } from '../../src/control/client.js';
-import { QKMCMDS, qkmcmds, startQkmd } from '../helpers/cli.js';
+import { qkmcmds, qkmcmdsInteractive, startQkmd } from '../helpers/cli.js';
 import { removeDir, tempDir } from '../helpers/engine.js';
 import { needsTool } from '../helpers/tools.js';
 import { BUILD_UPDATE_ISO, TEST_UPDATE_KEY_FILE } from '../helpers/update.js';
@@ -30,20 +30,7 @@ const nothingChanged = () => {
   expect(readdirSync(path.join(dataDir, 'update-disc'), { withFileTypes: true }).filter((e) => e.isFile())).toEqual([]);
 };
 
-/** qkmcmds running in the background with its standard input open, as at a terminal. */
-function background(args: string[]) {
-  const child = spawn(process.execPath, [QKMCMDS, '--data-dir', dataDir, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '' } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-  return {
-    out: () => stdout,
-    answer: (line: string) => child.stdin.write(`${line}\n`),
-    done: async () => ({ code: await exited, stdout, stderr }),
-  };
-}
+const background = (args: string[]) => qkmcmdsInteractive(['--data-dir', dataDir, ...args]);
 
 interface UsbCd { busPath: string; cd?: { busy: boolean; media: { label: string | null } | null } }
 interface Hw { leds: { cdActivity: { state: string } }; usb: { devices: UsbCd[] } }
@@ -116,7 +103,7 @@ describe('a USB CD/DVD drive as an update source', () => {
     expect(unanswered.stderr).toBe('qkmcmds: More than one drive holds a disc (builtin, usb:1-1), so nothing was read or changed; choose one with --drive builtin or --drive usb:1-1.\n');
 
     const asked = background(['update', '--check']);
-    for (let i = 0; i < 200 && !asked.out().includes('Enter the drive to read'); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(await asked.shown(/Enter the drive to read/)).toBe(1);
     asked.answer('usb:9-9');
     asked.answer('builtin');
     const chose = await asked.done();
