@@ -12,10 +12,23 @@ const READ_ONLY = new Set([
 
 /**
  * Where a command's stdout must not wait for the audit entry: it waits for its own output
- * to be read (the recovery shares, shown once; update and rollback asking for the CD or
- * which drive to read) and would never finish.
+ * to be written (the recovery shares, shown once) and would never finish.
  */
-const OUTPUT_NOT_HELD = new Set(['backup-key init', 'update', 'rollback']);
+const OUTPUT_NOT_HELD = new Set(['backup-key init']);
+
+/** Writes what stdout holds so far, in order, while the hold goes on; a no-op when nothing is held. */
+let showHeld: () => void = () => {};
+
+/**
+ * A question the command waits on (load the CD, which drive): it must be seen now, so it
+ * is written at once, after what the command said before it. What comes after the answer
+ * is held as before, so success is still reported only once the audit entry is on disk.
+ */
+export function askNow(line: string): void {
+  showHeld();
+  process.stdout.write(`${line}\n`);
+  showHeld();
+}
 
 let notes: Record<string, unknown> = {};
 
@@ -88,8 +101,13 @@ function holdStdout(): () => void {
     held.push(a);
     return true;
   }) as typeof stdout.write;
+  const flush = () => {
+    for (const a of held.splice(0)) (write as (...x: unknown[]) => boolean).apply(stdout, a);
+  };
+  showHeld = flush;
   return () => {
     stdout.write = write;
-    for (const a of held) (write as (...x: unknown[]) => boolean).apply(stdout, a);
+    showHeld = () => {};
+    flush();
   };
 }

@@ -7,6 +7,7 @@ import { PACKAGE_ROOT, type QkmConfig } from '../config/config.js';
 import { peerAddresses } from '../pair/settings.js';
 import { QkmError } from '../errors.js';
 import type { BundleSource } from '../update/bundle/index.js';
+import { askNow } from './audited-command.js';
 import type { HwCommandDeps } from './hw-commands.js';
 import { progressBar } from './progress.js';
 
@@ -151,7 +152,7 @@ async function waitForDisc(dataDir: string, wanted: string, chosen?: string): Pr
         }
       }
       answers.open();
-      out(`${refusal} Load ${wanted} and press Enter, or enter q to quit.`);
+      askNow(`${refusal} Load ${wanted} and press Enter, or enter q to quit.`);
       const answer = await answers.next();
       if (answer === null || answer.toLowerCase() === 'q') throw new QkmError('UPDATE_NO_CD', 'No CD was loaded, so nothing was changed.');
     }
@@ -163,14 +164,14 @@ async function waitForDisc(dataDir: string, wanted: string, chosen?: string): Pr
 /** Several drives hold a disc: the user names one (the reader never guesses which CD is meant). */
 async function whichDrive(loaded: UpdateDrive[], answers: Answers): Promise<UpdateDrive> {
   const ids = loaded.map((d) => d.id);
-  out(`${loaded.map((d) => `${d.id} (${driveName(d.id)}) holds ${d.media?.label ?? 'a disc with no volume label'}`).join('; ')}. Enter the drive to read (${ids.join(' or ')}), or q to quit.`);
+  askNow(`${loaded.map((d) => `${d.id} (${driveName(d.id)}) holds ${d.media?.label ?? 'a disc with no volume label'}`).join('; ')}. Enter the drive to read (${ids.join(' or ')}), or q to quit.`);
   for (;;) {
     const answer = await answers.next();
     if (answer === null) throw new QkmError('UPDATE_DRIVE_CHOICE', `More than one drive holds a disc (${ids.join(', ')}), so nothing was read or changed.`, { params: { drives: ids } });
     if (answer.toLowerCase() === 'q') throw new QkmError('UPDATE_NO_CD', 'No drive was chosen, so nothing was changed.');
     const pick = loaded.find((d) => d.id === answer);
     if (pick) return pick;
-    out(`"${answer}" is not one of them; enter ${ids.join(' or ')}, or q to quit.`);
+    askNow(`"${answer}" is not one of them; enter ${ids.join(' or ')}, or q to quit.`);
   }
 }
 
