@@ -296,6 +296,12 @@ export interface ErrorCatalogue {
   UPDATE_BUNDLE_NAME: NoParams;
   UPDATE_BUSY: NoParams;
   UPDATE_NO_CD: NoParams;
+  /** `drive` is not one this box has (`drives`: those it has, by name), or not a drive name at all. */
+  UPDATE_DRIVE_UNKNOWN: { drive: string; drives: string[] };
+  /** More than one drive holds a disc and none was chosen. */
+  UPDATE_DRIVE_CHOICE: { drives: string[] };
+  /** The USB CD/DVD drive was pulled out while its disc was being read. */
+  UPDATE_DRIVE_UNPLUGGED: { drive: string };
   UPDATE_NO_WAY_BACK: NoParams;
   UPDATE_FILE_ALTERED: NoParams;
   UPDATE_FILE_MISSING: NoParams;

@@ -8,6 +8,7 @@
  * Backends: node-usb (libusb, hot-plug events), sysfs (/sys/bus/usb/devices under the
  * injected file root, polled), and the simulator.
  */
+import type { CdromBackend } from '../cdrom/contract.js';
 
 /** What a device is to qkm. */
 export type UsbDeviceKind = 'cd-dvd' | 'usb-serial' | 'mass-storage' | 'other';
@@ -38,6 +39,12 @@ export interface UsbBackend {
   readonly kind: string;
   /** The devices plugged in now (hubs left out), in bus-path order. */
   list(): Promise<UsbDevice[]>;
+  /**
+   * The CD/DVD drive plugged in at `busPath` as a CD drive the update system reads, as of
+   * the last listing; null when no such drive is there or the backend cannot reach it (one
+   * that names no device node). The same drive is returned while it stays plugged in.
+   */
+  cdDrive?(busPath: string): CdromBackend | null;
   /** Called when a device is plugged in or pulled out, for backends that hear it; polling backends never call it. */
   onChange(listener: () => void): () => void;
   close?(): void;

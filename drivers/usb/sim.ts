@@ -1,3 +1,5 @@
+import type { CdMedia } from '../cdrom/contract.js';
+import type { SimCdrom } from '../cdrom/sim.js';
 import { DriverError } from '../errors.js';
 import { byBusPath, type UsbBackend, type UsbDevice } from './contract.js';
 
@@ -28,11 +30,19 @@ const MODELS: Record<SimUsbKind, Omit<UsbDevice, 'busPath' | 'node'> & { nodePre
 /** The appliance's USB ports as the kernel names them (bus 1, ports 1 and 2: the front and the back). */
 export const SIM_USB_PORTS: readonly string[] = ['1-1', '1-2'];
 
+export interface SimUsbOptions {
+  /** A CD/DVD drive of its own for each one plugged in: a simulated drive on the appliance's clock, read at its pace. */
+  newCdDrive(): SimCdrom;
+}
+
 /** The simulated appliance's USB ports: devices plugged in and out by a person (`qkmcmds sim plug-usb`). */
 export class SimUsb implements UsbBackend {
   readonly kind = 'sim';
   private readonly plugged = new Map<string, UsbDevice>();
+  private readonly drives = new Map<string, { drive: SimCdrom; unwatch: () => void }>();
   private readonly listeners = new Set<() => void>();
+
+  constructor(private readonly o: SimUsbOptions) {}
 
   async list(): Promise<UsbDevice[]> {
     return [...this.plugged.values()].map((d) => ({ ...d, interfaces: [...d.interfaces] })).sort(byBusPath);
@@ -43,8 +53,17 @@ export class SimUsb implements UsbBackend {
     return () => this.listeners.delete(listener);
   }
 
-  /** Plugs a device of `kind` into `port` (default: the first free one); returns it as the bus will list it. */
-  plug(kind: SimUsbKind, port?: string): UsbDevice {
+  cdDrive(busPath: string): SimCdrom | null {
+    return this.drives.get(busPath)?.drive ?? null;
+  }
+
+  /**
+   * Plugs a device of `kind` into `port` (default: the first free one); returns it as the
+   * bus will list it. A CD/DVD drive may come with a disc in it (an ISO file); a disc that
+   * cannot be read is refused before anything is plugged in.
+   */
+  async plug(kind: SimUsbKind, port?: string, disc?: string): Promise<UsbDevice & { disc: CdMedia | null }> {
+    if (disc !== undefined && kind !== 'cd-dvd') throw new DriverError('UNSUPPORTED_STATE', 'Only a CD/DVD drive takes a disc.');
     const at = port ?? SIM_USB_PORTS.find((p) => !this.plugged.has(p));
     if (at === undefined) throw new DriverError('BAY_OCCUPIED', `Every USB port (${SIM_USB_PORTS.join(', ')}) is in use; unplug a device first.`);
     if (!SIM_USB_PORTS.includes(at)) throw new DriverError('UNKNOWN_BAY', `There is no USB port ${at}; the appliance's ports are ${SIM_USB_PORTS.join(' and ')}.`, { port: at });
@@ -54,9 +73,21 @@ export class SimUsb implements UsbBackend {
     let n = firstNode;
     while (used.has(`${nodePrefix}${n}`)) n++;
     const device: UsbDevice = { ...model, interfaces: [...model.interfaces], busPath: at, node: `${nodePrefix}${n}` };
+    let media: CdMedia | null = null;
+    if (kind === 'cd-dvd') {
+      const drive = this.o.newCdDrive();
+      try {
+        if (disc !== undefined) media = await drive.insert(disc);
+      } catch (e) {
+        drive.close();
+        throw e;
+      }
+      // The drive's reads light the CD activity LED: the bus says when one starts or ends.
+      this.drives.set(at, { drive, unwatch: drive.onChange(() => this.emit()) });
+    }
     this.plugged.set(at, device);
     this.emit();
-    return { ...device };
+    return { ...device, disc: media };
   }
 
   /** Pulls the device out of `port`; returns what was there. */
@@ -64,12 +95,23 @@ export class SimUsb implements UsbBackend {
     const d = this.plugged.get(port);
     if (!d) throw new DriverError('BAY_EMPTY', `Nothing is plugged into USB port ${port}.`, { port });
     this.plugged.delete(port);
+    this.pullDrive(port);
     this.emit();
     return d;
   }
 
   close(): void {
+    for (const port of [...this.drives.keys()]) this.pullDrive(port);
     this.listeners.clear();
+  }
+
+  /** A drive pulled out ends its reads at once, as the real one's would fail. */
+  private pullDrive(port: string): void {
+    const d = this.drives.get(port);
+    if (!d) return;
+    this.drives.delete(port);
+    d.unwatch();
+    d.drive.close();
   }
 
   private emit(): void {

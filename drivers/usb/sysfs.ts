@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import type { CdromBackend } from '../cdrom/contract.js';
 import { DriverError } from '../errors.js';
 import type { FileRoot } from '../file-root.js';
 import { byBusPath, classify, isHub, type UsbBackend, type UsbDevice, type UsbInterfaceClass } from './contract.js';
@@ -20,10 +21,22 @@ interface FoundNode {
  * (`/` on the appliance, a recorded tree in tests). It hears nothing by itself: the agent
  * reads it at every pass, so a device plugged in shows within one poll.
  */
+export interface SysfsUsbOptions {
+  root: FileRoot;
+  /** The CD drive at a block device node (`/dev/sr1`): the Linux CD backend, given by the registration. */
+  cdDrive?: (node: string) => CdromBackend;
+}
+
 export class SysfsUsb implements UsbBackend {
   readonly kind = 'sysfs';
+  /** The CD/DVD drives of the last listing, by bus path: one backend per drive while it stays at that port and node. */
+  private drives = new Map<string, { node: string; drive: CdromBackend }>();
 
-  constructor(private readonly o: { root: FileRoot }) {}
+  constructor(private readonly o: SysfsUsbOptions) {}
+
+  cdDrive(busPath: string): CdromBackend | null {
+    return this.drives.get(busPath)?.drive ?? null;
+  }
 
   async list(): Promise<UsbDevice[]> {
     let names: string[];
@@ -40,7 +53,20 @@ export class SysfsUsb implements UsbBackend {
       const d = await this.device(name, names.filter((n) => n.startsWith(`${name}:`))).catch(() => null);
       if (d) devices.push(d);
     }
+    this.keepDrives(devices);
     return devices.sort(byBusPath);
+  }
+
+  /** Keeps the backend of each CD/DVD drive still plugged in at the same node, and makes one for each new one. */
+  private keepDrives(devices: UsbDevice[]): void {
+    const make = this.o.cdDrive;
+    const next = new Map<string, { node: string; drive: CdromBackend }>();
+    for (const d of devices) {
+      if (!make || d.kind !== 'cd-dvd' || d.node === null || !d.node.startsWith('/dev/sr')) continue;
+      const had = this.drives.get(d.busPath);
+      next.set(d.busPath, had?.node === d.node ? had : { node: d.node, drive: make(d.node) });
+    }
+    this.drives = next;
   }
 
   onChange(): () => void {

@@ -10,6 +10,7 @@ import { type InstallOptions, type InstallResult, installUpdate } from '../updat
 import { launcherPidFile, slotRoot, versionIn } from '../update/slots/launcher.js';
 import { rollBackTo } from '../update/slots/rollback.js';
 import { claimSoftware } from './update-lock.js';
+import { BUILTIN_DRIVE, type UpdateDrive } from '../hardware/update-drives.js';
 
 /** What an update CD holds and whether this box would take it. */
 export interface UpdateCheck {
@@ -68,9 +69,21 @@ export async function rollBack(source: BundleSource, o: UpdateOptions): Promise<
   }
 }
 
-/** The disc in the CD drive of the running qkmd, as a path the ISO reader can open (BAY_EMPTY refused when there is none). */
-export async function discInDrive(dataDir: string): Promise<{ path: string; label: string | null }> {
-  return (await controlRequest(dataDir, { op: 'cd-disc' })) as { path: string; label: string | null };
+/**
+ * The disc in a CD drive of the running qkmd (the built-in one unless `drive` names
+ * another), as a path the ISO reader can open (BAY_EMPTY refused when there is none). A
+ * USB drive's disc is read whole by qkmd into a copy first (`copied`), which the caller
+ * removes once read; `sizeBytes` bounds how long that may take.
+ */
+export async function discInDrive(dataDir: string, drive?: string, sizeBytes?: number | null): Promise<{ path: string; label: string | null; copied?: true }> {
+  // The slowest drive reads 150 KiB/s (1x); a disc of unknown size gets a DVD's.
+  const readMs = drive === undefined || drive === BUILTIN_DRIVE ? undefined : 60_000 + ((sizeBytes ?? 4.7e9) / (150 * 1024)) * 1000;
+  return (await controlRequest(dataDir, { op: 'cd-disc', ...(drive === undefined ? {} : { drive }) }, readMs)) as { path: string; label: string | null; copied?: true };
+}
+
+/** The drives the running qkmd can read update CDs from, and the disc in each. */
+export async function updateDrives(dataDir: string): Promise<UpdateDrive[]> {
+  return (await controlRequest(dataDir, { op: 'cd-drives' })) as UpdateDrive[];
 }
 
 export interface SoftwareStatus {
@@ -96,10 +109,10 @@ export function softwareStatusLines(s: SoftwareStatus): string[] {
   ];
 }
 
-/** Opens the update CD's image, runs `use`, and always closes it again. */
-export async function withIsoImage<T>(file: string | undefined, use: (source: BundleSource) => Promise<T>, name?: string): Promise<T> {
+/** Opens the update CD's image (`copy`: a copy of the disc `name` says), runs `use`, and always closes it again. */
+export async function withIsoImage<T>(file: string | undefined, use: (source: BundleSource) => Promise<T>, name?: string, copy = false): Promise<T> {
   if (!file) throw new QkmError('USAGE', 'Give the update CD as an ISO image file.');
-  const source = await openIsoBundle(path.resolve(file), name);
+  const source = await openIsoBundle(path.resolve(file), name, copy ? name : undefined);
   try {
     return await use(source);
   } finally {

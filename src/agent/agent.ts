@@ -1,5 +1,5 @@
 import type { BeepDecoding, PostReading } from '../../drivers/beeps/contract.js';
-import type { CdStatus } from '../../drivers/cdrom/contract.js';
+import type { CdromBackend, CdStatus } from '../../drivers/cdrom/contract.js';
 import type { Clock } from '../../drivers/clock.js';
 import { isDriverError } from '../../drivers/errors.js';
 import type { DiskInfo } from '../../drivers/disks/contract.js';
@@ -57,6 +57,8 @@ export interface AgentSnapshot {
   usb: UsbDevice[] | null;
   /** Why USB devices cannot be listed on this machine (its backend did not load); null when they can. */
   usbUnavailable: string | null;
+  /** Each USB CD/DVD drive's state as last read, by bus path (a drive that could not be read is left out). */
+  usbCds: Record<string, CdStatus>;
   /** The last boot's POST beeps as heard; null when there is no beeps driver or no boot was heard yet. */
   post: PostReading | null;
   health: Health | null;
@@ -95,6 +97,7 @@ export class Agent {
   private lastDisks: DiskInfo[] | null = null;
   private lastCd: CdStatus | null = null;
   private lastUsb: UsbDevice[] | null = null;
+  private lastUsbCds: Record<string, CdStatus> = {};
   private lastPost: PostReading | null = null;
   private lastHealth: Health | null = null;
   private lastPlan: LedPlan | null = null;
@@ -176,7 +179,7 @@ export class Agent {
       }),
     ) as AgentSnapshot['drivers'];
     return {
-      at: this.o.clock.now(), raid: this.lastRaid, disks: this.lastDisks, cd: this.lastCd, usb: this.lastUsb, usbUnavailable: this.usbUnavailable(), post: this.lastPost, health: this.lastHealth, plan: this.lastPlan,
+      at: this.o.clock.now(), raid: this.lastRaid, disks: this.lastDisks, cd: this.lastCd, usb: this.lastUsb, usbUnavailable: this.usbUnavailable(), usbCds: { ...this.lastUsbCds }, post: this.lastPost, health: this.lastHealth, plan: this.lastPlan,
       applied: { ...this.applied }, drivers, passes: this.passes,
     };
   }
@@ -276,6 +279,8 @@ export class Agent {
     const usb = listsUsb ? await this.call('usb', () => this.driver('usb').list()) : null;
     if (this.stopped) return;
     if (usb) this.notePlugging(usb);
+    if (usb) this.lastUsbCds = await this.readUsbCds(usb);
+    else if (!listsUsb) this.lastUsbCds = {};
     const post = this.o.drivers.beeps ? await this.call('beeps', () => this.driver('beeps').lastPost()) : null;
     if (this.stopped) return;
     // A boot's POST stays what it was until the next boot: a missed reading keeps the last.
@@ -288,7 +293,9 @@ export class Agent {
     // A RAID state stays true until the next reading, so a missed one reuses the last; a missed disk
     // reading is unknown (presence then comes from the array), lest a pulled disk look present.
     const readings = { raid: this.lastRaid, disks, events: this.events.splice(0), now };
-    const judge = () => supervise(this.memory, readings, this.health.blind(), this.o.tempMaxC ?? 55, cd?.busy ?? false, this.postFinding(), this.devices());
+    // One CD activity LED for every drive the box reads updates from: the built-in one and any on a USB port.
+    const cdBusy = (cd?.busy ?? false) || Object.values(this.lastUsbCds).some((s) => s.busy);
+    const judge = () => supervise(this.memory, readings, this.health.blind(), this.o.tempMaxC ?? 55, cdBusy, this.postFinding(), this.devices());
     let v = judge();
     const blindBefore = this.health.blind().join();
     await this.applyLeds(v.leds);
@@ -314,6 +321,22 @@ export class Agent {
     this.schedule(v.health);
     const snapshot = this.listeners.size ? this.snapshot() : (undefined as unknown as AgentSnapshot);
     for (const l of [...this.listeners]) l({ snapshot, tickets });
+  }
+
+  /** The CD/DVD drive plugged into USB port `busPath`, as a CD drive to read; null when none is there (as of the last listing). */
+  usbCdDrive(busPath: string): CdromBackend | null {
+    return this.d.usb?.cdDrive?.(busPath) ?? null;
+  }
+
+  /** Each USB CD/DVD drive's tray, disc and activity; a drive that cannot say is left out, not counted as the USB driver failing. */
+  private async readUsbCds(devices: UsbDevice[]): Promise<Record<string, CdStatus>> {
+    const out: Record<string, CdStatus> = {};
+    for (const d of devices) {
+      const drive = d.kind === 'cd-dvd' ? this.usbCdDrive(d.busPath) : null;
+      const st = drive ? await this.timers.within(this.o.callTimeoutMs, 'a USB CD/DVD drive', () => drive.status()).catch(() => null) : null;
+      if (st) out[d.busPath] = st;
+    }
+    return out;
   }
 
   /** Why the box's USB backend could not be made (its one announcement's words), if that is why it has none. */

@@ -8,7 +8,6 @@ import { isQkmError } from '../errors.js';
 const READ_ONLY = new Set([
   'keys status', 'tickets', 'keystores', 'keystores list', 'hw status', 'certs list', 'backup-key status',
   'pair status', 'key-service status', 'audit verify', 'beeps decode', 'update status', 'certs partners',
-  'status', 'status-token list',
 ]);
 
 /**
@@ -16,6 +15,20 @@ const READ_ONLY = new Set([
  * to be written (the recovery shares, shown once) and would never finish.
  */
 const OUTPUT_NOT_HELD = new Set(['backup-key init']);
+
+/** Writes what stdout holds so far, in order, while the hold goes on; a no-op when nothing is held. */
+let showHeld: () => void = () => {};
+
+/**
+ * A question the command waits on (load the CD, which drive): it must be seen now, so it
+ * is written at once, after what the command said before it. What comes after the answer
+ * is held as before, so success is still reported only once the audit entry is on disk.
+ */
+export function askNow(line: string): void {
+  showHeld();
+  process.stdout.write(`${line}\n`);
+  showHeld();
+}
 
 let notes: Record<string, unknown> = {};
 
@@ -79,8 +92,6 @@ function systemUser(): string {
   }
 }
 
-let releaseHeld: (() => void) | undefined;
-
 /** Keeps what is written to stdout until the returned function is called, then writes it in order. */
 function holdStdout(): () => void {
   const stdout = process.stdout;
@@ -90,20 +101,13 @@ function holdStdout(): () => void {
     held.push(a);
     return true;
   }) as typeof stdout.write;
-  const release = () => {
-    if (releaseHeld !== release) return;
-    releaseHeld = undefined;
-    stdout.write = write;
-    for (const a of held) (write as (...x: unknown[]) => boolean).apply(stdout, a);
+  const flush = () => {
+    for (const a of held.splice(0)) (write as (...x: unknown[]) => boolean).apply(stdout, a);
   };
-  releaseHeld = release;
-  return release;
-}
-
-/**
- * Before a command asks the person a question on stdout: what it wrote so far, and
- * everything after, goes out at once (the person must see the question to answer it).
- */
-export function letOutputThrough(): void {
-  releaseHeld?.();
+  showHeld = flush;
+  return () => {
+    stdout.write = write;
+    showHeld = () => {};
+    flush();
+  };
 }

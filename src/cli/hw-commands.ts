@@ -82,7 +82,10 @@ export function addHwCommands(program: Command, deps: HwCommandDeps): void {
   sim.command('plug-usb').argument('<device>', `what to plug in: ${SIM_USB_KINDS.join(' (an update source) or ')} (a console line)`)
     .argument('[port]', `the USB port (${SIM_USB_PORTS.join(' or ')}); default the first free one`)
     .description('plug a USB device into a port of the simulated appliance')
-    .action(deps.action((device: string, port?: string) => world('plug-usb', { device: usbKind(device), ...(port === undefined ? {} : { port }) })()));
+    .option('--disc <file>', 'a CD/DVD drive plugged in with a disc in it: an ISO image file')
+    .action(deps.action((device: string, port: string | undefined, o: { disc?: string }) => world('plug-usb', {
+      device: usbKind(device), ...(port === undefined ? {} : { port }), ...(o.disc === undefined ? {} : { disc: path.resolve(o.disc) }),
+    })()));
   sim.command('unplug-usb').argument('<port>', `the USB port (${SIM_USB_PORTS.join(' or ')})`).description('pull the device out of a USB port')
     .action(deps.action((port: string) => world('unplug-usb', { port })()));
   sim.command('post').argument('<pattern>', 'the beeps, as the tables write them: 1, 1-1-3, "1 long 2 short", continuous')

@@ -72,7 +72,7 @@ function usbLines(usb: HwStatus['usb'] | undefined, width: number): string[] {
   if (!usb) return [`${head}unknown (this qkmd does not report USB devices)`];
   if (usb.unavailable !== null) return wrap(`cannot be listed on this machine: ${usb.unavailable}`, width, ' '.repeat(head.length)).map((l, i) => (i === 0 ? head + l.trimStart() : l));
   if (usb.devices.length === 0) return [`${head}nothing plugged in`];
-  return usb.devices.map((d, i) => `${i === 0 ? head : ' '.repeat(head.length)}${d.line}`);
+  return usb.devices.map((d, i) => `${i === 0 ? head : ' '.repeat(head.length)}${d.line}${d.cd ? `; ${cdWords(d.cd).trimStart()}` : ''}`);
 }
 
 export function renderPanel(s: HwStatus, o: PanelOptions): string {

@@ -1,6 +1,8 @@
+import path from 'node:path';
 import { Command } from 'commander';
 import { startHardware } from '../hardware/start.js';
 import { hardwareHandler } from '../control/handlers.js';
+import { clearDiscCopies } from '../hardware/update-drives.js';
 import { withKeyService } from '../control/key-service-handler.js';
 import { fittingSocketPath } from '../control/protocol.js';
 import { startControlServer } from '../control/server.js';
@@ -89,7 +91,9 @@ await runCommand(PROGRAM, ref, async () => {
     await users.open(engine);
     const status = statusSource(ctx, hardware, keystore);
     stops.push(() => status.stop());
-    const served = withKeyService(hardwareHandler(hardware, keystore.tickets), () => keyService?.server);
+    const discCopies = path.join(ctx.config.paths.data_dir, 'update-disc');
+    clearDiscCopies(discCopies);
+    const served = withKeyService(hardwareHandler(hardware, keystore.tickets, { discCopies }), () => keyService?.server);
     const handler = withMetrics(withStatusDocument(served, () => status.document()), metrics.render);
     const control = await startControlServer(ctx.config.paths.data_dir, withKeystoreLending(handler, keystore, users, () => keyService?.server.paused === true), ctx.log);
     stops.push(() => control.close());

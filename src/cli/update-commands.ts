@@ -1,12 +1,14 @@
 import type { Command } from 'commander';
-import { UPDATE_REMINDER, type UpdateOptions, applyUpdate, checkUpdate, discInDrive, rollBack, softwareStatus, softwareStatusLines, withIsoImage } from '../admin/update.js';
+import { UPDATE_REMINDER, type UpdateOptions, applyUpdate, checkUpdate, discInDrive, rollBack, softwareStatus, softwareStatusLines, updateDrives, withIsoImage } from '../admin/update.js';
+import { rmSync } from 'node:fs';
 import { type Interface, createInterface } from 'node:readline';
+import { BUILTIN_DRIVE, type UpdateDrive, driveName, parseDriveId } from '../hardware/update-drives.js';
 import { PACKAGE_ROOT, type QkmConfig } from '../config/config.js';
 import { peerAddresses } from '../pair/settings.js';
 import { QkmError } from '../errors.js';
 import type { BundleSource } from '../update/bundle/index.js';
+import { askNow } from './audited-command.js';
 import type { HwCommandDeps } from './hw-commands.js';
-import { letOutputThrough } from './audited-command.js';
 import { progressBar } from './progress.js';
 
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -17,11 +19,16 @@ export function addUpdateCommands(program: Command, deps: HwCommandDeps): void {
     const ctx = deps.context();
     return { dataDir: ctx.config.paths.data_dir, baseDir: PACKAGE_ROOT, publicKey: ctx.config.update.public_key, now: ctx.world.now, onProgress: bar?.update };
   };
-  /** Opens the ISO image, or else the CD in the drive, runs `use`, and always closes it again. */
-  async function withIso<T>(file: string | undefined, use: (source: BundleSource) => Promise<T>, wanted = 'the update CD'): Promise<T> {
-    if (file) return withIsoImage(file, use);
-    const disc = await waitForDisc(deps.context().config.paths.data_dir, wanted);
-    return withIsoImage(disc.path, use, `the CD in the drive${disc.label ? ` (${disc.label})` : ''}`);
+  /** Opens the ISO image, or else the CD in a drive, runs `use`, and always closes it again (and removes the copy of a USB drive's disc). */
+  async function withIso<T>(o: SourceOptions, use: (source: BundleSource) => Promise<T>, wanted = 'the update CD'): Promise<T> {
+    checkSource(o);
+    if (o.iso) return withIsoImage(o.iso, use);
+    const disc = await waitForDisc(deps.context().config.paths.data_dir, wanted, o.drive);
+    try {
+      return await withIsoImage(disc.path, use, disc.description, disc.copied === true);
+    } finally {
+      if (disc.copied) rmSync(disc.path, { force: true });
+    }
   }
 
   program
@@ -29,16 +36,18 @@ export function addUpdateCommands(program: Command, deps: HwCommandDeps): void {
     .description('install a software update from its ISO image into the inactive slot and start it on trial (--check: only verify)')
     .option('--check', 'verify the update and say whether it would be installed; nothing is changed')
     .option('--iso <file>', 'the update CD as an ISO image file (default: the CD in the drive)')
+    .option('--drive <drive>', DRIVE_HELP)
     .option('--status', 'which version runs, which one a rollback returns to, and any failed trial')
-    .action(deps.action(async (o: { check?: boolean; iso?: string; status?: boolean }) => {
+    .action(deps.action(async (o: SourceOptions & { check?: boolean; status?: boolean }) => {
       const ctx = deps.context();
+      checkSource(o);
       if (o.status) {
         for (const line of softwareStatusLines(softwareStatus({ dataDir: ctx.config.paths.data_dir, baseDir: PACKAGE_ROOT }))) out(line);
         return;
       }
       const bar = progressBar('verifying');
       if (o.check) {
-        const r = await withIso(o.iso, (s) => checkUpdate(s, options(bar))).finally(() => bar.stop());
+        const r = await withIso(o, (s) => checkUpdate(s, options(bar))).finally(() => bar.stop());
         const m = r.manifest;
         const bytes = m.files.reduce((n, f) => n + f.size, 0);
         out(`Update on ${r.source}: qkm ${m.version}, signed by the configured update key on ${m.createdAt.slice(0, 10)}; updates ${m.updatesFrom} or later; reads keystore schema ${m.keystoreSchema.reads.join(' to ')} and leaves it at ${m.keystoreSchema.writes}; ${m.files.length} payload file(s), ${bytes} bytes.`);
@@ -49,7 +58,7 @@ export function addUpdateCommands(program: Command, deps: HwCommandDeps): void {
         return;
       }
       out(UPDATE_REMINDER);
-      const r = await withIso(o.iso, (s) => applyUpdate(s, options(bar))).finally(() => bar.stop());
+      const r = await withIso(o, (s) => applyUpdate(s, options(bar))).finally(() => bar.stop());
       ctx.log.info({ update: r }, 'update installed');
       out(`Installed qkm ${r.version} in slot ${r.slot}, on trial; qkm ${r.from} stays as the version to roll back to.`);
       out(r.restarted
@@ -63,11 +72,13 @@ export function addUpdateCommands(program: Command, deps: HwCommandDeps): void {
     .command('rollback')
     .description('go back to the previous software version; needs the CD (ISO image) of the version installed now')
     .option('--iso <file>', 'the CD of the version installed now, as an ISO image file (default: the CD in the drive)')
-    .action(deps.action(async (o: { iso?: string }) => {
+    .option('--drive <drive>', DRIVE_HELP)
+    .action(deps.action(async (o: SourceOptions) => {
       const ctx = deps.context();
+      checkSource(o);
       out(UPDATE_REMINDER);
       const bar = progressBar('verifying');
-      const r = await withIso(o.iso, (s) => rollBack(s, options(bar)), 'the CD of the version installed now').finally(() => bar.stop());
+      const r = await withIso(o, (s) => rollBack(s, options(bar)), 'the CD of the version installed now').finally(() => bar.stop());
       ctx.log.info({ rollback: r }, 'rolled back');
       out(`Rolled back from qkm ${r.from} to qkm ${r.to}.`);
       out(r.restarted ? `qkm ${r.to} is starting now. Check with: qkmcmds update --status` : `qkm ${r.to} starts the next time qkm-launcher starts qkm (no launcher is running now).`);
@@ -75,33 +86,109 @@ export function addUpdateCommands(program: Command, deps: HwCommandDeps): void {
     }));
 }
 
+interface SourceOptions {
+  iso?: string;
+  drive?: string;
+}
+
+const DRIVE_HELP = 'the drive to read: builtin, or usb:PORT for a CD/DVD drive on a USB port (default: the one holding a disc)';
+
+/** Options that cannot be right whatever the box has, refused before anything is said or read. */
+function checkSource(o: SourceOptions): void {
+  if (o.iso !== undefined && o.drive !== undefined) throw new QkmError('USAGE', 'Give either --iso FILE or --drive, not both.');
+  if (o.drive !== undefined && !parseDriveId(o.drive)) throw unknownDrive(o.drive, []);
+}
+
+/** What the user answers, a line at a time from standard input (terminal or not); null at its end. */
+class Answers {
+  private rl: Interface | undefined;
+  private lines: AsyncIterator<string> | undefined;
+
+  /** Starts listening before a question is printed, so an answer typed at once is not lost. */
+  open(): AsyncIterator<string> {
+    this.rl ??= createInterface({ input: process.stdin, terminal: false });
+    this.lines ??= this.rl[Symbol.asyncIterator]();
+    return this.lines;
+  }
+
+  async next(): Promise<string | null> {
+    const a = await this.open().next();
+    return a.done ? null : a.value.trim();
+  }
+
+  close(): void {
+    this.rl?.close();
+  }
+}
+
 /**
- * The disc in the running qkmd's CD drive. With no disc (or the tray open) it asks, as the
- * manual's procedure does, for the CD and Enter, again until one is loaded, or `q` to quit;
- * the answers come a line at a time from standard input, terminal or not.
+ * The disc in one of the running qkmd's drives: `chosen`, else the one drive holding a
+ * disc; when several do, it asks which. With no disc it asks, as the manual's procedure
+ * does, for the CD and Enter, again until one is loaded, or `q` to quit.
  */
-async function waitForDisc(dataDir: string, wanted: string): Promise<{ path: string; label: string | null }> {
-  let rl: Interface | undefined;
-  let lines: AsyncIterator<string> | undefined;
+async function waitForDisc(dataDir: string, wanted: string, chosen?: string): Promise<{ path: string; description: string; copied?: true }> {
+  const answers = new Answers();
   try {
     for (;;) {
-      try {
-        return await discInDrive(dataDir);
-      } catch (e) {
-        if (e instanceof QkmError && e.code === 'QKMD_NOT_RUNNING') {
-          throw new QkmError('QKMD_NOT_RUNNING', `qkmd is not running on ${dataDir}, and it is qkmd that reads the CD drive; start it (qkm-launcher, or npm start), or give the CD as an image with --iso FILE.`);
+      const drives = await askQkmd(dataDir, () => updateDrives(dataDir));
+      if (chosen !== undefined && !drives.some((d) => d.id === chosen)) throw unknownDrive(chosen, drives);
+      const loaded = drives.filter((d) => d.media !== null && (chosen === undefined || d.id === chosen));
+      const pick = loaded.length > 1 ? await whichDrive(loaded, answers) : loaded[0];
+      // With no disc anywhere, the one drive there is (or the built-in one, which says the box has none) words the refusal.
+      const id = pick?.id ?? chosen ?? (drives.length === 1 ? drives[0]!.id : drives.length === 0 ? BUILTIN_DRIVE : undefined);
+      let refusal = `None of the drives (${drives.map((d) => driveName(d.id)).join(', ')}) holds a disc.`;
+      if (id !== undefined) {
+        try {
+          if (id !== BUILTIN_DRIVE) out(`Reading the disc in ${driveName(id)} (the CD activity LED is on meanwhile).`);
+          const disc = await askQkmd(dataDir, () => discInDrive(dataDir, id, pick?.media?.sizeBytes));
+          const label = disc.label ? ` (${disc.label})` : '';
+          return { ...disc, description: id === BUILTIN_DRIVE ? `the CD in the drive${label}` : `the CD in ${driveName(id)}${label}` };
+        } catch (e) {
+          const code = e instanceof QkmError && e.code === 'QKMD_REFUSED' ? e.params.code : null;
+          if (code === 'UPDATE_DRIVE_UNPLUGGED') throw new QkmError('UPDATE_DRIVE_UNPLUGGED', (e as QkmError).message, { params: { drive: id } });
+          if (code === 'UPDATE_DRIVE_UNKNOWN') throw unknownDrive(id, drives);
+          if (code !== 'BAY_EMPTY') throw e;
+          refusal = (e as QkmError).message;
         }
-        if (!(e instanceof QkmError && e.code === 'QKMD_REFUSED' && e.params.code === 'BAY_EMPTY')) throw e;
-        rl ??= createInterface({ input: process.stdin, terminal: false });
-        lines ??= rl[Symbol.asyncIterator]();
-        letOutputThrough();
-        out(`${e.message} Load ${wanted} and press Enter, or enter q to quit.`);
-        const answer = await lines.next();
-        if (answer.done || answer.value.trim().toLowerCase() === 'q') throw new QkmError('UPDATE_NO_CD', 'No CD was loaded, so nothing was changed.');
       }
+      answers.open();
+      askNow(`${refusal} Load ${wanted} and press Enter, or enter q to quit.`);
+      const answer = await answers.next();
+      if (answer === null || answer.toLowerCase() === 'q') throw new QkmError('UPDATE_NO_CD', 'No CD was loaded, so nothing was changed.');
     }
   } finally {
-    rl?.close();
+    answers.close();
+  }
+}
+
+/** Several drives hold a disc: the user names one (the reader never guesses which CD is meant). */
+async function whichDrive(loaded: UpdateDrive[], answers: Answers): Promise<UpdateDrive> {
+  const ids = loaded.map((d) => d.id);
+  askNow(`${loaded.map((d) => `${d.id} (${driveName(d.id)}) holds ${d.media?.label ?? 'a disc with no volume label'}`).join('; ')}. Enter the drive to read (${ids.join(' or ')}), or q to quit.`);
+  for (;;) {
+    const answer = await answers.next();
+    if (answer === null) throw new QkmError('UPDATE_DRIVE_CHOICE', `More than one drive holds a disc (${ids.join(', ')}), so nothing was read or changed.`, { params: { drives: ids } });
+    if (answer.toLowerCase() === 'q') throw new QkmError('UPDATE_NO_CD', 'No drive was chosen, so nothing was changed.');
+    const pick = loaded.find((d) => d.id === answer);
+    if (pick) return pick;
+    askNow(`"${answer}" is not one of them; enter ${ids.join(' or ')}, or q to quit.`);
+  }
+}
+
+/** `drive` is not one the box has; `drives` are those it has (none given: the name itself is wrong). */
+function unknownDrive(drive: string, drives: UpdateDrive[]): QkmError {
+  return new QkmError('UPDATE_DRIVE_UNKNOWN', `There is no drive ${drive} to read.`, { params: { drive, drives: drives.map((d) => d.id) } });
+}
+
+/** A request to the qkmd that reads the drives; one that is not running is told to start it or to give an image. */
+async function askQkmd<T>(dataDir: string, ask: () => Promise<T>): Promise<T> {
+  try {
+    return await ask();
+  } catch (e) {
+    if (e instanceof QkmError && e.code === 'QKMD_NOT_RUNNING') {
+      throw new QkmError('QKMD_NOT_RUNNING', `qkmd is not running on ${dataDir}, and it is qkmd that reads the CD drive; start it (qkm-launcher, or npm start), or give the CD as an image with --iso FILE.`);
+    }
+    throw e;
   }
 }
 

@@ -7,13 +7,21 @@ import { type ErrorWords, type QkmError, sentenceOf, withTicket } from '../error
 import { type TicketWords, type Wordable, ticketText } from '../ras/ticket-catalogue.js';
 import type { Ticket } from '../ras/tickets.js';
 import { diskTroubleOf, diskTroubleWords } from '../util/disk-errors.js';
+import { parseDriveId } from '../hardware/update-drives.js';
 
 /** How the terminal's user checks the disks. */
 const CHECK_DISKS = 'qkmcmds hw status';
 
 const generate = (library: string, keyClass: string) => `"qkmcmds keys generate --library ${library} --class ${keyClass}"`;
 
+/** How the terminal lists the drives a --drive may name. */
+const driveList = (drives: string[]) => (drives.length === 0 ? 'this box has none qkmd can read' : `this box has ${drives.join(' and ')}`);
+
 const ERROR_WORDS: ErrorWords = {
+  UPDATE_DRIVE_UNKNOWN: (p) => parseDriveId(p.drive)
+    ? `There is no drive ${p.drive} to read the update from (${driveList(p.drives)}); plug the drive in, or name another with --drive ("qkmcmds hw status" shows the USB ports).`
+    : `"${p.drive}" is not a drive: give --drive builtin for the appliance's own CD drive, or --drive usb:PORT for a CD/DVD drive on a USB port ("qkmcmds hw status" shows the ports).`,
+  UPDATE_DRIVE_CHOICE: (p) => `More than one drive holds a disc (${p.drives.join(', ')}), so nothing was read or changed; choose one with ${p.drives.map((d) => `--drive ${d}`).join(' or ')}.`,
   CAPTURE_UNREADABLE: (p) => `${p.path} cannot be read as a log capture (${p.reason}); give the capture's folder or its .tgz, as "qkmcmds -L" writes it.`,
   CAPTURE_EMPTY: (p) => `${p.path} holds no RAID or disk reading that can be used (${p.reasons}); take a new capture with "qkmcmds -L" on the appliance.`,
   NO_KEY_SET: (p, neutral) => p.tape === undefined

@@ -1,6 +1,8 @@
 import { isDriverError } from '../../drivers/errors.js';
 import { describeUsbDevice } from '../../drivers/usb/contract.js';
+import { QkmError } from '../errors.js';
 import type { HardwareHost } from '../hardware/start.js';
+import { BUILTIN_DRIVE, type UpdateDrive, copyUsbDisc, parseDriveId, usbDriveId } from '../hardware/update-drives.js';
 import type { TicketStore } from '../agent/reconcile.js';
 import type { ControlRequest } from './protocol.js';
 import type { ControlHandler, Handled } from './server.js';
@@ -9,6 +11,8 @@ import { hwStatus } from '../status/hardware.js';
 export interface HandlerOptions {
   /** What power loss does to this process; qkmd dies at once, as a machine without power would. */
   powerOff?: () => void;
+  /** Where the discs of USB CD/DVD drives are copied for an update to read (`<data_dir>/update-disc`); without it they cannot be read. */
+  discCopies?: string;
 }
 
 const mb = (bytes: number | null) => (bytes === null ? 'size unknown' : `${(bytes / 1e6).toFixed(1)} MB`);
@@ -34,7 +38,29 @@ export function hardwareHandler(host: HardwareHost, tickets: TicketStore, opts: 
       await settle();
       return ok(hwStatus(host, tickets));
     }
-    if (req.op === 'cd-disc') return lendDisc(host);
+    if (req.op === 'cd-drives') {
+      // A fresh listing, so a drive just plugged in (or its disc) is there.
+      host.agent?.kick();
+      await settle();
+      return ok(await updateDrives(host));
+    }
+    if (req.op === 'cd-disc') {
+      const id = parseDriveId(req.drive ?? BUILTIN_DRIVE);
+      if (id?.kind !== 'usb') return lendDisc(host);
+      const drive = host.agent?.usbCdDrive(id.port) ?? null;
+      const stillPlugged = async () => {
+        host.agent?.kick();
+        await settle();
+        return host.agent?.usbCdDrive(id.port) === drive;
+      };
+      if (!drive || !opts.discCopies) return refuse('UPDATE_DRIVE_UNKNOWN', `No CD/DVD drive qkm can read is plugged into USB port ${id.port}.`);
+      try {
+        return ok(await copyUsbDisc(id.port, drive, opts.discCopies, stillPlugged));
+      } catch (e) {
+        if (isDriverError(e) || e instanceof QkmError) return refuse(e.code, e.message);
+        throw e;
+      }
+    }
     if (req.op === 'capture-tools') return ok(await host.captureTools());
     if (req.op !== 'sim') return refuse('UNKNOWN_REQUEST', `This qkmd does not answer ${req.op} requests; check that qkmd and qkmcmds are the same version.`);
     const sim = host.sim;
@@ -68,9 +94,11 @@ export function hardwareHandler(host: HardwareHost, tickets: TicketStore, opts: 
           message = `Reading the disc ${r.label ?? '(no volume label)'} (${mb(r.sizeBytes)}) through the drive${secs}.`;
           break;
         }
-        case 'plug-usb':
-          message = `Plugged in: ${describeUsbDevice(sim.usb.plug(req.device!, req.port))}.`;
+        case 'plug-usb': {
+          const d = await sim.usb.plug(req.device!, req.port, req.disc);
+          message = `Plugged in: ${describeUsbDevice(d)}${d.disc ? `, with the disc ${d.disc.label ?? '(no volume label)'} (${mb(d.disc.sizeBytes)}) in it` : ''}.`;
           break;
+        }
         case 'unplug-usb':
           message = `Unplugged: ${describeUsbDevice(sim.usb.unplug(req.port ?? ''))}.`;
           break;
@@ -95,6 +123,22 @@ export function hardwareHandler(host: HardwareHost, tickets: TicketStore, opts: 
       throw e;
     }
   };
+}
+
+/** The built-in drive (when the box has one) and each USB CD/DVD drive qkm can read, with its disc. */
+async function updateDrives(host: HardwareHost): Promise<UpdateDrive[]> {
+  const drives: UpdateDrive[] = [];
+  const builtin = host.cdrom?.();
+  if (builtin) {
+    const st = await builtin.status().catch(() => null);
+    drives.push({ id: BUILTIN_DRIVE, present: st?.present ?? false, media: st?.media ?? null });
+  }
+  const snap = host.agent?.snapshot();
+  for (const d of snap?.usb ?? []) {
+    if (d.kind !== 'cd-dvd' || !host.agent?.usbCdDrive(d.busPath)) continue;
+    drives.push({ id: usbDriveId(d.busPath), present: true, media: snap?.usbCds[d.busPath]?.media ?? null });
+  }
+  return drives;
 }
 
 /**

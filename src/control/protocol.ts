@@ -48,10 +48,12 @@ export type ControlRequest =
   | { op: 'status' }
   /** The Prometheus metrics, as text. */
   | { op: 'metrics' }
-  /** The disc in the CD drive, lent as a path to read it from (an update or a rollback reads it). */
-  | { op: 'cd-disc' }
+  /** The disc in a CD drive (the built-in one unless `drive` names another), as a path to read it from (an update or a rollback reads it). */
+  | { op: 'cd-disc'; drive?: string }
+  /** The drives updates can be read from (the built-in CD drive, CD/DVD drives on USB ports) and the disc in each. */
+  | { op: 'cd-drives' }
   | { op: 'capture-tools' }
-  | { op: 'sim'; action: SimAction; bay?: number; faulty?: boolean; file?: string; device?: SimUsbKind; port?: string; pattern?: string }
+  | { op: 'sim'; action: SimAction; bay?: number; faulty?: boolean; file?: string; device?: SimUsbKind; port?: string; pattern?: string; disc?: string }
   | { op: 'key-service'; action: KeyServiceAction };
 
 export type ControlReply =
@@ -69,7 +71,11 @@ export function parseRequest(line: string): ControlRequest | { error: string } {
   if (r?.op === 'hw-status') return { op: 'hw-status' };
   if (r?.op === 'status') return { op: 'status' };
   if (r?.op === 'metrics') return { op: 'metrics' };
-  if (r?.op === 'cd-disc') return { op: 'cd-disc' };
+  if (r?.op === 'cd-disc') {
+    if (r.drive !== undefined && typeof r.drive !== 'string') return { error: 'cd-disc takes a drive name' };
+    return { op: 'cd-disc', ...(r.drive === undefined ? {} : { drive: r.drive as string }) };
+  }
+  if (r?.op === 'cd-drives') return { op: 'cd-drives' };
   if (r?.op === 'capture-tools') return { op: 'capture-tools' };
   if (r?.op === 'sim' && CD_ACTIONS.includes(r.action as string)) {
     if (r.action === 'insert-cd' && (typeof r.file !== 'string' || r.file === '')) return { error: 'sim insert-cd needs an ISO file' };
@@ -78,7 +84,11 @@ export function parseRequest(line: string): ControlRequest | { error: string } {
   if (r?.op === 'sim' && r.action === 'plug-usb') {
     if (!SIM_USB_KINDS.includes(r.device as SimUsbKind)) return { error: `sim plug-usb needs a device: ${SIM_USB_KINDS.join(' or ')}` };
     if (r.port !== undefined && typeof r.port !== 'string') return { error: 'sim plug-usb takes a port name' };
-    return { op: 'sim', action: 'plug-usb', device: r.device as SimUsbKind, ...(r.port === undefined ? {} : { port: r.port as string }) };
+    if (r.disc !== undefined && (typeof r.disc !== 'string' || r.disc === '')) return { error: 'sim plug-usb takes a disc as an ISO file' };
+    return {
+      op: 'sim', action: 'plug-usb', device: r.device as SimUsbKind,
+      ...(r.port === undefined ? {} : { port: r.port as string }), ...(r.disc === undefined ? {} : { disc: r.disc as string }),
+    };
   }
   if (r?.op === 'sim' && r.action === 'unplug-usb') {
     if (typeof r.port !== 'string') return { error: 'sim unplug-usb needs a port name' };

@@ -43,7 +43,8 @@ export function applianceTools(s: ApplianceSettings): string[] {
   if (s.raid === 'md') tools.push('mdadm');
   else tools.push(s.storcli.command);
   if (s.raid === 'md' && s.readdBlankDisks) tools.push('wipefs', 'blkid', 'sfdisk');
-  if (s.cdrom.backend === 'linux') tools.push('udevadm');
+  // A USB CD/DVD drive found through sysfs is read as the Linux drive is, whatever the built-in one is.
+  if (s.cdrom.backend === 'linux' || s.usb === 'sysfs') tools.push('udevadm');
   if (s.cdrom.backend === 'linux' && s.cdrom.moveTray) tools.push('eject');
   return tools;
 }

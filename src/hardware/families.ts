@@ -123,9 +123,12 @@ export const FAMILIES: FamilyRegistry = {
         const usb = await NodeUsb.open();
         return () => usb;
       },
-      sysfs: async ({ root }) => {
+      sysfs: async ({ root, runner, timeoutMs }) => {
         const { SysfsUsb } = await import('../../drivers/usb/sysfs.js');
-        return () => new SysfsUsb({ root });
+        const { LinuxCdrom } = await import('../../drivers/cdrom/linux.js');
+        // The tray of a drive on a cable is the person's: qkm never moves it.
+        const cdDrive = (device: string) => new LinuxCdrom({ root, runner, device, readLabel: readVolumeLabel, timeoutMs, moveTray: false });
+        return () => new SysfsUsb({ root, cdDrive });
       },
     },
     select: (s) => (s.usb === 'none' ? null : s.usb),

@@ -53,7 +53,7 @@ export class SimAppliance {
   /** The CD drive; its disc is not kept across restarts (nothing needs it to be yet). */
   readonly cdrom: SimCdrom;
   /** The USB ports; what is plugged in is not kept across restarts (a power cut unplugs nothing, but nothing needs it yet). */
-  readonly usb = new SimUsb();
+  readonly usb: SimUsb;
   /** The speaker: each play is a boot's POST. Powering on (constructing) plays the single beep of a pass. */
   readonly beeps: SimBeeps;
   private nextSerial: number;
@@ -76,7 +76,10 @@ export class SimAppliance {
     });
     this.disks = new SimDisks(this.bays);
     this.leds = new SimLeds(FRONT_PANEL_LEDS, () => o.clock.now());
-    this.cdrom = new SimCdrom({ clock: o.clock, readKiBps: o.cdReadKiBps ?? 3600, readLabel: readVolumeLabel });
+    const newCdDrive = () => new SimCdrom({ clock: o.clock, readKiBps: o.cdReadKiBps ?? 3600, readLabel: readVolumeLabel });
+    this.cdrom = newCdDrive();
+    // A USB CD/DVD drive reads at the built-in drive's speed: both are the simulator's one setting.
+    this.usb = new SimUsb({ newCdDrive });
     this.beeps = new SimBeeps(o.clock);
     this.beeps.play();
     this.unwatch.push(this.bays.onChange(() => this.save()));

@@ -52,7 +52,7 @@ export interface HwStatus {
    * USB-serial adapter, a console line), or null. `unavailable` says why none can be
    * listed on this machine; null when they can.
    */
-  usb: { devices: (UsbDevice & { role: 'update-source' | 'console' | null; line: string })[]; unavailable: string | null };
+  usb: { devices: (UsbDevice & { role: 'update-source' | 'console' | null; line: string; cd?: HwStatus['cd'] })[]; unavailable: string | null };
   /** The last boot's POST beeps as heard (null before any): the pattern and whether it means POST passed. */
   post: { pattern: string; repeating: boolean; verdict: 'passed' | 'problem'; at: number } | null;
   tickets: StatusTicket[];
@@ -105,7 +105,8 @@ export function hwStatus(host: HardwareHost, tickets: TicketStore): HwStatus {
     cd: snap?.cd ? { present: snap.cd.present, trayOpen: snap.cd.trayOpen, media: snap.cd.media, busy: snap.cd.busy } : { ...NO_DRIVE },
     post: snap?.health?.post ? { pattern: snap.health.post.pattern, repeating: snap.health.post.repeating, verdict: snap.health.post.verdict, at: snap.health.post.at } : null,
     usb: {
-      devices: (snap?.usb ?? []).map((d) => ({ ...d, role: usbRole(d), line: describeUsbDevice(d) })),
+      // A CD/DVD drive also says what a CD drive says: its disc, and whether it is being read.
+      devices: (snap?.usb ?? []).map((d) => ({ ...d, role: usbRole(d), line: describeUsbDevice(d), ...(snap?.usbCds[d.busPath] ? { cd: { ...snap.usbCds[d.busPath]! } } : {}) })),
       unavailable: snap?.usbUnavailable ?? null,
     },
     tickets: shown.map((t) => ({ id: t.id, condition: t.condition, severity: t.severity, open: t.open, text: t.text, kind: t.kind, params: t.params, openedAt: t.openedAt, closedAt: t.closedAt })),

@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +8,7 @@ import { claimDataDir, holdKernelLock } from '../../src/admin/data-dir-lock.js';
 import { hardwareHandler } from '../../src/control/handlers.js';
 import { openIsoBundle, publicKeyHex, readSignedBundle, updatePublicKey } from '../../src/update/bundle/index.js';
 import { readVolumeLabel } from '../../src/update/iso9660/index.js';
-import { QKMCMDS, qkmcmds, startQkmd } from '../helpers/cli.js';
+import { qkmcmds, qkmcmdsInteractive, startQkmd } from '../helpers/cli.js';
 import { removeDir, tempDir } from '../helpers/engine.js';
 import { needsTool } from '../helpers/tools.js';
 import { BUILD_UPDATE_ISO, TEST_UPDATE_KEY_FILE, testUpdateKey } from '../helpers/update.js';
@@ -28,25 +28,10 @@ const sim = (...args: string[]) => {
   expect(r.stderr).toBe('');
 };
 
-/** qkmcmds with its standard input open, as a person at the terminal; `answer` types a line. */
+/** qkmcmds with its standard input open, as a person at the terminal; `prompted` waits for its n-th request for a CD. */
 function interactive(args: string[]) {
-  const child = spawn(process.execPath, [QKMCMDS, '--data-dir', dataDir, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '' } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-  return {
-    out: () => stdout,
-    answer: (line: string) => child.stdin.write(`${line}\n`),
-    async prompted(times: number) {
-      for (let i = 0; i < 600 && (stdout.match(/press Enter, or enter q to quit/g) ?? []).length < times; i++) await new Promise((r) => setTimeout(r, 50));
-      expect(stdout.match(/press Enter, or enter q to quit/g)?.length, `${stdout}${stderr}`).toBe(times);
-    },
-    async done() {
-      return { code: await exited, stdout, stderr };
-    },
-  };
+  const r = qkmcmdsInteractive(['--data-dir', dataDir, ...args]);
+  return { ...r, prompted: async (times: number) => expect(await r.shown(/press Enter, or enter q to quit/, times)).toBe(times) };
 }
 
 beforeAll(async () => {

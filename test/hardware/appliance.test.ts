@@ -51,7 +51,9 @@ describe('[hardware] and [leds] for the appliance profile', () => {
     // The CD drive is described by udevadm and its tray moved by eject; the image backend runs nothing.
     expect(applianceTools(s).sort()).toEqual(['eject', 'ledctl', 'mdadm', 'smartctl', 'udevadm']);
     expect(applianceTools({ ...s, cdrom: { ...s.cdrom, moveTray: false } }).sort()).toEqual(['ledctl', 'mdadm', 'smartctl', 'udevadm']);
-    expect(applianceTools({ ...s, cdrom: { ...s.cdrom, backend: 'image' }, readdBlankDisks: true }).sort()).toEqual(['blkid', 'ledctl', 'mdadm', 'sfdisk', 'smartctl', 'wipefs']);
+    expect(applianceTools({ ...s, cdrom: { ...s.cdrom, backend: 'image' }, usb: 'none', readdBlankDisks: true }).sort()).toEqual(['blkid', 'ledctl', 'mdadm', 'sfdisk', 'smartctl', 'wipefs']);
+    // A CD/DVD drive on a USB port, found through sysfs, is described by udevadm whatever the built-in drive is.
+    expect(applianceTools({ ...s, cdrom: { ...s.cdrom, backend: 'image' }, usb: 'sysfs' }).sort()).toEqual(['ledctl', 'mdadm', 'smartctl', 'udevadm']);
   });
 
   it('the embedded default runs no command', () => {

@@ -17,4 +17,8 @@ export const KMIP_WORDS: ErrorWords = {
   AUDIT_WRITE: () => `The key server cannot write its audit log; ${ASK} check its disks.`,
   AUDIT_BUSY: () => `The key server's audit log is busy; try again in a moment, or ${ASK} check the key server if it stays busy.`,
   ATTRIBUTE_STORE_DAMAGED: () => `A stored attribute of this object is damaged; ${ASK} check the keystore.`,
+  // Updates are the administrator's at the box; a library's operator only hears whom to ask.
+  UPDATE_DRIVE_UNKNOWN: () => `The key manager's software update names a drive it does not have; ${ASK} choose the drive holding the update CD.`,
+  UPDATE_DRIVE_CHOICE: () => `The key manager has update CDs in more than one drive; ${ASK} choose the drive to read.`,
+  UPDATE_DRIVE_UNPLUGGED: () => `The key manager's USB CD/DVD drive was unplugged during a software update, which changed nothing; ${ASK} plug it in and run the update again.`,
 };

@@ -309,7 +309,7 @@ export class IsoImage {
 
 /** "the CD image /x/u.iso" or "the disc in /dev/sr0": how a message names where the bytes are. */
 export function describeSource(src: IsoSource): string {
-  return src.fileSize === null ? `the disc in ${src.path}` : `the CD image ${src.path}`;
+  return src.name ?? (src.fileSize === null ? `the disc in ${src.path}` : `the CD image ${src.path}`);
 }
 
 /** ISO_DAMAGED: `what` says which record is wrong and how. */

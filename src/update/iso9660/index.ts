@@ -17,10 +17,11 @@ export { IsoImage, MAX_DIRECTORY_BYTES, type Extent, type IsoEntry, type NameSou
 /**
  * Opens an image file or a CD drive's block device (e.g. "/dev/sr0", as the drive lends
  * it). Names come from Rock Ridge when the disc has it, else Joliet, else ISO 9660 (without
- * the ";1" version). Close the image when done.
+ * the ";1" version). `name` is how sentences name it, when its path would not say (a copy
+ * of a USB drive's disc). Close the image when done.
  */
-export async function openIso(path: string): Promise<IsoImage> {
-  const src = await IsoSource.open(path);
+export async function openIso(path: string, name?: string): Promise<IsoImage> {
+  const src = await IsoSource.open(path, name);
   try {
     return await readVolume(src);
   } catch (e) {

@@ -24,11 +24,13 @@ export class IsoSource {
     private readonly fh: fs.FileHandle,
     /** Null for a block device, whose size the file system does not say. */
     readonly fileSize: number | null,
+    /** How sentences name it when its path would mean nothing to the reader (a copy of a drive's disc). */
+    readonly name?: string,
   ) {
     this.limit = fileSize ?? Number.MAX_SAFE_INTEGER;
   }
 
-  static async open(path: string): Promise<IsoSource> {
+  static async open(path: string, name?: string): Promise<IsoSource> {
     let fh: fs.FileHandle;
     try {
       // Non-blocking, as blkid opens a CD: a plain open of /dev/sr0 closes an open tray.
@@ -39,7 +41,7 @@ export class IsoSource {
     try {
       const st = await fh.stat();
       if (st.isDirectory()) throw new IsoError('ISO_UNREADABLE', `${path} is a folder, not a CD image or CD drive; give the path of an .iso file or of the drive.`);
-      return new IsoSource(path, fh, st.isFile() ? st.size : null);
+      return new IsoSource(path, fh, st.isFile() ? st.size : null, name);
     } catch (e) {
       await fh.close();
       throw e;

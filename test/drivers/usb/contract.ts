@@ -39,8 +39,16 @@ export function usbContract(name: string, makeHarness: () => Promise<UsbHarness>
       expect(adapter.node).toMatch(/^\/dev\/tty(USB|ACM)\d+$/);
       expect(usbRole(adapter)).toBe('console');
 
+      // The CD/DVD drive is a CD drive the update reads, the same one while it stays; a serial adapter is none.
+      const reader = h.backend.cdDrive?.(cd);
+      expect(reader).toBeTruthy();
+      await h.backend.list();
+      expect(h.backend.cdDrive?.(cd)).toBe(reader);
+      expect(h.backend.cdDrive?.(serial)).toBeNull();
+
       await h.unplug(cd);
       expect((await h.backend.list()).map((d) => d.busPath)).toEqual([serial]);
+      expect(h.backend.cdDrive?.(cd)).toBeNull();
       off();
       expect(heard > 0).toBe(h.hears);
     });

@@ -1,7 +1,11 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { LinuxCdrom } from '../../../drivers/cdrom/linux.js';
+import { SimCdrom } from '../../../drivers/cdrom/sim.js';
+import { ManualClock } from '../../../drivers/clock.js';
 import { FileRoot } from '../../../drivers/file-root.js';
+import { FixtureRunner } from '../../../drivers/runner.js';
 import { SimUsb } from '../../../drivers/usb/sim.js';
 import { SysfsUsb } from '../../../drivers/usb/sysfs.js';
 import { fixturePath, makeTempRoot, removeTempRoot } from '../helpers.js';
@@ -10,11 +14,11 @@ import { usbContract } from './contract.js';
 const DEVICES = 'sys/bus/usb/devices';
 
 usbContract('sim', async () => {
-  const backend = new SimUsb();
+  const backend = new SimUsb({ newCdDrive: () => new SimCdrom({ clock: new ManualClock(), readKiBps: 3600, readLabel: async () => null }) });
   return {
     backend,
     hears: true,
-    plug: async (kind) => backend.plug(kind).busPath,
+    plug: async (kind) => (await backend.plug(kind)).busPath,
     unplug: async (port) => void backend.unplug(port),
     done: () => backend.close(),
   };
@@ -30,8 +34,10 @@ usbContract('sysfs', async () => {
   await fs.mkdir(path.join(root, DEVICES), { recursive: true });
   const sources = { 'cd-dvd': ['onda-virtual-cdrom', '1-4'], 'usb-serial': ['ftdi-and-modem', '3-2'] } as const;
   for (const [fixture] of Object.values(sources)) await fs.cp(path.join(fixturePath('usb', fixture), 'sys/devices'), path.join(root, 'sys/devices'), { recursive: true, verbatimSymlinks: true });
+  // Each drive found is read as the Linux CD backend reads /dev/srN, as the registration makes it.
+  const cdDrive = (device: string) => new LinuxCdrom({ root: new FileRoot(root), runner: new FixtureRunner(), device, readLabel: async () => null, timeoutMs: 1000, moveTray: false });
   return {
-    backend: new SysfsUsb({ root: new FileRoot(root) }),
+    backend: new SysfsUsb({ root: new FileRoot(root), cdDrive }),
     hears: false,
     plug: async (kind) => {
       const [fixture, device] = sources[kind];
@@ -71,7 +77,25 @@ describe('sysfs USB backend on recorded machines', () => {
     }]);
   });
 
-  it('a machine with no USB bus lists nothing', async () => {
+  it('a Lite-ON USB DVD drive: a CD/DVD drive at /dev/sr1, named by its USB strings, read as the Linux CD drive /dev/sr1', async () => {
+    const root = new FileRoot(fixturePath('usb', 'liteon-usb-dvd'));
+    const made: string[] = [];
+    const backend = new SysfsUsb({ root, cdDrive: (device) => {
+      made.push(device);
+      return new LinuxCdrom({ root, runner: new FixtureRunner(), device, readLabel: async () => null, timeoutMs: 1000, moveTray: false });
+    } });
+    expect(await backend.list()).toEqual([{
+      busPath: '1-1', vendorId: '1c6b', productId: 'a223', kind: 'cd-dvd', manufacturer: 'USB2.0 External', product: 'Mass Storage Device', serial: '09_426102504806',
+      node: '/dev/sr1', interfaces: [{ cls: 0x08, subclass: 0x02, protocol: 0x50 }],
+    }]);
+    // The update reads it through the Linux CD backend on its own node, one backend while it stays plugged in.
+    expect(backend.cdDrive('1-1')).toBeInstanceOf(LinuxCdrom);
+    await backend.list();
+    expect(made).toEqual(['/dev/sr1']);
+    expect(backend.cdDrive('1-2')).toBeNull();
+  });
+
+    it('a machine with no USB bus lists nothing', async () => {
     const root = await makeTempRoot('qkm-usb-none-');
     try {
       expect(await new SysfsUsb({ root: new FileRoot(root) }).list()).toEqual([]);
