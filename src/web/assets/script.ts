@@ -7,7 +7,7 @@
  * (an update bundle carries dist/, not src/). Plain ES2022 for any current browser;
  * no template literals, so it reads the same inside this one.
  */
-export const STATUS_PAGE_JS = String.raw`const main = document.getElementById('status');
+export const STATUS_PAGE_JS = `const main = document.getElementById('status');
 const connection = document.getElementById('connection');
 /** qkmd sends a ping every 10 s; nothing for this long means it is not answering. */
 const SILENT_MS = 25_000;

@@ -2,7 +2,7 @@
  * The status page: readable on a phone (one column) and on a 1024-pixel laptop (two or three).
  * Kept as text in a module, so that it travels inside dist/ with the code that serves it.
  */
-export const STATUS_PAGE_CSS = String.raw`:root { color-scheme: light; --good: #1a7f37; --bad: #b42318; --warn-bg: #fff4d6; --card: #fff; --line: #d0d5dd; font-family: system-ui, sans-serif; }
+export const STATUS_PAGE_CSS = `:root { color-scheme: light; --good: #1a7f37; --bad: #b42318; --warn-bg: #fff4d6; --card: #fff; --line: #d0d5dd; font-family: system-ui, sans-serif; }
 body { margin: 0; background: #eef0f3; color: #1d2430; }
 header { display: flex; flex-wrap: wrap; align-items: center; gap: 0.5rem 1rem; padding: 0.6rem 1rem; background: #1d2430; color: #fff; }
 header h1 { font-size: 1.15rem; margin: 0; flex: 1 1 auto; }
