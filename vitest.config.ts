@@ -5,7 +5,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // PyKMIP interop runs as its own suite (npm run test:interop); kill loops and
     // million-case fuzzing run in scripts/stress.sh with a time budget.
-    exclude: ['test/interop/**', 'node_modules/**'],
+    // The user guide's examples run as their own suite too (npm run test:guide).
+    exclude: ['test/interop/**', 'test/docs/guide.test.ts', 'node_modules/**'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
