@@ -140,6 +140,14 @@ export function runPykmipSteps(opts: {
   });
 }
 
+/** The run, once it is known that PyKMIP ran at all (`as`: the client it ran as, for the message). */
+export function ranSteps(run: StepsRun | undefined, as?: string): StepsRun {
+  if (!run || Object.keys(run.steps).length === 0) {
+    throw new Error(`PyKMIP could not run${as ? ` as ${as}` : ''}: ${run?.raw || run?.stderr.slice(-2000)}`);
+  }
+  return run;
+}
+
 /** A step's value, or an error that says what the server answered instead. */
 export function stepValue(run: StepsRun, id: string): Record<string, unknown> {
   const r = run.steps[id];
