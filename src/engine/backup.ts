@@ -9,7 +9,7 @@ import { fsyncDir, fsyncFile, writeFileDurable } from '../util/durable-file.js';
 import { APP_FILES, BACKUP_FORMAT, BACKUP_FORMAT_VERSION, DATA_FILES, MANIFEST, type Manifest, type Part, backupFileName, sha256File } from './backup-format.js';
 import type { EngineSettings, KeyEngine, Progress } from './key-engine.js';
 import { type BackupKey, writeSealedMasterKey } from './backup-seal.js';
-import { DB_FILE } from './keystore.js';
+import { DB_FILE, LOOSE_KEYS_META } from './keystore.js';
 import { SCHEMA_VERSION } from './schema.js';
 import { WorkDir, cleanStaleWorkDirs } from './work-dir.js';
 import type { World } from './world.js';
@@ -73,7 +73,7 @@ async function backupInto(engine: KeyEngine, world: World, dataDir: string, toDi
   const plan: PublishPlan = { halves: [dataFile, appFile].map((target) => ({ target, tmp: path.join(toDir, `.${path.basename(target)}.${suffix}.part`) })) };
   try {
     const snapshot = path.join(work.path, DB_FILE);
-    const { setIds, counts, heldSeq } = await inFolder(dataDir, async () => {
+    const { setIds, counts, heldLoose } = await inFolder(dataDir, async () => {
       await snapshotKeystore(path.join(engine.store.dir, DB_FILE), snapshot, onProgress);
       const sealed = sealSnapshot(snapshot, now);
       // The one place the master key enters the app half: sealed, inside the locked work folder.
@@ -93,7 +93,7 @@ async function backupInto(engine: KeyEngine, world: World, dataDir: string, toDi
     });
     inFolder(dataDir, () => writeFileDurable(path.join(work.path, READY), '', 0o600));
     publish(plan);
-    engine.markBackedUp(setIds, now, heldSeq);
+    engine.markBackedUp(setIds, now, heldLoose);
     return { appFile, dataFile, backupId, keys: counts.keys, setsNowUsable: setIds.length };
   } catch (e) {
     for (const h of plan.halves) rmSync(h.tmp, { force: true });
@@ -168,7 +168,7 @@ async function snapshotKeystore(dbFile: string, target: string, onProgress?: Pro
 }
 
 /** Makes the snapshot a standalone file whose pending sets count as backed up (this backup holds them). */
-function sealSnapshot(file: string, now: number): { setIds: number[]; heldSeq: number; counts: NonNullable<Manifest['counts']> } {
+function sealSnapshot(file: string, now: number): { setIds: number[]; heldLoose: number; counts: NonNullable<Manifest['counts']> } {
   const db = new Database(file);
   try {
     db.pragma('journal_mode = DELETE');
@@ -176,8 +176,8 @@ function sealSnapshot(file: string, now: number): { setIds: number[]; heldSeq: n
     db.prepare('UPDATE key_sets SET backed_up_at = ? WHERE backed_up_at IS NULL').run(now);
     new Tickets(db, () => now).close('backup-needed');
     const count = (sql: string) => db.prepare(sql).pluck().get() as number;
-    const heldSeq = count('SELECT coalesce(max(seq), 0) FROM keys');
-    return { setIds, heldSeq, counts: { keys: count('SELECT COUNT(*) FROM keys'), sets: count('SELECT COUNT(*) FROM key_sets'), libraries: count('SELECT COUNT(*) FROM libraries') } };
+    const heldLoose = Number(db.prepare('SELECT v FROM meta WHERE k = ?').pluck().get(LOOSE_KEYS_META) ?? 0);
+    return { setIds, heldLoose, counts: { keys: count('SELECT COUNT(*) FROM keys'), sets: count('SELECT COUNT(*) FROM key_sets'), libraries: count('SELECT COUNT(*) FROM libraries') } };
   } finally {
     db.close();
   }

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { KeyEngineError, KeystoreError } from '../errors.js';
 import { Tickets } from '../ras/tickets.js';
-import type { Keystore } from './keystore.js';
+import { type Keystore, LOOSE_KEYS_META } from './keystore.js';
 import { LIBRARY_NAME_PATTERN, TAPE_PATTERN, keyName } from './names.js';
 import { ChangeJournal } from './journal.js';
 import { ObjectWriter } from './object-writer.js';
@@ -365,15 +365,15 @@ export class KeyEngine {
 
   /**
    * Called by backup once its files are safely written: those sets may now be used, and
-   * the keys up to `heldSeq` (the highest the backup holds) are in a backup. The ticket
+   * the backup holds the first `heldLoose` keys ever stored outside a set. The ticket
    * closes only when no set waits and no key outside a set came after the backup's snapshot.
    */
-  markBackedUp(setIds: readonly number[], at: number, heldSeq = Number.MAX_SAFE_INTEGER): void {
+  markBackedUp(setIds: readonly number[], at: number, heldLoose?: number): void {
     const mark = this.store.db.prepare('UPDATE key_sets SET backed_up_at = ? WHERE id = ? AND backed_up_at IS NULL');
     this.store.db.transaction(() => {
       for (const id of setIds) mark.run(at, id);
       this.store.setMeta(LAST_BACKUP_META, String(at));
-      const looseAfter = this.store.db.prepare("SELECT COUNT(*) FROM keys WHERE origin = 'registered' AND seq > ?").pluck().get(heldSeq) as number;
+      const looseAfter = heldLoose === undefined ? 0 : Number(this.store.meta(LOOSE_KEYS_META) ?? 0) - heldLoose;
       if ((this.q.anyPending.pluck().get() as number) === 0 && looseAfter === 0) this.tickets.close('backup-needed');
     }).immediate();
   }

@@ -11,6 +11,9 @@ import type { World } from './world.js';
 
 export const KEYSTORE_LINK = 'keystore';
 
+
+/** meta key: how many keys were ever stored outside a set (see countLooseKey). */
+export const LOOSE_KEYS_META = 'loose_keys_stored';
 /** Told before an existing keystore is migrated to this software's schema (it may take a while). */
 export type UpgradeNotice = (u: { from: number; to: number; keys: number }) => void;
 export const DB_FILE = 'keystore.db';
@@ -80,6 +83,15 @@ export class Keystore {
 
   meta(key: string): string | undefined {
     return this.db.prepare('SELECT v FROM meta WHERE k = ?').pluck().get(key) as string | undefined;
+  }
+
+  /**
+   * Counts one key stored from outside a set (registered, minted or imported), in the
+   * caller's transaction. A backup compares the count in its snapshot with the live one:
+   * key numbers cannot tell (SQLite reuses the highest seq once its row is deleted).
+   */
+  countLooseKey(): void {
+    this.db.prepare("INSERT INTO meta (k, v) VALUES (?, '1') ON CONFLICT (k) DO UPDATE SET v = CAST(v AS INTEGER) + 1").run(LOOSE_KEYS_META);
   }
 
   setMeta(key: string, value: string): void {

@@ -309,6 +309,7 @@ export class ManagedObjects {
     const libraryId = this.rows.libraryIdOf(library)!;
     const sealed = this.sealer.seal({ name, library, origin: 'registered', state: 'unused' }, material, this.engine.world.randomBytes(IV_BYTES));
     const seq = Number(this.q.addRegistered.run(name, libraryId, sealed).lastInsertRowid);
+    this.engine.store.countLooseKey();
     this.insertObject({ seq, library_id: libraryId }, p, objectType);
     return seq;
   }

@@ -225,3 +225,22 @@ async function copiesAgree(src: KeyEngine, dst: KeyEngine, acked: Map<string, st
   expect(dst.journal.peers()[0]!.appliedSeq).toBe(src.journal.lastSeq());
   for (const e of [src, dst]) expect((await checkKeystore(e.store)).problems).toEqual([]);
 }
+
+describe('the backup-needed ticket after a withdrawn set', () => {
+  it('stays open for a key stored after the backup\'s snapshot, even one that took a withdrawn key\'s number', () => {
+    new PeerCopies(a).pairWith('QKMB1');
+    objectsA.register('LIB1', { material: Buffer.alloc(32, 1), attributes: [] });
+    const set = a.generate('LIB2', 'i500');
+    if (!set.generated) throw new Error('no set');
+    // What a backup's snapshot holds at this moment: one key from outside, and the set's keys on top.
+    const held = { loose: Number(a.store.meta('loose_keys_stored')), seq: a.store.db.prepare('SELECT max(seq) FROM keys').pluck().get() as number };
+    expect(a.withdrawSet(set.setId, 'The peer did not store it.')).toBe(true);
+    const later = objectsA.register('LIB1', { material: Buffer.alloc(32, 2), attributes: [] });
+    // SQLite gave it a number the snapshot had.
+    expect(a.store.db.prepare('SELECT seq FROM keys WHERE name = ?').pluck().get(later.uid)).toBeLessThanOrEqual(held.seq);
+    a.markBackedUp([], Date.now(), held.loose);
+    expect(a.tickets.list({ openOnly: true }).map((t) => t.condition)).toContain('backup-needed');
+    a.markBackedUp([], Date.now(), held.loose + 1);
+    expect(a.tickets.list({ openOnly: true }).map((t) => t.condition)).not.toContain('backup-needed');
+  });
+});
