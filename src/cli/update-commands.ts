@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { UPDATE_REMINDER, type UpdateOptions, applyUpdate, checkUpdate, discInDrive, rollBack, softwareStatus, softwareStatusLines, updateDrives, withIsoImage } from '../admin/update.js';
-import { rmSync } from 'node:fs';
+import { UPDATE_REMINDER, type UpdateOptions, applyUpdate, checkUpdate, rollBack, softwareStatus, softwareStatusLines, withIsoImage } from '../admin/update.js';
+import { type DiscPrompt, unknownDrive, withUpdateDisc } from '../admin/update-disc.js';
 import { type Interface, createInterface } from 'node:readline';
-import { BUILTIN_DRIVE, type UpdateDrive, driveName, parseDriveId } from '../hardware/update-drives.js';
+import { parseDriveId } from '../hardware/update-drives.js';
 import { PACKAGE_ROOT, type QkmConfig } from '../config/config.js';
 import { peerAddresses } from '../pair/settings.js';
 import { QkmError } from '../errors.js';
@@ -19,15 +19,24 @@ export function addUpdateCommands(program: Command, deps: HwCommandDeps): void {
     const ctx = deps.context();
     return { dataDir: ctx.config.paths.data_dir, baseDir: PACKAGE_ROOT, publicKey: ctx.config.update.public_key, now: ctx.world.now, onProgress: bar?.update };
   };
-  /** Opens the ISO image, or else the CD in a drive, runs `use`, and always closes it again (and removes the copy of a USB drive's disc). */
+  /** Opens the ISO image, or else the CD in a drive, runs `use`, and always closes it again. */
   async function withIso<T>(o: SourceOptions, use: (source: BundleSource) => Promise<T>, wanted = 'the update CD'): Promise<T> {
     checkSource(o);
     if (o.iso) return withIsoImage(o.iso, use);
-    const disc = await waitForDisc(deps.context().config.paths.data_dir, wanted, o.drive);
+    const dataDir = deps.context().config.paths.data_dir;
+    const answers = new Answers();
+    const prompt: DiscPrompt = {
+      ask: (question) => {
+        answers.open();
+        askNow(question);
+        return answers.next();
+      },
+      say: out,
+    };
     try {
-      return await withIsoImage(disc.path, use, disc.description, disc.copied === true);
+      return await askQkmd(dataDir, () => withUpdateDisc(dataDir, { wanted, chosen: o.drive, prompt }, use));
     } finally {
-      if (disc.copied) rmSync(disc.path, { force: true });
+      answers.close();
     }
   }
 
@@ -119,65 +128,6 @@ class Answers {
   close(): void {
     this.rl?.close();
   }
-}
-
-/**
- * The disc in one of the running qkmd's drives: `chosen`, else the one drive holding a
- * disc; when several do, it asks which. With no disc it asks, as the manual's procedure
- * does, for the CD and Enter, again until one is loaded, or `q` to quit.
- */
-async function waitForDisc(dataDir: string, wanted: string, chosen?: string): Promise<{ path: string; description: string; copied?: true }> {
-  const answers = new Answers();
-  try {
-    for (;;) {
-      const drives = await askQkmd(dataDir, () => updateDrives(dataDir));
-      if (chosen !== undefined && !drives.some((d) => d.id === chosen)) throw unknownDrive(chosen, drives);
-      const loaded = drives.filter((d) => d.media !== null && (chosen === undefined || d.id === chosen));
-      const pick = loaded.length > 1 ? await whichDrive(loaded, answers) : loaded[0];
-      // With no disc anywhere, the one drive there is (or the built-in one, which says the box has none) words the refusal.
-      const id = pick?.id ?? chosen ?? (drives.length === 1 ? drives[0]!.id : drives.length === 0 ? BUILTIN_DRIVE : undefined);
-      let refusal = `None of the drives (${drives.map((d) => driveName(d.id)).join(', ')}) holds a disc.`;
-      if (id !== undefined) {
-        try {
-          if (id !== BUILTIN_DRIVE) out(`Reading the disc in ${driveName(id)} (the CD activity LED is on meanwhile).`);
-          const disc = await askQkmd(dataDir, () => discInDrive(dataDir, id, pick?.media?.sizeBytes));
-          const label = disc.label ? ` (${disc.label})` : '';
-          return { ...disc, description: id === BUILTIN_DRIVE ? `the CD in the drive${label}` : `the CD in ${driveName(id)}${label}` };
-        } catch (e) {
-          const code = e instanceof QkmError && e.code === 'QKMD_REFUSED' ? e.params.code : null;
-          if (code === 'UPDATE_DRIVE_UNPLUGGED') throw new QkmError('UPDATE_DRIVE_UNPLUGGED', (e as QkmError).message, { params: { drive: id } });
-          if (code === 'UPDATE_DRIVE_UNKNOWN') throw unknownDrive(id, drives);
-          if (code !== 'BAY_EMPTY') throw e;
-          refusal = (e as QkmError).message;
-        }
-      }
-      answers.open();
-      askNow(`${refusal} Load ${wanted} and press Enter, or enter q to quit.`);
-      const answer = await answers.next();
-      if (answer === null || answer.toLowerCase() === 'q') throw new QkmError('UPDATE_NO_CD', 'No CD was loaded, so nothing was changed.');
-    }
-  } finally {
-    answers.close();
-  }
-}
-
-/** Several drives hold a disc: the user names one (the reader never guesses which CD is meant). */
-async function whichDrive(loaded: UpdateDrive[], answers: Answers): Promise<UpdateDrive> {
-  const ids = loaded.map((d) => d.id);
-  askNow(`${loaded.map((d) => `${d.id} (${driveName(d.id)}) holds ${d.media?.label ?? 'a disc with no volume label'}`).join('; ')}. Enter the drive to read (${ids.join(' or ')}), or q to quit.`);
-  for (;;) {
-    const answer = await answers.next();
-    if (answer === null) throw new QkmError('UPDATE_DRIVE_CHOICE', `More than one drive holds a disc (${ids.join(', ')}), so nothing was read or changed.`, { params: { drives: ids } });
-    if (answer.toLowerCase() === 'q') throw new QkmError('UPDATE_NO_CD', 'No drive was chosen, so nothing was changed.');
-    const pick = loaded.find((d) => d.id === answer);
-    if (pick) return pick;
-    askNow(`"${answer}" is not one of them; enter ${ids.join(' or ')}, or q to quit.`);
-  }
-}
-
-/** `drive` is not one the box has; `drives` are those it has (none given: the name itself is wrong). */
-function unknownDrive(drive: string, drives: UpdateDrive[]): QkmError {
-  return new QkmError('UPDATE_DRIVE_UNKNOWN', `There is no drive ${drive} to read.`, { params: { drive, drives: drives.map((d) => d.id) } });
 }
 
 /** A request to the qkmd that reads the drives; one that is not running is told to start it or to give an image. */

@@ -44,7 +44,7 @@ const ITEMS: Item[] = [
   { key: 'c', label: 'Revoke a library certificate', run: revokeCertificate },
   { key: 'k', label: 'Keystore copies kept aside by restores', run: keptKeystores },
   { key: 'p', label: 'Server pair: status and pairing', run: serverPair },
-  { key: 'u', label: 'Update software (from the CD image)', run: updateSoftware },
+  { key: 'u', label: 'Update software (from the CD or its image)', run: updateSoftware },
   { key: 'r', label: 'Roll back software', run: rollBackSoftware },
   { key: 'e', label: "Encryption certificates: export this server's, import a partner's", run: encryptionCertificates },
   { key: 't', label: "Share tapes: export keys for a partner, import a partner's", run: shareTapes },

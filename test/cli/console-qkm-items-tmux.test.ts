@@ -144,7 +144,7 @@ it.skipIf(tmuxTool.skip || xorriso.skip)('from the menu: an update installed fro
   expect(built.status, built.stderr).toBe(0);
 
   await logIn();
-  await term.answer('u', /The update CD image \(\.iso\), Enter: back: $/m);
+  await term.answer('u', /The update CD \(c: in the drive, or its image's path\), Enter: back: $/m);
   let screen = await term.answer(path.join(dir, 'missing.iso'), /^Choice: $/m);
   expect(screen).toMatch(/missing\.iso/);
   await term.answer('u', /Enter: back: $/m);

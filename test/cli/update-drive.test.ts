@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImageCdrom } from '../../drivers/cdrom/image.js';
 import { FileRoot } from '../../drivers/file-root.js';
 import { claimDataDir, holdKernelLock } from '../../src/admin/data-dir-lock.js';
+import { acceptLicence } from '../../src/admin/eula.js';
+import { realWorld } from '../../src/engine/index.js';
 import { hardwareHandler } from '../../src/control/handlers.js';
 import { openIsoBundle, publicKeyHex, readSignedBundle, updatePublicKey } from '../../src/update/bundle/index.js';
 import { readVolumeLabel } from '../../src/update/iso9660/index.js';
@@ -109,6 +111,33 @@ describe('qkmcmds update and rollback read the CD drive when no --iso is given',
     expect(back.stdout).toContain(`Rolled back from qkm ${newer} to qkm ${installed}.`);
     expect(back.stdout).toMatch(/Then bring the QKM partitions of the libraries using this server back online\.\n$/);
     expect(boot()).toMatchObject({ active: 'base', previous: null });
+    sim('eject-cd');
+  });
+
+  it.skipIf(xorriso.skip)("from the menu console: c reads the CD in the drive, asked for until it is loaded, as update does", async () => {
+    acceptLicence(dataDir, realWorld);
+    const r = qkmcmdsInteractive(['--data-dir', dataDir]);
+    const step = async (pattern: RegExp, answer: string) => {
+      expect(await r.shown(pattern), `${pattern}: ${r.out()}`).toBe(1);
+      r.answer(answer);
+    };
+    await step(/Password for akmadmin: $/, 'password');
+    await step(/Go on\? \[y\/N\] $/, 'y');
+    await step(/Choice: $/, 'u');
+    await step(/The update CD \(c: in the drive, or its image's path\), Enter: back: $/, 'c');
+    await step(/The CD drive has no disc; insert one first\. Load the update CD and press Enter, or enter q to quit\. $/, '');
+    expect(await r.shown(/Load the update CD and press Enter/, 2)).toBe(2);
+    sim('insert-cd', iso('good'));
+    r.answer('');
+    await step(/Install qkm \S+ now\? \[y\/N\] $/, 'y');
+    expect(await r.shown(/Installed qkm/)).toBe(1);
+    await step(/Choice: $/, 'x');
+    const done = await r.done();
+    expect(done.stdout).toContain(`The CD holds qkm ${newer}, signed by the configured update key; this server runs qkm ${installed}.`);
+    expect(done.stdout).toContain(`Installed qkm ${newer} in slot a, on trial; qkm ${installed} stays as the version to roll back to.`);
+    expect(boot()).toMatchObject({ active: 'a', previous: 'base' });
+    // Back as it was, for the tests that follow.
+    expect(qkmcmds(['--data-dir', dataDir, 'rollback']).code).toBe(0);
     sim('eject-cd');
   });
 
