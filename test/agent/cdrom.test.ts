@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CdromBackend } from '../../drivers/cdrom/contract.js';
 import { openIso, readVolumeLabel } from '../../src/update/iso9660/index.js';
 import { ImageCdrom } from '../../drivers/cdrom/image.js';
@@ -68,9 +68,11 @@ describe('the agent with a CD drive', () => {
       const reading = (async () => {
         for await (const _ of cd.read());
       })();
-      await new Promise((r) => setTimeout(r, 20));
-      await agent.settled(); // no clock movement: the drive's change alone caused the pass
-      expect(h.panel().cdActivity).toBe('on');
+      // No clock movement: the drive's change alone causes the pass (however busy the machine is).
+      await vi.waitFor(async () => {
+        await agent.settled();
+        expect(h.panel().cdActivity).toBe('on');
+      }, { timeout: 10_000, interval: 10 });
       expect(agent.snapshot().cd?.busy).toBe(true);
       for (let i = 0; i < 25 && (await cd.status()).busy; i++) {
         h.clock.advance(100);
@@ -107,9 +109,10 @@ describe('the agent with a CD drive', () => {
         await held;
         return img;
       });
-      await new Promise((r) => setTimeout(r, 20));
-      await agent.settled();
-      expect(h.panel().cdActivity).toBe('on');
+      await vi.waitFor(async () => {
+        await agent.settled();
+        expect(h.panel().cdActivity).toBe('on');
+      }, { timeout: 10_000, interval: 10 });
       release();
       // fakeIso holds a primary descriptor and no tree: the reader says so in one sentence.
       expect(String(await verifying)).toMatch(/is damaged: its volume descriptors have no terminator/);
