@@ -4,7 +4,7 @@
  * partner out, a partner's file of keys in. The command line and the menu console both
  * call these, so a menu item and its subcommand never differ.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import {
   KEY_NAME_PATTERN,
@@ -14,6 +14,7 @@ import {
   TAPE_PATTERN,
   type ExportSelection,
   FieldTag,
+  type KeyEngine,
   keysForExport,
 } from '../engine/index.js';
 import { ExchangeError } from '../exchange/errors.js';
@@ -164,6 +165,8 @@ export interface Refused {
 export interface KeysImported {
   library: string;
   imported: string[];
+  /** Keys of the file this keystore already held, the same material for the same library (an earlier import, here or on the peer). */
+  alreadyHeld: string[];
   refused: Refused[];
   senderSerial: string;
   senderFingerprint: string;
@@ -177,7 +180,9 @@ export interface KeysImported {
  * `keys import FILE --library NAME`: every good key of the file, stored for the library that
  * will read those tapes, in one transaction (journalled for the peer with it). The others are
  * listed in the Import Warning Log with their reason, before the commit, and a ticket points
- * there; when none is good, nothing changes and the one sentence points there.
+ * there; when none is good, nothing changes and the one sentence points there. A key already
+ * held, the same for the same library, is no refusal: importing a file again (or on the
+ * other server of the pair, which holds it by replication) is done, not an error.
  */
 export async function importKeys(open: OpenEngine, s: ExchangeScope, o: { file: string; library: string }): Promise<KeysImported> {
   if (!LIBRARY_NAME_PATTERN.test(o.library)) {
@@ -206,17 +211,23 @@ export async function importKeys(open: OpenEngine, s: ExchangeScope, o: { file: 
   const log = importWarningLogOf(s.dataDir);
   const at = s.now.toISOString();
   let warned = false;
+  const alreadyHeld: string[] = [];
   try {
     const result = await withEngine(open, (engine) => {
       let ticket: number | null = null;
       const r = new ManagedObjects(engine).importKeys(o.library, good.map((k) => ({ name: k.name, material: k.material, attributes: importedAttributes(k, opened.senderSerial, s.now) })), (r) => {
-        const all = [...refused, ...r.duplicates.map((name): Refused => ({ index: indexOf.get(name) ?? -1, name, reason: 'duplicate name', detail: 'this keystore already holds a key of that name' }))];
-        refused.splice(0, refused.length, ...all.sort((a, b) => a.index - b.index));
+        const materialOf = new Map(good.map((k) => [k.name, k.material]));
+        const clashes = r.duplicates.flatMap((name): Refused[] => {
+          const clash = heldDifferently(engine, name, o.library, materialOf.get(name)!);
+          if (clash === null) alreadyHeld.push(name);
+          return clash === null ? [] : [{ index: indexOf.get(name) ?? -1, name, reason: 'duplicate name', detail: clash }];
+        });
+        refused.splice(0, refused.length, ...[...refused, ...clashes].sort((a, b) => a.index - b.index));
         if (refused.length > 0) {
           appendImportWarnings(log, refused.map((x) => warningLine(at, o.file, opened.senderSerial, o.library, x)));
           warned = true;
         }
-        if (r.stored.length === 0) {
+        if (r.stored.length === 0 && alreadyHeld.length === 0) {
           throw new ExchangeError('EXCHANGE_NOTHING_IMPORTED', `None of the ${refused.length} keys in ${o.file} could be imported; the Import Warning Log ${log} says why for each.`, { params: { file: o.file, count: refused.length, log } });
         }
         if (refused.length > 0) {
@@ -228,7 +239,7 @@ export async function importKeys(open: OpenEngine, s: ExchangeScope, o: { file: 
       return { stored: r.stored, ticket };
     });
     const done: KeysImported = {
-      library: o.library, imported: result.stored, refused, senderSerial: opened.senderSerial,
+      library: o.library, imported: result.stored, alreadyHeld, refused, senderSerial: opened.senderSerial,
       senderFingerprint: opened.senderCert.fingerprint256, partner, warningLog: log, ticket: result.ticket,
     };
     s.log.info({ file: o.file, library: o.library, imported: done.imported, refused, sender: done.senderSerial, fingerprint: done.senderFingerprint }, 'keys imported');
@@ -246,6 +257,17 @@ export async function importKeys(open: OpenEngine, s: ExchangeScope, o: { file: 
     throw e;
   } finally {
     for (const k of good) k.material.fill(0);
+  }
+}
+
+/** Why a key of the file clashes with the one held under its name; null when it is that very key, for that library. */
+function heldDifferently(engine: KeyEngine, name: string, library: string, material: Buffer): string | null {
+  const held = engine.lookup(name);
+  try {
+    if (held.material.length !== material.length || !timingSafeEqual(held.material, material)) return 'this keystore already holds a different key of that name';
+    return held.library === library ? null : `this keystore already holds that key, for library ${held.library}`;
+  } finally {
+    held.material.fill(0);
   }
 }
 

@@ -132,7 +132,11 @@ export function partnerPeerLines(p: { name: string; peers?: PartnerOffer }): str
 /** What the administrator reads after an import (the menu console says the same). */
 export function importReport(r: KeysImported): string[] {
   const from = r.partner === null ? `an unknown sender, server ${r.senderSerial}` : `partner ${r.partner}, server ${r.senderSerial}`;
-  const lines = [`Imported ${r.imported.length} key(s) for library ${r.library} from ${from} (certificate ${r.senderFingerprint}); library ${r.library} may read those tapes now.`];
+  const held = r.alreadyHeld.length;
+  const lines = r.imported.length === 0 && r.refused.length === 0
+    ? [`All ${held} key(s) of the file from ${from} were already held here for library ${r.library} (imported before, here or on the pair's other server); nothing changed, and library ${r.library} may read those tapes.`]
+    : [`Imported ${r.imported.length} key(s) for library ${r.library} from ${from} (certificate ${r.senderFingerprint}); library ${r.library} may read those tapes now.`,
+      ...(held > 0 ? [`${held} more key(s) of the file were already held here for library ${r.library}; nothing changed for them.`] : [])];
   if (r.refused.length > 0) {
     lines.push(`Import warning: ${r.refused.length} key(s) were not imported; the Import Warning Log ${r.warningLog} lists each with the reason${r.ticket === null ? '' : ` (ticket ${r.ticket})`}:`);
     for (const x of r.refused.slice(0, 20)) lines.push(`  ${x.name ?? `entry ${x.index + 1}`}: ${x.reason} (${x.detail})`);

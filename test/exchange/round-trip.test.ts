@@ -115,10 +115,15 @@ describe('sharing encrypted tapes between two sites', () => {
     expect((await qkmLibrary(libraryB, ['write', '--barcode', 'EXB001L8', '--drive', 'D1'])).code).toBe(1);
     expect(await importedKeys(b, 'LIBB')).toBe(true);
 
-    // The same file again: every key is a duplicate; nothing changes, and the log says why.
-    const again = await refused(at(b, ['keys', 'import', path.join(root, 'keys.json'), '--library', 'LIBB']));
-    expect(again).toContain('None of the 2 keys');
-    expect(readFileSync(path.join(b.dataDir, 'logs', 'key-import-warnings.log'), 'utf8')).toMatch(/duplicate name/);
+    // The same file again: those keys are held already, so that import is done (exit 0), with no warning.
+    const again = await ok(at(b, ['keys', 'import', path.join(root, 'keys.json'), '--library', 'LIBB']));
+    expect(again.stdout).toContain('All 2 key(s) of the file from an unknown sender, server');
+    expect(again.stdout).toContain('were already held here for library LIBB');
+    expect(existsSync(path.join(b.dataDir, 'logs', 'key-import-warnings.log'))).toBe(false);
+    // For another library it is no such thing: each key is held for LIBB, and the log says so.
+    const elsewhere = await refused(at(b, ['keys', 'import', path.join(root, 'keys.json'), '--library', 'LIBC']));
+    expect(elsewhere).toContain('None of the 2 keys');
+    expect(readFileSync(path.join(b.dataDir, 'logs', 'key-import-warnings.log'), 'utf8')).toMatch(/duplicate name \(this keystore already holds that key, for library LIBB\)/);
   }, 120_000);
 
   it('a damaged entry: the good keys are imported, the damaged one is listed in the Import Warning Log, and a ticket points there', async () => {
