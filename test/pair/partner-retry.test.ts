@@ -75,9 +75,13 @@ describe("a partner's certificate the peer missed", () => {
     const pending = await openTicket(pair.a, 'partner-offer-pending:SITEP');
     expect(pending).toEqual(expect.objectContaining({ severity: 'warning', text: expect.stringContaining(`does not hold partner SITEP's new certificate (fingerprint ${next.fingerprint}) yet`) }));
 
+    const status = await ok(pair.a, ['pair', 'status']);
+    expect(status.stdout).toContain('  partner certificates it lacks: SITEP (imported here; sent as soon as the pair link works)');
+
     pair.b = await restart(pair.b);
     await eventually(() => partnerOn(pair.b, 'SITEP'), next.fingerprint);
     await eventually(async () => (await openTicket(pair.a, 'partner-offer-pending:SITEP')) === undefined, true);
+    expect(JSON.parse((await ok(pair.a, ['pair', 'status', '--json'])).stdout)).toEqual([expect.objectContaining({ reachable: true, partnersNotSent: [] })]);
     expect((await tickets(pair.a)).filter((t) => t.condition.startsWith('partner-offer-'))).toEqual([expect.objectContaining({ condition: 'partner-offer-pending:SITEP', open: false })]);
   }, 90_000);
 
