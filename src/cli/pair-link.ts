@@ -53,8 +53,7 @@ export async function startPairLink(ctx: Context, engine: KeyEngine, o: { trustP
   const side = { dataDir: ctx.config.paths.data_dir, serial: ctx.serial, now: () => ctx.world.now() };
   const copies = new PeerCopies(engine);
   const offerTickets = offerTicketsOf(engine.tickets);
-  // An import that stopped between keeping its offer and opening its ticket: opened now.
-  for (const offer of pendingOffers(side.dataDir)) offerTickets.pending(offer.name, offer);
+  offerTickets.reconcile(pendingOffers(side.dataDir));
   const server = await startPairServer({
     host: ctx.config.pair.host,
     port: ctx.config.pair.port,

@@ -116,25 +116,38 @@ export interface OfferTickets {
   pending(name: string, offer: PendingOffer | undefined): void;
   /** A peer refused partner `name`'s certificate for good (`reason`: its words): dropped, and a ticket says what to do. */
   refused(name: string, peer: string, reason: string): void;
+  /**
+   * The tickets as `offers`, all those pending, stand: at qkmd's start, after an import
+   * that stopped before its ticket, or a restore that brought back older tickets.
+   */
+  reconcile(offers: readonly PendingOffer[]): void;
 }
 
 /** The offers' tickets, kept with the keystore's other tickets. */
 export function offerTicketsOf(tickets: Pick<Tickets, 'raise' | 'close' | 'list'>): OfferTickets {
+  const pending = (name: string, offer: PendingOffer | undefined) => {
+    tickets.close(refusedCondition(name));
+    if (!offer) {
+      tickets.close(pendingCondition(name));
+      return;
+    }
+    const params = { partner: name, peer: offer.peers.join(', '), fingerprint: offer.fingerprint, replace: offer.replace };
+    const open = tickets.list({ openOnly: true }).find((t) => t.condition === pendingCondition(name));
+    if (open && JSON.stringify(open.params) !== JSON.stringify(params)) tickets.close(pendingCondition(name));
+    tickets.raise('partner-offer-pending', params);
+  };
   return {
-    pending(name, offer) {
-      tickets.close(refusedCondition(name));
-      if (!offer) {
-        tickets.close(pendingCondition(name));
-        return;
-      }
-      const params = { partner: name, peer: offer.peers.join(', '), fingerprint: offer.fingerprint, replace: offer.replace };
-      const open = tickets.list({ openOnly: true }).find((t) => t.condition === pendingCondition(name));
-      if (open && JSON.stringify(open.params) !== JSON.stringify(params)) tickets.close(pendingCondition(name));
-      tickets.raise('partner-offer-pending', params);
-    },
+    pending,
     refused(name, peer, reason) {
       tickets.close(pendingCondition(name));
       tickets.raise('partner-offer-refused', { partner: name, peer, reason });
+    },
+    reconcile(offers) {
+      const waiting = new Set(offers.map((o) => pendingCondition(o.name)));
+      for (const t of tickets.list({ openOnly: true })) {
+        if (t.kind === 'partner-offer-pending' && !waiting.has(t.condition)) tickets.close(t.condition);
+      }
+      for (const o of offers) pending(o.name, o);
     },
   };
 }

@@ -100,6 +100,8 @@ export async function offerPartnerToPeers(side: Side, addresses: readonly PeerAd
   return { stored: r.got, missed, ...(pending && { pending }) };
 }
 
+const LINK_DOWN = new Set<string>(['PAIR_UNREACHABLE', 'PAIR_TIMEOUT', 'PAIR_CLOSED']);
+
 /**
  * qkmd, once the pair link to `address` works (again): each partner offer pending for that
  * peer, sent as it is stored here now, and settled once the peer stored it or refused it for
@@ -130,7 +132,9 @@ export async function sendPendingOffers(o: { side: Side; creds: PairCredentials;
       settle(offer);
     }
   } catch (e) {
-    o.log.debug({ peer: where, err: (e as Error).message }, 'pending partner certificates not sent yet');
+    // The link failing again is the replicator's to report; anything else (the peer's full disk, say) is worth a warning.
+    const linkDown = e instanceof PairError && LINK_DOWN.has(e.code);
+    o.log[linkDown ? 'debug' : 'warn']({ peer: where, err: (e as Error).message }, 'pending partner certificates not sent yet; tried again within seconds');
   }
 }
 

@@ -69,6 +69,15 @@ describe('pending partner offers', () => {
     expect(openTickets()).toEqual([]);
   });
 
+  it('at qkmd start the tickets follow the pending offers: a missing one opens, one of an offer no longer pending closes', () => {
+    const tickets = offerTicketsOf(engine.tickets);
+    tickets.pending('OLD', recordOffer(dir, { name: 'OLD', fingerprint: 'F0', replace: false, missed: [B], at: 1 }));
+    removeOffer(dir, 'OLD');
+    recordOffer(dir, { name: 'P', fingerprint: 'F1', replace: true, missed: [B], at: 2 });
+    tickets.reconcile(pendingOffers(dir));
+    expect(openTickets()).toEqual([{ condition: 'partner-offer-pending:P', params: { partner: 'P', peer: B, fingerprint: 'F1', replace: true } }]);
+  });
+
   it("a refusal for good replaces the pending ticket with one saying what to do; a newer offer closes it", () => {
     const tickets = offerTicketsOf(engine.tickets);
     const offer = recordOffer(dir, { name: 'P', fingerprint: 'F1', replace: false, missed: [B], at: 1 })!;
