@@ -114,13 +114,19 @@ export async function sendPendingOffers(o: { side: Side; creds: PairCredentials;
   const settle = (offer: PendingOffer) => o.tickets.pending(offer.name, settleOffer(o.side.dataDir, offer, where));
   try {
     for (const offer of pendingOffers(o.side.dataDir).filter((x) => x.peers.includes(where))) {
-      const certPem = partnerPem(o.side.dataDir, offer.name);
+      let certPem = partnerPem(o.side.dataDir, offer.name);
       if (certPem === undefined) {
         settle(offer);
         continue;
       }
       try {
-        await callPeer(address, o.creds, (fp) => pinned.has(fp), { op: PARTNER_OFFER_OP, name: offer.name, certPem, replace: offer.replace });
+        // An import here replacing it meanwhile may have reached the peer first: then that one follows.
+        for (let replace = offer.replace; ; replace = true) {
+          await callPeer(address, o.creds, (fp) => pinned.has(fp), { op: PARTNER_OFFER_OP, name: offer.name, certPem, replace });
+          const now = partnerPem(o.side.dataDir, offer.name);
+          if (now === undefined || now === certPem) break;
+          certPem = now;
+        }
       } catch (e) {
         if (!refusedForGood(e)) throw e;
         o.log.warn({ peer: where, partner: offer.name, err: (e as Error).message }, 'partner certificate refused by the peer for good: no longer offered');
@@ -128,7 +134,7 @@ export async function sendPendingOffers(o: { side: Side; creds: PairCredentials;
         o.tickets.refused(offer.name, where, (e as Error).message);
         continue;
       }
-      o.log.info({ peer: where, partner: offer.name, fingerprint: offer.fingerprint }, 'pending partner certificate stored on the peer');
+      o.log.info({ peer: where, partner: offer.name, fingerprint: new X509Certificate(certPem).fingerprint256 }, 'pending partner certificate stored on the peer');
       settle(offer);
     }
   } catch (e) {
