@@ -25,6 +25,7 @@ import type { Logger } from '../logs/logger.js';
 import { pairEncryptionCredentials } from '../pair/encryption-share.js';
 import type { PeerAddress } from '../pair/link-client.js';
 import type { PairSide } from '../pair/pairing.js';
+import { offerTicketsOf } from '../pair/partner-offers.js';
 import { type PartnerOffer, offerPartnerToPeers, partnerFromPeers } from '../pair/partner-share.js';
 import { type EncryptionCredentials, assertWritableTarget, ensureEncryptionCredentials, readEncryptionCredentials, tlsDirOf, tlsPaths } from '../pki/index.js';
 import { CertificateError } from '../pki/errors.js';
@@ -100,15 +101,24 @@ export async function exportEncryptionCertificate(s: ExchangeScope, o: { outFile
 
 /**
  * `cert import FILE --name PARTNER`: a partner's encryption certificate, checked, stored
- * under its name; on a server of a pair, offered to the peers too (`peers`: where it went).
+ * under its name; on a server of a pair, offered to the peers too (`peers`: where it went),
+ * and a ticket stays open while a peer that missed it waits for qkmd to send it.
  */
-export async function importPartnerCertificate(s: ExchangeScope, o: { file: string; name: string; replace?: boolean }): Promise<Partner & { replaced: boolean; peers?: PartnerOffer }> {
+export async function importPartnerCertificate(open: OpenEngine, s: ExchangeScope, o: { file: string; name: string; replace?: boolean }): Promise<Partner & { replaced: boolean; peers?: PartnerOffer }> {
   const own = await readEncryptionCredentials(pathsOf(s));
   const p = importPartner(s.dataDir, { ...o, now: s.now, ownFingerprint: own?.fingerprint });
   s.log.info({ partner: p.name, fingerprint: p.fingerprint, replaced: p.replaced }, 'partner encryption certificate imported');
   if (!s.pairPartners) return p;
   const peers = await s.pairPartners.offer({ name: p.name, certPem: partnerPem(s.dataDir, p.name) ?? '', replace: o.replace === true });
-  s.log.info({ partner: p.name, stored: peers.stored, missed: peers.missed }, 'partner encryption certificate offered to the peers');
+  s.log.info({ partner: p.name, stored: peers.stored, missed: peers.missed, pending: peers.pending ?? null }, 'partner encryption certificate offered to the peers');
+  // A server without peers has no offer to tell of.
+  if (peers.stored.length + peers.missed.length === 0) return { ...p, peers };
+  try {
+    await withEngine(open, (engine) => offerTicketsOf(engine.tickets).pending(p.name, peers.pending));
+  } catch (e) {
+    // The certificate is stored and the offer kept: qkmd opens the ticket when it next starts.
+    s.log.warn({ partner: p.name, err: e }, "the partner offer's ticket could not be brought up to date");
+  }
   return { ...p, peers };
 }
 

@@ -58,7 +58,7 @@ export function addExchangeCommands(groups: { certs: Command; keys: Command }, d
     .requiredOption('--name <partner>', 'the name to know the partner by (letters, digits, dots, dashes, underscores)')
     .option('--replace', 'replace the certificate already stored under that name')
     .action(deps.action(async (file: string, o: { name: string; replace?: boolean }) => {
-      const p = await importPartnerCertificate(exchangeScopeOf(deps.context()), { file: path.resolve(file), name: o.name, replace: o.replace });
+      const p = await importPartnerCertificate(deps.engine, exchangeScopeOf(deps.context()), { file: path.resolve(file), name: o.name, replace: o.replace });
       noteAudit({ partner: p.name, fingerprint: p.fingerprint, replaced: p.replaced, ...(p.peers && { peers: p.peers }) });
       out(`${p.replaced ? 'Replaced' : 'Stored'} the encryption certificate of partner ${p.name}: ${p.subject}, fingerprint ${p.fingerprint}, valid until ${day(p.validTo)}.`);
       for (const line of partnerPeerLines(p)) out(line);
@@ -122,10 +122,13 @@ export function importWarningLines(r: { file: string; lines: string[]; ticketsCl
 }
 
 /** Where a partner's certificate went besides this server, on a server of a pair (the menu console says the same). */
-export function partnerPeerLines(p: { name: string; peers?: PartnerOffer }): string[] {
+export function partnerPeerLines(p: { name: string; replaced: boolean; peers?: PartnerOffer }): string[] {
+  const until = p.replaced ? `; until then it wraps the keys it exports to ${p.name} for the certificate this one replaced` : '';
   return [
     ...(p.peers?.stored ?? []).map((serial) => `Also stored on the peer server ${serial}: either server of the pair can export keys to ${p.name}.`),
-    ...(p.peers?.missed ?? []).map((m) => `Not stored on the peer at ${m.peer}: ${m.why.replace(/\.$/, '')}. A peer that was down asks this server for it the first time it exports keys to ${p.name}.`),
+    ...(p.peers?.missed ?? []).map((m) => (m.later
+      ? `Not stored on the peer at ${m.peer} yet: ${m.why.replace(/\.$/, '')}. qkmd sends it there by itself as soon as the peer answers ("qkmcmds pair status" shows the link), and a ticket stays open until then${until}.`
+      : `Not stored on the peer at ${m.peer}, which refused it: ${m.why.replace(/\.$/, '')}.${m.code === 'EXCHANGE_PARTNER_EXISTS' ? ` The peer keeps the certificate it holds under ${p.name}; if the one stored here is the partner's current one, import it here again with --replace to send it there.` : ''}`)),
   ];
 }
 

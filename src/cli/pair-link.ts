@@ -2,7 +2,8 @@ import { type KeyEngine, PeerCopies, type ReplicatedEntry } from '../engine/inde
 import { caCertificatePem, ensurePairCredentials, normalizeSerial, revokeCertificates, revokedSerials, tlsDirOf, tlsPaths } from '../pki/index.js';
 import { ENCRYPTION_KEY_OP, shareEncryptionKey } from '../pair/encryption-share.js';
 import { PairError } from '../pair/errors.js';
-import { PARTNER_ASK_OP, PARTNER_OFFER_OP, answerPartnerAsk, storeOfferedPartner } from '../pair/partner-share.js';
+import { offerTicketsOf, pendingOffers } from '../pair/partner-offers.js';
+import { PARTNER_ASK_OP, PARTNER_OFFER_OP, answerPartnerAsk, sendPendingOffers, storeOfferedPartner } from '../pair/partner-share.js';
 import { startPairServer, type PairServer } from '../pair/link-server.js';
 import { PairRegistry } from '../pair/registry.js';
 import { Replicator } from '../pair/replicator.js';
@@ -51,6 +52,8 @@ export async function startPairLink(ctx: Context, engine: KeyEngine, o: { trustP
   const registry = new PairRegistry(ctx.config.paths.data_dir);
   const side = { dataDir: ctx.config.paths.data_dir, serial: ctx.serial, now: () => ctx.world.now() };
   const copies = new PeerCopies(engine);
+  const offerTickets = offerTicketsOf(engine.tickets);
+  offerTickets.reconcile(pendingOffers(side.dataDir));
   const server = await startPairServer({
     host: ctx.config.pair.host,
     port: ctx.config.pair.port,
@@ -79,14 +82,18 @@ export async function startPairLink(ctx: Context, engine: KeyEngine, o: { trustP
       },
       // A partner's certificate the peer's administrator imported: the pair's, so kept here too.
       [PARTNER_OFFER_OP]: async (request, peer) => {
-        const p = await storeOfferedPartner(side, request, peer.serial);
+        const p = await storeOfferedPartner(side, request, peer.serial, offerTickets);
         ctx.audit.record({ action: 'partner certificate stored from the peer', outcome: 'done', actor: `peer ${peer.serial}`, details: { partner: p.name, fingerprint: p.fingerprint, replaced: p.replaced } });
         return { serial: ctx.serial };
       },
       [PARTNER_ASK_OP]: (request) => answerPartnerAsk(side, request),
     },
   });
-  const replicator = new Replicator({ addresses: peerAddresses(ctx.config), creds, registry, journal: engine.journal, copies, log: ctx.log, revoked: () => [...revokedSerials(paths.revoked)] });
+  const replicator = new Replicator({
+    addresses: peerAddresses(ctx.config), creds, registry, journal: engine.journal, copies, log: ctx.log, revoked: () => [...revokedSerials(paths.revoked)],
+    // A partner's certificate imported here while the peer was down reaches it now.
+    afterContact: (address) => sendPendingOffers({ side, creds, log: ctx.log, tickets: offerTickets }, address),
+  });
   replicator.start();
   ctx.log.info({ host: server.host, port: server.port, fingerprint: creds.fingerprint }, 'pair link listening');
   const trust = followPeerCas(registry, o.trustPeerCas);

@@ -4,7 +4,7 @@
  * or the stored text of the ticket.
  */
 import { type ErrorWords, type QkmError, sentenceOf, withTicket } from '../errors.js';
-import { type TicketWords, type Wordable, ticketText } from '../ras/ticket-catalogue.js';
+import { type TicketWords, type Wordable, pendingOfferSentence, refusedOfferSentence, ticketText } from '../ras/ticket-catalogue.js';
 import type { Ticket } from '../ras/tickets.js';
 import { diskTroubleOf, diskTroubleWords } from '../util/disk-errors.js';
 import { parseDriveId } from '../hardware/update-drives.js';
@@ -66,6 +66,8 @@ const TICKET_WORDS: TicketWords = {
   'sync-needed': (p) => `The keystore was restored from a backup; library ${p.library} gets no new keys until it is synchronised: run "qkmcmds sync --from-peer" on a server of a pair (qkmd does it by itself at start when its peer answers), else "qkmcmds sync --last-key NAME" with the name of the last key the library used ("--none-used ${p.library}" if it shows none).`,
   'keys-depleted': (p) => `Library ${p.library} has used ${p.used} of its ${p.total} keys on this server (${p.percent} % or more); generate a new set with ${generate(p.library, p.keyClass)}, then take a backup.`,
   'keys-exhausted': (p) => `Library ${p.library} has no unused keys left on this server and cannot encrypt new tapes here; generate a new set now with ${generate(p.library, p.keyClass)}, then back up both servers.`,
+  'partner-offer-pending': (p) => `${pendingOfferSentence(p)} qkmd sends it by itself as soon as the peer answers on the pair link ("qkmcmds pair status" shows the link).`,
+  'partner-offer-refused': (p) => `${refusedOfferSentence(p)} Ask the partner's administrator which certificate is its current one, and import it here with "qkmcmds cert import FILE --name ${p.partner} --replace": it is sent to the peer.`,
 };
 
 /** The sentence the terminal prints for an error. */

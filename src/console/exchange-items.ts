@@ -44,7 +44,7 @@ export async function encryptionCertificates(s: ConsoleScope): Promise<void> {
     const file = path.resolve(await s.input.ask("The partner's certificate file: "));
     const name = await s.input.ask('Name for this partner: ');
     const replace = partners.some((p) => p.name === name) && /^y(es)?$/i.test(await s.input.ask(`Replace the certificate stored for ${name}? [y/N] `));
-    const p = await importPartnerCertificate(scopeOf(s), { file, name, replace });
+    const p = await importPartnerCertificate(s.openEngine, scopeOf(s), { file, name, replace });
     auditConsole(s, 'partner certificate imported', 'done', { partner: p.name, fingerprint: p.fingerprint, replaced: p.replaced, ...(p.peers && { peers: p.peers }) });
     s.say(`${p.replaced ? 'Replaced' : 'Stored'} partner ${p.name}'s certificate, valid until ${day(p.validTo)},`);
     s.say(`fingerprint ${p.fingerprint}.`);

@@ -28,6 +28,12 @@ export interface ReplicatorOptions {
   keepAliveMs?: number;
   retryMs?: number;
   batch?: number;
+  /**
+   * What else is sent to a peer once its link works: after the first push that gets
+   * through (at start, or after the link failed), then at most once per keep-alive, so an
+   * idle hook costs nothing per poll. It reports its own failures.
+   */
+  afterContact?: (address: PeerAddress) => Promise<void>;
 }
 
 export class Replicator {
@@ -49,15 +55,21 @@ export class Replicator {
 
   private async run(address: PeerAddress): Promise<void> {
     const where = formatAddress(address);
+    const keepAlive = this.o.keepAliveMs ?? 5_000;
     let failing: string | undefined;
     let lastContact = 0;
+    let lastAfterContact = 0;
     while (!this.stopped) {
       try {
         const pending = this.anythingUnacknowledged();
-        if (pending || Date.now() - lastContact >= (this.o.keepAliveMs ?? 5_000)) {
+        if (pending || Date.now() - lastContact >= keepAlive) {
           const more = await this.push(address);
           lastContact = Date.now();
           if (failing !== undefined) this.o.log.info({ peer: where }, 'pair link: replication to the peer works again');
+          if (this.o.afterContact && (failing !== undefined || lastContact - lastAfterContact >= keepAlive)) {
+            lastAfterContact = lastContact;
+            await this.o.afterContact(address);
+          }
           failing = undefined;
           if (more) continue;
         }

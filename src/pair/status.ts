@@ -2,11 +2,13 @@
  * `pair status`: for each peer, whether its pair link answers now (and as the pinned
  * server), the last contact, how far behind it is (entries of this server's journal it
  * has not acknowledged, and the age of the oldest), and both software versions, with a
- * warning when they differ: the manual asks for the same version on both servers.
+ * warning when they differ: the manual asks for the same version on both servers; and the
+ * partners' certificates imported here that qkmd has still to send it (partner-offers.ts).
  */
 import type { ChangeJournal, PeerState } from '../engine/index.js';
 import { callPeer, formatAddress, type PeerAddress } from './link-client.js';
 import { pairCredentials, type PairSide } from './pairing.js';
+import { pendingOffers } from './partner-offers.js';
 import { PairRegistry } from './registry.js';
 
 export interface PeerStatus {
@@ -21,6 +23,8 @@ export interface PeerStatus {
   lagSeconds: number | null;
   version: { self: string; peer: string | null };
   versionsDiffer: boolean;
+  /** Partners whose certificate, imported here, the peer at this address has not stored yet. */
+  partnersNotSent?: string[];
 }
 
 export async function pairStatus(side: PairSide, addresses: readonly PeerAddress[], journal: Pick<ChangeJournal, 'peers' | 'lastSeq' | 'after'>): Promise<PeerStatus[]> {
@@ -51,7 +55,8 @@ export async function pairStatus(side: PairSide, addresses: readonly PeerAddress
     rows.push({ ...row(side, journal, now, p.serial, u?.address ?? null, { version: p.version }), problem: u?.problem ?? 'no [pair] peer address is configured for it' });
   }
   for (const u of unanswered) rows.push({ ...row(side, journal, now, null, u.address, {}), problem: u.problem });
-  return rows;
+  const offers = pendingOffers(side.dataDir);
+  return rows.map((r) => ({ ...r, partnersNotSent: offers.filter((o) => r.address !== null && o.peers.includes(r.address)).map((o) => o.name) }));
 }
 
 function row(side: PairSide, journal: Pick<ChangeJournal, 'peers' | 'lastSeq' | 'after'>, now: number, serial: string | null, address: string | null,
@@ -86,5 +91,6 @@ export function peerStatusLines(r: PeerStatus): string[] {
     ...(r.lagEntries !== null ? [`  replication lag: ${r.lagEntries} change(s), ${r.lagSeconds} s`] : []),
     `  software: this server ${r.version.self}, peer ${r.version.peer ?? 'unknown'}`,
     ...(r.versionsDiffer ? [`  WARNING: the two servers run different qkm versions (${r.version.self} and ${r.version.peer}); install the same version on both.`] : []),
+    ...(r.partnersNotSent?.length ? [`  partner certificates it lacks: ${r.partnersNotSent.join(', ')} (imported here; sent as soon as the pair link works)`] : []),
   ];
 }

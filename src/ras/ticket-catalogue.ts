@@ -24,6 +24,10 @@ export interface EngineTickets {
   'key-import-warning': { file: string; imported: number; refused: number; log: string; at: string };
   /** The peer imported a key of the name of one imported here, with other material: each server keeps its own. */
   'imported-key-conflict': { key: string; library: string; peer: string };
+  /** Partner `partner`'s certificate (`fingerprint`), imported here, is not stored yet on the peer at `peer` (pair link addresses); `replace`: the peer holds an older one. */
+  'partner-offer-pending': { partner: string; peer: string; fingerprint: string; replace: boolean };
+  /** The peer at `peer` refused partner `partner`'s certificate imported here for a reason that will not change (`reason`: the peer's words). */
+  'partner-offer-refused': { partner: string; peer: string; reason: string };
 }
 
 /**
@@ -69,6 +73,18 @@ interface KindEntry<K extends EngineTicketKind> {
   neutral: (p: TicketCatalogue[K]) => string;
 }
 
+/** What a pending partner offer leaves the peer with (every front end's words start so). */
+export function pendingOfferSentence(p: TicketCatalogue['partner-offer-pending']): string {
+  return p.replace
+    ? `The peer at ${p.peer} does not hold partner ${p.partner}'s new certificate (fingerprint ${p.fingerprint}) yet: it still wraps the keys it exports to ${p.partner} for the certificate that one replaced.`
+    : `The peer at ${p.peer} does not hold partner ${p.partner}'s certificate (fingerprint ${p.fingerprint}) yet.`;
+}
+
+/** What a refused partner offer leaves the two servers with (every front end's words start so). */
+export function refusedOfferSentence(p: TicketCatalogue['partner-offer-refused']): string {
+  return `The peer at ${p.peer} refused partner ${p.partner}'s certificate imported on this server (${p.reason.replace(/\.$/, '')}), and this server no longer offers it: the two servers may wrap the keys they export to ${p.partner} for different certificates.`;
+}
+
 export const TICKET_KINDS: { readonly [K in EngineTicketKind]: KindEntry<K> } = {
   'no-key-set': {
     severity: 'error',
@@ -108,6 +124,16 @@ export const TICKET_KINDS: { readonly [K in EngineTicketKind]: KindEntry<K> } = 
     severity: 'error',
     condition: (p) => `imported-key-conflict:${p.key}`,
     neutral: (p) => `Server ${p.peer} imported a key named ${p.key} for library ${p.library} that differs from the key of that name imported here; each server keeps its own, so a tape written with the other key does not read through this server. Ask the sites that sent the two key files which is the tape's key.`,
+  },
+  'partner-offer-pending': {
+    severity: 'warning',
+    condition: (p) => `partner-offer-pending:${p.partner}`,
+    neutral: (p) => `${pendingOfferSentence(p)} This server sends it by itself as soon as the pair link to the peer works again.`,
+  },
+  'partner-offer-refused': {
+    severity: 'error',
+    condition: (p) => `partner-offer-refused:${p.partner}`,
+    neutral: (p) => `${refusedOfferSentence(p)} Ask the partner's administrator which certificate is its current one, and import that one on this server again as a replacement: it is sent to the peer.`,
   },
 };
 

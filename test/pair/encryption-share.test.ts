@@ -62,7 +62,7 @@ describe("the pair's encryption certificate", () => {
     expect((await runQkmcmds(['--data-dir', b.dir, 'cert', 'import', path.join(root, 'other.pem'), '--name', 'SITEX2'], { ...b.env, QKM_PAIR_PEER: '127.0.0.1:1' })).code).toBe(0);
     const clash = await runQkmcmds(['--data-dir', a.dir, 'cert', 'import', path.join(root, 'partner.pem'), '--name', 'SITEX2'], { ...a.env, QKM_PAIR_PEER: b.address });
     expect(clash.code, clash.stderr).toBe(0);
-    expect(clash.stdout).toMatch(/Not stored on the peer at \S+: A partner named SITEX2 is already stored/);
+    expect(clash.stdout).toMatch(/Not stored on the peer at \S+, which refused it: A partner named SITEX2 is already stored .*; if the one stored here is the partner's current one, import it here again with --replace to send it there\./);
     const onB = JSON.parse((await runQkmcmds(['--data-dir', b.dir, 'cert', 'partners', '--json'], b.env)).stdout) as { name: string; fingerprint: string }[];
     expect(onB.find((p) => p.name === 'SITEX2')?.fingerprint).toBe(new X509Certificate(other.certPem).fingerprint256);
   }, 60_000);
