@@ -103,12 +103,13 @@ describe('what a command loads', () => {
     expect(r.loaded).not.toContain('src/admin/key-exchange.js');
   });
 
-  it('hw status: the hardware commands, without the key engine', () => {
+  it('hw status: the hardware commands, without the key engine or the diagnosis of a capture', () => {
     const r = traced('hw', 'status');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/RAID/);
     expect(r.commandModules).toEqual(['src/cli/hw-commands.js']);
     expect(engineLoaded(r.loaded)).toBe(false);
+    expect(r.loaded).not.toContain('src/admin/diagnose.js');
   });
 
   it('--version: no command group at all', () => {
