@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const BENCHES = ['engine.js', 'metrics.js', 'console-login.js', 'audit-verify.js', 'locate.js', 'kmip-handler.js', 'kmip-server.js', 'handshake.js', 'connection-floods.js', 'pair.js', 'failover.js', 'library-workload.js', 'agent.js', 'beeps.js', 'serial-board.js', 'iso-read.js', 'update.js', 'status-page.js', 'ttlv-fuzz.js'];
+const BENCHES = ['engine.js', 'metrics.js', 'console-login.js', 'audit-verify.js', 'locate.js', 'kmip-handler.js', 'kmip-server.js', 'handshake.js', 'connection-floods.js', 'pair.js', 'failover.js', 'library-workload.js', 'agent.js', 'beeps.js', 'serial-board.js', 'iso-read.js', 'update.js', 'status-page.js', 'cli-start.js', 'ttlv-fuzz.js'];
 let failed = 0;
 for (const file of BENCHES) {
   const script = path.join(here, file);

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { licenceAcceptedAt } from '../admin/eula.js';
-import type { OpenEngine } from '../admin/engine-session.js';
 import { isQkmError } from '../errors.js';
 import { LICENCE_TEXT } from '../console/licence.js';
 import { LineInput } from '../console/line-input.js';
 import { runConsole } from '../console/session.js';
+import { engineOf } from './command-engine.js';
 import type { HwCommandDeps } from './hw-commands.js';
 import { terminalDiskSentence, terminalSentence } from './words.js';
 import { captureLogsCommand, switchTraceLogging } from './log-commands.js';
@@ -16,7 +16,8 @@ const out = (line = ''): void => void process.stdout.write(`${line}\n`);
  * `qkmcmds` with no subcommand: the administrator's menu console (src/console); with -E,
  * the licence and the date it was accepted.
  */
-export function addConsole(program: Command, deps: HwCommandDeps & { engine: OpenEngine }): void {
+export function addConsole(program: Command, deps: HwCommandDeps): void {
+  const engine = engineOf(deps.context);
   const menuConsole = deps.action(async (o: { licence?: boolean }) => {
     const ctx = deps.context();
     const dataDir = ctx.config.paths.data_dir;
@@ -35,7 +36,7 @@ export function addConsole(program: Command, deps: HwCommandDeps & { engine: Ope
     try {
       return await runConsole({
         dataDir, config: ctx.config, world: ctx.world, log: ctx.log, audit: ctx.audit, serial: () => ctx.serial,
-        openEngine: deps.engine, input, say: out,
+        openEngine: engine, input, say: out,
         sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
         sentence: (e) => (isQkmError(e) ? terminalSentence(e) : terminalDiskSentence(e, dataDir)),
       });
@@ -46,12 +47,10 @@ export function addConsole(program: Command, deps: HwCommandDeps & { engine: Ope
   });
 
   const trace = deps.action((value: string) => switchTraceLogging(deps.context(), value));
-  const capture = deps.action(() => captureLogsCommand(deps.context(), deps.engine));
+  const capture = deps.action(() => captureLogsCommand(deps.context(), engine));
 
+  // Its options (-E, -D, -L) are declared with the program's own, in qkmcmds.ts.
   program
-    .option('-E, --licence', 'show the licence and the date it was accepted')
-    .option('-D, --trace <on|off>', 'trace logging on or off (kept; a running qkmd follows it within a second)')
-    .option('-L, --capture-logs', 'write qkm_logcapture_<SN><date><time>.tgz (logs, configuration, hardware tools\' output) without stopping the key server')
     // With an action of its own, commander hands a misspelt command to it as an argument.
     .allowExcessArguments()
     .action(async (o: { licence?: boolean; trace?: string; captureLogs?: boolean }, cmd: Command) => {

@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PACKAGE_ROOT, type QkmConfig, loadConfig } from '../config/config.js';
-import { type KeyEngine, type World, realWorld } from '../engine/index.js';
+// The world alone, not the engine's public face (index.ts), which loads the whole engine:
+// a command that never opens the keystore does not pay for it.
+import { type World, realWorld } from '../engine/world.js';
 import { isQkmError } from '../errors.js';
 import { type Logger, logFile, openLog } from '../logs/logger.js';
 import { AuditLog } from '../logs/audit.js';
 import { effectiveLogLevel } from '../logs/trace-setting.js';
-import { openKeyEngine } from '../admin/open-engine.js';
 import { checkDataDir } from '../admin/data-dir-check.js';
 import { resolveSerial } from '../admin/serial.js';
 import { terminalDiskSentence, terminalSentence } from './words.js';
@@ -66,23 +67,6 @@ export function openAuditLog(config: QkmConfig, program: string, world: World = 
     program,
     limits: { maxFileBytes: config.log.max_file_kib * 1024, maxTotalBytes: config.log.max_total_kib * 1024 },
     now: () => world.now(),
-  });
-}
-
-/** The key engine for this command, telling the administrator (on stderr) when the keystore's schema is upgraded first. */
-export function openEngine(ctx: Context, create = false): KeyEngine {
-  return openKeyEngine({
-    dataDir: ctx.config.paths.data_dir,
-    serial: ctx.serial,
-    world: ctx.world,
-    keys: ctx.config.keys,
-    program: ctx.program,
-    create,
-    onUpgrade: ({ from, to, keys }) => {
-      ctx.log.info({ from, to, keys }, 'upgrading the keystore schema');
-      // On stderr, so that a command's own output stays as scripts expect it.
-      process.stderr.write(`Upgrading the keystore from schema version ${from} to ${to} (${keys} keys, about a minute per million; if stopped, it starts over next time).\n`);
-    },
   });
 }
 

@@ -1,45 +1,42 @@
 import type { Command } from 'commander';
 import path from 'node:path';
-import type { OpenEngine } from '../admin/engine-session.js';
-import {
-  type ExchangeScope,
-  type KeysImported,
-  exportEncryptionCertificate,
-  exportKeys,
-  importKeys,
-  importPartnerCertificate,
-  importWarnings,
-  pairExchange,
-  partnerCertificates,
-} from '../admin/key-exchange.js';
+import type { ExchangeScope, KeysImported } from '../admin/key-exchange.js';
 import { ExchangeError } from '../exchange/errors.js';
 import type { PartnerOffer } from '../pair/partner-share.js';
 import { noteAudit } from './audited-command.js';
-import { peerAddresses } from '../pair/settings.js';
 import type { Context } from './context.js';
-import { pairSide } from './pair-commands.js';
+import { engineOf, pairSide } from './command-engine.js';
 import type { HwCommandDeps } from './hw-commands.js';
 import { formatTable } from './table.js';
 
 const out = (line = ''): void => void process.stdout.write(`${line}\n`);
 const day = (d: Date): string => d.toISOString().slice(0, 10);
 
-export const exchangeScopeOf = (ctx: Context): ExchangeScope => ({
-  dataDir: ctx.config.paths.data_dir, serial: ctx.serial, now: new Date(ctx.world.now()), log: ctx.log,
-  ...pairExchange(pairSide(ctx), peerAddresses(ctx.config)),
-});
+/** The key exchange's operations, loaded when one runs: `keys status` need not load the PKI and the pair's client. */
+const keyExchange = () => import('../admin/key-exchange.js');
+
+/** The exchange operations, and this server's scope for them. */
+async function exchangeFor(ctx: Context) {
+  const [operations, { peerAddresses }] = await Promise.all([keyExchange(), import('../pair/settings.js')]);
+  const scope: ExchangeScope = {
+    dataDir: ctx.config.paths.data_dir, serial: ctx.serial, now: new Date(ctx.world.now()), log: ctx.log,
+    ...operations.pairExchange(pairSide(ctx), peerAddresses(ctx.config)),
+  };
+  return { ...operations, scope };
+}
 
 /**
- * Sharing encrypted tapes with another site: `cert export|import|partners` (in the `certs`
- * group, which `cert` also names) and `keys export|import`.
+ * Sharing encrypted tapes with another site, the certificates: `cert export|import|partners`
+ * (in the `certs` group, which `cert` also names).
  */
-export function addExchangeCommands(groups: { certs: Command; keys: Command }, deps: HwCommandDeps & { engine: OpenEngine }): void {
-  groups.certs
+export function addCertExchangeCommands(certs: Command, deps: HwCommandDeps): void {
+  certs
     .command('export')
     .description("write this server's encryption certificate, which a partner site wraps the keys it sends here with")
     .option('--out <file>', 'where to write it (default: standard output)')
     .action(deps.action(async (o: { out?: string }) => {
-      const c = await exportEncryptionCertificate(exchangeScopeOf(deps.context()), { outFile: o.out === undefined ? undefined : path.resolve(o.out) });
+      const { exportEncryptionCertificate, scope } = await exchangeFor(deps.context());
+      const c = await exportEncryptionCertificate(scope, { outFile: o.out === undefined ? undefined : path.resolve(o.out) });
       noteAudit({ fingerprint: c.fingerprint });
       const about = `this server's encryption certificate (fingerprint ${c.fingerprint}, valid until ${day(c.validTo)})`;
       if (c.outFile === undefined) {
@@ -51,33 +48,39 @@ export function addExchangeCommands(groups: { certs: Command; keys: Command }, d
       out('Send it to the partner site, and tell its administrator the fingerprint by another way (phone) to check it.');
     }));
 
-  groups.certs
+  certs
     .command('import')
     .description("store a partner site's encryption certificate, to wrap the keys exported to it")
     .argument('<file>', 'the certificate the partner exported (PEM)')
     .requiredOption('--name <partner>', 'the name to know the partner by (letters, digits, dots, dashes, underscores)')
     .option('--replace', 'replace the certificate already stored under that name')
     .action(deps.action(async (file: string, o: { name: string; replace?: boolean }) => {
-      const p = await importPartnerCertificate(deps.engine, exchangeScopeOf(deps.context()), { file: path.resolve(file), name: o.name, replace: o.replace });
+      const { importPartnerCertificate, scope } = await exchangeFor(deps.context());
+      const p = await importPartnerCertificate(engineOf(deps.context), scope, { file: path.resolve(file), name: o.name, replace: o.replace });
       noteAudit({ partner: p.name, fingerprint: p.fingerprint, replaced: p.replaced, ...(p.peers && { peers: p.peers }) });
       out(`${p.replaced ? 'Replaced' : 'Stored'} the encryption certificate of partner ${p.name}: ${p.subject}, fingerprint ${p.fingerprint}, valid until ${day(p.validTo)}.`);
       for (const line of partnerPeerLines(p)) out(line);
       out(`Check the fingerprint with the partner's administrator before exporting keys to it (qkmcmds keys export --cert ${p.name} ...).`);
     }));
 
-  groups.certs
+  certs
     .command('partners')
     .description("the partner sites' encryption certificates stored here")
     .option('--json', 'machine-readable output')
-    .action(deps.action((o: { json?: boolean }) => {
+    .action(deps.action(async (o: { json?: boolean }) => {
       const ctx = deps.context();
+      const { partnerCertificates } = await keyExchange();
       const list = partnerCertificates({ dataDir: ctx.config.paths.data_dir, now: new Date(ctx.world.now()) });
       if (o.json) return out(JSON.stringify(list.map((p) => ({ ...p, validTo: p.validTo.toISOString() })), null, 2));
       if (list.length === 0) return out('No partner certificates yet; store one with: qkmcmds cert import FILE --name PARTNER');
       for (const line of formatTable([['PARTNER', 'FINGERPRINT', 'VALID UNTIL', 'STATE'], ...list.map((p) => [p.name, p.fingerprint, day(p.validTo), p.expired ? 'expired' : 'valid'])])) out(line);
     }));
+}
 
-  groups.keys
+/** Sharing encrypted tapes with another site, the keys: `keys export|import|import-warnings`. */
+export function addKeyExchangeCommands(keys: Command, deps: HwCommandDeps): void {
+  const engine = engineOf(deps.context);
+  keys
     .command('export')
     .description("write the keys of some tapes, each wrapped with a partner's encryption certificate and signed by this server, for the partner to read those tapes")
     .requiredOption('--cert <partner>', 'the partner, as "cert import --name" stored it')
@@ -89,29 +92,32 @@ export function addExchangeCommands(groups: { certs: Command; keys: Command }, d
         throw new ExchangeError('EXCHANGE_NO_SELECTION', 'Give either --keys NAME... or --tapes BARCODE... to say which keys to export.');
       }
       const selection = o.keys !== undefined ? { names: o.keys } : { tapes: o.tapes! };
-      const r = await exportKeys(deps.engine, exchangeScopeOf(deps.context()), { partner: o.cert, selection, outFile: path.resolve(o.out) });
+      const { exportKeys, scope } = await exchangeFor(deps.context());
+      const r = await exportKeys(engine, scope, { partner: o.cert, selection, outFile: path.resolve(o.out) });
       noteAudit({ fingerprint: r.fingerprint, keys: r.keys });
       out(`Wrote ${r.outFile}: ${r.keys.length} key(s) wrapped for partner ${r.partner} (certificate ${r.fingerprint}), signed by this server.`);
       for (const k of r.keys) out(`  ${k.name}${k.barcode === null ? '' : `  tape ${k.barcode}`}`);
       out('Send the file to the partner; only its key manager can open the keys in it.');
     }));
 
-  groups.keys
+  keys
     .command('import')
     .description('store the keys of a file a partner site sent (wrapped for this server), for a library here to read those tapes')
     .argument('<file>', 'the key file the partner exported')
     .requiredOption('--library <name>', 'the library here that reads the tapes (its certificate name)')
     .action(deps.action(async (file: string, o: { library: string }) => {
-      const r = await importKeys(deps.engine, exchangeScopeOf(deps.context()), { file: path.resolve(file), library: o.library });
+      const { importKeys, scope } = await exchangeFor(deps.context());
+      const r = await importKeys(engine, scope, { file: path.resolve(file), library: o.library });
       noteAudit({ imported: r.imported, refused: r.refused.length, sender: r.senderSerial, fingerprint: r.senderFingerprint });
       for (const line of importReport(r)) out(line);
     }));
 
-  groups.keys
+  keys
     .command('import-warnings')
     .description('the Import Warning Log: every key a key import refused, with the reason (closes the tickets that point to it)')
     .action(deps.action(async () => {
-      for (const line of importWarningLines(await importWarnings(deps.engine, exchangeScopeOf(deps.context())))) out(line);
+      const { importWarnings, scope } = await exchangeFor(deps.context());
+      for (const line of importWarningLines(await importWarnings(engine, scope))) out(line);
     }));
 }
 

@@ -2,8 +2,6 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { type SimRequest, hardwareStatus, simulate } from '../admin/hardware.js';
 import { diagnosisLines, renderPanel } from './panel.js';
-import { diagnoseCapture } from '../admin/diagnose.js';
-import { applianceSettings } from '../hardware/appliance-settings.js';
 import type { SimAction } from '../control/protocol.js';
 import { SIM_USB_KINDS, SIM_USB_PORTS, type SimUsbKind } from '../../drivers/usb/sim.js';
 import { QkmError } from '../errors.js';
@@ -51,6 +49,8 @@ export function addHwCommands(program: Command, deps: HwCommandDeps): void {
       // A capture is read on any checkout, with no data directory: the bays come from --config
       // when given, else from the configuration the capture carries (its box's own).
       const g = program.opts<GlobalOptions>();
+      // The agent's rules and the device parsers: only a diagnosis needs them, not every hw or sim command.
+      const [{ diagnoseCapture }, { applianceSettings }] = await Promise.all([import('../admin/diagnose.js'), import('../hardware/appliance-settings.js')]);
       const d = await diagnoseCapture(capture, (captured) => {
         const configFile = g.config ?? captured ?? undefined;
         const config = loadConfig({ configFile, dataDir: g.dataDir });

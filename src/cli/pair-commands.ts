@@ -1,18 +1,13 @@
 import type { Command } from 'commander';
 import { withEngine } from '../admin/engine-session.js';
-import { pairSideOf } from '../admin/pair-side.js';
 import { parsePeerAddress } from '../pair/link-client.js';
-import { confirmPeer, joinPeer, pairCredentials, type PairSide } from '../pair/pairing.js';
+import { confirmPeer, joinPeer, pairCredentials } from '../pair/pairing.js';
 import { peerAddresses } from '../pair/settings.js';
 import { pairStatus, peerStatusLines } from '../pair/status.js';
-import { type Context, VERSION, openEngine } from './context.js';
+import { openEngine, pairSide } from './command-engine.js';
 import type { HwCommandDeps } from './hw-commands.js';
 
 const out = (line = ''): void => void process.stdout.write(`${line}\n`);
-
-export function pairSide(ctx: Context): PairSide {
-  return pairSideOf({ dataDir: ctx.config.paths.data_dir, serial: ctx.serial, version: VERSION, now: () => ctx.world.now(), openEngine: () => openEngine(ctx) });
-}
 
 /** `qkmcmds pair ...`: making this server one of a pair, and how the pair stands. */
 export function addPairCommands(program: Command, deps: HwCommandDeps): void {

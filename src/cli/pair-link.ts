@@ -9,7 +9,7 @@ import { PairRegistry } from '../pair/registry.js';
 import { Replicator } from '../pair/replicator.js';
 import { peerAddresses } from '../pair/settings.js';
 import { startAutoSync } from '../pair/auto-sync.js';
-import { pairSide } from './pair-commands.js';
+import { pairSide } from './command-engine.js';
 import { type Context, VERSION } from './context.js';
 
 /**

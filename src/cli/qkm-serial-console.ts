@@ -7,7 +7,8 @@ import { realWorld } from '../engine/index.js';
 import { QkmError, isQkmError } from '../errors.js';
 import { keepConsoleLine } from '../serial-console/getty.js';
 import { type CommandIo, serveLogins } from '../serial-console/session.js';
-import { type Context, type GlobalOptions, VERSION, loadContext, openEngine, runCommand } from './context.js';
+import { openEngine } from './command-engine.js';
+import { type Context, type GlobalOptions, VERSION, loadContext, runCommand } from './context.js';
 import { terminalDiskSentence, terminalSentence } from './words.js';
 
 const PROGRAM = 'qkm-serial-console';

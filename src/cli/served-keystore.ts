@@ -14,7 +14,8 @@ import { claimDataDir } from '../admin/data-dir-lock.js';
 import type { ControlHandler } from '../control/server.js';
 import type { KeyEngine } from '../engine/index.js';
 import { QkmError } from '../errors.js';
-import { type Context, openEngine } from './context.js';
+import { openEngine } from './command-engine.js';
+import type { Context } from './context.js';
 
 export interface KeystoreUsers {
   /** Starts what works on the keystore just opened (at start and after every take-back). */

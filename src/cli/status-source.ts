@@ -6,7 +6,7 @@ import { type PeerStatus, pairStatus } from '../pair/status.js';
 import { type StatusDocument, statusDocument } from '../status/document.js';
 import { hwStatus } from '../status/hardware.js';
 import { VERSION, type Context } from './context.js';
-import { pairSide } from './pair-commands.js';
+import { pairSide } from './command-engine.js';
 import type { ServedKeystore } from './served-keystore.js';
 import { terminalTicketText } from './words.js';
 
