@@ -71,7 +71,7 @@ describe('the agent with a CD drive', () => {
       // No clock movement: the drive's change alone causes the pass (however busy the machine is).
       await vi.waitFor(async () => {
         await agent.settled();
-        expect(h.panel().cdActivity).toBe('on');
+        expect(base.panel().cdActivity).toBe('on');
       }, { timeout: 10_000, interval: 10 });
       expect(agent.snapshot().cd?.busy).toBe(true);
       for (let i = 0; i < 25 && (await cd.status()).busy; i++) {
@@ -111,7 +111,7 @@ describe('the agent with a CD drive', () => {
       });
       await vi.waitFor(async () => {
         await agent.settled();
-        expect(h.panel().cdActivity).toBe('on');
+        expect(base.panel().cdActivity).toBe('on');
       }, { timeout: 10_000, interval: 10 });
       release();
       // fakeIso holds a primary descriptor and no tree: the reader says so in one sentence.
