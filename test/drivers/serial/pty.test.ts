@@ -31,7 +31,9 @@ afterEach(async () => {
 async function line(baudRate = 115200) {
   pty = await ptyPair(dir);
   sim = await startSimBoard(pty.board, { baudRate });
-  board = new FrontPanelBoard({ binding: SerialPort.binding, path: pty.host, baudRate, clock: new SystemClock(), ackTimeoutMs: 100 });
+  // A generous acknowledgement time: on a loaded machine the board's process may not run for
+  // a few hundred ms, and three missed acknowledgements would make a healthy line look silent.
+  board = new FrontPanelBoard({ binding: SerialPort.binding, path: pty.host, baudRate, clock: new SystemClock(), ackTimeoutMs: 1000 });
   return { pty, sim, board, leds: new SerialBoardLeds(board) };
 }
 
