@@ -38,6 +38,9 @@ export interface ControllerHealth {
   battery: { kind: 'BBU' | 'CacheVault'; state: string } | null;
   /** True when the controller or its battery is not in its good state. */
   needsAttention: boolean;
+  /** Which of the two is not: each is a ticket of its own, since what to do differs. */
+  statusBad: boolean;
+  batteryBad: boolean;
 }
 
 export interface RaidStatus {

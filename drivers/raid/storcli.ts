@@ -61,7 +61,9 @@ function controllerHealth(data: Row): ControllerHealth | undefined {
       : null;
   if (status === undefined && battery === null) return undefined;
   const s = status === undefined ? null : String(status);
-  return { status: s, battery, needsAttention: (s !== null && !GOOD_CONTROLLER.has(s)) || (battery !== null && !GOOD_BATTERY.has(battery.state)) };
+  const statusBad = s !== null && !GOOD_CONTROLLER.has(s);
+  const batteryBad = battery !== null && !GOOD_BATTERY.has(battery.state);
+  return { status: s, battery, needsAttention: statusBad || batteryBad, statusBad, batteryBad };
 }
 
 function member(slot: string, state: string, row: number | null, model: unknown, slotBays: StorcliRaidOptions['slotBays']): RaidMember {

@@ -78,6 +78,14 @@ export function desiredTickets(h: Health, devices: Partial<Record<DriverFamily, 
     const f = h.rebuildFinished;
     t.push({ condition: `${HW_PREFIX}rebuild-finished:bay${f.bay}`, severity: 'info', text: `The rebuild onto the ${disk(f.serial)} in bay ${f.bay} finished and the mirror is whole again; nothing more to do.`, wording: worded('rebuild-finished', { bay: f.bay, serial: f.serial }) });
   }
+  const c = h.controller;
+  if (c?.statusBad) {
+    t.push({ condition: `${HW_PREFIX}raid-controller`, severity: 'error', text: `The RAID controller reports its state as "${c.status}"; read its event log for the cause and call service, as the disks' own tickets say nothing of the controller.`, wording: worded('raid-controller', { status: c.status ?? 'unknown' }) });
+  }
+  if (c?.batteryBad && c.battery) {
+    const b = c.battery;
+    t.push({ condition: `${HW_PREFIX}cache-battery`, severity: 'warning', text: `The RAID controller's cache ${b.kind} reports "${b.state}": the controller may stop caching writes (slower) and writes in its cache could be lost at a power cut; have the ${b.kind} replaced.`, wording: worded('cache-battery', { kind: b.kind, state: b.state }) });
+  }
   if (h.bootDegraded) {
     t.push({ condition: `${HW_PREFIX}degraded-at-boot:${h.array.name}`, severity: 'error', text: `The mirror ${h.array.name} was not whole when qkmd started (after a power loss or an unclean shutdown); check the disk tickets and let any rebuild finish before you rely on the disks.`, wording: worded('degraded-at-boot', { array: h.array.name }) });
   }

@@ -1,5 +1,5 @@
 import type { DiskInfo } from '../../drivers/disks/contract.js';
-import type { ArrayState, RaidStatus } from '../../drivers/raid/contract.js';
+import type { ArrayState, ControllerHealth, RaidStatus } from '../../drivers/raid/contract.js';
 import type { DriverFamily } from '../hardware/contracts.js';
 import { diskConcerns } from './disk-figures.js';
 import { BAY_EMPTY_MAX_MS, NEW_DISK_MS, REBUILD_FINISHED_NOTICE_MS } from './manual.js';
@@ -54,6 +54,8 @@ export interface Health {
   cdBusy: boolean;
   /** The last boot's POST, when one was heard. */
   post: PostFinding | null;
+  /** A hardware RAID controller and its cache battery (storcli); null for Linux software RAID. */
+  controller: ControllerHealth | null;
   serverError: boolean;
   /** When a time-based condition next changes (new-disk window, empty-bay limit), so the agent looks again then. */
   nextChangeInMs: number | null;
@@ -128,6 +130,7 @@ export function assess(inp: HealthInput): Health {
     blind: [...inp.blind],
     cdBusy: inp.cdBusy ?? false,
     post: inp.post ?? null,
+    controller: inp.raid?.controller ?? null,
     serverError,
     nextChangeInMs: changes.length ? Math.max(1, Math.min(...changes)) : null,
   };

@@ -49,6 +49,10 @@ export interface HardwareTickets {
   'rebuild-finished': { bay: number; serial: string | null };
   'disks-out': { count: number };
   'degraded-at-boot': { array: string };
+  /** A hardware RAID controller not in its good state (`status` as storcli words it). */
+  'raid-controller': { status: string };
+  /** The controller's cache battery (BBU) or CacheVault not in its good state. */
+  'cache-battery': { kind: string; state: string };
   'driver-blind': { family: string; device?: string };
   /** The table's meaning and what to do for the pattern heard. */
   'post-beeps': { pattern: string; repeating: boolean; meaning: string; action: string };

@@ -141,6 +141,31 @@ describe('storcli: the per-virtual-drive form, the controller and its battery', 
     expect(parseStorcliShowAll(json, { virtualDrive: '1/1' }).members.map((m) => [m.device, m.model])).toEqual([['8:2', 'ST600MP0006'], ['8:3', 'ST600MP0006']]);
   });
 
+  it('a controller that needs attention and a failed CacheVault: the server error LED and a ticket each, saying what to do', async () => {
+    const healthy = await readFixture('raid', 'storcli-show-all-optimal.json');
+    const read = (json: string) => parseStorcliShowAll(json, { slotBays: { '252:0': 0, '252:1': 1 } });
+    const verdict = (json: string) => supervise(initialMemory(2), { raid: read(json), disks: null, events: [], now: 0 }, [], 70);
+    const fine = verdict(healthy);
+    expect(fine.tickets.map((t) => t.condition).filter((c) => /controller|battery/.test(c))).toEqual([]);
+    // The same real output with the controller's status and its CacheVault's state as a failing one reports them.
+    const failing = JSON.parse(healthy) as { Controllers: { 'Response Data': { Status: Record<string, string>; Cachevault_Info: { State: string }[] } }[] };
+    const data = failing.Controllers[0]!['Response Data'];
+    data.Status['Controller Status'] = 'Needs Attention';
+    data.Cachevault_Info[0]!.State = 'Failed';
+    const raid = read(JSON.stringify(failing));
+    expect(raid.controller).toEqual({ status: 'Needs Attention', battery: { kind: 'CacheVault', state: 'Failed' }, needsAttention: true, statusBad: true, batteryBad: true });
+    const v = verdict(JSON.stringify(failing));
+    expect(v.leds.serverError).toEqual({ state: 'on' });
+    expect(v.tickets.filter((t) => /controller|battery/.test(t.condition)).map((t) => [t.condition, t.severity, t.text])).toEqual([
+      ['hw:raid-controller', 'error', 'The RAID controller reports its state as "Needs Attention"; read its event log for the cause and call service, as the disks\' own tickets say nothing of the controller.'],
+      ['hw:cache-battery', 'warning', 'The RAID controller\'s cache CacheVault reports "Failed": the controller may stop caching writes (slower) and writes in its cache could be lost at a power cut; have the CacheVault replaced.'],
+    ]);
+    // A battery learning its charge is no fault.
+    data.Status['Controller Status'] = 'Optimal';
+    data.Cachevault_Info[0]!.State = 'Learning';
+    expect(verdict(JSON.stringify(failing)).tickets.filter((t) => /controller|battery/.test(t.condition))).toEqual([]);
+  });
+
   it('null, {}, a list, no Controllers, or JSON cut off are storcli errors with a reason', async () => {
     const json = await readFixture('raid', 'storcli-cloudpods-vall-show-all.json');
     for (const bad of ['null', '{}', '[]', '{"Controllers": []}']) refused(() => parseStorcliShowAll(bad), /no Controllers list/);

@@ -17,7 +17,7 @@ describe('storcli show all J', () => {
       { bay: 0, device: '252:0', state: 'active', slot: 0, model: 'Micron_5200_MTFDDAK960TDC' },
       { bay: 1, device: '252:1', state: 'active', slot: 1, model: 'Micron_5200_MTFDDAK960TDC' },
     ]);
-    expect(s.controller).toEqual({ status: 'Optimal', battery: { kind: 'CacheVault', state: 'Optimal' }, needsAttention: false });
+    expect(s.controller).toEqual({ status: 'Optimal', battery: { kind: 'CacheVault', state: 'Optimal' }, needsAttention: false, statusBad: false, batteryBad: false });
   });
 
   it('degraded with a drive in Rbld reads as recovering, that drive rebuilding', async () => {
